@@ -12,8 +12,7 @@ import { createTrainingActivities, type RunTraining } from '../activities/sweep/
 import type { SweepReport } from '../activities/scoring/report-types.js';
 import { renderReportHtml } from '../activities/report/report-html.js';
 import type { Tf } from '../activities/training/types.js';
-import { candidateProgressSignal } from '../workflows/sweep-api.js';
-import { TASK_QUEUES } from './temporal-config.js';
+import { candidateProgressSignal, DEFAULT_TASK_QUEUES } from '../workflows/sweep-api.js';
 
 /** The workflows entry next to this file: `.ts` when run from source (tests), `.js` from dist. */
 const WORKFLOWS_PATH = fileURLToPath(
@@ -24,7 +23,7 @@ export interface CommonWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   stores: StoreProvider;
-  /** @default the standard queue of the worker's role */
+  /** @default the role's queue in DEFAULT_TASK_QUEUES (the process entry points pass the configured one) */
   taskQueue?: string;
   /** Extra Worker options (tests shorten timeouts, benchmarks raise concurrency). */
   workerOptions?: Partial<WorkerOptions>;
@@ -46,7 +45,7 @@ export async function createOrchestratorWorker(options: OrchestratorWorkerOption
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
-    taskQueue: options.taskQueue ?? TASK_QUEUES.orchestrator,
+    taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUES.orchestrator,
     ...workflows,
     activities: {
       ...createOrchestratorActivities({
@@ -79,7 +78,7 @@ export async function createGpuWorker(options: GpuWorkerOptions): Promise<Worker
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
-    taskQueue: options.taskQueue ?? TASK_QUEUES.gpu,
+    taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUES.gpu,
     activities: createTrainingActivities({
       stores: options.stores,
       tf: options.tf,

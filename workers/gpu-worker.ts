@@ -1,5 +1,6 @@
 /**
- * The GPU worker process: training activities only, on the `ncap-gpu` queue. One training per GPU
+ * The GPU worker process: training activities only, on the GPU queue (`NCAP_TASK_QUEUE_GPU`, default
+ * `ncap-gpu`). One training per GPU
  * (NCAP_GPU_CONCURRENCY); on SIGTERM/SIGINT it stops polling and gives running trainings
  * NCAP_SHUTDOWN_GRACE_SECONDS to reach a checkpoint before they are cancelled.
  */
@@ -33,7 +34,7 @@ export async function runGpuWorker(): Promise<void> {
       runTraining: trainCandidate,
       concurrency: config.gpuConcurrency,
       shutdownGraceSeconds: config.shutdownGraceSeconds,
-      ...(process.env.NCAP_TASK_QUEUE_GPU ? { taskQueue: process.env.NCAP_TASK_QUEUE_GPU } : {}),
+      taskQueue: config.taskQueues.gpu,
     });
     console.error(
       `ncap gpu worker: queue ${worker.options.taskQueue}, concurrency ${config.gpuConcurrency}, tf backend ${runtime.backend}`,

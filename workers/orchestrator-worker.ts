@@ -1,6 +1,7 @@
 /**
  * The orchestrator worker process: sweep/candidate workflows plus the light activities (prepare,
- * score, smoke) on the `ncap-orchestrator` queue. Production runs a prebuilt bundle (NCAP_WORKFLOW_BUNDLE,
+ * score, smoke) on the orchestrator queue (`NCAP_TASK_QUEUE_ORCHESTRATOR`, default `ncap-orchestrator`).
+ * Production runs a prebuilt bundle (NCAP_WORKFLOW_BUNDLE,
  * made by `npm run build:bundle`).
  */
 import { NativeConnection } from '@temporalio/worker';
@@ -21,9 +22,7 @@ export async function runOrchestratorWorker(): Promise<void> {
       stores,
       defaultStoreUri: config.storeUri,
       ...(config.workflowBundlePath ? { workflowBundlePath: config.workflowBundlePath } : {}),
-      ...(process.env.NCAP_TASK_QUEUE_ORCHESTRATOR
-        ? { taskQueue: process.env.NCAP_TASK_QUEUE_ORCHESTRATOR }
-        : {}),
+      taskQueue: config.taskQueues.orchestrator,
     });
     console.error(`ncap orchestrator worker: queue ${worker.options.taskQueue}`);
     await worker.run();

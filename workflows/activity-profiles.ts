@@ -1,10 +1,9 @@
 /**
- * Named activity option profiles. Every timeout says why it has the value it has.
+ * Named activity option profiles. Every timeout says why it has the value it has. Task queues are not
+ * part of a profile: the workflow sets them from its input (see `SweepWorkflowInput.taskQueues`).
  */
 import { ActivityCancellationType, type ActivityOptions } from '@temporalio/workflow';
 import type { SweepSpec } from '../activities/spec/sweep-spec.js';
-
-export const TASK_QUEUE = { orchestrator: 'ncap-orchestrator', gpu: 'ncap-gpu' } as const;
 
 /**
  * Failure types a retry cannot fix (the activities raise them non-retryable too; listing them here also
@@ -24,7 +23,6 @@ const nonRetryableErrorTypes = NON_RETRYABLE_FAILURE_TYPES;
 
 /** Validates the spec, writes spec.json and heads one result.json per candidate. */
 export const PREPARE_PROFILE: ActivityOptions = {
-  taskQueue: TASK_QUEUE.orchestrator,
   // Small reads and writes; even a 1,000-candidate resume is 1,000 HEADs, well under a minute on S3.
   startToCloseTimeout: '5 minutes',
   retry: {
@@ -38,7 +36,6 @@ export const PREPARE_PROFILE: ActivityOptions = {
 
 /** Reads every snapshot of every finished candidate and writes the report. */
 export const SCORE_PROFILE: ActivityOptions = {
-  taskQueue: TASK_QUEUE.orchestrator,
   // β_eff is O(weights) per snapshot; a large zoo is thousands of small S3 reads. Minutes, not hours.
   startToCloseTimeout: '30 minutes',
   retry: {
@@ -53,7 +50,6 @@ export const SCORE_PROFILE: ActivityOptions = {
 /** One candidate's early training on a GPU worker. */
 export function trainingProfile(spec: SweepSpec): ActivityOptions {
   return {
-    taskQueue: TASK_QUEUE.gpu,
     // The whole observation window of one attempt; sized by the spec (training.maxMinutesPerCandidate).
     startToCloseTimeout: `${spec.training.maxMinutesPerCandidate} minutes`,
     // The activity heartbeats every few seconds while training and every 10 s while loading; a killed

@@ -24,13 +24,14 @@ import { defineSearchAttributeKey } from '@temporalio/common';
 import type { OrchestratorActivities } from '../activities/sweep/orchestrator-activities.js';
 import type { TrainingActivities } from '../activities/sweep/training-activities.js';
 import type { CandidateOutcome } from '../activities/sweep/types.js';
-import { PREPARE_PROFILE, SCORE_PROFILE, TASK_QUEUE, trainingProfile } from './activity-profiles.js';
+import { PREPARE_PROFILE, SCORE_PROFILE, trainingProfile } from './activity-profiles.js';
 import { candidateWorkflow } from './candidate-workflow.js';
 import {
   cancelCandidateSignal,
   cancelSweepSignal,
   candidateProgressSignal,
   candidateWorkflowId,
+  DEFAULT_TASK_QUEUES,
   progressQuery,
   sweepIdFromWorkflowId,
   type CandidateProgress,
@@ -68,7 +69,7 @@ export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepRes
   const startedAt = carried?.startedAt ?? new Date().toISOString();
   const runs = (carried?.runs ?? 0) + 1;
   const totalEpochs = spec.training.epochs;
-  const queues = input.taskQueues ?? TASK_QUEUE;
+  const queues = input.taskQueues ?? DEFAULT_TASK_QUEUES;
   const { prepareSweep } = proxyActivities<OrchestratorActivities>({
     ...PREPARE_PROFILE,
     taskQueue: queues.orchestrator,
