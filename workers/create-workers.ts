@@ -19,6 +19,19 @@ const WORKFLOWS_PATH = fileURLToPath(
   new URL(`../workflows/index${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url),
 );
 
+/** Worker-log line for each wait of the store's outage retry (`OutageRetryOptions.onRetry`). */
+export function logStoreOutage(event: {
+  operation: string;
+  key: string;
+  attempt: number;
+  delayMs: number;
+  error: Error;
+}): void {
+  console.error(
+    `ncap worker: store unavailable (${event.operation} ${event.key}: ${event.error.message}); try ${event.attempt + 1} in ${Math.round(event.delayMs / 1000)} s`,
+  );
+}
+
 export interface CommonWorkerOptions {
   connection: NativeConnection;
   namespace: string;

@@ -10,7 +10,7 @@ import { createStoreProvider } from '../activities/sweep/store-cache.js';
 import { initTf } from '../activities/tf/runtime.js';
 import { trainCandidate } from '../activities/training/train-candidate.js';
 import type { Tf } from '../activities/training/types.js';
-import { createGpuWorker } from './create-workers.js';
+import { createGpuWorker, logStoreOutage } from './create-workers.js';
 import { temporalTarget } from './temporal-config.js';
 import { loadConfig } from './worker-config.js';
 
@@ -21,7 +21,7 @@ export async function runGpuWorker(): Promise<void> {
   const clientConnection = await Connection.connect(
     target.connectionOptions as Parameters<typeof Connection.connect>[0],
   );
-  const stores = createStoreProvider();
+  const stores = createStoreProvider({ outageRetry: { onRetry: logStoreOutage } });
   const runtime = await initTf();
   const tf = async (): Promise<Tf> => runtime.tf;
   try {

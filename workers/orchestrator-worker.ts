@@ -6,7 +6,7 @@
  */
 import { NativeConnection } from '@temporalio/worker';
 import { createStoreProvider } from '../activities/sweep/store-cache.js';
-import { createOrchestratorWorker } from './create-workers.js';
+import { createOrchestratorWorker, logStoreOutage } from './create-workers.js';
 import { temporalTarget } from './temporal-config.js';
 import { loadConfig } from './worker-config.js';
 
@@ -14,7 +14,7 @@ export async function runOrchestratorWorker(): Promise<void> {
   const config = loadConfig();
   const target = temporalTarget();
   const connection = await NativeConnection.connect(target.connectionOptions);
-  const stores = createStoreProvider();
+  const stores = createStoreProvider({ outageRetry: { onRetry: logStoreOutage } });
   try {
     const worker = await createOrchestratorWorker({
       connection,

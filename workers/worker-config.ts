@@ -8,6 +8,7 @@ import { DEFAULT_TASK_QUEUES, type TaskQueues } from '../workflows/sweep-api.js'
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
+  readonly nonRetryable = true;
 }
 
 export interface NcapConfig {

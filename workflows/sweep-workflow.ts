@@ -56,9 +56,12 @@ export function describeFailure(error: unknown): { type: string; message: string
   if (cause instanceof ApplicationFailure)
     return { type: cause.type ?? 'ApplicationFailure', message: cause.message };
   if (cause instanceof TimeoutFailure)
-    return { type: `Timeout(${cause.timeoutType})`, message: cause.message || 'timed out' };
+    return {
+      type: 'TimeoutFailure',
+      message: `${cause.message || 'timed out'} (${cause.timeoutType ?? 'unknown'} timeout)`,
+    };
   if (cause instanceof Error) return { type: cause.name, message: cause.message };
-  return { type: 'Unknown', message: String(cause) };
+  return { type: 'UnknownError', message: String(cause) };
 }
 
 export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepResult> {
@@ -212,7 +215,7 @@ export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepRes
       record({
         candidateId,
         status: 'cancelled',
-        failure: { type: 'Cancelled', message: 'cancelled by an operator before it started' },
+        failure: { type: 'CancelledFailure', message: 'cancelled by an operator before it started' },
       });
       return;
     }
@@ -245,7 +248,7 @@ export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepRes
           candidateId,
           status: 'cancelled',
           failure: {
-            type: 'Cancelled',
+            type: 'CancelledFailure',
             message: byOperator ? 'cancelled by an operator' : 'the sweep was cancelled',
           },
         });
@@ -280,7 +283,7 @@ export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepRes
       record({
         candidateId: id,
         status: 'cancelled',
-        failure: { type: 'Cancelled', message: 'the sweep was cancelled before it started' },
+        failure: { type: 'CancelledFailure', message: 'the sweep was cancelled before it started' },
       });
     }
   } else if (queue.length > 0) {
@@ -327,7 +330,7 @@ export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepRes
       .map((o) => ({
         candidateId: o.candidateId,
         status: o.status,
-        failure: o.failure ?? { type: 'Unknown', message: '' },
+        failure: o.failure ?? { type: 'UnknownError', message: '' },
       })),
     reused: ordered.filter((o) => o.reused).map((o) => o.candidateId),
     reportKey,

@@ -90,6 +90,13 @@ export function createTrainingActivities(deps: TrainingActivityDeps) {
       const context = Context.current();
       const { sweepId, candidateId, storeUri } = input;
       const what = `candidate ${candidateId} of sweep ${sweepId}`;
+      const previous = context.info.heartbeatDetails as TrainHeartbeat | undefined;
+      let last: TrainHeartbeat = previous ?? { epoch: 0, step: 0 };
+      // Heartbeat from the first store read on: reading result.json and spec.json, loading a model and
+      // computing frozen features report no steps, and the store waits out outages (minutes) inside
+      // such calls. A dead worker still stops heartbeating, since the timer dies with it.
+      context.heartbeat(last);
+      const keepalive = setInterval(() => context.heartbeat(last), keepaliveMs);
       try {
         const store = deps.stores.get(storeUri);
         const resultKey = sweepKeys(sweepId).candidate(candidateId).result;
@@ -104,7 +111,6 @@ export function createTrainingActivities(deps: TrainingActivityDeps) {
           );
         const trainingInput = toTrainingInput(stored.spec, sweepId, candidateId);
         const totalEpochs = trainingInput.training.epochs;
-        const previous = context.info.heartbeatDetails as TrainHeartbeat | undefined;
         if (previous)
           context.log.info('retrying after a checkpoint', { ...previous, attempt: context.info.attempt });
 
@@ -112,7 +118,6 @@ export function createTrainingActivities(deps: TrainingActivityDeps) {
         let lastHeartbeat = 0;
         let lastReport = 0;
         let firstStep: number | undefined;
-        let last: TrainHeartbeat = previous ?? { epoch: 0, step: 0 };
         const onProgress = (p: TrainingProgress): void => {
           const now = Date.now();
           const epochEnd = p.checkpointKey !== undefined;
@@ -155,23 +160,15 @@ export function createTrainingActivities(deps: TrainingActivityDeps) {
             });
           }
         };
-        context.heartbeat(last);
-        // Loading a model and computing frozen features report no steps: keep heartbeating meanwhile
-        // (a dead worker still stops heartbeating, since the timer dies with it).
-        const keepalive = setInterval(() => context.heartbeat(last), keepaliveMs);
-        try {
-          const result = await deps.runTraining(trainingInput, {
-            tf: await deps.tf(),
-            store,
-            openStore: async (uri) => deps.stores.get(uri),
-            onProgress,
-            signal: context.cancellationSignal,
-            log: context.log,
-          });
-          return outcomeFromResult(result, resultKey, false);
-        } finally {
-          clearInterval(keepalive);
-        }
+        const result = await deps.runTraining(trainingInput, {
+          tf: await deps.tf(),
+          store,
+          openStore: async (uri) => deps.stores.get(uri),
+          onProgress,
+          signal: context.cancellationSignal,
+          log: context.log,
+        });
+        return outcomeFromResult(result, resultKey, false);
       } catch (error) {
         if (error instanceof TrainingCancelledError || error instanceof CancelledFailure) {
           throw error instanceof CancelledFailure
@@ -179,6 +176,8 @@ export function createTrainingActivities(deps: TrainingActivityDeps) {
             : new CancelledFailure(`${what} cancelled: ${error.message}`);
         }
         throw toApplicationFailure(error, what);
+      } finally {
+        clearInterval(keepalive);
       }
     },
   };

@@ -1,10 +1,10 @@
 /**
  * Local errors of candidate training. `nonRetryable` tells the activity wrapper which ones a retry cannot
- * fix (bad input, an incompatible model, a diverging run); the others (store or network failures) are
- * worth retrying, and a retry resumes from the last checkpoint.
+ * fix (bad input, an incompatible model, a diverging run); the others are worth retrying, and a retry
+ * resumes from the last checkpoint.
  */
 
-/** Base class: every training error names the candidate it concerns when known. */
+/** Base class of the training errors; on its own, a failure a retry may fix. */
 export class TrainingError extends Error {
   override name = 'TrainingError';
   /** True when retrying with the same input cannot succeed. */
@@ -100,7 +100,16 @@ export class CheckpointMismatchError extends TrainingError {
   }
 }
 
-/** A checkpoint is present but unreadable or inconsistent (e.g. its weights do not match its state). */
+/** The result would exceed the size limit of result.json (too many snapshots for one file). */
+export class ResultTooLargeError extends TrainingError {
+  override name = 'ResultTooLargeError';
+  override readonly nonRetryable = true;
+}
+
+/**
+ * A checkpoint is present but unreadable or inconsistent (its weights do not match the SHA-256 recorded
+ * in its state.json). Resuming skips it for the checkpoint before, so it never fails a candidate.
+ */
 export class CorruptCheckpointError extends TrainingError {
   override name = 'CorruptCheckpointError';
   constructor(

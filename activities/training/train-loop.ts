@@ -14,7 +14,7 @@ import type { ArtifactStore } from '../store/artifact-store.js';
 import type { sweepKeys } from '../store/keys.js';
 import { computeBatchStats } from './batch-stats.js';
 import { writeCheckpoint, type Checkpoint, type SavedVariable } from './checkpoint.js';
-import { NonFiniteLossError, TrainingCancelledError } from './errors.js';
+import { CheckpointMismatchError, NonFiniteLossError, TrainingCancelledError } from './errors.js';
 import type { Batch, Feed } from './feed.js';
 import { exportOptimizerState, importOptimizerState } from './optimizer-state.js';
 import { readProbeWeights, type Probe } from './probe.js';
@@ -112,7 +112,7 @@ export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainL
   let lastCheckpointKey = options.resume?.key;
 
   if (options.resume) {
-    restoreWeights(tf, network.saved, options.resume.variables);
+    restoreWeights(tf, network.saved, options.resume.variables, options.resume.key);
     await importOptimizerState(tf, optimizer, options.resume.optimizer);
     log?.info('resumed from checkpoint', {
       key: options.resume.key,
@@ -299,16 +299,25 @@ export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainL
 }
 
 /** Writes saved values back into the network's weights, by position. */
-function restoreWeights(tf: Tf, handles: readonly WeightHandle[], saved: readonly SavedVariable[]): void {
+function restoreWeights(
+  tf: Tf,
+  handles: readonly WeightHandle[],
+  saved: readonly SavedVariable[],
+  checkpointKey: string,
+): void {
   if (handles.length !== saved.length) {
-    throw new Error(`checkpoint holds ${saved.length} weights but the network has ${handles.length}`);
+    throw new CheckpointMismatchError(
+      `checkpoint ${checkpointKey} holds ${saved.length} weights but the network has ${handles.length}`,
+      checkpointKey,
+    );
   }
   handles.forEach((handle, i) => {
     const value = saved[i] as SavedVariable;
     const shape = handle.read().shape;
     if (shape.length !== value.shape.length || shape.some((d, k) => d !== value.shape[k])) {
-      throw new Error(
-        `checkpoint weight ${i} (${value.name}) has shape [${value.shape.join(', ')}], the network's ${handle.name} [${shape.join(', ')}]`,
+      throw new CheckpointMismatchError(
+        `checkpoint ${checkpointKey}: weight ${i} (${value.name}) has shape [${value.shape.join(', ')}], the network's ${handle.name} [${shape.join(', ')}]`,
+        checkpointKey,
       );
     }
     const t = tf.tensor(value.values, value.shape, 'float32');

@@ -125,7 +125,10 @@ export interface CandidateTrainingInput {
    * settings so what a user watches is what the ranking uses. Not part of the checkpoint identity.
    * @default all probe kernels, `abs-product`
    */
-  monitor?: { skipInputProjection?: boolean; interactionModel?: 'abs-product' | 'signed-product' | 'gradient-coupled' };
+  monitor?: {
+    skipInputProjection?: boolean;
+    interactionModel?: 'abs-product' | 'signed-product' | 'gradient-coupled';
+  };
 }
 
 /** One call of {@link TrainingDeps.onProgress}, after every optimizer step and after each epoch's evaluation. */
