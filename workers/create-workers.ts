@@ -82,6 +82,12 @@ export interface GpuWorkerOptions extends CommonWorkerOptions {
   clientConnection?: Connection;
   /** Heartbeat cadence of a training, milliseconds (also bounds how fast a cancellation lands). @default 2000 */
   heartbeatIntervalMs?: number;
+  /**
+   * Fires when the worker starts shutting down (the process entry point ties it to SIGTERM/SIGINT):
+   * running trainings stop after their next epoch checkpoint instead of waiting to be cancelled.
+   * @default never
+   */
+  drain?: AbortSignal;
 }
 
 export async function createGpuWorker(options: GpuWorkerOptions): Promise<Worker> {
@@ -96,6 +102,7 @@ export async function createGpuWorker(options: GpuWorkerOptions): Promise<Worker
       stores: options.stores,
       tf: options.tf,
       runTraining: options.runTraining,
+      ...(options.drain ? { drain: options.drain } : {}),
       ...(options.heartbeatIntervalMs !== undefined
         ? { heartbeatIntervalMs: options.heartbeatIntervalMs }
         : {}),

@@ -1,8 +1,8 @@
 /**
  * The GPU worker process: training activities only, on the GPU queue (`NCAP_TASK_QUEUE_GPU`, default
- * `ncap-gpu`). One training per GPU
- * (NCAP_GPU_CONCURRENCY); on SIGTERM/SIGINT it stops polling and gives running trainings
- * NCAP_SHUTDOWN_GRACE_SECONDS to reach a checkpoint before they are cancelled.
+ * `ncap-gpu`). One training per GPU (NCAP_GPU_CONCURRENCY). On SIGTERM/SIGINT it stops polling, and each
+ * running training stops after its current epoch's checkpoint and is retried on another worker from it;
+ * one still running after NCAP_SHUTDOWN_GRACE_SECONDS is cancelled and resumes from its last checkpoint.
  */
 import { Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
@@ -24,6 +24,10 @@ export async function runGpuWorker(): Promise<void> {
   const stores = createStoreProvider({ outageRetry: { onRetry: logStoreOutage } });
   const runtime = await initTf();
   const tf = async (): Promise<Tf> => runtime.tf;
+  // The SDK stops polling on these signals and waits the grace time; the trainings learn of it here, so
+  // each stops after its next epoch checkpoint and its retry elsewhere loses nothing.
+  const drain = new AbortController();
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => drain.abort(signal));
   try {
     const worker = await createGpuWorker({
       connection,
@@ -34,6 +38,7 @@ export async function runGpuWorker(): Promise<void> {
       runTraining: trainCandidate,
       concurrency: config.gpuConcurrency,
       shutdownGraceSeconds: config.shutdownGraceSeconds,
+      drain: drain.signal,
       taskQueue: config.taskQueues.gpu,
     });
     console.error(

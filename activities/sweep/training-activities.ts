@@ -43,6 +43,8 @@ export interface TrainingActivityDeps {
   progressIntervalMs?: number;
   /** Minimum milliseconds between two heartbeats (epoch ends always heartbeat). @default 2000 */
   heartbeatIntervalMs?: number;
+  /** Fires when the worker starts shutting down: trainings stop after their next checkpoint. @default never */
+  drain?: AbortSignal;
 }
 
 /** Reads `result.json` when it exists. */
@@ -83,7 +85,6 @@ export function outcomeFromResult(
 export function createTrainingActivities(deps: TrainingActivityDeps) {
   const progressIntervalMs = deps.progressIntervalMs ?? 5_000;
   const heartbeatIntervalMs = deps.heartbeatIntervalMs ?? 2_000;
-  const keepaliveMs = Math.max(heartbeatIntervalMs, 10_000);
 
   return {
     async trainCandidate(input: TrainCandidateInput): Promise<CandidateOutcome> {
@@ -91,6 +92,11 @@ export function createTrainingActivities(deps: TrainingActivityDeps) {
       const { sweepId, candidateId, storeUri } = input;
       const what = `candidate ${candidateId} of sweep ${sweepId}`;
       const previous = context.info.heartbeatDetails as TrainHeartbeat | undefined;
+      // Every 10 s, or a third of the heartbeat timeout when that is shorter.
+      const keepaliveMs = Math.max(
+        heartbeatIntervalMs,
+        Math.min(10_000, (context.info.heartbeatTimeoutMs ?? 30_000) / 3),
+      );
       let last: TrainHeartbeat = previous ?? { epoch: 0, step: 0 };
       // Heartbeat from the first store read on: reading result.json and spec.json, loading a model and
       // computing frozen features report no steps, and the store waits out outages (minutes) inside
@@ -166,6 +172,7 @@ export function createTrainingActivities(deps: TrainingActivityDeps) {
           openStore: async (uri) => deps.stores.get(uri),
           onProgress,
           signal: context.cancellationSignal,
+          ...(deps.drain ? { drain: deps.drain } : {}),
           log: context.log,
         });
         return outcomeFromResult(result, resultKey, false);

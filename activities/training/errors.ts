@@ -88,6 +88,24 @@ export class TrainingCancelledError extends TrainingError {
   }
 }
 
+/**
+ * Training stopped at an epoch end because its worker is shutting down; the checkpoint of that epoch is
+ * complete, so the retry (on another worker) resumes from it. Retryable by design.
+ */
+export class TrainingInterruptedError extends TrainingError {
+  override name = 'TrainingInterruptedError';
+  constructor(
+    readonly candidateId: string,
+    /** The last epoch completed and checkpointed. */
+    readonly epoch: number,
+    readonly checkpointKey: string,
+  ) {
+    super(
+      `candidate ${candidateId}: its worker is shutting down; stopped after epoch ${epoch} (checkpoint ${checkpointKey}), to resume elsewhere`,
+    );
+  }
+}
+
 /** A checkpoint exists for this candidate but was written for a different training setup. */
 export class CheckpointMismatchError extends TrainingError {
   override name = 'CheckpointMismatchError';

@@ -235,6 +235,7 @@ export async function trainCandidate(
       ...(checkpoint ? { resume: checkpoint } : {}),
       ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
       ...(deps.signal ? { signal: deps.signal } : {}),
+      ...(deps.drain ? { drain: deps.drain } : {}),
       clock,
       ...(log ? { log } : {}),
     });

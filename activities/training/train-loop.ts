@@ -14,7 +14,12 @@ import type { ArtifactStore } from '../store/artifact-store.js';
 import type { sweepKeys } from '../store/keys.js';
 import { computeBatchStats } from './batch-stats.js';
 import { writeCheckpoint, type Checkpoint, type SavedVariable } from './checkpoint.js';
-import { CheckpointMismatchError, NonFiniteLossError, TrainingCancelledError } from './errors.js';
+import {
+  CheckpointMismatchError,
+  NonFiniteLossError,
+  TrainingCancelledError,
+  TrainingInterruptedError,
+} from './errors.js';
 import type { Batch, Feed } from './feed.js';
 import { exportOptimizerState, importOptimizerState } from './optimizer-state.js';
 import { readProbeWeights, type Probe } from './probe.js';
@@ -59,6 +64,8 @@ export interface TrainLoopOptions {
   resume?: Checkpoint;
   onProgress?: (progress: TrainingProgress) => void;
   signal?: AbortSignal;
+  /** Stop after the next epoch's checkpoint (the worker is shutting down). */
+  drain?: AbortSignal;
   clock: Clock;
   log?: TrainingLogger;
 }
@@ -285,6 +292,8 @@ export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainL
       ...(evaluation.loss === null ? {} : { valLoss: evaluation.loss }),
       checkpointKey: lastCheckpointKey,
     });
+    if (options.drain?.aborted && epoch < epochs)
+      throw new TrainingInterruptedError(input.candidateId, epoch, lastCheckpointKey);
   }
 
   return {

@@ -175,6 +175,11 @@ export interface TrainingDeps {
   onProgress?: (progress: TrainingProgress) => void;
   /** Cooperative cancellation, checked between batches. */
   signal?: AbortSignal;
+  /**
+   * The worker is shutting down: stop after the next epoch's checkpoint (TrainingInterruptedError), so
+   * the retry on another worker resumes from it and loses nothing. @default never
+   */
+  drain?: AbortSignal;
   /** @default Date */
   clock?: Clock;
   /** @default silent */
