@@ -7,6 +7,13 @@ import { builtinModules } from 'node:module';
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 
+// Test doubles and toy fixtures live under test/ (test/support/ is shared with the benchmarks); code that
+// ships must never depend on them.
+const noTestCode = {
+  group: ['**/test/**', '../test', '../../test'],
+  message: 'Production code must not import from test/ (test doubles and toy fixtures live there).',
+};
+
 export default tseslint.config(
   {
     ignores: [
@@ -44,6 +51,11 @@ export default tseslint.config(
     },
   },
   {
+    files: ['activities/**/*.ts', 'workers/**/*.ts', 'scripts/**/*.ts', 'bin/**/*.js'],
+    ignores: ['scripts/bench/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [noTestCode] }] },
+  },
+  {
     files: ['workflows/**/*.ts'],
     rules: {
       'no-restricted-imports': [
@@ -67,6 +79,7 @@ export default tseslint.config(
               allowTypeImports: true,
               message: 'Import activities with `import type` only (proxyActivities).',
             },
+            noTestCode,
           ],
         },
       ],

@@ -26,7 +26,7 @@ import type {
   TrainHeartbeat,
 } from './types.js';
 
-/** Runs the training of one candidate; the real one is `trainCandidate` of the training library. */
+/** Runs the training of one candidate; the real one is `runCandidateTraining`. */
 export type RunTraining = (input: CandidateTrainingInput, deps: TrainingDeps) => Promise<CandidateResult>;
 
 export interface TrainingActivityDeps {

@@ -1,6 +1,6 @@
 /**
- * Input, output and dependency types of candidate training (`trainCandidate`). The input is what crosses
- * Temporal: small, JSON-serialisable, with no store URI (the store is a dependency of the worker).
+ * Input, output and dependency types of candidate training (`runCandidateTraining`). The input is what
+ * crosses Temporal: small, JSON-serialisable, with no store URI (the store is a dependency of the worker).
  */
 import type * as tfjs from '@tensorflow/tfjs';
 import type { ArtifactStore } from '../store/artifact-store.js';
@@ -125,7 +125,10 @@ export interface CandidateTrainingInput {
    * settings so what a user watches is what the ranking uses. Not part of the checkpoint identity.
    * @default all probe kernels, `abs-product`
    */
-  monitor?: { skipInputProjection?: boolean; interactionModel?: 'abs-product' | 'signed-product' | 'gradient-coupled' };
+  monitor?: {
+    skipInputProjection?: boolean;
+    interactionModel?: 'abs-product' | 'signed-product' | 'gradient-coupled';
+  };
 }
 
 /** One call of {@link TrainingDeps.onProgress}, after every optimizer step and after each epoch's evaluation. */

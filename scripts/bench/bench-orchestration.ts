@@ -17,7 +17,7 @@ import type { Tf } from '../../activities/training/types.js';
 import { createGpuWorker, createOrchestratorWorker } from '../../workers/create-workers.js';
 import { startDevStack, stopDevStack } from '../dev/stack.js';
 import { startSweep } from '../sweeps/sweep-client.js';
-import { createNoopTrainer } from './noop-trainer.js';
+import { createNoopTrainer } from '../../test/support/noop-trainer.js';
 
 interface Row {
   mode: string;

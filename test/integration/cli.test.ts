@@ -7,7 +7,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createStoreProvider } from '../../activities/sweep/store-cache.js';
 import type { Tf } from '../../activities/training/types.js';
-import { createNoopTrainer } from '../../scripts/bench/noop-trainer.js';
+import { createNoopTrainer } from '../support/noop-trainer.js';
 import { main } from '../../scripts/cli.js';
 import { startSweep } from '../../scripts/sweeps/sweep-client.js';
 import { validateSweepSpec } from '../../activities/spec/sweep-spec.js';
