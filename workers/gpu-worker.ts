@@ -8,7 +8,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { createStoreProvider } from '../activities/sweep/store-cache.js';
 import { initTf } from '../activities/tf/runtime.js';
 import { runCandidateTraining } from '../activities/training/run-candidate-training.js';
-import type { Tf } from '../activities/training/types.js';
+import type { Tf } from '../activities/tf/tf-namespace.js';
 import { createGpuWorker } from './create-workers.js';
 import { temporalTarget } from './temporal-config.js';
 import { loadConfig } from './worker-config.js';

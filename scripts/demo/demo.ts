@@ -18,7 +18,7 @@ import { canonicalJson } from '../../activities/sweep/stored-spec.js';
 import { sweepKeys } from '../../activities/store/keys.js';
 import { initTf } from '../../activities/tf/runtime.js';
 import { runCandidateTraining } from '../../activities/training/run-candidate-training.js';
-import type { Tf } from '../../activities/training/types.js';
+import type { Tf } from '../../activities/tf/tf-namespace.js';
 import { createGpuWorker, createOrchestratorWorker } from '../../workers/create-workers.js';
 import { temporalTarget } from '../../workers/temporal-config.js';
 import { defaultStoreUri } from '../../workers/worker-config.js';

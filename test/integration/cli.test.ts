@@ -6,7 +6,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createStoreProvider } from '../../activities/sweep/store-cache.js';
-import type { Tf } from '../../activities/training/types.js';
+import type { Tf } from '../../activities/tf/tf-namespace.js';
 import { createNoopTrainer } from '../support/noop-trainer.js';
 import { main } from '../../scripts/cli.js';
 import { startSweep } from '../../scripts/sweeps/sweep-client.js';

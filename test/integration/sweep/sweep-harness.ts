@@ -14,7 +14,7 @@ import {
 import { createStoreProvider, type StoreProvider } from '../../../activities/sweep/store-cache.js';
 import type { RunTraining } from '../../../activities/sweep/training-activities.js';
 import { runCandidateTraining } from '../../../activities/training/run-candidate-training.js';
-import type { Tf } from '../../../activities/training/types.js';
+import type { Tf } from '../../../activities/tf/tf-namespace.js';
 import { startSweep, type StartedSweep } from '../../../scripts/sweeps/sweep-client.js';
 import { createGpuWorker, createOrchestratorWorker } from '../../../workers/create-workers.js';
 import { createTestBucket, stack, testS3Options, uniqueTaskQueue } from '../../helpers/stack.js';

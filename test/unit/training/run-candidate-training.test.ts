@@ -59,6 +59,8 @@ function input(
     dataset: { uri: datasetUri, normalisation: '[0,1]', validationFraction: 0.25, seed: 1 },
     mode: 'finetune',
     probe: { widths: [8, 6] },
+    // Three probe kernels in all: score every one (the spec's default leaves the input projection out).
+    monitor: { skipInputProjection: false },
     training: {
       epochs: 2,
       batchSize: 16,
