@@ -13,7 +13,7 @@ import { decodeSnapshot } from '../../../activities/capacitance/snapshot.js';
 import type { ArtifactStore } from '../../../activities/store/artifact-store.js';
 import { sweepKeys } from '../../../activities/store/keys.js';
 import { TrainingCancelledError } from '../../../activities/training/errors.js';
-import { trainCandidate } from '../../../activities/training/train-candidate.js';
+import { runCandidateTraining } from '../../../activities/training/run-candidate-training.js';
 import type { CandidateResult, CandidateTrainingInput } from '../../../activities/training/types.js';
 import { startTfRuntime, type TfRuntime } from '../../../activities/tf/runtime.js';
 import {
@@ -111,7 +111,7 @@ describe.skipIf(!native)('the native TensorFlow backend (tfjs-node)', () => {
     await tf.setBackend('cpu');
     const { store, cleanup } = await tempStore();
     try {
-      cpuResult = await trainCandidate(input(), { tf, store });
+      cpuResult = await runCandidateTraining(input(), { tf, store });
       cpuSnapshots = await snapshots(store, 'tiny');
     } finally {
       await cleanup();
@@ -138,7 +138,7 @@ describe.skipIf(!native)('the native TensorFlow backend (tfjs-node)', () => {
     const { store, cleanup } = await tempStore();
     try {
       const before = tf.memory().numTensors;
-      const result = await trainCandidate(input(), { tf, store });
+      const result = await runCandidateTraining(input(), { tf, store });
       expect(tf.memory().numTensors).toBe(before);
       expect(result.snapshots.steps).toEqual(cpuResult.snapshots.steps);
       for (const [i, beta] of cpuResult.snapshots.betaEff.entries())
@@ -161,9 +161,9 @@ describe.skipIf(!native)('the native TensorFlow backend (tfjs-node)', () => {
     const b = await tempStore();
     try {
       const spec = input({ epochs: 3, snapshotEvery: 5, batchSize: 12 });
-      const uninterrupted = await trainCandidate(spec, { tf, store: a.store });
+      const uninterrupted = await runCandidateTraining(spec, { tf, store: a.store });
       const controller = new AbortController();
-      const error = await trainCandidate(spec, {
+      const error = await runCandidateTraining(spec, {
         tf,
         store: b.store,
         signal: controller.signal,
@@ -172,7 +172,7 @@ describe.skipIf(!native)('the native TensorFlow backend (tfjs-node)', () => {
         },
       }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(TrainingCancelledError);
-      const resumed = await trainCandidate(spec, { tf, store: b.store });
+      const resumed = await runCandidateTraining(spec, { tf, store: b.store });
       expect(resumed.resumedFromEpoch).toBe(1);
       expect(resumed.snapshots.steps).toEqual(uninterrupted.snapshots.steps);
       // TensorFlow's multi-threaded CPU kernels may sum in a different order from run to run.
