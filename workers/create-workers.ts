@@ -11,7 +11,7 @@ import type { StoreProvider } from '../activities/sweep/store-cache.js';
 import { createTrainingActivities, type RunTraining } from '../activities/sweep/training-activities.js';
 import type { SweepReport } from '../activities/scoring/report-types.js';
 import { renderReportHtml } from '../activities/report/report-html.js';
-import type { Tf } from '../activities/training/types.js';
+import type { Tf } from '../activities/tf/tf-namespace.js';
 import { candidateProgressSignal, DEFAULT_TASK_QUEUES } from '../workflows/sweep-api.js';
 
 /** The workflows entry next to this file: `.ts` when run from source (tests), `.js` from dist. */
