@@ -24,7 +24,7 @@ import { defineSearchAttributeKey } from '@temporalio/common';
 import type { OrchestratorActivities } from '../activities/sweep/orchestrator-activities.js';
 import type { TrainingActivities } from '../activities/sweep/training-activities.js';
 import type { SweepSpec } from '../activities/spec/sweep-spec.js';
-import type { CandidateOutcome, TrainCandidateInput } from '../activities/sweep/types.js';
+import type { CandidateOutcome, ScoreSweepOutput, TrainCandidateInput } from '../activities/sweep/types.js';
 import { PREPARE_PROFILE, SCORE_PROFILE, trainingProfile } from './activity-profiles.js';
 import { candidateWorkflow } from './candidate-workflow.js';
 import {
@@ -179,7 +179,7 @@ async function runWindow(
 function sweepResult(
   state: SweepState,
   ordered: readonly CandidateOutcome[],
-  scored: Pick<SweepResult, 'ranking' | 'reportKey' | 'reportHtmlKey'>,
+  scored: Pick<ScoreSweepOutput, 'ranking' | 'reportKey' | 'reportHtmlKey' | 'unscorable'>,
 ): SweepResult {
   return {
     sweepId: state.sweepId,
@@ -192,7 +192,8 @@ function sweepResult(
         candidateId: o.candidateId,
         status: o.status,
         failure: o.failure ?? { type: 'UnknownError', message: '' },
-      })),
+      }))
+      .concat((scored.unscorable ?? []).map((u) => ({ ...u, status: 'failed' as const }))),
     reused: ordered.filter((o) => o.reused).map((o) => o.candidateId),
     reportKey: scored.reportKey,
     reportHtmlKey: scored.reportHtmlKey,

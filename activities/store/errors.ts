@@ -37,6 +37,15 @@ export class ArtifactStoreUnavailableError extends ArtifactStoreError {
   override name = 'ArtifactStoreUnavailableError';
 }
 
+/**
+ * An object's bytes differ from the SHA-256 recorded when it was written (bit rot, a partial overwrite,
+ * tampering): the object is unusable, and reading it again returns the same bytes.
+ */
+export class ArtifactIntegrityError extends ArtifactStoreError {
+  override name = 'ArtifactIntegrityError';
+  override readonly nonRetryable: boolean = true;
+}
+
 /** A key or key segment that must not be used (path traversal, control characters, too long…). */
 export class InvalidKeyError extends Error {
   override name = 'InvalidKeyError';

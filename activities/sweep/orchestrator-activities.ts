@@ -125,6 +125,12 @@ export function createOrchestratorActivities(deps: OrchestratorActivityDeps) {
               betaEff: c.betaEff,
               predictedAccuracy: c.predictedAccuracy?.mean ?? null,
             })),
+          unscorable: report.candidates.flatMap((c) => {
+            const trained = input.outcomes.find((o) => o.candidateId === c.candidateId);
+            return trained?.status === 'succeeded' && c.status === 'failed' && c.failure
+              ? [{ candidateId: c.candidateId, failure: c.failure }]
+              : [];
+          }),
           reportKey: keys.reportJson,
           reportHtmlKey: keys.reportHtml,
           direction: report.selection.direction,

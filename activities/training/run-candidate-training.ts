@@ -283,6 +283,7 @@ export async function runCandidateTraining(
         prefix: keys.snapshotsPrefix,
         steps: outcome.snapshots.steps,
         betaEff: outcome.snapshots.betaEff,
+        ...(outcome.snapshots.sha256 ? { sha256: outcome.snapshots.sha256 } : {}),
       },
       epochs: outcome.history,
       checkpointKeys: outcome.checkpointKeys,

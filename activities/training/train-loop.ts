@@ -73,7 +73,7 @@ export interface TrainLoopOptions {
 
 export interface TrainLoopOutcome {
   history: EpochSummary[];
-  snapshots: { steps: number[]; betaEff: (number | null)[] };
+  snapshots: { steps: number[]; betaEff: (number | null)[]; sha256?: string[] };
   checkpointKeys: string[];
   resumedFromEpoch: number;
   stepsPerEpoch: number;
@@ -114,6 +114,15 @@ export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainL
   const history: EpochSummary[] = [...(options.resume?.state.history ?? [])];
   const snapshotSteps: number[] = [...(options.resume?.state.snapshots.steps ?? [])];
   const snapshotBeta: (number | null)[] = [...(options.resume?.state.snapshots.betaEff ?? [])];
+  // Checksums recorded at write, checked at read (scoring); a checkpoint without them leaves them unknown.
+  const resumedSha = options.resume?.state.snapshots.sha256;
+  const snapshotSha: string[] | undefined =
+    options.resume && resumedSha?.length !== snapshotSteps.length ? undefined : [...(resumedSha ?? [])];
+  const snapshotRecord = () => ({
+    steps: snapshotSteps,
+    betaEff: snapshotBeta,
+    ...(snapshotSha ? { sha256: snapshotSha } : {}),
+  });
   const checkpointKeys: string[] = history.map((h) => keys.checkpoint(h.epoch));
   let step = options.resume?.state.step ?? 0;
   const startEpoch = (options.resume?.state.epoch ?? 0) + 1;
@@ -161,7 +170,8 @@ export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainL
       extraMetadata: { mode: input.mode, stepsPerEpoch: String(stepsPerEpoch) },
     });
     const key = keys.snapshot(atStep);
-    await store.put(key, bytes);
+    const written = await store.put(key, bytes);
+    snapshotSha?.push(written.sha256);
     const betaEff = betaEffOf(kernels, input.monitor, extra, log);
     snapshotSteps.push(atStep);
     snapshotBeta.push(betaEff);
@@ -273,7 +283,7 @@ export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainL
         rng: { seed, nextEpoch: epoch + 1 },
         optimizer: input.training.optimizer,
         history,
-        snapshots: { steps: snapshotSteps, betaEff: snapshotBeta },
+        snapshots: snapshotRecord(),
       },
     });
     checkpointKeys.push(lastCheckpointKey);
@@ -299,7 +309,7 @@ export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainL
 
   return {
     history,
-    snapshots: { steps: snapshotSteps, betaEff: snapshotBeta },
+    snapshots: snapshotRecord(),
     checkpointKeys,
     resumedFromEpoch: options.resume?.state.epoch ?? 0,
     stepsPerEpoch,
