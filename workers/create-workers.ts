@@ -12,7 +12,9 @@ import { createTrainingActivities, type RunTraining } from '../activities/sweep/
 import type { SweepReport } from '../activities/scoring/report-types.js';
 import { renderReportHtml } from '../activities/report/report-html.js';
 import type { Tf } from '../activities/tf/tf-namespace.js';
+import type { PayloadCodec } from '@temporalio/common';
 import { candidateProgressSignal, DEFAULT_TASK_QUEUES } from '../workflows/sweep-api.js';
+import { dataConverterOption } from './payload-codec.js';
 
 /** The workflows entry next to this file: `.ts` when run from source (tests), `.js` from dist. */
 const WORKFLOWS_PATH = fileURLToPath(
@@ -40,6 +42,8 @@ export interface CommonWorkerOptions {
   taskQueue?: string;
   /** Extra Worker options (tests shorten timeouts, benchmarks raise concurrency). */
   workerOptions?: Partial<WorkerOptions>;
+  /** Payload codec (encryption); clients must use the same keys. @default none: plain payloads */
+  codec?: PayloadCodec;
 }
 
 export interface OrchestratorWorkerOptions extends CommonWorkerOptions {
@@ -59,6 +63,7 @@ export async function createOrchestratorWorker(options: OrchestratorWorkerOption
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUES.orchestrator,
+    ...dataConverterOption(options.codec),
     ...workflows,
     activities: {
       ...createOrchestratorActivities({
@@ -92,12 +97,17 @@ export interface GpuWorkerOptions extends CommonWorkerOptions {
 
 export async function createGpuWorker(options: GpuWorkerOptions): Promise<Worker> {
   const client = options.clientConnection
-    ? new Client({ connection: options.clientConnection, namespace: options.namespace })
+    ? new Client({
+        connection: options.clientConnection,
+        namespace: options.namespace,
+        ...dataConverterOption(options.codec),
+      })
     : undefined;
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUES.gpu,
+    ...dataConverterOption(options.codec),
     activities: createTrainingActivities({
       stores: options.stores,
       tf: options.tf,

@@ -11,11 +11,13 @@ import { initTf } from '../activities/tf/runtime.js';
 import { runCandidateTraining } from '../activities/training/run-candidate-training.js';
 import type { Tf } from '../activities/tf/tf-namespace.js';
 import { createGpuWorker, logStoreOutage } from './create-workers.js';
+import { codecFromEnv } from './payload-codec.js';
 import { temporalTarget } from './temporal-config.js';
 import { loadConfig } from './worker-config.js';
 
 export async function runGpuWorker(): Promise<void> {
   const config = loadConfig();
+  const codec = codecFromEnv();
   const target = temporalTarget();
   const connection = await NativeConnection.connect(target.connectionOptions);
   const clientConnection = await Connection.connect(
@@ -39,6 +41,7 @@ export async function runGpuWorker(): Promise<void> {
       concurrency: config.gpuConcurrency,
       shutdownGraceSeconds: config.shutdownGraceSeconds,
       drain: drain.signal,
+      ...(codec ? { codec } : {}),
       taskQueue: config.taskQueues.gpu,
     });
     console.error(

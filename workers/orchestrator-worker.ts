@@ -7,11 +7,13 @@
 import { NativeConnection } from '@temporalio/worker';
 import { createStoreProvider } from '../activities/sweep/store-cache.js';
 import { createOrchestratorWorker, logStoreOutage } from './create-workers.js';
+import { codecFromEnv } from './payload-codec.js';
 import { temporalTarget } from './temporal-config.js';
 import { loadConfig } from './worker-config.js';
 
 export async function runOrchestratorWorker(): Promise<void> {
   const config = loadConfig();
+  const codec = codecFromEnv();
   const target = temporalTarget();
   const connection = await NativeConnection.connect(target.connectionOptions);
   const stores = createStoreProvider({ outageRetry: { onRetry: logStoreOutage } });
@@ -23,6 +25,7 @@ export async function runOrchestratorWorker(): Promise<void> {
       defaultStoreUri: config.storeUri,
       ...(config.workflowBundlePath ? { workflowBundlePath: config.workflowBundlePath } : {}),
       taskQueue: config.taskQueues.orchestrator,
+      ...(codec ? { codec } : {}),
     });
     console.error(`ncap orchestrator worker: queue ${worker.options.taskQueue}`);
     await worker.run();

@@ -4,6 +4,7 @@ import type { ConnectionOptions } from '@temporalio/client';
 import type { Command } from 'commander';
 import { createStoreProvider, type StoreProvider } from '../../activities/sweep/store-cache.js';
 import { loadConfig, type NcapConfig } from '../../workers/worker-config.js';
+import { codecFromEnv, dataConverterOption } from '../../workers/payload-codec.js';
 import { temporalTarget } from '../../workers/temporal-config.js';
 
 /** A user-facing error: printed without a stack, with its exit code. */
@@ -55,7 +56,7 @@ export async function openContext(options: GlobalOptions): Promise<CommandContex
   const stores = createStoreProvider();
   return {
     config,
-    client: new Client({ connection, namespace: target.namespace }),
+    client: new Client({ connection, namespace: target.namespace, ...dataConverterOption(codecFromEnv()) }),
     connection,
     namespace: target.namespace,
     stores,

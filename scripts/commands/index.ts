@@ -1,6 +1,7 @@
 /** Registers every command group. Each group lives in its own module: `register…(program)`. */
 import type { Command } from 'commander';
 import { registerBetaCommand } from './beta.js';
+import { registerCodecServerCommand } from './codec-server.js';
 import { registerDevCommands } from './dev.js';
 import { registerReportCommand } from './report.js';
 import { registerScheduleCommands } from './schedule.js';
@@ -14,4 +15,5 @@ export function registerCommands(program: Command): void {
   registerScheduleCommands(program);
   registerReportCommand(program);
   registerWorkerCommands(program);
+  registerCodecServerCommand(program);
 }
