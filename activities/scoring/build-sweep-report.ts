@@ -28,8 +28,14 @@ export interface ObservedRun {
   finalAccuracy: number;
 }
 
+/** Snapshot reads at once, per candidate. */
+const DEFAULT_CONCURRENCY = 8;
+
 export interface ScoreOptions {
-  /** Snapshots read at once. @default 8 */
+  /**
+   * Snapshots of one candidate read at once; candidates are scored `max(1, ⌊concurrency / 2⌋)` at a time,
+   * so up to that many times `concurrency` store reads are in flight. @default 8
+   */
   concurrency?: number;
   /** Earlier runs for calibration / prediction (already loaded). @default none */
   observedRuns?: ObservedRun[];
@@ -44,7 +50,7 @@ export async function betaTrajectory(
   sweepId: string,
   candidateId: string,
   selection: Pick<SweepSpec['selection'], 'interactionModel' | 'skipInputProjection'>,
-  concurrency = 8,
+  concurrency = DEFAULT_CONCURRENCY,
 ): Promise<BetaPoint[]> {
   const keys: string[] = [];
   for await (const object of store.list(sweepKeys(sweepId).candidate(candidateId).snapshotsPrefix)) {
@@ -84,7 +90,7 @@ export async function buildSweepReport(
   outcomes: readonly CandidateOutcome[],
   options: ScoreOptions = {},
 ): Promise<SweepReport> {
-  const concurrency = options.concurrency ?? 8;
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   const minRuns = options.minObservedRuns ?? 5;
   const labelsOf = new Map(spec.candidates.map((c) => [c.id, c.labels ?? {}]));
   const succeeded = outcomes.filter((o) => o.status === 'succeeded' && o.resultKey);
@@ -156,7 +162,7 @@ export async function buildSweepReport(
   );
   const scored = scoredOrNull.filter((c): c is ReportCandidate => c !== null);
 
-  // Direction: from the spec, or calibrated on observed runs (DESIGN.md §7: never assumed).
+  // Direction: from the spec, or calibrated on observed runs (docs/design.md §2: never assumed).
   const observed = options.observedRuns ?? [];
   let direction: 'higher' | 'lower' = spec.selection.direction === 'lower' ? 'lower' : 'higher';
   let directionSource: SweepReport['selection']['directionSource'] = 'spec';
