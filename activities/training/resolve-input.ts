@@ -2,6 +2,7 @@
  * Validates a {@link CandidateTrainingInput} and fills in its defaults, once, at the activity's edge.
  * Every error names the field and the fix.
  */
+import { INTERACTION_MODEL_NAMES } from '../capacitance/interaction-models.js';
 import { InvalidKeyError } from '../store/errors.js';
 import { validateSegment } from '../store/keys.js';
 import { InvalidTrainingInputError } from './errors.js';
@@ -222,8 +223,13 @@ export function resolveTrainingInput(input: CandidateTrainingInput): ResolvedTra
     probe: { widths, trainable, recordBatchStats },
     monitor: {
       skipInputProjection: input.monitor?.skipInputProjection === true,
-      interactionModel:
-        input.monitor?.interactionModel === 'signed-product' ? 'signed-product' : 'abs-product',
+      // The sweep's own model, so progress and result.json show the quantity the ranking uses.
+      interactionModel: oneOf(
+        input.monitor?.interactionModel,
+        'monitor.interactionModel',
+        INTERACTION_MODEL_NAMES,
+        'abs-product',
+      ),
     },
     training: {
       epochs: integer(t.epochs, 'training.epochs', 1),

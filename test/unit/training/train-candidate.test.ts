@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeSnapshot } from '../../../activities/capacitance/snapshot.js';
 import { computeBetaEff } from '../../../activities/capacitance/beta-eff.js';
+import { betaTrajectory } from '../../../activities/selection/sweep-evidence.js';
 import { sweepKeys } from '../../../activities/store/keys.js';
 import type { ArtifactStore } from '../../../activities/store/artifact-store.js';
 import { readLatestCheckpoint } from '../../../activities/training/checkpoint.js';
@@ -336,13 +337,18 @@ describe('trainCandidate (finetune)', () => {
     }
   });
 
-  it('records gradient-coupled batch statistics in the snapshots when asked', async () => {
+  it('records gradient-coupled batch statistics in the snapshots when asked, and monitors that β_eff', async () => {
     const { store, cleanup } = await tempStore();
     try {
-      await trainCandidate(input({ probe: { widths: [8, 6], recordBatchStats: true } }, { epochs: 1 }), {
-        tf,
-        store,
-      });
+      const monitor = { interactionModel: 'gradient-coupled', skipInputProjection: false } as const;
+      const result = await trainCandidate(
+        input({ probe: { widths: [8, 6], recordBatchStats: true }, monitor }, { epochs: 1 }),
+        { tf, store },
+      );
+      // What progress and result.json show is what the ranking computes from the same snapshots.
+      const ranked = await betaTrajectory(store, 'sweep-1', 'tiny', monitor);
+      expect(result.snapshots.betaEff).toHaveLength(ranked.length);
+      result.snapshots.betaEff.forEach((b, i) => expect(b).toBeCloseTo(ranked[i]!.betaEff, 5));
       const files = await readAll(store, sweepKeys('sweep-1').candidate('tiny').snapshotsPrefix);
       for (const [name, bytes] of files) {
         const snap = decodeSnapshot(bytes);
