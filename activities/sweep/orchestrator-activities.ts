@@ -94,6 +94,8 @@ export function createOrchestratorActivities(deps: OrchestratorActivityDeps) {
               candidateId: c.candidateId,
               rank: c.rank!,
               betaEff: c.betaEff,
+              score: c.score?.value ?? null,
+              rule: report.selection.appliedRule,
               predictedAccuracy: c.predictedAccuracy?.mean ?? null,
             })),
           reportKey: keys.reportJson,
