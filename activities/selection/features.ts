@@ -139,7 +139,7 @@ export function evidenceFromResult(
       .sort((a, b) => a.step - b.step),
     trainLoss,
     probeInputWidth: result.model.featureDim,
-    logme: finiteOrNull((result as { selectionSignals?: { logme?: number | null } }).selectionSignals?.logme),
+    logme: finiteOrNull(result.selectionSignals?.logme),
   };
 }
 

@@ -125,7 +125,10 @@ export interface CandidateTrainingInput {
    * settings so what a user watches is what the ranking uses. Not part of the checkpoint identity.
    * @default all probe kernels, `abs-product`
    */
-  monitor?: { skipInputProjection?: boolean; interactionModel?: 'abs-product' | 'signed-product' | 'gradient-coupled' };
+  monitor?: {
+    skipInputProjection?: boolean;
+    interactionModel?: 'abs-product' | 'signed-product' | 'gradient-coupled';
+  };
 }
 
 /** One call of {@link TrainingDeps.onProgress}, after every optimizer step and after each epoch's evaluation. */
@@ -258,6 +261,11 @@ export interface CandidateResult {
   resumedFromEpoch: number;
   /** Store key of the frozen-feature cache used (`frozen` mode). */
   featureCacheKey?: string;
+  /** Signals for selection computed from the frozen features (`frozen` mode). */
+  selectionSignals?: {
+    /** LogME of the training split's features (null when too large to compute; see frozen-logme.ts). */
+    logme: number | null;
+  };
   timing: {
     startedAt: string;
     finishedAt: string;

@@ -2,7 +2,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeSnapshot } from '../../../activities/capacitance/snapshot.js';
 import { computeBetaEff } from '../../../activities/capacitance/beta-eff.js';
+import { logme } from '../../../activities/selection/logme.js';
 import { betaTrajectory } from '../../../activities/selection/sweep-evidence.js';
+import { stratifiedSplit } from '../../../activities/training/split.js';
 import { sweepKeys } from '../../../activities/store/keys.js';
 import type { ArtifactStore } from '../../../activities/store/artifact-store.js';
 import { readLatestCheckpoint } from '../../../activities/training/checkpoint.js';
@@ -391,6 +393,24 @@ describe('trainCandidate (frozen)', () => {
       const actual = new Float32Array(cached.bytes.buffer, 0, cached.bytes.byteLength / 4);
       for (let i = 0; i < expected.length; i += 37) expect(actual[i]).toBeCloseTo(expected[i]!, 5);
       x.dispose();
+
+      // LogME of the training split's cached features (the split is the seeded one training used).
+      const train = stratifiedSplit(
+        Array.from({ length: 120 }, (_, i) => i),
+        images.y,
+        0.25,
+        1,
+      ).train;
+      const rows = train.flatMap((i) => Array.from(actual.subarray(i * 12, i * 12 + 12)));
+      expect(first.selectionSignals?.logme).toBeCloseTo(
+        logme(
+          rows,
+          train.length,
+          12,
+          train.map((i) => images.y[i]!),
+        ),
+        9,
+      );
 
       // Only the probe is checkpointed (and trained) in frozen mode.
       const checkpoint = await readLatestCheckpoint(
