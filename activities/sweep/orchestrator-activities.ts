@@ -4,7 +4,7 @@
  * observed runs from full-training results).
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { scoreSweep } from '../scoring/score-sweep.js';
+import { buildSweepReport } from '../scoring/build-sweep-report.js';
 import type { SweepReport } from '../scoring/report-types.js';
 import { validateSweepSpec } from '../spec/sweep-spec.js';
 import { sweepKeys } from '../store/keys.js';
@@ -73,7 +73,7 @@ export function createOrchestratorActivities(deps: OrchestratorActivityDeps) {
             'InvalidInput',
           );
         // Observed runs come from the dataset's history (and the spec's file); full-training results add to it.
-        const report = await scoreSweep(store, sweepId, stored.spec, input.outcomes, {
+        const report = await buildSweepReport(store, sweepId, stored.spec, input.outcomes, {
           recordObservedRuns: true,
           now,
         });

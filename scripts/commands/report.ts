@@ -10,7 +10,7 @@ import { renderReportHtml } from '../../activities/report/report-html.js';
 import { renderReportMarkdown } from '../../activities/report/report-markdown.js';
 import { renderReportText } from '../../activities/report/report-text.js';
 import type { SweepReport } from '../../activities/scoring/report-types.js';
-import { scoreSweep } from '../../activities/scoring/score-sweep.js';
+import { buildSweepReport } from '../../activities/scoring/build-sweep-report.js';
 import { InvalidObservedRunError } from '../../activities/selection/observed-runs.js';
 import { createStoreProvider } from '../../activities/sweep/store-cache.js';
 import { readStoredSpec } from '../../activities/sweep/stored-spec.js';
@@ -94,7 +94,7 @@ export function registerReportCommand(program: Command): void {
               );
             }
             try {
-              report = await scoreSweep(store, sweepId, stored.spec, outcomes);
+              report = await buildSweepReport(store, sweepId, stored.spec, outcomes);
             } catch (error) {
               if (error instanceof InvalidObservedRunError)
                 throw new CliError(error.message, EXIT_CODES.usage, { cause: error });

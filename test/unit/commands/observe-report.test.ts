@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { SweepReport } from '../../../activities/scoring/report-types.js';
-import { scoreSweep } from '../../../activities/scoring/score-sweep.js';
+import { buildSweepReport } from '../../../activities/scoring/build-sweep-report.js';
 import { validateSweepSpec } from '../../../activities/spec/sweep-spec.js';
 import { FileStore } from '../../../activities/store/file-store.js';
 import { sweepKeys } from '../../../activities/store/keys.js';
 import type { CandidateOutcome } from '../../../activities/sweep/types.js';
 import { main } from '../../../scripts/cli.js';
-import { createNoopTrainer } from '../../../scripts/bench/noop-trainer.js';
+import { createNoopTrainer } from '../../support/noop-trainer.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ncap-observe-'));
 const storeUri = pathToFileURL(dir).href;
@@ -78,7 +78,7 @@ beforeAll(async () => {
     sweepKeys('s1').spec,
     JSON.stringify({ version: 1, sweepId: 's1', storeUri, spec, createdAt: '2026-01-01T00:00:00Z' }),
   );
-  const report = await scoreSweep(store, 's1', spec, outcomes);
+  const report = await buildSweepReport(store, 's1', spec, outcomes);
   await store.put(sweepKeys('s1').reportJson, JSON.stringify(report));
   betas = new Map(report.candidates.map((c) => [c.candidateId, c.betaEff!]));
 });

@@ -8,7 +8,7 @@ import { betaEffPerArc } from '../../../activities/capacitance/line-graph-oracle
 import type { DenseKernel } from '../../../activities/capacitance/network.js';
 import { encodeSnapshot } from '../../../activities/capacitance/snapshot.js';
 import { observedRunSetup } from '../../../activities/scoring/observed-history.js';
-import { scoreSweep } from '../../../activities/scoring/score-sweep.js';
+import { buildSweepReport } from '../../../activities/scoring/build-sweep-report.js';
 import {
   datasetKeyOf,
   InvalidObservedRunError,
@@ -21,7 +21,7 @@ import type { CandidateOutcome } from '../../../activities/sweep/types.js';
 import { FileStore } from '../../../activities/store/file-store.js';
 import { sweepKeys } from '../../../activities/store/keys.js';
 import type { CandidateResult } from '../../../activities/training/types.js';
-import { createNoopTrainer } from '../../../scripts/bench/noop-trainer.js';
+import { createNoopTrainer } from '../../support/noop-trainer.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ncap-score-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -103,7 +103,7 @@ const legacyRuns = (entries: object[], forSpec: SweepSpec): ObservedRun[] =>
 
 const betaOf = (scale: number): number => betaEffPerArc(kernels(scale, 20).slice(1)).betaEff;
 
-describe('scoreSweep (the reduce step)', () => {
+describe('buildSweepReport (the reduce step)', () => {
   const zoo = [
     { id: 'small', scale: 0.5, acc: 0.9, truth: 0.91 },
     { id: 'mid', scale: 1, acc: 0.7, truth: 0.8 },
@@ -118,7 +118,7 @@ describe('scoreSweep (the reduce step)', () => {
       status: 'failed',
       failure: { type: 'IncompatibleModelError', message: 'no feature layer' },
     });
-    const report = await scoreSweep(
+    const report = await buildSweepReport(
       store,
       sweepId,
       spec([...zoo, { id: 'broken' }], { direction: 'higher' }),
@@ -140,7 +140,7 @@ describe('scoreSweep (the reduce step)', () => {
   it('direction lower reverses the ranking; the evaluation compares each predictor with the ground truth', async () => {
     const sweepId = 'lower';
     const outcomes = await Promise.all(zoo.map((c) => writeCandidate(sweepId, c.id, c.scale, c.acc)));
-    const report = await scoreSweep(store, sweepId, spec(zoo, { direction: 'lower' }), outcomes);
+    const report = await buildSweepReport(store, sweepId, spec(zoo, { direction: 'lower' }), outcomes);
     expect(report.winner).toBe('small');
     const metrics = Object.fromEntries(report.evaluation!.metrics.map((m) => [m.predictor.split(' ')[0], m]));
     // Lower β_eff and higher early accuracy both order the candidates exactly as the truth does.
@@ -157,10 +157,12 @@ describe('scoreSweep (the reduce step)', () => {
       [1, 2, 3, 4, 5, 6].map((b) => ({ betaEff: b, finalAccuracy: 1 - b / 10 })),
       calibrate,
     );
-    const calibrated = await scoreSweep(store, sweepId, calibrate, outcomes, { observedRuns: anti });
+    const calibrated = await buildSweepReport(store, sweepId, calibrate, outcomes, { observedRuns: anti });
     expect(calibrated.selection).toMatchObject({ direction: 'lower', directionSource: 'calibrated' });
     expect(calibrated.winner).toBe('small');
-    const few = await scoreSweep(store, sweepId, calibrate, outcomes, { observedRuns: anti.slice(0, 2) });
+    const few = await buildSweepReport(store, sweepId, calibrate, outcomes, {
+      observedRuns: anti.slice(0, 2),
+    });
     expect(few.selection).toMatchObject({
       direction: 'higher',
       directionSource: 'default (too few observed runs)',
@@ -178,7 +180,7 @@ describe('scoreSweep (the reduce step)', () => {
       finalAccuracy: 0.55 + 0.05 * i - 0.01 * (i % 3),
     }));
     const predictSpec = spec(zoo, { rule: 'predicted-accuracy', direction: 'higher' });
-    const report = await scoreSweep(store, sweepId, predictSpec, outcomes, {
+    const report = await buildSweepReport(store, sweepId, predictSpec, outcomes, {
       observedRuns: legacyRuns(entries, predictSpec),
     });
     // The oracle: scikit-learn-style BayesianRidge on the columns standardised by the observed runs.
@@ -217,7 +219,7 @@ describe('scoreSweep (the reduce step)', () => {
     const sweepId = 'corrupt';
     const outcomes = await Promise.all(zoo.map((c) => writeCandidate(sweepId, c.id, c.scale, c.acc)));
     await store.put(sweepKeys(sweepId).candidate('mid').snapshot(30), new Uint8Array([1, 2, 3]));
-    const report = await scoreSweep(store, sweepId, spec(zoo, { direction: 'higher' }), outcomes);
+    const report = await buildSweepReport(store, sweepId, spec(zoo, { direction: 'higher' }), outcomes);
     expect(report.candidates.map((c) => [c.candidateId, c.rank])).toEqual([
       ['large', 1],
       ['small', 2],
@@ -233,7 +235,7 @@ describe('scoreSweep (the reduce step)', () => {
     // A dataset of its own, so other tests' runs are not in its history.
     const historySpec = (selection: Record<string, unknown>) =>
       validateSweepSpec({ ...spec(zoo, selection), dataset: { uri: 'file:///d', name: 'history-set' } });
-    const before = await scoreSweep(store, sweepId, historySpec({ rule: 'hybrid' }), outcomes);
+    const before = await buildSweepReport(store, sweepId, historySpec({ rule: 'hybrid' }), outcomes);
     // Nothing to learn from: the hybrid cannot fit, the fallback rule ranks, and the report says so.
     expect(before.selection).toMatchObject({ rule: 'hybrid', appliedRule: 'beta-eff', direction: 'higher' });
     expect(before.selection.fallback).toMatch(/could not score.*needs at least 5.*fell back to beta-eff/);
@@ -259,7 +261,7 @@ describe('scoreSweep (the reduce step)', () => {
         },
       });
     }
-    const after = await scoreSweep(store, sweepId, historySpec({ rule: 'hybrid' }), outcomes);
+    const after = await buildSweepReport(store, sweepId, historySpec({ rule: 'hybrid' }), outcomes);
     expect(after.selection).toMatchObject({
       appliedRule: 'hybrid',
       fallback: null,
@@ -269,13 +271,13 @@ describe('scoreSweep (the reduce step)', () => {
     expect(after.selection.observedRuns.used).toBe(6);
     expect(after.winner).toBe('small');
     expect(after.candidates.every((c) => c.predictedAccuracy !== null)).toBe(true);
-    const beta = await scoreSweep(store, sweepId, historySpec({ rule: 'beta-eff' }), outcomes);
+    const beta = await buildSweepReport(store, sweepId, historySpec({ rule: 'beta-eff' }), outcomes);
     expect(beta.winner).toBe('small');
     expect(beta.selection.fitNote).toMatch(/Kendall τ\(β, final accuracy\) = -1\.000 over 6 runs/);
 
     // Runs of another early-training setup are counted, not learned from.
     const longer = validateSweepSpec({ ...historySpec({ rule: 'hybrid' }), training: { epochs: 7 } });
-    const other = await scoreSweep(store, sweepId, longer, outcomes);
+    const other = await buildSweepReport(store, sweepId, longer, outcomes);
     expect(other.selection.observedRuns).toMatchObject({ used: 0, otherSetup: 6 });
     expect(other.selection.appliedRule).toBe('beta-eff');
   });
@@ -287,14 +289,14 @@ describe('scoreSweep (the reduce step)', () => {
     const key = `observed/${datasetKeyOf(bad.dataset)}/runs/s/c/epochs-0003.json`;
     const good = legacyRuns([{ betaEff: 1, finalAccuracy: 0.5 }], bad)[0]!;
     await store.put(key, JSON.stringify({ ...good, finalAccuracy: 87 }));
-    const error = await scoreSweep(store, sweepId, bad, outcomes).catch((e: unknown) => e);
+    const error = await buildSweepReport(store, sweepId, bad, outcomes).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidObservedRunError);
     expect((error as Error).message).toContain(key);
     expect((error as Error).message).toMatch(
       /finalAccuracy: must be in \[0, 1\] \(a fraction, not a percentage\)/,
     );
     await store.put(key, JSON.stringify({ ...good, features: { ...good.features, tse: 'low' } }));
-    await expect(scoreSweep(store, sweepId, bad, outcomes)).rejects.toThrow(/features\.tse/);
+    await expect(buildSweepReport(store, sweepId, bad, outcomes)).rejects.toThrow(/features\.tse/);
     expect(() =>
       legacyRuns(
         [
@@ -314,14 +316,14 @@ describe('scoreSweep (the reduce step)', () => {
     const key = sweepKeys(sweepId).candidate('mid').result;
     const result = JSON.parse(Buffer.from(await store.get(key)).toString()) as Record<string, unknown>;
     await store.put(key, JSON.stringify({ ...result, fullTraining: { finalAccuracy: 0.83 } }));
-    const printed = await scoreSweep(store, sweepId, fullSpec, outcomes);
+    const printed = await buildSweepReport(store, sweepId, fullSpec, outcomes);
     expect(printed.selection.observedRuns.recorded).toBe(0);
-    const reduced = await scoreSweep(store, sweepId, fullSpec, outcomes, { recordObservedRuns: true });
+    const reduced = await buildSweepReport(store, sweepId, fullSpec, outcomes, { recordObservedRuns: true });
     expect(reduced.selection.observedRuns.recorded).toBe(1);
     const stored: string[] = [];
     for await (const o of store.list(`observed/${datasetKeyOf(fullSpec.dataset)}/runs/`)) stored.push(o.key);
     expect(stored).toEqual([`observed/${datasetKeyOf(fullSpec.dataset)}/runs/full/mid/epochs-0001.json`]);
-    const again = await scoreSweep(
+    const again = await buildSweepReport(
       store,
       sweepId,
       validateSweepSpec({ ...fullSpec, training: { epochs: 1 } }),

@@ -2,7 +2,8 @@
  * The reduce step: read every finished candidate's evidence (result.json, β_eff of each snapshot with the
  * sweep's scoring settings), extract its features, rank through the selection module under the spec's
  * rule — learning from the observed runs of the dataset — and build the report. β_eff is always computed
- * and shown, whatever the rule. Pure over an ArtifactStore: the activity wrapper adds Temporal.
+ * and shown, whatever the rule. Pure over an ArtifactStore: the `scoreSweep` activity adds Temporal and
+ * writes the report.
  */
 import { CapacitanceError } from '../capacitance/errors.js';
 import { selectionMetrics } from '../selection/metrics.js';
@@ -64,7 +65,7 @@ interface Scored {
 }
 
 /** Scores a finished set of outcomes and returns the report (not yet written). */
-export async function scoreSweep(
+export async function buildSweepReport(
   store: ArtifactStore,
   sweepId: string,
   spec: SweepSpec,
