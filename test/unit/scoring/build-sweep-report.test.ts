@@ -9,6 +9,7 @@ import type { DenseKernel } from '../../../activities/capacitance/network.js';
 import { encodeSnapshot } from '../../../activities/capacitance/snapshot.js';
 import { observedRunSetup } from '../../../activities/scoring/observed-history.js';
 import { buildSweepReport } from '../../../activities/scoring/build-sweep-report.js';
+import { sweepFeatureRows } from '../../../activities/scoring/sweep-feature-rows.js';
 import {
   datasetKeyOf,
   InvalidObservedRunError,
@@ -330,5 +331,37 @@ describe('buildSweepReport (the reduce step)', () => {
       outcomes,
     );
     expect(again.selection.observedRuns.used).toBe(1);
+  });
+
+  it('sweepFeatureRows windows a stored sweep for the benchmark: features at the window, samples it cost', async () => {
+    const sweepId = 'rows';
+    await Promise.all(zoo.map((c) => writeCandidate(sweepId, c.id, c.scale, c.acc)));
+    const rowsSpec = spec(zoo);
+    await store.put(
+      sweepKeys(sweepId).spec,
+      JSON.stringify({
+        version: 1,
+        sweepId,
+        storeUri: store.uri,
+        spec: rowsSpec,
+        createdAt: '2026-01-01T00:00:00Z',
+      }),
+    );
+    const key = sweepKeys(sweepId).candidate('mid').result;
+    const result = JSON.parse(Buffer.from(await store.get(key)).toString()) as CandidateResult;
+    result.training = { ...result.training, stepsPerEpoch: 20, totalSteps: 20, batchSize: 8 };
+    result.dataset = { ...result.dataset, trainSamples: 160 };
+    await store.put(key, JSON.stringify({ ...result, validationCurve: [{ step: 10, valAccuracy: 0.42 }] }));
+    await store.deletePrefix(sweepKeys(sweepId).candidate('small').result);
+    const half = await sweepFeatureRows(store, sweepId, { windowEpochs: 0.5 });
+    expect(half.missing).toEqual(['small']);
+    const mid = half.rows.find((r) => r.candidateId === 'mid')!;
+    expect(mid).toMatchObject({ windowSteps: 10, earlySamples: 80 });
+    expect(mid.features.earlyValAccuracy).toBe(0.42);
+    expect(mid.features.betaEff).toBeCloseTo(betaEffPerArc(kernels(1, 10).slice(1)).betaEff, 9);
+    expect(mid.features.tse).toBeNull();
+    const whole = (await sweepFeatureRows(store, sweepId)).rows.find((r) => r.candidateId === 'mid')!;
+    expect(whole).toMatchObject({ windowSteps: 20, earlySamples: 160 });
+    expect(whole.features.earlyValAccuracy).toBe(0.7);
   });
 });
