@@ -23,7 +23,7 @@ import {
   type PredictorSettings,
 } from '../selection/predictors.js';
 import { rankCandidates } from '../selection/rank.js';
-import { loadCandidateEvidence } from '../selection/sweep-evidence.js';
+import { loadCandidateEvidence, SNAPSHOT_READ_CONCURRENCY } from '../selection/sweep-evidence.js';
 import { ArtifactNotFoundError } from '../store/errors.js';
 import type { SweepSpec } from '../spec/sweep-spec.js';
 import type { ArtifactStore } from '../store/artifact-store.js';
@@ -34,7 +34,10 @@ import { loadObservedHistory, observedRunSetup } from './observed-history.js';
 import type { ReportCandidate, SweepReport } from './report-types.js';
 
 export interface ScoreOptions {
-  /** Snapshots read at once. @default 8 */
+  /**
+   * Snapshots of one candidate read at once; candidates are scored `max(1, ⌊concurrency / 2⌋)` at a time,
+   * so up to that many times `concurrency` store reads are in flight. @default 8
+   */
   concurrency?: number;
   /**
    * Observed runs to learn from, already loaded. @default the dataset's stored runs and the spec's
@@ -72,7 +75,7 @@ export async function buildSweepReport(
   outcomes: readonly CandidateOutcome[],
   options: ScoreOptions = {},
 ): Promise<SweepReport> {
-  const concurrency = options.concurrency ?? 8;
+  const concurrency = options.concurrency ?? SNAPSHOT_READ_CONCURRENCY;
   const labelsOf = new Map(spec.candidates.map((c) => [c.id, c.labels ?? {}]));
   const succeeded = outcomes.filter((o) => o.status === 'succeeded' && o.resultKey);
   let datasetInfo: SweepReport['dataset'] = {

@@ -13,6 +13,9 @@ import { mapLimit } from '../sweep/map-limit.js';
 import { betaScaleFree } from './beta-scale-free.js';
 import { evidenceFromResult, type CandidateEvidence, type EvidenceBetaPoint } from './features.js';
 
+/** Snapshots of one candidate read at once, unless a caller says otherwise. */
+export const SNAPSHOT_READ_CONCURRENCY = 8;
+
 /** The scoring settings that define β_eff. */
 export interface BetaSettings {
   interactionModel: InteractionModelName;
@@ -25,7 +28,7 @@ export async function betaTrajectory(
   sweepId: string,
   candidateId: string,
   settings: BetaSettings,
-  concurrency = 8,
+  concurrency = SNAPSHOT_READ_CONCURRENCY,
 ): Promise<EvidenceBetaPoint[]> {
   const keys: string[] = [];
   for await (const object of store.list(sweepKeys(sweepId).candidate(candidateId).snapshotsPrefix)) {
