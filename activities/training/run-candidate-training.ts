@@ -12,6 +12,7 @@ import type { SampleSource } from './dataset-source.js';
 import { openDataset } from './datasets.js';
 import { CheckpointMismatchError, DatasetError, IncompatibleModelError } from './errors.js';
 import { loadOrComputeFeatures, type FrozenFeatures } from './feature-cache.js';
+import { frozenLogme } from './frozen-logme.js';
 import { featureFeed, sampleFeed, type Feed } from './feed.js';
 import { createInputAdapter } from './input-adapter.js';
 import {
@@ -240,6 +241,8 @@ export async function runCandidateTraining(
       ...(log ? { log } : {}),
     });
 
+    // A zero-training baseline the selection benchmark compares against (frozen features only).
+    const logme = frozen ? frozenLogme(frozen, split.train, source.labels) : null;
     const result: CandidateResult = {
       version: 1,
       sweepId: resolved.sweepId,
@@ -289,6 +292,7 @@ export async function runCandidateTraining(
       checkpointKeys: outcome.checkpointKeys,
       resumedFromEpoch: outcome.resumedFromEpoch,
       ...(frozen ? { featureCacheKey: frozen.cacheKey } : {}),
+      ...(frozen ? { selectionSignals: { logme } } : {}),
       timing: {
         startedAt: new Date(startedAt).toISOString(),
         finishedAt: new Date(clock.now()).toISOString(),
