@@ -10,7 +10,8 @@ import { kendallTau, spearman, top1Hit, topKRegret, weightedTau } from '../capac
 import { decodeSnapshot } from '../capacitance/snapshot.js';
 import { trajectoryFeatures } from '../capacitance/trajectory.js';
 import { CapacitanceError } from '../capacitance/errors.js';
-import { ArtifactNotFoundError } from '../store/errors.js';
+import { createHash } from 'node:crypto';
+import { ArtifactIntegrityError, ArtifactNotFoundError } from '../store/errors.js';
 import type { SweepSpec } from '../spec/sweep-spec.js';
 import type { ArtifactStore } from '../store/artifact-store.js';
 import { sweepKeys } from '../store/keys.js';
@@ -44,21 +45,41 @@ export interface ScoreOptions {
   now?: () => Date;
 }
 
-/** β_eff per stored snapshot of one candidate, ascending by step. */
+/**
+ * β_eff per stored snapshot of one candidate, ascending by step. With `recorded` (the result's snapshot
+ * list and the SHA-256 of each file as written) exactly those files are read and each is checked.
+ * @throws ArtifactIntegrityError when a snapshot's bytes differ from the checksum recorded at write.
+ */
 export async function betaTrajectory(
   store: ArtifactStore,
   sweepId: string,
   candidateId: string,
   selection: Pick<SweepSpec['selection'], 'interactionModel' | 'skipInputProjection'>,
   concurrency = DEFAULT_CONCURRENCY,
+  recorded?: CandidateResult['snapshots'],
 ): Promise<BetaPoint[]> {
-  const keys: string[] = [];
-  for await (const object of store.list(sweepKeys(sweepId).candidate(candidateId).snapshotsPrefix)) {
-    if (object.key.endsWith('.safetensors')) keys.push(object.key);
+  const candidateKeys = sweepKeys(sweepId).candidate(candidateId);
+  const expected = new Map<string, string>();
+  if (recorded?.sha256 && recorded.sha256.length === recorded.steps.length) {
+    recorded.steps.forEach((step, i) => expected.set(candidateKeys.snapshot(step), recorded.sha256![i]!));
+  }
+  const keys: string[] = [...expected.keys()];
+  if (keys.length === 0) {
+    for await (const object of store.list(candidateKeys.snapshotsPrefix)) {
+      if (object.key.endsWith('.safetensors')) keys.push(object.key);
+    }
   }
   keys.sort();
   const points = await mapLimit(keys, concurrency, async (key) => {
-    const snapshot = decodeSnapshot(await store.get(key));
+    const bytes = await store.get(key);
+    const sha256 = expected.get(key);
+    if (sha256 !== undefined && createHash('sha256').update(bytes).digest('base64') !== sha256) {
+      throw new ArtifactIntegrityError(
+        `snapshot ${key} does not match the SHA-256 recorded when it was written; to retrain the candidate, delete its result.json and run \`ncap sweep resume\``,
+        { uri: store.uri, key },
+      );
+    }
+    const snapshot = decodeSnapshot(bytes);
     const { betaEff } = computeBetaEff(snapshot.kernels, {
       model: selection.interactionModel,
       skipInputProjection: selection.skipInputProjection,
@@ -123,6 +144,7 @@ export async function buildSweepReport(
           outcome.candidateId,
           spec.selection,
           concurrency,
+          result.snapshots,
         );
         const features = trajectory.length > 0 ? trajectoryFeatures(trajectory) : undefined;
         const lastEpoch = result.epochs.at(-1);
@@ -148,6 +170,7 @@ export async function buildSweepReport(
         if (!(
           error instanceof CapacitanceError ||
           error instanceof ArtifactNotFoundError ||
+          error instanceof ArtifactIntegrityError ||
           error instanceof SyntaxError
         ))
           throw error;
