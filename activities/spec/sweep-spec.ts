@@ -22,6 +22,8 @@ export const SPEC_LIMITS = {
   probeWidth: 4096,
   /** Candidates trained at once. */
   maxParallel: 256,
+  /** Validation evaluations per epoch. */
+  evaluationsPerEpoch: 100,
   /** Minutes one candidate's training may take (the activity's start-to-close timeout). */
   candidateMinutes: 24 * 60,
 } as const;
@@ -75,6 +77,10 @@ const datasetSchema = z.strictObject({
   maxSamples: z.number().int().positive().optional(),
   numClasses: z.number().int().min(2, 'dataset.numClasses must be at least 2').optional(),
   name: z.string().max(200).optional(),
+  /** A separate validation set; with it every sample of `uri` trains and `validationFraction` is unused. */
+  validationUri: uriSchema('dataset.validationUri', ['file', 's3', 'http', 'https']).optional(),
+  /** A test set scored once after training (with `training.stopping`: on the best epoch's weights). */
+  testUri: uriSchema('dataset.testUri', ['file', 's3', 'http', 'https']).optional(),
 });
 
 const candidateSchema = z.strictObject({
@@ -98,6 +104,34 @@ const trainingSchema = z.strictObject({
   momentum: z.number().min(0).lt(1).optional(),
   snapshotEvery: z.number().int().min(1).default(10),
   seed: z.number().int().nonnegative().default(0),
+  /** Validation evaluations (each with a snapshot) per epoch, evenly spaced, the last at its end. */
+  evaluationsPerEpoch: z
+    .number()
+    .int()
+    .min(1, 'training.evaluationsPerEpoch must be at least 1 (1 = at each epoch end)')
+    .max(
+      SPEC_LIMITS.evaluationsPerEpoch,
+      `training.evaluationsPerEpoch must be at most ${SPEC_LIMITS.evaluationsPerEpoch}`,
+    )
+    .default(1),
+  /**
+   * Full training: stop when validation accuracy has not improved by more than `minDelta` for `patience`
+   * epochs (at most `epochs` epochs); the best epoch is the result. Absent: exactly `epochs` epochs.
+   */
+  stopping: z
+    .strictObject({
+      patience: z
+        .number({ error: 'training.stopping.patience must be a whole number of epochs' })
+        .int('training.stopping.patience must be a whole number of epochs')
+        .min(1, 'training.stopping.patience must be at least 1 epoch')
+        .default(3),
+      minDelta: z
+        .number({ error: 'training.stopping.minDelta must be a number' })
+        .min(0, 'training.stopping.minDelta must be ≥ 0 (accuracy units, e.g. 0.001)')
+        .lt(1, 'training.stopping.minDelta is in accuracy units [0, 1): use e.g. 0.001')
+        .default(0),
+    })
+    .optional(),
   /** Start-to-close budget of one candidate, minutes (retries resume from the last checkpoint). */
   maxMinutesPerCandidate: z.number().positive().max(SPEC_LIMITS.candidateMinutes).default(60),
   /** Seconds without a heartbeat after which a candidate's worker is presumed dead (the retry resumes). */
@@ -181,6 +215,14 @@ export const sweepSpecSchema = z
         path: ['selection', 'interactionModel'],
         message:
           'gradient-coupled reads batch statistics from the snapshots: set probe.recordBatchStats: true',
+      });
+    }
+    if (spec.training.stopping && spec.dataset.validationFraction === 0 && !spec.dataset.validationUri) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['training', 'stopping'],
+        message:
+          'early stopping needs validation samples: set dataset.validationFraction > 0 or dataset.validationUri',
       });
     }
     if (scored < 3) {

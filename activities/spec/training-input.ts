@@ -34,6 +34,8 @@ export function toTrainingInput(
       seed: dataset.seed,
       ...(dataset.maxSamples !== undefined ? { maxSamples: dataset.maxSamples } : {}),
       ...(dataset.numClasses !== undefined ? { numClasses: dataset.numClasses } : {}),
+      ...(dataset.validationUri !== undefined ? { validationUri: dataset.validationUri } : {}),
+      ...(dataset.testUri !== undefined ? { testUri: dataset.testUri } : {}),
     },
     mode: spec.mode,
     probe: { widths: probe.widths, trainable: probe.trainable, recordBatchStats: probe.recordBatchStats },
@@ -49,6 +51,8 @@ export function toTrainingInput(
       ...(training.momentum !== undefined ? { momentum: training.momentum } : {}),
       snapshotEvery: training.snapshotEvery,
       seed: training.seed,
+      evaluationsPerEpoch: training.evaluationsPerEpoch,
+      ...(training.stopping ? { stopping: training.stopping } : {}),
     },
   };
 }

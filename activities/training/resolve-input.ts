@@ -5,6 +5,7 @@
 import { InvalidKeyError } from '../store/errors.js';
 import { validateSegment } from '../store/keys.js';
 import { InvalidTrainingInputError } from './errors.js';
+import type { StoppingRule } from './stopping.js';
 import {
   DATASET_FORMATS,
   OPTIMIZERS,
@@ -38,6 +39,8 @@ export interface ResolvedTrainingInput {
     seed: number;
     maxSamples: number | undefined;
     numClasses: number | undefined;
+    validationUri?: string;
+    testUri?: string;
   };
   mode: TrainingMode;
   probe: { widths: number[]; trainable: boolean; recordBatchStats: boolean };
@@ -53,10 +56,15 @@ export interface ResolvedTrainingInput {
     momentum: number;
     snapshotEvery: number;
     seed: number;
+    evaluationsPerEpoch: number;
+    /** Absent: train exactly `epochs` epochs. */
+    stopping?: StoppingRule;
   };
 }
 
 export const DEFAULT_PROBE_WIDTHS = [256, 128, 64] as const;
+/** Defaults of `training.stopping`. */
+export const DEFAULT_STOPPING: StoppingRule = { patience: 3, minDelta: 0 };
 /** Bounds the number of snapshots so `result.json` stays small. */
 export const MAX_SNAPSHOTS = 2000;
 
@@ -205,6 +213,22 @@ export function resolveTrainingInput(input: CandidateTrainingInput): ResolvedTra
 
   if (!isObject(input.training)) return fail('training', 'expected { epochs, batchSize?, learningRate?, … }');
   const t = input.training;
+  let stopping: StoppingRule | undefined;
+  if (t.stopping !== undefined) {
+    if (!isObject(t.stopping)) return fail('training.stopping', 'expected { patience?, minDelta? }');
+    stopping = {
+      patience: integer(t.stopping.patience, 'training.stopping.patience', 1, DEFAULT_STOPPING.patience),
+      minDelta: finite(
+        t.stopping.minDelta,
+        'training.stopping.minDelta',
+        (x) => x >= 0 && x < 1,
+        'a number in [0, 1) (accuracy units)',
+        DEFAULT_STOPPING.minDelta,
+      ),
+    };
+  }
+  const optionalUri = (v: unknown, field: string): { [k: string]: string } =>
+    v === undefined ? {} : { [field.slice('dataset.'.length)]: uri(v, field) };
   return {
     sweepId,
     candidateId,
@@ -217,6 +241,8 @@ export function resolveTrainingInput(input: CandidateTrainingInput): ResolvedTra
       seed: integer(d.seed, 'dataset.seed', 0, 0),
       maxSamples,
       numClasses,
+      ...optionalUri(d.validationUri, 'dataset.validationUri'),
+      ...optionalUri(d.testUri, 'dataset.testUri'),
     },
     mode: oneOf(input.mode, 'mode', TRAINING_MODES, 'finetune'),
     probe: { widths, trainable, recordBatchStats },
@@ -233,6 +259,8 @@ export function resolveTrainingInput(input: CandidateTrainingInput): ResolvedTra
       momentum: finite(t.momentum, 'training.momentum', (x) => x >= 0 && x < 1, 'a number in [0, 1)', 0.9),
       snapshotEvery: integer(t.snapshotEvery, 'training.snapshotEvery', 1, 10),
       seed: integer(t.seed, 'training.seed', 0, 0),
+      evaluationsPerEpoch: integer(t.evaluationsPerEpoch, 'training.evaluationsPerEpoch', 1, 1),
+      ...(stopping ? { stopping } : {}),
     },
   };
 }

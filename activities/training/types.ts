@@ -76,6 +76,18 @@ export interface DatasetSpec {
    * @default 1 + the largest label (tensor files) or the number of class sub-folders (image folders)
    */
   numClasses?: number;
+  /**
+   * A separate validation set (same layout rules as `uri`, read whole, not sub-sampled). When given, every
+   * (sub-sampled) sample of `uri` trains and `validationFraction` is not used.
+   * @default none: validation is split off `uri` by `validationFraction`
+   */
+  validationUri?: string;
+  /**
+   * A test set (same layout rules as `uri`, read whole), scored once at the end: with `training.stopping`
+   * on the best epoch's weights, else on the final ones. Never used for training or stopping.
+   * @default none
+   */
+  testUri?: string;
 }
 
 export interface ProbeSpec {
@@ -106,6 +118,23 @@ export interface TrainingSpec {
   snapshotEvery?: number;
   /** Seed of the probe's initialisation and of the per-epoch shuffling. @default 0 */
   seed?: number;
+  /**
+   * Validation evaluations per epoch, at evenly spaced steps (the last at the epoch's end), each with a
+   * probe snapshot; `4` gives the ¼, ½, ¾ and 1 epoch points. Each costs one pass over the validation set.
+   * @default 1 (at each epoch's end only)
+   */
+  evaluationsPerEpoch?: number;
+  /**
+   * Full training to a validation plateau: train until validation accuracy has not improved for
+   * `patience` epochs, at most `epochs` epochs; the best epoch's metrics (and, with `dataset.testUri`,
+   * its test accuracy) are the result. @default none: train exactly `epochs` epochs
+   */
+  stopping?: {
+    /** Epochs without an improvement before stopping. @default 3 */
+    patience?: number;
+    /** Smallest validation accuracy increase (accuracy units, [0, 1]) that counts as an improvement. @default 0 */
+    minDelta?: number;
+  };
 }
 
 export interface CandidateTrainingInput {
@@ -125,7 +154,10 @@ export interface CandidateTrainingInput {
    * settings so what a user watches is what the ranking uses. Not part of the checkpoint identity.
    * @default all probe kernels, `abs-product`
    */
-  monitor?: { skipInputProjection?: boolean; interactionModel?: 'abs-product' | 'signed-product' | 'gradient-coupled' };
+  monitor?: {
+    skipInputProjection?: boolean;
+    interactionModel?: 'abs-product' | 'signed-product' | 'gradient-coupled';
+  };
 }
 
 /** One call of {@link TrainingDeps.onProgress}, after every optimizer step and after each epoch's evaluation. */
@@ -195,6 +227,50 @@ export interface EpochSummary {
   seconds: number;
 }
 
+/** One validation evaluation (at an epoch's end or, with `training.evaluationsPerEpoch` > 1, inside it). */
+export interface EvaluationPoint {
+  /** Global optimizer step at which it was taken (a snapshot exists at the same step). */
+  step: number;
+  /** Epochs of training done: `step / stepsPerEpoch` (0.25 = a quarter epoch). */
+  epoch: number;
+  /** Mean training loss over the steps since the previous evaluation point. */
+  trainLoss: number;
+  /** Sum of every step's training loss up to here (TSE up to this point). */
+  trainLossSum: number;
+  /** Training samples processed up to here. */
+  trainSamples: number;
+  valLoss: number | null;
+  /** Validation accuracy in [0, 1]; `null` when there is no validation set. */
+  valAccuracy: number | null;
+}
+
+/** The outcome of a `training.stopping` run. */
+export interface FullTrainingSummary {
+  patience: number;
+  minDelta: number;
+  /** The epoch limit (`training.epochs`). */
+  maxEpochs: number;
+  /** Epochs trained. */
+  epochsRun: number;
+  /** Epoch (1-based) with the best validation accuracy. */
+  bestEpoch: number;
+  /** `plateau`: `patience` epochs without improvement; `max-epochs`: the limit was reached first. */
+  stoppedBy: 'plateau' | 'max-epochs';
+  /** Validation metrics of the best epoch. */
+  best: { valAccuracy: number | null; valLoss: number | null; trainLoss: number };
+}
+
+/** Accuracy on `dataset.testUri`. */
+export interface TestSummary {
+  /** In [0, 1]. */
+  accuracy: number;
+  /** Mean softmax cross-entropy. */
+  loss: number;
+  samples: number;
+  /** Epoch whose weights were scored (the best one with `training.stopping`, else the last). */
+  epoch: number;
+}
+
 /** The small per-candidate summary written as `result.json` (< 64 KB: it crosses Temporal). */
 export interface CandidateResult {
   version: 1;
@@ -218,6 +294,8 @@ export interface CandidateResult {
     numClasses: number;
     trainSamples: number;
     valSamples: number;
+    /** Samples of `dataset.testUri`; 0 without one (absent in results of earlier versions). */
+    testSamples?: number;
   };
   parameters: {
     /** Parameters of the cut backbone. */
@@ -242,6 +320,8 @@ export interface CandidateResult {
     learningRate: number;
     snapshotEvery: number;
     seed: number;
+    /** Absent in results of earlier versions (which evaluated once per epoch). */
+    evaluationsPerEpoch?: number;
   };
   snapshots: {
     /** Key prefix; a snapshot's key is `${prefix}${step:010d}.safetensors`. */
@@ -252,7 +332,15 @@ export interface CandidateResult {
     betaEff: (number | null)[];
   };
   epochs: EpochSummary[];
-  /** Checkpoint key prefixes, one per completed epoch. */
+  /** Every validation evaluation, ascending by step (the epoch ends included); absent in results of earlier versions. */
+  evaluations?: EvaluationPoint[];
+  /** With `training.stopping`: where and why the run stopped, and its best epoch. */
+  fullTraining?: FullTrainingSummary;
+  /** With `dataset.testUri`. */
+  test?: TestSummary;
+  /** Compute spent, in samples: forward+backward passes of training and forward passes of evaluation. */
+  compute?: { trainSamples: number; evalSamples: number };
+  /** Checkpoint key prefixes kept, ascending by epoch (with `training.stopping`: the best and the last). */
   checkpointKeys: string[];
   /** Epoch (1-based) whose checkpoint this run resumed from; 0 when it started from scratch. */
   resumedFromEpoch: number;
