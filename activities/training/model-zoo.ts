@@ -7,7 +7,7 @@ import { IncompatibleModelError } from './errors.js';
 import { patchBatchNormScale } from './batch-norm-scale-fix.js';
 import { artifactsLoadHandler, readModelArtifacts } from './model-io.js';
 import { openLocation, type LocationDeps } from './sources/open-location.js';
-import type { Tf } from './types.js';
+import type { Tf } from '../tf/tf-namespace.js';
 
 type Layer = tfLayers.Layer;
 

@@ -29,11 +29,11 @@ import type {
   EpochSummary,
   EvaluationPoint,
   FullTrainingSummary,
-  Tf,
   TestSummary,
   TrainingLogger,
   TrainingProgress,
 } from './types.js';
+import type { Tf } from '../tf/tf-namespace.js';
 
 /** Samples to evaluate on: a feed and the indices it serves. */
 export interface EvaluationSet {
