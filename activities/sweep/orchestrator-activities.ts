@@ -1,14 +1,14 @@
 /**
  * Activities of the orchestrator worker: `prepareSweep` (validate, record spec.json, find finished
- * candidates) and `scoreSweep` (the reduce: β_eff trajectories → ranking → report.json + report.html).
+ * candidates) and `scoreSweep` (the reduce: evidence → selection rule → report.json + report.html, and
+ * observed runs from full-training results).
  */
-import { readFile } from 'node:fs/promises';
-import { ApplicationFailure } from '@temporalio/common';
-import { buildSweepReport, type ObservedRun } from '../scoring/build-sweep-report.js';
+import { buildSweepReport } from '../scoring/build-sweep-report.js';
 import type { SweepReport } from '../scoring/report-types.js';
 import { validateSweepSpec } from '../spec/sweep-spec.js';
+import { ArtifactNotFoundError } from '../store/errors.js';
 import { sweepKeys } from '../store/keys.js';
-import { toApplicationFailure } from './failures.js';
+import { SpecConflictError, toApplicationFailure } from './failures.js';
 import { mapLimit } from './map-limit.js';
 import type { StoreProvider } from './store-cache.js';
 import { canonicalJson, readStoredSpec, type StoredSpec } from './stored-spec.js';
@@ -28,35 +28,6 @@ export interface OrchestratorActivityDeps {
   now?: () => Date;
 }
 
-async function loadObservedRuns(
-  deps: OrchestratorActivityDeps,
-  storeUri: string,
-  ref: string | undefined,
-): Promise<ObservedRun[]> {
-  if (!ref) return [];
-  let text: string;
-  if (ref.startsWith('file://') || ref.startsWith('/')) {
-    text = await readFile(ref.startsWith('file://') ? new URL(ref) : ref, 'utf8');
-  } else {
-    text = Buffer.from(await deps.stores.get(storeUri).get(ref)).toString('utf8');
-  }
-  const parsed = JSON.parse(text) as unknown;
-  const runs = Array.isArray(parsed) ? parsed : (parsed as { runs?: unknown }).runs;
-  if (!Array.isArray(runs)) {
-    throw ApplicationFailure.nonRetryable(
-      `selection.observedRuns (${ref}) must hold a JSON array of {betaEff, finalAccuracy}`,
-      'InvalidSpec',
-    );
-  }
-  return runs.filter(
-    (r): r is ObservedRun =>
-      typeof r === 'object' &&
-      r !== null &&
-      Number.isFinite((r as ObservedRun).betaEff) &&
-      Number.isFinite((r as ObservedRun).finalAccuracy),
-  );
-}
-
 export function createOrchestratorActivities(deps: OrchestratorActivityDeps) {
   const now = deps.now ?? (() => new Date());
   return {
@@ -68,9 +39,8 @@ export function createOrchestratorActivities(deps: OrchestratorActivityDeps) {
         const keys = sweepKeys(sweepId);
         const existing = await readStoredSpec(store, sweepId);
         if (existing && canonicalJson(existing.spec) !== canonicalJson(spec)) {
-          throw ApplicationFailure.nonRetryable(
+          throw new SpecConflictError(
             `sweep ${sweepId} already exists in ${storeUri} with a different spec; resume it with \`ncap sweep resume ${sweepId}\` or start with a new --id`,
-            'SpecConflict',
           );
         }
         if (!existing) {
@@ -97,13 +67,12 @@ export function createOrchestratorActivities(deps: OrchestratorActivityDeps) {
         const store = deps.stores.get(storeUri);
         const stored = await readStoredSpec(store, sweepId);
         if (!stored)
-          throw ApplicationFailure.nonRetryable(
-            `sweep ${sweepId} has no spec.json in ${storeUri}`,
-            'InvalidInput',
-          );
-        const observedRuns = await loadObservedRuns(deps, storeUri, stored.spec.selection.observedRuns);
+          throw new ArtifactNotFoundError(`sweep ${sweepId} has no spec.json in ${storeUri}`, {
+            uri: storeUri,
+          });
+        // Observed runs come from the dataset's history (and the spec's file); full-training results add to it.
         const report = await buildSweepReport(store, sweepId, stored.spec, input.outcomes, {
-          observedRuns,
+          recordObservedRuns: true,
           now,
         });
         const keys = sweepKeys(sweepId);
@@ -123,8 +92,16 @@ export function createOrchestratorActivities(deps: OrchestratorActivityDeps) {
               candidateId: c.candidateId,
               rank: c.rank!,
               betaEff: c.betaEff,
+              score: c.score?.value ?? null,
+              rule: report.selection.appliedRule,
               predictedAccuracy: c.predictedAccuracy?.mean ?? null,
             })),
+          unscorable: report.candidates.flatMap((c) => {
+            const trained = input.outcomes.find((o) => o.candidateId === c.candidateId);
+            return trained?.status === 'succeeded' && c.status === 'failed' && c.failure
+              ? [{ candidateId: c.candidateId, failure: c.failure }]
+              : [];
+          }),
           reportKey: keys.reportJson,
           reportHtmlKey: keys.reportHtml,
           direction: report.selection.direction,

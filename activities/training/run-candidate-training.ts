@@ -1,7 +1,7 @@
 /**
- * Training of one candidate (DESIGN.md §1–4): load the model and the dataset, insert the NCP probe,
- * train for the observation window (or, with `training.stopping`, to a validation plateau) writing probe
- * snapshots and per-epoch checkpoints to the store, score the test set if there is one, and write
+ * Training of one candidate (docs/design.md §1, §5): load the model and the dataset, insert the NCP
+ * probe, train for the observation window (or, with `training.stopping`, to a validation plateau) writing
+ * probe snapshots and per-epoch checkpoints to the store, score the test set if there is one, and write
  * `result.json`. Resumes automatically from the latest complete checkpoint of the candidate.
  */
 import { createHash } from 'node:crypto';
@@ -18,6 +18,7 @@ import {
   InvalidTrainingInputError,
 } from './errors.js';
 import { loadOrComputeFeatures, type FeatureExtractor, type FrozenFeatures } from './feature-cache.js';
+import { frozenLogme } from './frozen-logme.js';
 import { featureFeed, sampleFeed, type Feed } from './feed.js';
 import type { ImageTarget } from './image-folder-dataset.js';
 import { createInputAdapter } from './input-adapter.js';
@@ -289,10 +290,13 @@ export async function runCandidateTraining(
       ...(checkpoint ? { resume: checkpoint } : {}),
       ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
       ...(deps.signal ? { signal: deps.signal } : {}),
+      ...(deps.drain ? { drain: deps.drain } : {}),
       clock,
       ...(log ? { log } : {}),
     });
 
+    // A zero-training baseline the selection benchmark compares against (frozen features only).
+    const logme = frozen ? frozenLogme(frozen, split.train, source.labels) : null;
     const result: CandidateResult = {
       version: 1,
       sweepId: resolved.sweepId,
@@ -338,6 +342,7 @@ export async function runCandidateTraining(
         prefix: keys.snapshotsPrefix,
         steps: outcome.snapshots.steps,
         betaEff: outcome.snapshots.betaEff,
+        ...(outcome.snapshots.sha256 ? { sha256: outcome.snapshots.sha256 } : {}),
       },
       epochs: outcome.history,
       evaluations: outcome.evaluations,
@@ -347,6 +352,7 @@ export async function runCandidateTraining(
       checkpointKeys: outcome.checkpointKeys,
       resumedFromEpoch: outcome.resumedFromEpoch,
       ...(frozen ? { featureCacheKey: frozen.cacheKey } : {}),
+      ...(frozen ? { selectionSignals: { logme } } : {}),
       timing: {
         startedAt: new Date(startedAt).toISOString(),
         finishedAt: new Date(clock.now()).toISOString(),

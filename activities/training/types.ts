@@ -72,6 +72,11 @@ export interface TrainingDeps {
   onProgress?: (progress: TrainingProgress) => void;
   /** Cooperative cancellation, checked between batches. */
   signal?: AbortSignal;
+  /**
+   * The worker is shutting down: stop after the next epoch's checkpoint (TrainingInterruptedError), so
+   * the retry on another worker resumes from it and loses nothing. @default never
+   */
+  drain?: AbortSignal;
   /** @default Date */
   clock?: Clock;
   /** @default silent */
@@ -126,6 +131,11 @@ export interface FullTrainingSummary {
   stoppedBy: 'plateau' | 'max-epochs';
   /** Validation metrics of the best epoch. */
   best: { valAccuracy: number | null; valLoss: number | null; trainLoss: number };
+  /**
+   * The accuracy the run converged to, in [0, 1]: on `dataset.testUri` with the best epoch's weights when
+   * the sweep has a test set, else the best epoch's validation accuracy.
+   */
+  finalAccuracy: number | null;
 }
 
 /** Accuracy on `dataset.testUri`. */
@@ -198,6 +208,11 @@ export interface CandidateResult {
     steps: number[];
     /** β_eff per snapshot (computed with the input's `monitor` settings), same order as `steps`; `null` where undefined. */
     betaEff: (number | null)[];
+    /**
+     * SHA-256 (base64) of each snapshot file as written, same order as `steps`; scoring checks every file
+     * against it. Absent when a resumed run's checkpoint predates it.
+     */
+    sha256?: string[];
   };
   epochs: EpochSummary[];
   /** Every validation evaluation, ascending by step (the epoch ends included); absent in results of earlier versions. */
@@ -214,6 +229,11 @@ export interface CandidateResult {
   resumedFromEpoch: number;
   /** Store key of the frozen-feature cache used (`frozen` mode). */
   featureCacheKey?: string;
+  /** Signals for selection computed from the frozen features (`frozen` mode). */
+  selectionSignals?: {
+    /** LogME of the training split's features (null when too large to compute; see frozen-logme.ts). */
+    logme: number | null;
+  };
   timing: {
     startedAt: string;
     finishedAt: string;
