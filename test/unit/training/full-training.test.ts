@@ -107,6 +107,8 @@ describe('full training to a validation plateau', () => {
       expect(result.dataset).toMatchObject({ trainSamples: 96, valSamples: 48, testSamples: 60 });
       expect(result.test).toMatchObject({ samples: 60, epoch: ft.bestEpoch });
       expect(result.test!.accuracy).toBeGreaterThan(0.6);
+      // What observed runs learn from: the test accuracy of the best epoch.
+      expect(ft.finalAccuracy).toBe(result.test!.accuracy);
       expect(result.compute).toEqual({
         trainSamples: 96 * ft.epochsRun,
         evalSamples: 48 * result.evaluations!.length + 60,
