@@ -5,7 +5,7 @@
 import { customAlphabet } from 'nanoid';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { DATASET_FORMATS, OPTIMIZERS, TRAINING_MODES } from '../training/types.js';
+import { DATASET_FORMATS, FEATURE_POOLINGS, OPTIMIZERS, TRAINING_MODES } from '../training/types.js';
 import { MAX_SEGMENT_LENGTH } from '../store/keys.js';
 
 /** Upper bounds enforced on every spec. */
@@ -81,6 +81,8 @@ const candidateSchema = z.strictObject({
   id: idSchema('candidate id'),
   model: uriSchema('candidate model', ['file', 's3', 'http', 'https']),
   featureLayer: z.string().min(1).optional(),
+  /** Global pooling of a spatial feature layer ('average' or 'max'); see FeaturePooling. */
+  featurePooling: z.enum(FEATURE_POOLINGS).optional(),
   /** Free-form labels shown in the report (architecture, source accuracy…). */
   labels: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
 });

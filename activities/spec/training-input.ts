@@ -25,6 +25,7 @@ export function toTrainingInput(
     model: {
       uri: candidate.model,
       ...(candidate.featureLayer ? { featureLayer: candidate.featureLayer } : {}),
+      ...(candidate.featurePooling ? { featurePooling: candidate.featurePooling } : {}),
     },
     dataset: {
       uri: dataset.uri,

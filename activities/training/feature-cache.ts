@@ -21,6 +21,8 @@ export type FeatureExtractor = (x: Tensor) => Tensor;
 export interface FeatureCacheIdentity {
   weightsHash: string;
   featureLayer: string;
+  /** Global pooling of the feature layer's output; absent when none (the key is then unchanged). */
+  featurePooling?: 'average' | 'max';
   normalisation: ResolvedNormalisation;
   /** Model input shape the samples were adapted to. */
   inputShape: readonly number[];
@@ -47,6 +49,7 @@ export function featureCacheFolder(identity: FeatureCacheIdentity, datasetHash: 
       v: 1,
       model: identity.weightsHash,
       featureLayer: identity.featureLayer,
+      featurePooling: identity.featurePooling,
       dataset: datasetHash,
       normalisation: identity.normalisation,
       inputShape: identity.inputShape,

@@ -7,10 +7,12 @@ import { validateSegment } from '../store/keys.js';
 import { InvalidTrainingInputError } from './errors.js';
 import {
   DATASET_FORMATS,
+  FEATURE_POOLINGS,
   OPTIMIZERS,
   TRAINING_MODES,
   type CandidateTrainingInput,
   type DatasetFormat,
+  type FeaturePooling,
   type Normalisation,
   type OptimizerName,
   type TrainingMode,
@@ -29,7 +31,7 @@ export interface ResolvedNormalisation {
 export interface ResolvedTrainingInput {
   sweepId: string;
   candidateId: string;
-  model: { uri: string; featureLayer: string | undefined };
+  model: { uri: string; featureLayer: string | undefined; featurePooling: FeaturePooling };
   dataset: {
     uri: string;
     format: DatasetFormat;
@@ -165,7 +167,7 @@ export function resolveTrainingInput(input: CandidateTrainingInput): ResolvedTra
   const sweepId = segment(input.sweepId, 'sweepId');
   const candidateId = segment(input.candidateId, 'candidateId');
 
-  if (!isObject(input.model)) return fail('model', 'expected { uri, featureLayer? }');
+  if (!isObject(input.model)) return fail('model', 'expected { uri, featureLayer?, featurePooling? }');
   const featureLayer = input.model.featureLayer;
   if (featureLayer !== undefined && (typeof featureLayer !== 'string' || featureLayer === '')) {
     fail(
@@ -208,7 +210,11 @@ export function resolveTrainingInput(input: CandidateTrainingInput): ResolvedTra
   return {
     sweepId,
     candidateId,
-    model: { uri: uri(input.model.uri, 'model.uri'), featureLayer },
+    model: {
+      uri: uri(input.model.uri, 'model.uri'),
+      featureLayer,
+      featurePooling: oneOf(input.model.featurePooling, 'model.featurePooling', FEATURE_POOLINGS, 'none'),
+    },
     dataset: {
       uri: uri(d.uri, 'dataset.uri'),
       format: oneOf(d.format, 'dataset.format', DATASET_FORMATS, 'auto'),

@@ -18,6 +18,14 @@ export type TrainingMode = (typeof TRAINING_MODES)[number];
 export const OPTIMIZERS = ['adam', 'sgd', 'momentum'] as const;
 export type OptimizerName = (typeof OPTIMIZERS)[number];
 
+export const FEATURE_POOLINGS = ['none', 'average', 'max'] as const;
+/**
+ * What happens to a spatial feature-layer output `[h, w, c]` before the probe: `'none'` flattens it to
+ * h·w·c values; `'average'` / `'max'` pool it globally over h and w to `c` values, so a cut inside a
+ * convolutional backbone gives the probe a vector of the layer's channel count.
+ */
+export type FeaturePooling = (typeof FEATURE_POOLINGS)[number];
+
 export const DATASET_FORMATS = ['auto', 'safetensors', 'npy', 'image-folder'] as const;
 export type DatasetFormat = (typeof DATASET_FORMATS)[number];
 
@@ -52,6 +60,8 @@ export interface ModelSpec {
    *   LayersModel; the model's output for a GraphModel
    */
   featureLayer?: string;
+  /** Global pooling of a spatial feature layer's output (see {@link FeaturePooling}). @default 'none' */
+  featurePooling?: FeaturePooling;
 }
 
 export interface DatasetSpec {
@@ -125,7 +135,10 @@ export interface CandidateTrainingInput {
    * settings so what a user watches is what the ranking uses. Not part of the checkpoint identity.
    * @default all probe kernels, `abs-product`
    */
-  monitor?: { skipInputProjection?: boolean; interactionModel?: 'abs-product' | 'signed-product' | 'gradient-coupled' };
+  monitor?: {
+    skipInputProjection?: boolean;
+    interactionModel?: 'abs-product' | 'signed-product' | 'gradient-coupled';
+  };
 }
 
 /** One call of {@link TrainingDeps.onProgress}, after every optimizer step and after each epoch's evaluation. */
@@ -207,6 +220,8 @@ export interface CandidateResult {
     uri: string;
     format: 'layers-model' | 'graph-model';
     featureLayer: string;
+    /** Global pooling applied to the feature layer's output; absent when none. */
+    featurePooling?: 'average' | 'max';
     /** SHA-256 (hex) of the model topology and weights as loaded. */
     weightsHash: string;
     /** Model input shape without the batch dimension, [H, W, C]. */

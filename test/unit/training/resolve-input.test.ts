@@ -47,6 +47,7 @@ describe('resolveTrainingInput', () => {
       numClasses: undefined,
     });
     expect(r.model.featureLayer).toBeUndefined();
+    expect(r.model.featurePooling).toBe('none');
   });
 
   it('names the offending field', () => {
@@ -58,6 +59,7 @@ describe('resolveTrainingInput', () => {
       [{ candidateId: '..' }, 'candidateId'],
       [{ model: { uri: 'ftp://x' } }, 'model.uri'],
       [{ model: { uri: 'file:///m.json', featureLayer: '' } }, 'model.featureLayer'],
+      [{ model: { uri: 'file:///m.json', featurePooling: 'mean' as never } }, 'model.featurePooling'],
       [(i) => ({ ...i, dataset: { ...i.dataset, validationFraction: 1 } }), 'dataset.validationFraction'],
       [(i) => ({ ...i, dataset: { ...i.dataset, maxSamples: 1 } }), 'dataset.maxSamples'],
       [(i) => ({ ...i, dataset: { ...i.dataset, numClasses: 1 } }), 'dataset.numClasses'],
