@@ -14,10 +14,8 @@ import { defaultStoreUri } from '../../workers/worker-config.js';
 import { DEBIAN_FASHION_MNIST_DIR } from '../demo/zoo/fashion-mnist.js';
 import { projectRoot } from '../dev/tools.js';
 import { buildRealZoo } from './build.js';
+import { DEFAULT_CACHE_DIR, MANIFEST_PATH } from './paths.js';
 import { zooTable, spreadSummary } from './summary.js';
-
-export const DEFAULT_CACHE_DIR = '.ncap/zoos/real';
-export const MANIFEST_PATH = 'infra/real-zoo/manifest.json';
 
 const USAGE = `usage: npm run zoo:real:build -- [options]
   --cache-dir DIR     models and target data (default ${DEFAULT_CACHE_DIR}, git-ignored)

@@ -27,7 +27,14 @@ export const FROZEN_TRUTH_RECIPE = {
   evaluatedOn: 'test',
 } as const;
 
-export type FrozenTruthRecipe = typeof FROZEN_TRUTH_RECIPE;
+/** The parts of a recipe one run uses. */
+export interface TrainingRecipe {
+  probeWidths: readonly number[];
+  learningRate: number;
+  batchSize: number;
+  maxEpochs: number;
+  patience: number;
+}
 
 /** Row-major features `[n, featureDim]` with their labels. */
 export interface FeatureSplit {
@@ -57,7 +64,8 @@ export interface TruthRunOptions {
   featureDim: number;
   numClasses: number;
   seed: number;
-  recipe?: Pick<FrozenTruthRecipe, 'probeWidths' | 'learningRate' | 'batchSize' | 'maxEpochs' | 'patience'>;
+  /** @default {@link FROZEN_TRUTH_RECIPE} */
+  recipe?: TrainingRecipe;
 }
 
 function accuracy(tf: Tf, predict: (x: Tensor) => Tensor, split: FeatureSplit, featureDim: number): number {
