@@ -11,7 +11,7 @@ import type { StoreProvider } from '../activities/sweep/store-cache.js';
 import { createTrainingActivities, type RunTraining } from '../activities/sweep/training-activities.js';
 import type { SweepReport } from '../activities/scoring/report-types.js';
 import { renderReportHtml } from '../activities/report/report-html.js';
-import type { Tf } from '../activities/training/types.js';
+import type { Tf } from '../activities/tf/tf-namespace.js';
 import { candidateProgressSignal } from '../workflows/sweep-api.js';
 import { TASK_QUEUES } from './temporal-config.js';
 

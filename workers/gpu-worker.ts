@@ -7,8 +7,8 @@ import { Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createStoreProvider } from '../activities/sweep/store-cache.js';
 import { initTf } from '../activities/tf/runtime.js';
-import { trainCandidate } from '../activities/training/train-candidate.js';
-import type { Tf } from '../activities/training/types.js';
+import { runCandidateTraining } from '../activities/training/run-candidate-training.js';
+import type { Tf } from '../activities/tf/tf-namespace.js';
 import { createGpuWorker } from './create-workers.js';
 import { temporalTarget } from './temporal-config.js';
 import { loadConfig } from './worker-config.js';
@@ -30,7 +30,7 @@ export async function runGpuWorker(): Promise<void> {
       namespace: target.namespace,
       stores,
       tf,
-      runTraining: trainCandidate,
+      runTraining: runCandidateTraining,
       concurrency: config.gpuConcurrency,
       shutdownGraceSeconds: config.shutdownGraceSeconds,
       ...(process.env.NCAP_TASK_QUEUE_GPU ? { taskQueue: process.env.NCAP_TASK_QUEUE_GPU } : {}),

@@ -5,6 +5,7 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { SweepSpec } from '../activities/spec/sweep-spec.js';
 import type { CandidateOutcome, CandidateProgressSignal } from '../activities/sweep/types.js';
+import { toSegment } from '../activities/store/key-segment.js';
 
 export interface SweepWorkflowInput {
   /** The validated spec (the CLI validates; `prepareSweep` validates again). */
@@ -87,14 +88,8 @@ export const cancelCandidateSignal = defineSignal<[string]>('cancelCandidate');
 /** Stops the whole sweep cleanly; finished candidates are still scored. */
 export const cancelSweepSignal = defineSignal<[]>('cancelSweep');
 
-/** Key segments allow `[A-Za-z0-9._=+@-]`: schedule-made workflow IDs carry `:` and must be mapped. */
-export function sweepIdFromWorkflowId(workflowId: string): string {
-  const mapped = workflowId
-    .replace(/[^A-Za-z0-9._=+@-]/g, '-')
-    .replace(/\.\.+/g, '.')
-    .replace(/^[^A-Za-z0-9]+/, '');
-  return (mapped || 'sweep').slice(0, 128);
-}
+/** The sweep id of a run started without one: schedule-made workflow IDs carry `:` and must be mapped. */
+export const sweepIdFromWorkflowId = (workflowId: string): string => toSegment(workflowId, 'sweep');
 
 /** Deterministic child workflow ID of a candidate. */
 export const candidateWorkflowId = (sweepId: string, candidateId: string): string =>

@@ -23,7 +23,8 @@ import {
 import { defineSearchAttributeKey } from '@temporalio/common';
 import type { OrchestratorActivities } from '../activities/sweep/orchestrator-activities.js';
 import type { TrainingActivities } from '../activities/sweep/training-activities.js';
-import type { CandidateOutcome } from '../activities/sweep/types.js';
+import type { SweepSpec } from '../activities/spec/sweep-spec.js';
+import type { CandidateOutcome, TrainCandidateInput } from '../activities/sweep/types.js';
 import { PREPARE_PROFILE, SCORE_PROFILE, TASK_QUEUE, trainingProfile } from './activity-profiles.js';
 import { candidateWorkflow } from './candidate-workflow.js';
 import {
@@ -33,13 +34,10 @@ import {
   candidateWorkflowId,
   progressQuery,
   sweepIdFromWorkflowId,
-  type CandidateProgress,
-  type CandidateState,
-  type SweepProgress,
   type SweepResult,
-  type SweepStatus,
   type SweepWorkflowInput,
 } from './sweep-api.js';
+import { SweepState } from './sweep-state.js';
 
 export const SEARCH_ATTRIBUTE_KEYS = {
   dataset: defineSearchAttributeKey('NcapDataset', 'KEYWORD'),
@@ -60,14 +58,149 @@ export function describeFailure(error: unknown): { type: string; message: string
   return { type: 'Unknown', message: String(cause) };
 }
 
+/** Task queues of one sweep's activities. */
+type SweepQueues = NonNullable<SweepWorkflowInput['taskQueues']>;
+
+/** Shows the book in the Temporal UI and, when enabled, in the typed search attributes. */
+function publish(state: SweepState, searchAttributes: boolean | undefined): void {
+  if (searchAttributes) {
+    upsertSearchAttributes([
+      { key: SEARCH_ATTRIBUTE_KEYS.status, value: state.status },
+      ...(state.winner ? [{ key: SEARCH_ATTRIBUTE_KEYS.winner, value: state.winner }] : []),
+    ]);
+  }
+  setCurrentDetails(state.details());
+}
+
+/** The `progress` query, the trainings' progress signal and the operators' cancel signals. */
+function registerHandlers(state: SweepState, startedAt: string, runs: number): void {
+  setHandler(progressQuery, () => state.snapshot(startedAt, runs));
+  setHandler(candidateProgressSignal, (update) => state.applyProgress(update));
+  setHandler(cancelCandidateSignal, (candidateId) => {
+    if (!state.cancelCandidate(candidateId))
+      log.warn('cancelCandidate for an unknown candidate', { candidateId });
+  });
+  setHandler(cancelSweepSignal, () => state.cancelSweep());
+}
+
+interface CandidateRunner {
+  /** Trains one candidate (activity, or child workflow for large zoos) and records its outcome. */
+  run(candidateId: string): Promise<void>;
+  /** Candidates started in this workflow run (bounds the history before continue-as-new). */
+  readonly started: number;
+}
+
+function candidateRunner(
+  state: SweepState,
+  spec: SweepSpec,
+  useChildWorkflows: boolean,
+  queues: SweepQueues,
+  activityInputOf: (candidateId: string) => TrainCandidateInput,
+): CandidateRunner {
+  const { trainCandidate } = proxyActivities<TrainingActivities>({
+    ...trainingProfile(spec),
+    taskQueue: queues.gpu,
+  });
+  const train = (candidateId: string): Promise<CandidateOutcome> => {
+    const activityInput = activityInputOf(candidateId);
+    return useChildWorkflows
+      ? executeChild(candidateWorkflow, {
+          workflowId: candidateWorkflowId(state.sweepId, candidateId),
+          taskQueue: queues.orchestrator,
+          args: [{ ...activityInput, training: spec.training, gpuTaskQueue: queues.gpu }],
+          // A terminated sweep must not leave trainings running on GPUs.
+          parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+        })
+      : trainCandidate(activityInput);
+  };
+  const runner = {
+    started: 0,
+    async run(candidateId: string): Promise<void> {
+      if (state.wasCancelledByOperator(candidateId)) {
+        state.recordCancelled(candidateId, 'cancelled by an operator before it started');
+        return;
+      }
+      runner.started += 1;
+      const scope = new CancellationScope();
+      state.start(candidateId, scope);
+      setCurrentDetails(state.details());
+      try {
+        state.record(await scope.run(() => train(candidateId)));
+      } catch (error) {
+        if (!isCancellation(error)) {
+          state.record({ candidateId, status: 'failed', failure: describeFailure(error) });
+        } else if (state.wasCancelledByOperator(candidateId)) {
+          state.recordCancelled(candidateId, 'cancelled by an operator');
+        } else {
+          state.cancelled = true;
+          state.recordCancelled(candidateId, 'the sweep was cancelled');
+        }
+      } finally {
+        state.stop(candidateId);
+        setCurrentDetails(state.details());
+      }
+    },
+  };
+  return runner;
+}
+
+/**
+ * The sliding window: `maxParallel` lanes, each taking the next queued candidate until none is left, the
+ * sweep is cancelled, or `pause()` says this run should continue as new. A cancelled sweep (signal, or
+ * Temporal's cancel of the workflow) cancels each candidate's scope, so running trainings stop at their
+ * next batch and keep their checkpoint; the lanes then drain.
+ */
+async function runWindow(
+  state: SweepState,
+  queue: string[],
+  maxParallel: number,
+  runner: CandidateRunner,
+  pause: () => boolean,
+): Promise<void> {
+  const lane = async (): Promise<void> => {
+    while (!state.cancelled && !pause()) {
+      const next = queue.shift();
+      if (next === undefined) return;
+      await runner.run(next);
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: maxParallel }, lane));
+  } catch (error) {
+    if (!isCancellation(error)) throw error;
+    state.cancelled = true;
+  }
+}
+
+function sweepResult(
+  state: SweepState,
+  ordered: readonly CandidateOutcome[],
+  scored: Pick<SweepResult, 'ranking' | 'reportKey' | 'reportHtmlKey'>,
+): SweepResult {
+  return {
+    sweepId: state.sweepId,
+    status: state.cancelled ? 'cancelled' : 'completed',
+    winner: state.winner,
+    ranking: scored.ranking,
+    failed: ordered
+      .filter((o): o is CandidateOutcome & { status: 'failed' | 'cancelled' } => o.status !== 'succeeded')
+      .map((o) => ({
+        candidateId: o.candidateId,
+        status: o.status,
+        failure: o.failure ?? { type: 'Unknown', message: '' },
+      })),
+    reused: ordered.filter((o) => o.reused).map((o) => o.candidateId),
+    reportKey: scored.reportKey,
+    reportHtmlKey: scored.reportHtmlKey,
+  };
+}
+
 export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepResult> {
-  const { spec, storeUri } = input;
+  const { spec, storeUri, carried } = input;
   const info = workflowInfo();
   const sweepId = input.sweepId ?? sweepIdFromWorkflowId(info.workflowId);
-  const carried = input.carried;
   const startedAt = carried?.startedAt ?? new Date().toISOString();
   const runs = (carried?.runs ?? 0) + 1;
-  const totalEpochs = spec.training.epochs;
   const queues = input.taskQueues ?? TASK_QUEUE;
   const { prepareSweep } = proxyActivities<OrchestratorActivities>({
     ...PREPARE_PROFILE,
@@ -78,258 +211,53 @@ export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepRes
     taskQueue: queues.orchestrator,
   });
 
-  let status: SweepStatus = 'running';
-  let sweepCancelled = carried?.sweepCancelled ?? false;
-  let winner: string | null = null;
-  const operatorCancelled = new Set<string>(carried?.cancelledIds ?? []);
-  const scopes = new Map<string, CancellationScope>();
-  const outcomes = new Map<string, CandidateOutcome>(
-    (carried?.outcomes ?? []).map((o) => [o.candidateId, o]),
-  );
-  const progress = new Map<string, CandidateProgress>(
-    spec.candidates.map((c) => [
-      c.id,
-      {
-        candidateId: c.id,
-        state: 'pending',
-        epoch: 0,
-        totalEpochs,
-        step: 0,
-        totalSteps: 0,
-        loss: null,
-        betaEff: null,
-        valAccuracy: null,
-        etaSeconds: null,
-        attempt: 0,
-        reused: false,
-        failure: null,
-      },
-    ]),
-  );
-
-  const record = (outcome: CandidateOutcome): void => {
-    outcomes.set(outcome.candidateId, outcome);
-    const p = progress.get(outcome.candidateId);
-    if (!p) return;
-    p.state = outcome.status;
-    p.etaSeconds = null;
-    p.reused = outcome.reused ?? false;
-    p.failure = outcome.failure ?? null;
-    if (outcome.status === 'succeeded') {
-      p.epoch = totalEpochs;
-      p.betaEff = outcome.finalBetaEff ?? p.betaEff;
-      p.valAccuracy = outcome.valAccuracy ?? p.valAccuracy;
-    }
-  };
-  for (const outcome of outcomes.values()) record(outcome);
-
-  const counts = (): Record<CandidateState, number> => {
-    const c: Record<CandidateState, number> = {
-      pending: 0,
-      running: 0,
-      succeeded: 0,
-      failed: 0,
-      cancelled: 0,
-    };
-    for (const p of progress.values()) c[p.state] += 1;
-    return c;
-  };
-  const updateDetails = (): void => {
-    const c = counts();
-    setCurrentDetails(
-      `sweep ${sweepId}: ${status}; ${c.succeeded} succeeded, ${c.failed} failed, ${c.cancelled} cancelled, ${c.running} running, ${c.pending} pending of ${spec.candidates.length}` +
-        (winner ? `; winner ${winner}` : ''),
-    );
-  };
-  const upsertStatus = (): void => {
-    if (!input.searchAttributes) return;
-    upsertSearchAttributes([
-      { key: SEARCH_ATTRIBUTE_KEYS.status, value: status },
-      ...(winner ? [{ key: SEARCH_ATTRIBUTE_KEYS.winner, value: winner }] : []),
-    ]);
-  };
-
-  setHandler(progressQuery, (): SweepProgress => ({
+  const state = new SweepState(
     sweepId,
-    status,
-    startedAt,
-    runs,
-    counts: counts(),
-    candidates: [...progress.values()],
-    winner,
-  }));
-  setHandler(candidateProgressSignal, (update) => {
-    const p = progress.get(update.candidateId);
-    if (!p || p.state !== 'running') return;
-    p.epoch = update.epoch;
-    p.totalEpochs = update.totalEpochs;
-    p.step = update.step;
-    p.totalSteps = update.totalSteps;
-    p.loss = update.loss ?? p.loss;
-    p.betaEff = update.betaEff ?? p.betaEff;
-    p.valAccuracy = update.valAccuracy ?? p.valAccuracy;
-    p.etaSeconds = update.etaSeconds ?? null;
-    p.attempt = update.attempt;
-  });
-  setHandler(cancelCandidateSignal, (candidateId) => {
-    if (!progress.has(candidateId)) {
-      log.warn('cancelCandidate for an unknown candidate', { candidateId });
-      return;
-    }
-    operatorCancelled.add(candidateId);
-    scopes.get(candidateId)?.cancel();
-  });
-  setHandler(cancelSweepSignal, () => {
-    sweepCancelled = true;
-    for (const scope of scopes.values()) scope.cancel();
-  });
-
+    spec.candidates.map((c) => c.id),
+    spec.training.epochs,
+    carried,
+  );
+  registerHandlers(state, startedAt, runs);
   if (input.searchAttributes && runs === 1) {
     upsertSearchAttributes([
       { key: SEARCH_ATTRIBUTE_KEYS.dataset, value: spec.dataset.name ?? spec.dataset.uri },
     ]);
   }
-  upsertStatus();
-  updateDetails();
+  publish(state, input.searchAttributes);
 
+  // 1. Prepare: validate, record spec.json, and find the candidates earlier runs finished.
   const prepared = await prepareSweep({ sweepId, storeUri, spec });
-  for (const outcome of prepared.finished) if (!outcomes.has(outcome.candidateId)) record(outcome);
+  state.recordFinished(prepared.finished);
 
+  // 2. Train the rest in the window; large zoos use child workflows and continue-as-new.
   const useChildWorkflows = prepared.candidateIds.length > spec.concurrency.childWorkflowThreshold;
-  const { trainCandidate } = proxyActivities<TrainingActivities>({
-    ...trainingProfile(spec),
-    taskQueue: queues.gpu,
-  });
-  const queue = prepared.candidateIds.filter((id) => !outcomes.has(id));
-  let startedThisRun = 0;
-  const shouldContinueAsNew = (): boolean =>
-    useChildWorkflows &&
-    (startedThisRun >= spec.concurrency.candidatesPerRun || workflowInfo().continueAsNewSuggested);
-
-  const runCandidate = async (candidateId: string): Promise<void> => {
-    if (operatorCancelled.has(candidateId)) {
-      record({
-        candidateId,
-        status: 'cancelled',
-        failure: { type: 'Cancelled', message: 'cancelled by an operator before it started' },
-      });
-      return;
-    }
-    startedThisRun += 1;
-    const p = progress.get(candidateId)!;
-    p.state = 'running';
-    p.attempt = Math.max(p.attempt, 1);
-    updateDetails();
-    const scope = new CancellationScope();
-    scopes.set(candidateId, scope);
-    const activityInput = { sweepId, storeUri, candidateId, progressWorkflowId: info.workflowId };
-    try {
-      const outcome = await scope.run(() =>
-        useChildWorkflows
-          ? executeChild(candidateWorkflow, {
-              workflowId: candidateWorkflowId(sweepId, candidateId),
-              taskQueue: queues.orchestrator,
-              args: [{ ...activityInput, training: spec.training, gpuTaskQueue: queues.gpu }],
-              // A terminated sweep must not leave trainings running on GPUs.
-              parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-            })
-          : trainCandidate(activityInput),
-      );
-      record(outcome);
-    } catch (error) {
-      if (isCancellation(error)) {
-        const byOperator = operatorCancelled.has(candidateId);
-        if (!byOperator) sweepCancelled = true;
-        record({
-          candidateId,
-          status: 'cancelled',
-          failure: {
-            type: 'Cancelled',
-            message: byOperator ? 'cancelled by an operator' : 'the sweep was cancelled',
-          },
-        });
-      } else {
-        record({ candidateId, status: 'failed', failure: describeFailure(error) });
-      }
-    } finally {
-      scopes.delete(candidateId);
-      updateDetails();
-    }
-  };
-
-  // The sliding window: maxParallel lanes, each taking the next queued candidate until none is left.
-  const lane = async (): Promise<void> => {
-    while (!sweepCancelled && !shouldContinueAsNew()) {
-      const next = queue.shift();
-      if (next === undefined) return;
-      await runCandidate(next);
-    }
-  };
-  // A cancelled sweep (signal, or Temporal's cancel of the workflow) cancels each candidate's scope, so
-  // running trainings stop at their next batch and keep their checkpoint; the lanes then drain.
-  try {
-    await Promise.all(Array.from({ length: spec.concurrency.maxParallel }, lane));
-  } catch (error) {
-    if (!isCancellation(error)) throw error;
-    sweepCancelled = true;
-  }
-
-  if (sweepCancelled) {
-    for (const id of queue.splice(0)) {
-      record({
-        candidateId: id,
-        status: 'cancelled',
-        failure: { type: 'Cancelled', message: 'the sweep was cancelled before it started' },
-      });
-    }
-  } else if (queue.length > 0) {
-    await continueAsNew<typeof sweepWorkflow>({
-      ...input,
-      sweepId,
-      carried: {
-        outcomes: [...outcomes.values()],
-        cancelledIds: [...operatorCancelled],
-        sweepCancelled,
-        startedAt,
-        runs,
-      },
-    });
-  }
-
-  // Score what finished, even after a cancellation: the report records who was cancelled and why.
-  status = 'scoring';
-  upsertStatus();
-  updateDetails();
-  const ordered = prepared.candidateIds.map((id) => outcomes.get(id)!).filter(Boolean);
-  let reportKey: string | null = null;
-  let reportHtmlKey: string | null = null;
-  let ranking: SweepResult['ranking'] = [];
-  {
-    const scored = await CancellationScope.nonCancellable(() =>
-      scoreSweep({ sweepId, storeUri, outcomes: ordered }),
-    );
-    winner = scored.winner;
-    ranking = scored.ranking;
-    reportKey = scored.reportKey;
-    reportHtmlKey = scored.reportHtmlKey;
-  }
-  status = sweepCancelled ? 'cancelled' : 'completed';
-  upsertStatus();
-  updateDetails();
-  return {
+  const runner = candidateRunner(state, spec, useChildWorkflows, queues, (candidateId) => ({
     sweepId,
-    status: sweepCancelled ? 'cancelled' : 'completed',
-    winner,
-    ranking,
-    failed: ordered
-      .filter((o): o is CandidateOutcome & { status: 'failed' | 'cancelled' } => o.status !== 'succeeded')
-      .map((o) => ({
-        candidateId: o.candidateId,
-        status: o.status,
-        failure: o.failure ?? { type: 'Unknown', message: '' },
-      })),
-    reused: ordered.filter((o) => o.reused).map((o) => o.candidateId),
-    reportKey,
-    reportHtmlKey,
-  };
+    storeUri,
+    candidateId,
+    progressWorkflowId: info.workflowId,
+  }));
+  const queue = prepared.candidateIds.filter((id) => !state.isSettled(id));
+  const pause = (): boolean =>
+    useChildWorkflows &&
+    (runner.started >= spec.concurrency.candidatesPerRun || workflowInfo().continueAsNewSuggested);
+  await runWindow(state, queue, spec.concurrency.maxParallel, runner, pause);
+
+  if (state.cancelled) {
+    for (const id of queue.splice(0)) state.recordCancelled(id, 'the sweep was cancelled before it started');
+  } else if (queue.length > 0) {
+    await continueAsNew<typeof sweepWorkflow>({ ...input, sweepId, carried: state.carry(startedAt, runs) });
+  }
+
+  // 3. Score what finished, even after a cancellation: the report records who was cancelled and why.
+  state.status = 'scoring';
+  publish(state, input.searchAttributes);
+  const ordered = state.outcomesOf(prepared.candidateIds);
+  const scored = await CancellationScope.nonCancellable(() =>
+    scoreSweep({ sweepId, storeUri, outcomes: ordered }),
+  );
+  state.winner = scored.winner;
+  state.status = state.cancelled ? 'cancelled' : 'completed';
+  publish(state, input.searchAttributes);
+  return sweepResult(state, ordered, scored);
 }

@@ -1,6 +1,6 @@
 /**
  * The sweep report (`report.json`): everything the ranking table, the plots and `ncap report` show.
- * Written by `scoreSweep`; `report.html` is rendered from it.
+ * Built by `buildSweepReport` (the `scoreSweep` activity writes it); `report.html` is rendered from it.
  */
 
 /** Where a candidate ended. */

@@ -5,101 +5,42 @@
 import { customAlphabet } from 'nanoid';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { DATASET_FORMATS, FEATURE_POOLINGS, OPTIMIZERS, TRAINING_MODES } from '../training/types.js';
-import { MAX_SEGMENT_LENGTH } from '../store/keys.js';
+import { describeIssue } from './issue-path.js';
+import {
+  betaSettingsShape,
+  datasetSchema,
+  featurePoolingSchema,
+  idSchema,
+  locationSchema,
+  modeSchema,
+  modelSchema,
+  probeSchema,
+  SPEC_LIMITS,
+  trainingLoopSchema,
+} from './training-schema.js';
 
-/** Upper bounds enforced on every spec. */
-export const SPEC_LIMITS = {
-  /** Candidates per sweep. */
-  candidates: 1000,
-  /** Epochs of the observation window. */
-  epochs: 100,
-  /** Samples per step. */
-  batchSize: 4096,
-  /** NCP hidden layers. */
-  probeLayers: 8,
-  /** Width of one NCP layer. */
-  probeWidth: 4096,
-  /** Candidates trained at once. */
-  maxParallel: 256,
-  /** Minutes one candidate's training may take (the activity's start-to-close timeout). */
-  candidateMinutes: 24 * 60,
-} as const;
-
-export const INTERACTION_MODELS = ['abs-product', 'signed-product', 'gradient-coupled'] as const;
+export { SPEC_LIMITS } from './training-schema.js';
 export const SELECTION_RULES = ['beta-eff', 'predicted-accuracy'] as const;
 export const DIRECTIONS = ['higher', 'lower', 'calibrate'] as const;
 
-const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._=+@-]*$/;
-const idSchema = (what: string) =>
-  z
-    .string({ error: `${what} must be a string` })
-    .min(1, `${what} must not be empty`)
-    .max(MAX_SEGMENT_LENGTH, `${what} must be at most ${MAX_SEGMENT_LENGTH} characters`)
-    .regex(
-      ID_PATTERN,
-      `${what} may use only letters, digits and . _ - = + @, starting with a letter or digit`,
-    )
-    .refine((s) => !s.includes('..'), `${what} must not contain '..'`);
-
-const uriSchema = (what: string, schemes: readonly string[]) =>
-  z
-    .string({ error: `${what} must be a URI string` })
-    .min(1, `${what} must not be empty`)
-    .refine(
-      (s) => schemes.some((scheme) => s.startsWith(`${scheme}://`)) || s.startsWith('/') || s.startsWith('.'),
-      {
-        message: `${what} must start with ${schemes.map((s) => `${s}://`).join(', ')} (or be a local path)`,
-      },
-    );
-
-const normalisationSchema = z.union(
-  [
-    z.enum(['none', '[0,1]', '[-1,1]']),
-    z.strictObject({
-      scale: z.number().finite().optional(),
-      offset: z.number().finite().optional(),
-      mean: z.array(z.number().finite()).min(1).optional(),
-      std: z.array(z.number().positive('std entries must be > 0')).min(1).optional(),
-    }),
-  ],
-  { error: "dataset.normalisation must be 'none', '[0,1]', '[-1,1]' or { scale, offset, mean, std }" },
-);
-
-const datasetSchema = z.strictObject({
-  uri: uriSchema('dataset.uri', ['file', 's3', 'http', 'https']),
-  format: z.enum(DATASET_FORMATS).default('auto'),
-  normalisation: normalisationSchema.default('[0,1]'),
-  validationFraction: z.number().min(0).lt(1, 'dataset.validationFraction must be below 1').default(0.2),
-  seed: z.number().int().nonnegative().default(0),
-  maxSamples: z.number().int().positive().optional(),
-  numClasses: z.number().int().min(2, 'dataset.numClasses must be at least 2').optional(),
-  name: z.string().max(200).optional(),
-});
+const storeUriSchema = z
+  .string({ error: 'store must be a URI string' })
+  .min(1, 'store must not be empty')
+  .refine((s) => s.startsWith('file://') || s.startsWith('s3://') || s.startsWith('/') || s.startsWith('.'), {
+    message: 'store must start with file://, s3:// (or be a local path)',
+  });
 
 const candidateSchema = z.strictObject({
   id: idSchema('candidate id'),
-  model: uriSchema('candidate model', ['file', 's3', 'http', 'https']),
-  featureLayer: z.string().min(1).optional(),
-  /** Global pooling of a spatial feature layer ('average' or 'max'); see FeaturePooling. */
-  featurePooling: z.enum(FEATURE_POOLINGS).optional(),
+  model: locationSchema('candidate model'),
+  featureLayer: modelSchema.shape.featureLayer,
+  /** Global pooling of the feature layer's spatial output. @default 'none' (left out of the stored spec) */
+  featurePooling: featurePoolingSchema.optional(),
   /** Free-form labels shown in the report (architecture, source accuracy…). */
   labels: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
 });
 
-const trainingSchema = z.strictObject({
-  epochs: z
-    .number()
-    .int()
-    .min(1)
-    .max(SPEC_LIMITS.epochs, `training.epochs must be at most ${SPEC_LIMITS.epochs}`)
-    .default(3),
-  batchSize: z.number().int().min(1).max(SPEC_LIMITS.batchSize).default(32),
-  learningRate: z.number().positive('training.learningRate must be > 0').max(10).default(0.001),
-  optimizer: z.enum(OPTIMIZERS).default('adam'),
-  momentum: z.number().min(0).lt(1).optional(),
-  snapshotEvery: z.number().int().min(1).default(10),
-  seed: z.number().int().nonnegative().default(0),
+const trainingSchema = trainingLoopSchema.extend({
   /** Start-to-close budget of one candidate, minutes (retries resume from the last checkpoint). */
   maxMinutesPerCandidate: z.number().positive().max(SPEC_LIMITS.candidateMinutes).default(60),
   /** Seconds without a heartbeat after which a candidate's worker is presumed dead (the retry resumes). */
@@ -108,20 +49,8 @@ const trainingSchema = z.strictObject({
   maxAttempts: z.number().int().min(1).max(20).default(3),
 });
 
-const probeSchema = z.strictObject({
-  widths: z
-    .array(z.number().int().min(1).max(SPEC_LIMITS.probeWidth))
-    .min(2, 'probe.widths needs at least 2 hidden layers: with the head, β_eff needs ≥ 3 weight layers')
-    .max(SPEC_LIMITS.probeLayers)
-    .default([256, 128, 64]),
-  trainable: z.boolean().default(true),
-  recordBatchStats: z.boolean().default(false),
-});
-
 const selectionSchema = z.strictObject({
-  interactionModel: z.enum(INTERACTION_MODELS).default('abs-product'),
-  /** Leave the input projection (backbone feature width × first NCP width) out of G_A: its width differs per candidate. */
-  skipInputProjection: z.boolean().default(true),
+  ...betaSettingsShape,
   /**
    * Whether a higher β_eff predicts a better candidate. `calibrate` (the default: the direction is never
    * assumed) learns it from `observedRuns` and, with too few of them, ranks higher-first and says so.
@@ -147,7 +76,7 @@ export const sweepSpecSchema = z
     id: idSchema('id').optional(),
     name: idSchema('name').default('sweep'),
     description: z.string().max(2000).optional(),
-    store: uriSchema('store', ['file', 's3']).optional(),
+    store: storeUriSchema.optional(),
     dataset: datasetSchema,
     candidates: z
       .array(candidateSchema)
@@ -168,7 +97,7 @@ export const sweepSpecSchema = z
           seen.add(c.id);
         });
       }),
-    mode: z.enum(TRAINING_MODES).default('finetune'),
+    mode: modeSchema,
     training: trainingSchema.default(() => trainingSchema.parse({})),
     probe: probeSchema.default(() => probeSchema.parse({})),
     selection: selectionSchema.default(() => selectionSchema.parse({})),
@@ -214,27 +143,11 @@ export class InvalidSpecError extends Error {
   }
 }
 
-function formatPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>(
-    (acc, part) =>
-      typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part),
-    '',
-  );
-}
-
 /** Validates a parsed spec object; fills defaults. @throws InvalidSpecError naming every bad field. */
 export function validateSweepSpec(input: unknown): SweepSpec {
   const parsed = sweepSpecSchema.safeParse(input);
   if (!parsed.success) {
-    throw new InvalidSpecError(
-      parsed.error.issues.map((issue) => {
-        let message = issue.message;
-        if (issue.code === 'unrecognized_keys')
-          message = `unknown field(s) ${issue.keys.map((k) => `'${k}'`).join(', ')}: remove them or check the spelling`;
-        return { path: formatPath(issue.path), message };
-      }),
-      { cause: parsed.error },
-    );
+    throw new InvalidSpecError(parsed.error.issues.map(describeIssue), { cause: parsed.error });
   }
   return parsed.data;
 }

@@ -1,5 +1,5 @@
 /** Maps a validated sweep spec and one candidate to the training library's input. */
-import type { CandidateTrainingInput } from '../training/types.js';
+import type { CompleteTrainingInput } from '../training/types.js';
 import type { SweepSpec } from './sweep-spec.js';
 
 export class UnknownCandidateError extends Error {
@@ -11,45 +11,35 @@ export function toTrainingInput(
   spec: SweepSpec,
   sweepId: string,
   candidateId: string,
-): CandidateTrainingInput {
+): CompleteTrainingInput {
   const candidate = spec.candidates.find((c) => c.id === candidateId);
   if (!candidate) {
     throw new UnknownCandidateError(
       `candidate '${candidateId}' is not in sweep ${sweepId}'s spec (candidates: ${spec.candidates.map((c) => c.id).join(', ')})`,
     );
   }
-  const { dataset, training, probe } = spec;
+  const { name: _name, ...dataset } = spec.dataset;
+  const {
+    maxMinutesPerCandidate: _m,
+    heartbeatTimeoutSeconds: _h,
+    maxAttempts: _a,
+    ...training
+  } = spec.training;
   return {
     sweepId,
     candidateId,
     model: {
       uri: candidate.model,
       ...(candidate.featureLayer ? { featureLayer: candidate.featureLayer } : {}),
-      ...(candidate.featurePooling ? { featurePooling: candidate.featurePooling } : {}),
+      featurePooling: candidate.featurePooling ?? 'none',
     },
-    dataset: {
-      uri: dataset.uri,
-      format: dataset.format,
-      normalisation: dataset.normalisation,
-      validationFraction: dataset.validationFraction,
-      seed: dataset.seed,
-      ...(dataset.maxSamples !== undefined ? { maxSamples: dataset.maxSamples } : {}),
-      ...(dataset.numClasses !== undefined ? { numClasses: dataset.numClasses } : {}),
-    },
+    dataset,
     mode: spec.mode,
-    probe: { widths: probe.widths, trainable: probe.trainable, recordBatchStats: probe.recordBatchStats },
+    probe: spec.probe,
     monitor: {
       skipInputProjection: spec.selection.skipInputProjection,
       interactionModel: spec.selection.interactionModel,
     },
-    training: {
-      epochs: training.epochs,
-      batchSize: training.batchSize,
-      learningRate: training.learningRate,
-      optimizer: training.optimizer,
-      ...(training.momentum !== undefined ? { momentum: training.momentum } : {}),
-      snapshotEvery: training.snapshotEvery,
-      seed: training.seed,
-    },
+    training,
   };
 }

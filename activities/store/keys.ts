@@ -3,15 +3,13 @@
  * A retry writes to the same key, so it overwrites instead of duplicating.
  */
 import { InvalidKeyError } from './errors.js';
+import { MAX_SEGMENT_LENGTH, SEGMENT_CHARACTERS, SEGMENT_PATTERN } from './key-segment.js';
 
-/** Longest accepted ID segment, in characters. S3 keys are limited to 1024 bytes in all. */
-export const MAX_SEGMENT_LENGTH = 128;
-
-const SEGMENT_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._=+@-]*$/;
+export { MAX_SEGMENT_LENGTH } from './key-segment.js';
 
 /**
  * Checks that `value` can be one path segment of a key: non-empty, at most {@link MAX_SEGMENT_LENGTH}
- * characters of `[A-Za-z0-9._=+@-]`, starting with a letter or digit, not `.`/`..`.
+ * characters of {@link SEGMENT_PATTERN}, not containing `..`.
  * @param field the name of the input field, used in the error message.
  * @throws InvalidKeyError naming the field and the fix.
  */
@@ -27,10 +25,7 @@ export function validateSegment(value: string, field: string): string {
   }
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(value)) {
-    throw new InvalidKeyError(
-      `${field} contains a control character; use letters, digits and . _ - = + @`,
-      field,
-    );
+    throw new InvalidKeyError(`${field} contains a control character; use ${SEGMENT_CHARACTERS}`, field);
   }
   if (value.includes('/') || value.includes('\\')) {
     throw new InvalidKeyError(
@@ -43,7 +38,7 @@ export function validateSegment(value: string, field: string): string {
   }
   if (!SEGMENT_PATTERN.test(value)) {
     throw new InvalidKeyError(
-      `${field} ${JSON.stringify(value)} has characters outside [A-Za-z0-9._=+@-] or does not start with a letter or digit`,
+      `${field} ${JSON.stringify(value)} may use only ${SEGMENT_CHARACTERS}, starting with a letter or digit`,
       field,
     );
   }

@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { ApplicationFailure } from '@temporalio/common';
-import { scoreSweep, type ObservedRun } from '../scoring/score-sweep.js';
+import { buildSweepReport, type ObservedRun } from '../scoring/build-sweep-report.js';
 import type { SweepReport } from '../scoring/report-types.js';
 import { validateSweepSpec } from '../spec/sweep-spec.js';
 import { sweepKeys } from '../store/keys.js';
@@ -102,7 +102,10 @@ export function createOrchestratorActivities(deps: OrchestratorActivityDeps) {
             'InvalidInput',
           );
         const observedRuns = await loadObservedRuns(deps, storeUri, stored.spec.selection.observedRuns);
-        const report = await scoreSweep(store, sweepId, stored.spec, input.outcomes, { observedRuns, now });
+        const report = await buildSweepReport(store, sweepId, stored.spec, input.outcomes, {
+          observedRuns,
+          now,
+        });
         const keys = sweepKeys(sweepId);
         await store.put(keys.reportJson, `${JSON.stringify(report, null, 2)}\n`, {
           contentType: 'application/json',

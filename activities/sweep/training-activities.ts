@@ -12,10 +12,10 @@ import { TrainingCancelledError } from '../training/errors.js';
 import type {
   CandidateResult,
   CandidateTrainingInput,
-  Tf,
   TrainingDeps,
   TrainingProgress,
 } from '../training/types.js';
+import type { Tf } from '../tf/tf-namespace.js';
 import { toApplicationFailure } from './failures.js';
 import { readStoredSpec } from './stored-spec.js';
 import type { StoreProvider } from './store-cache.js';
@@ -26,7 +26,7 @@ import type {
   TrainHeartbeat,
 } from './types.js';
 
-/** Runs the training of one candidate; the real one is `trainCandidate` of the training library. */
+/** Runs the training of one candidate; the real one is `runCandidateTraining`. */
 export type RunTraining = (input: CandidateTrainingInput, deps: TrainingDeps) => Promise<CandidateResult>;
 
 export interface TrainingActivityDeps {

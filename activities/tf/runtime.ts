@@ -23,6 +23,15 @@ export function restoreUtilIsNullOrUndefined(): boolean {
   return true;
 }
 
+/**
+ * Points the deprecated `util.isArray` at `Array.isArray`: tfjs-node calls it per op, and Node 22+ prints a
+ * deprecation warning for it.
+ */
+export function quietUtilIsArray(): void {
+  const util = createRequire(import.meta.url)('node:util') as { isArray?: (value: unknown) => boolean };
+  util.isArray = Array.isArray;
+}
+
 export type { Tf } from './tf-namespace.js';
 
 /** The backends, in the order `auto` tries them. */
@@ -208,8 +217,23 @@ async function startBackend(
       // tfjs-node(-gpu) 4.22 calls util.isNullOrUndefined, which Node 23+ removed, while building the
       // attributes of nearly every op: restore it before the package loads.
       restoreUtilIsNullOrUndefined();
+      quietUtilIsArray();
+      // TensorFlow's C++ logging prints CPU-feature notes on load; warnings and errors still show.
+      process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
       // Importing the package registers its `tensorflow` backend on the process-global engine.
-      const loaded = (await importModule(TF_BACKEND_PACKAGES[backend])) as { default?: unknown };
+      let loaded: { default?: unknown };
+      try {
+        loaded = (await importModule(TF_BACKEND_PACKAGES[backend])) as { default?: unknown };
+      } catch (error) {
+        // The package is installed without its addon until the set-up step has built it.
+        if (/tfjs_binding\.node/.test(errorMessage(error))) {
+          throw new Error(
+            `${TF_BACKEND_PACKAGES[backend]} is installed but its native addon is not built: run \`npm run setup:tools\` (it builds it from PyPI's TensorFlow wheel)`,
+            { cause: error },
+          );
+        }
+        throw error;
+      }
       const tf = (
         isTfNamespace(loaded.default) ? loaded.default : isTfNamespace(loaded) ? loaded : tfjs
       ) as Tf;

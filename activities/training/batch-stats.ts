@@ -12,7 +12,7 @@
 import type { Tensor } from '@tensorflow/tfjs';
 import type { TensorInput } from '../capacitance/safetensors.js';
 import { variableOf, type Probe } from './probe.js';
-import type { Tf } from './types.js';
+import type { Tf } from '../tf/tf-namespace.js';
 
 /** Rows of a batch the statistics are computed on. @default 32 */
 export const DEFAULT_STATS_SAMPLES = 32;

@@ -13,7 +13,8 @@ import { TrainingCancelledError } from './errors.js';
 import type { InputAdapter } from './input-adapter.js';
 import type { ResolvedNormalisation } from './resolve-input.js';
 import { decodeSafetensors, encodeSafetensors } from './safetensors-file.js';
-import type { Tf, TrainingLogger } from './types.js';
+import type { TrainingLogger } from './types.js';
+import type { Tf } from '../tf/tf-namespace.js';
 
 /** Computes features `[n, …]` for a model-input batch (the returned tensor is the caller's). */
 export type FeatureExtractor = (x: Tensor) => Tensor;

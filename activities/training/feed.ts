@@ -5,7 +5,7 @@
 import type { Tensor } from '@tensorflow/tfjs';
 import type { SampleSource } from './dataset-source.js';
 import type { InputAdapter } from './input-adapter.js';
-import type { Tf } from './types.js';
+import type { Tf } from '../tf/tf-namespace.js';
 
 export interface Batch {
   /** Network input (model input or features); the consumer disposes it. */

@@ -7,7 +7,7 @@ import type { Tensor } from '@tensorflow/tfjs';
 import type { SampleDtype } from './dataset-source.js';
 import { DatasetError } from './errors.js';
 import type { ResolvedNormalisation } from './resolve-input.js';
-import type { Tf } from './types.js';
+import type { Tf } from '../tf/tf-namespace.js';
 
 /** Builds a float32 input batch `[n, …modelShape]` from `n` raw rows. Returned tensor is owned by the caller. */
 export type InputAdapter = (raw: Uint8Array | Float32Array, n: number) => Tensor;

@@ -7,7 +7,8 @@ import { IncompatibleModelError } from './errors.js';
 import { patchBatchNormScale } from './batch-norm-scale-fix.js';
 import { artifactsLoadHandler, readModelArtifacts } from './model-io.js';
 import { openLocation, type LocationDeps } from './sources/open-location.js';
-import type { FeaturePooling, Tf } from './types.js';
+import type { Tf } from '../tf/tf-namespace.js';
+import type { FeaturePooling } from './types.js';
 
 type Layer = tfLayers.Layer;
 

@@ -5,7 +5,7 @@
  */
 import type { Optimizer, Tensor, Variable } from '@tensorflow/tfjs';
 import type { ResolvedTrainingInput } from './resolve-input.js';
-import type { Tf } from './types.js';
+import type { Tf } from '../tf/tf-namespace.js';
 
 export const ADAM_BETA1 = 0.9;
 export const ADAM_BETA2 = 0.999;

@@ -8,7 +8,7 @@ import type { LayersModel, Tensor, layers as tfLayers } from '@tensorflow/tfjs';
 import type { DenseKernel } from '../capacitance/network.js';
 import { InvalidTrainingInputError } from './errors.js';
 import { RNG_PURPOSE, deriveSeed } from './rng.js';
-import type { Tf } from './types.js';
+import type { Tf } from '../tf/tf-namespace.js';
 
 type Layer = tfLayers.Layer;
 

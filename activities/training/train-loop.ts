@@ -21,7 +21,8 @@ import { readProbeWeights, type Probe } from './probe.js';
 import type { ResolvedTrainingInput } from './resolve-input.js';
 import { epochOrder } from './rng.js';
 import type { DatasetSplit } from './split.js';
-import type { Clock, EpochSummary, Tf, TrainingLogger, TrainingProgress } from './types.js';
+import type { Clock, EpochSummary, TrainingLogger, TrainingProgress } from './types.js';
+import type { Tf } from '../tf/tf-namespace.js';
 
 /** A weight saved in checkpoints (LayerVariable-like). */
 export interface WeightHandle {

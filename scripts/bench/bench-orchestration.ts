@@ -13,11 +13,11 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { validateSweepSpec } from '../../activities/spec/sweep-spec.js';
 import { createStoreProvider } from '../../activities/sweep/store-cache.js';
 import type { RunTraining } from '../../activities/sweep/training-activities.js';
-import type { Tf } from '../../activities/training/types.js';
+import type { Tf } from '../../activities/tf/tf-namespace.js';
 import { createGpuWorker, createOrchestratorWorker } from '../../workers/create-workers.js';
 import { startDevStack, stopDevStack } from '../dev/stack.js';
 import { startSweep } from '../sweeps/sweep-client.js';
-import { createNoopTrainer } from './noop-trainer.js';
+import { createNoopTrainer } from '../../test/support/noop-trainer.js';
 
 interface Row {
   mode: string;

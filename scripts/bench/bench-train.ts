@@ -27,8 +27,8 @@ import {
   restoreOriginalKernels,
 } from '../../activities/tf/kernels/register-gradient-kernels.js';
 import { TF_BACKENDS, startTfRuntime, type Tf, type TfBackendName } from '../../activities/tf/runtime.js';
-import { makeToyImages } from '../../activities/tf/toy-data.js';
-import { buildProbeMlp, buildToyConvNet, stackModels } from '../../activities/tf/toy-models.js';
+import { makeToyImages } from '../../test/support/toy-data.js';
+import { buildProbeMlp, buildToyConvNet, stackModels } from '../../test/support/toy-models.js';
 
 const BATCH = 64;
 const CLASSES = 5;

@@ -15,6 +15,7 @@ import {
   type InteractionModelName,
   kernelsFromTensors,
 } from '../../activities/capacitance/index.js';
+import { DEFAULT_BETA_SETTINGS } from '../../activities/spec/training-schema.js';
 import { EXIT_CODES } from './exit-codes.js';
 
 /** One scored snapshot file, as printed by `--json`. */
@@ -36,7 +37,7 @@ export interface BetaRow {
 export interface BetaScoringOptions {
   /** Interaction model defining the line graph's weights. @default 'abs-product' */
   model?: InteractionModelName;
-  /** Leave kernel 0 (the input projection) out of the scored network. @default false */
+  /** Leave kernel 0 (the input projection) out of the scored network. @default as a sweep spec: true */
   skipInputProjection?: boolean;
 }
 
@@ -53,7 +54,7 @@ export function scoreSnapshotBytes(
   const { kernels, extra } = kernelsFromTensors(tensors);
   const result = computeBetaEff(kernels, {
     model: options.model ?? DEFAULT_INTERACTION_MODEL,
-    skipInputProjection: Boolean(options.skipInputProjection),
+    skipInputProjection: options.skipInputProjection ?? DEFAULT_BETA_SETTINGS.skipInputProjection,
     stats: extra,
   });
   return {
@@ -144,7 +145,14 @@ export function registerBetaCommand(program: Command, io: Partial<BetaCommandIo>
         .choices(INTERACTION_MODEL_NAMES)
         .default(DEFAULT_INTERACTION_MODEL),
     )
-    .option('--skip-input-projection', 'leave kernel 0 (the input projection) out of the scored network')
+    .option(
+      '--skip-input-projection',
+      `leave kernel 0 (the input projection) out of the scored network, as a sweep does${DEFAULT_BETA_SETTINGS.skipInputProjection ? ' (the default)' : ''}`,
+    )
+    .option(
+      '--no-skip-input-projection',
+      `score every kernel, the input projection included${DEFAULT_BETA_SETTINGS.skipInputProjection ? '' : ' (the default)'}`,
+    )
     .action(
       (
         files: string[],
@@ -157,7 +165,7 @@ export function registerBetaCommand(program: Command, io: Partial<BetaCommandIo>
             rows.push(
               scoreSnapshotBytes(file, readFile(file), {
                 model: options.model,
-                skipInputProjection: Boolean(options.skipInputProjection),
+                skipInputProjection: options.skipInputProjection ?? DEFAULT_BETA_SETTINGS.skipInputProjection,
               }),
             );
           } catch (error) {

@@ -9,7 +9,7 @@ import { renderReportHtml } from '../../activities/report/report-html.js';
 import { renderReportMarkdown } from '../../activities/report/report-markdown.js';
 import { renderReportText } from '../../activities/report/report-text.js';
 import type { SweepReport } from '../../activities/scoring/report-types.js';
-import { scoreSweep } from '../../activities/scoring/score-sweep.js';
+import { buildSweepReport } from '../../activities/scoring/build-sweep-report.js';
 import { createStoreProvider } from '../../activities/sweep/store-cache.js';
 import { readStoredSpec } from '../../activities/sweep/stored-spec.js';
 import { outcomeFromResult, readCandidateResult } from '../../activities/sweep/training-activities.js';
@@ -77,7 +77,7 @@ export function registerReportCommand(program: Command): void {
                     },
               );
             }
-            report = await scoreSweep(store, sweepId, stored.spec, outcomes);
+            report = await buildSweepReport(store, sweepId, stored.spec, outcomes);
             await store.put(keys.reportJson, `${JSON.stringify(report, null, 2)}\n`, {
               contentType: 'application/json',
             });

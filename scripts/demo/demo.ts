@@ -17,8 +17,8 @@ import { createStoreProvider } from '../../activities/sweep/store-cache.js';
 import { canonicalJson } from '../../activities/sweep/stored-spec.js';
 import { sweepKeys } from '../../activities/store/keys.js';
 import { initTf } from '../../activities/tf/runtime.js';
-import { trainCandidate } from '../../activities/training/train-candidate.js';
-import type { Tf } from '../../activities/training/types.js';
+import { runCandidateTraining } from '../../activities/training/run-candidate-training.js';
+import type { Tf } from '../../activities/tf/tf-namespace.js';
 import { createGpuWorker, createOrchestratorWorker } from '../../workers/create-workers.js';
 import { temporalTarget } from '../../workers/temporal-config.js';
 import { defaultStoreUri } from '../../workers/worker-config.js';
@@ -156,7 +156,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
       namespace: target.namespace,
       stores,
       tf,
-      runTraining: trainCandidate,
+      runTraining: runCandidateTraining,
       concurrency: 1,
       shutdownGraceSeconds: 30,
       ...(options.taskQueues ? { taskQueue: options.taskQueues.gpu } : {}),

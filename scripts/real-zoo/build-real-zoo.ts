@@ -9,7 +9,7 @@ import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openStore } from '../../activities/store/open-store.js';
 import { initTf } from '../../activities/tf/runtime.js';
-import type { Tf } from '../../activities/training/types.js';
+import type { Tf } from '../../activities/tf/tf-namespace.js';
 import { defaultStoreUri } from '../../workers/worker-config.js';
 import { DEBIAN_FASHION_MNIST_DIR } from '../demo/zoo/fashion-mnist.js';
 import { projectRoot } from '../dev/tools.js';

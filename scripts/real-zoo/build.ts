@@ -13,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 import type { ArtifactStore } from '../../activities/store/artifact-store.js';
 import { readFeatureCache } from '../../activities/training/feature-cache.js';
 import { decodeSafetensors } from '../../activities/training/safetensors-file.js';
-import type { Tf } from '../../activities/training/types.js';
+import type { Tf } from '../../activities/tf/tf-namespace.js';
 import { extractNetworkFeatures, type NetworkFeatures } from './features.js';
 import {
   FROZEN_TRUTH_RECIPE,

@@ -1,6 +1,6 @@
 /**
  * Frozen features of every cut of one network in a single forward pass per batch, written as ncap's own
- * feature-cache entries (same key, same layout as `trainCandidate` in frozen mode), so a frozen sweep over
+ * feature-cache entries (same key, same layout as `runCandidateTraining` in frozen mode), so a frozen sweep over
  * the zoo finds them cached instead of running each cut's backbone again.
  */
 import type { SymbolicTensor, Tensor } from '@tensorflow/tfjs';
@@ -21,7 +21,8 @@ import {
   selectFeatureLayer,
 } from '../../activities/training/model-zoo.js';
 import { resolveNormalisation } from '../../activities/training/resolve-input.js';
-import type { FeaturePooling, Normalisation, Tf } from '../../activities/training/types.js';
+import type { Tf } from '../../activities/tf/tf-namespace.js';
+import type { FeaturePooling, Normalisation } from '../../activities/training/types.js';
 
 export interface FeatureCutSpec {
   featureLayer: string;
@@ -81,7 +82,7 @@ export async function extractNetworkFeatures(options: ExtractOptions): Promise<N
     );
     const indices = Array.from({ length: source.count }, (_, i) => i);
     const datasetHash = await source.contentHash();
-    // The identity trainCandidate gives a frozen candidate (see train-candidate.ts).
+    // The identity runCandidateTraining gives a frozen candidate (see run-candidate-training.ts).
     const identities: FeatureCacheIdentity[] = cuts.map((cut) => ({
       weightsHash: zoo.weightsHash,
       featureLayer: cut.featureLayer,

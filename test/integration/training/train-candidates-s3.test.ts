@@ -14,7 +14,7 @@ import { openStore } from '../../../activities/store/open-store.js';
 import { TrainingCancelledError } from '../../../activities/training/errors.js';
 import { folderSaveHandler } from '../../../activities/training/model-io.js';
 import { encodeSafetensors } from '../../../activities/training/safetensors-file.js';
-import { trainCandidate } from '../../../activities/training/train-candidate.js';
+import { runCandidateTraining } from '../../../activities/training/run-candidate-training.js';
 import type { CandidateTrainingInput, TrainingDeps } from '../../../activities/training/types.js';
 import { createTestBucket, testS3Options } from '../../helpers/stack.js';
 import { syntheticImages, tempDir, tinyConvModel } from '../../unit/training/helpers.js';
@@ -99,14 +99,14 @@ describe('training candidates against S3', () => {
     const interrupted = open(`${bucket.uri}/interrupted`);
 
     for (const c of CANDIDATES) {
-      const result = await trainCandidate(input(c.id), deps(straight));
+      const result = await runCandidateTraining(input(c.id), deps(straight));
       expect(result.resumedFromEpoch).toBe(0);
       expect(result.epochs).toHaveLength(2);
     }
 
     for (const c of CANDIDATES) {
       const controller = new AbortController();
-      const cancelled = await trainCandidate(
+      const cancelled = await runCandidateTraining(
         input(c.id),
         deps(interrupted, {
           signal: controller.signal,
@@ -121,7 +121,7 @@ describe('training candidates against S3', () => {
       expect(await interrupted.exists(`${keys.checkpoint(1)}weights.safetensors`)).toBe(true);
       expect(await interrupted.exists(keys.result)).toBe(false);
 
-      const resumed = await trainCandidate(input(c.id), deps(interrupted));
+      const resumed = await runCandidateTraining(input(c.id), deps(interrupted));
       expect(resumed.resumedFromEpoch).toBe(1);
       expect(resumed.checkpointKeys).toEqual([keys.checkpoint(1), keys.checkpoint(2)]);
     }

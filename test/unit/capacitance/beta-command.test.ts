@@ -10,6 +10,8 @@ import {
   encodeSnapshot,
   type DenseKernel,
 } from '../../../activities/capacitance/index.js';
+import { DEFAULT_BETA_SETTINGS } from '../../../activities/spec/training-schema.js';
+import { validateSweepSpec } from '../../../activities/spec/sweep-spec.js';
 import { type BetaRow, registerBetaCommand } from '../../../scripts/commands/beta.js';
 import { main } from '../../../scripts/cli.js';
 import { closeRelative, fixturePath, randomNetwork, repoRoot, seededRandom } from './helpers.js';
@@ -79,7 +81,7 @@ function oracle(k: DenseKernel[], skipInputProjection = false): number {
 
 describe('ncap beta (in-process)', () => {
   it('prints JSON rows that match the line-graph oracle', async () => {
-    const { out, err, code } = await runInProcess([good, good2, '--json']);
+    const { out, err, code } = await runInProcess([good, good2, '--json', '--no-skip-input-projection']);
     expect(code).toBe(0);
     expect(err).toBe('');
     const rows = JSON.parse(out) as BetaRow[];
@@ -97,12 +99,25 @@ describe('ncap beta (in-process)', () => {
     expect(rows[0]!.model).toBe('abs-product');
   });
 
-  it('honours --skip-input-projection and --model', async () => {
+  it('skips the input projection by default, as a sweep spec does, and honours the flags and --model', async () => {
+    const byDefault = JSON.parse((await runInProcess([good, '--json'])).out) as BetaRow[];
     const skipped = JSON.parse(
       (await runInProcess([good, '--json', '--skip-input-projection'])).out,
     ) as BetaRow[];
+    expect(DEFAULT_BETA_SETTINGS.skipInputProjection).toBe(true);
+    expect(
+      validateSweepSpec({ dataset: { uri: 'file:///d' }, candidates: [{ id: 'a', model: 'file:///m' }] })
+        .selection.skipInputProjection,
+    ).toBe(DEFAULT_BETA_SETTINGS.skipInputProjection);
+    expect(byDefault[0]!.skipInputProjection).toBe(true);
+    expect(byDefault[0]!.betaEff).toBe(skipped[0]!.betaEff);
     expect(closeRelative(skipped[0]!.betaEff, oracle(kernels, true), 1e-9)).toBe(true);
     expect(skipped[0]!.layers[0]!.index).toBe(1);
+    const all = JSON.parse(
+      (await runInProcess([good, '--json', '--no-skip-input-projection'])).out,
+    ) as BetaRow[];
+    expect(closeRelative(all[0]!.betaEff, oracle(kernels, false), 1e-9)).toBe(true);
+    expect(all[0]!.layers[0]!.index).toBe(0);
     const signed = JSON.parse(
       (await runInProcess([good, '--json', '--model', 'signed-product'])).out,
     ) as BetaRow[];
@@ -121,7 +136,7 @@ describe('ncap beta (in-process)', () => {
       /^file\s+epoch\s+step\s+beta_eff\s+numerator\s+denominator\s+x_eff\s+layers\s+weights$/,
     );
     expect(lines[1]!.startsWith(good)).toBe(true);
-    expect(lines[1]).toContain(oracle(kernels).toPrecision(6));
+    expect(lines[1]).toContain(oracle(kernels, true).toPrecision(6));
     expect(lines[2]).toMatch(/\s2\s+200\s/);
   });
 
@@ -139,7 +154,11 @@ describe('ncap beta (in-process)', () => {
   });
 
   it('reads the Python-written snapshot', async () => {
-    const { out, code } = await runInProcess([fixturePath('python-snapshot.safetensors'), '--json']);
+    const { out, code } = await runInProcess([
+      fixturePath('python-snapshot.safetensors'),
+      '--json',
+      '--no-skip-input-projection',
+    ]);
     expect(code).toBe(0);
     const row = (JSON.parse(out) as BetaRow[])[0]!;
     expect(row.metadata.writer).toBe('python');
@@ -181,7 +200,7 @@ describe.skipIf(!existsSync(builtCli))('node bin/ncap.js beta (after npm run bui
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     const rows = JSON.parse(run.stdout) as BetaRow[];
-    expect(closeRelative(rows[0]!.betaEff, oracle(kernels), 1e-9)).toBe(true);
+    expect(closeRelative(rows[0]!.betaEff, oracle(kernels, true), 1e-9)).toBe(true);
   });
 
   it('exits 2 and names the bad file', () => {

@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { resolveS3Settings } from '../../../activities/store/s3-config.js';
 import { TF_BACKENDS } from '../../../activities/tf/runtime.js';
 import { DEFAULT_BUNDLE_PATH } from '../../../scripts/build-workflow-bundle.js';
+import { NATIVE_TF_VARIANTS } from '../../../scripts/setup/native-tf.mjs';
 import { TASK_QUEUES } from '../../../workers/temporal-config.js';
 import { loadConfig } from '../../../workers/worker-config.js';
 import {
@@ -478,7 +479,10 @@ describe('Dockerfiles', () => {
 
     it('sets only env names the code reads, with values the workers accept', () => {
       const env = final ? stageEnv(final) : {};
-      const workerEnv = Object.fromEntries(Object.entries(env).filter(([name]) => name !== 'NODE_ENV'));
+      // NODE_ENV is npm's and Node's; LD_LIBRARY_PATH the dynamic loader's (the GPU image's CUDA libraries).
+      const workerEnv = Object.fromEntries(
+        Object.entries(env).filter(([name]) => name !== 'NODE_ENV' && name !== 'LD_LIBRARY_PATH'),
+      );
       expectKnownEnvNames(workerEnv, role);
       expect(() => loadConfig(env)).not.toThrow();
     });
@@ -506,20 +510,44 @@ describe('Dockerfiles', () => {
     ).toBe(true);
   });
 
-  it('the GPU image runs tfjs-node-gpu (the version package.json expects) on a CUDA 11.8 + cuDNN 8 runtime', () => {
+  it('the GPU image builds tfjs-node-gpu from registry parts: the set-up step, PyPI TensorFlow and CUDA wheels', () => {
     const dockerfile = readDockerfile(DOCKERFILES.gpu);
     const final = dockerfile.stages.at(-1);
-    expect(final?.image).toMatch(/^nvidia\/cuda:11\.8\.\d+-cudnn8-runtime-/);
+    // CUDA and cuDNN come from PyPI; the base only brings the driver hooks, at the CUDA version they need.
+    expect(dockerfile.globalArgs.get('CUDA_IMAGE')).toMatch(/^nvidia\/cuda:12\.2\.\d+-base-/);
     const version = dockerfile.globalArgs.get('TFJS_NODE_GPU_VERSION');
     expect(version).toBe(PACKAGE.peerDependencies['@tensorflow/tfjs-node-gpu']);
     expect(version).toBe(PACKAGE.dependencies['@tensorflow/tfjs']);
-    const installs = dockerfile.instructions.filter(
-      (i) =>
-        i.keyword === 'RUN' &&
-        /npm install --no-save\b.*@tensorflow\/tfjs-node-gpu@\$\{TFJS_NODE_GPU_VERSION\}/.test(i.args),
+    const runs = dockerfile.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args);
+    // The package's own install script downloads from outside the registries: never run it.
+    expect(
+      runs.filter((run) =>
+        /npm install --no-save\b.*--ignore-scripts\b.*@tensorflow\/tfjs-node-gpu@\$\{TFJS_NODE_GPU_VERSION\}/.test(
+          run,
+        ),
+      ),
+    ).toHaveLength(1);
+    expect(runs.some((run) => /node scripts\/setup\/ensure-tools\.mjs tfjs-node-gpu\b/.test(run))).toBe(true);
+    expect(existsSync(join(ROOT, 'scripts', 'setup', 'native-tf.mjs'))).toBe(true);
+    expect(
+      dockerfile.instructions.some((i) => i.keyword === 'COPY' && /^scripts\/setup\s/.test(i.args)),
+    ).toBe(true);
+    // The runtime gets the unpacked TensorFlow library and the CUDA wheels, with every wheel's lib/ on the
+    // loader path.
+    const copies = (final?.instructions ?? []).filter((i) => i.keyword === 'COPY').map((i) => i.args);
+    expect(copies).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/--from=deps\s+\/app\/\.tools\/libtensorflow\s/),
+        expect.stringMatching(/--from=deps\s+\/app\/\.tools\/cuda\s/),
+      ]),
     );
-    expect(installs).toHaveLength(1);
     const env = final ? stageEnv(final) : {};
+    const libraryPath = (env.LD_LIBRARY_PATH ?? '').split(':');
+    for (const wheel of NATIVE_TF_VARIANTS.gpu.cudaWheels ?? []) {
+      const name = /^nvidia-(.+)-cu12==/.exec(wheel)?.[1]?.replace(/-/g, '_');
+      expect(name, wheel).toBeDefined();
+      expect(libraryPath, wheel).toContain(`/app/.tools/cuda/nvidia/${name}/lib`);
+    }
     expect(env.NCAP_TF_BACKEND).toBe('tfjs-node-gpu');
     expect(TF_BACKENDS).toContain(env.NCAP_TF_BACKEND);
   });

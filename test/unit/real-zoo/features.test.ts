@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFeatureCache } from '../../../activities/training/feature-cache.js';
-import { trainCandidate } from '../../../activities/training/train-candidate.js';
+import { runCandidateTraining } from '../../../activities/training/run-candidate-training.js';
 import type { CandidateTrainingInput, TrainingLogger } from '../../../activities/training/types.js';
 import { extractNetworkFeatures } from '../../../scripts/real-zoo/features.js';
 import {
@@ -50,7 +50,7 @@ const frozenInput = (
 });
 
 describe('extractNetworkFeatures', () => {
-  it('computes several cuts in one pass as the very cache entries a frozen trainCandidate then reuses', async () => {
+  it('computes several cuts in one pass as the very cache entries a frozen runCandidateTraining then reuses', async () => {
     const { store, cleanup } = await tempStore();
     try {
       const cuts = [
@@ -78,7 +78,7 @@ describe('extractNetworkFeatures', () => {
 
       for (const [k, cut] of cuts.entries()) {
         const log = recordingLogger();
-        const result = await trainCandidate(frozenInput({ uri: modelUri, ...cut }, `cut-${k}`), {
+        const result = await runCandidateTraining(frozenInput({ uri: modelUri, ...cut }, `cut-${k}`), {
           tf,
           store,
           log,
@@ -86,10 +86,10 @@ describe('extractNetworkFeatures', () => {
         expect(result.featureCacheKey).toBe(first.cuts[k]!.key);
         expect(log.lines).toContain('frozen features loaded from cache');
         expect(log.lines).not.toContain('frozen features computed and cached');
-        // Same values as trainCandidate computes on its own, in a store without the entry.
+        // Same values as runCandidateTraining computes on its own, in a store without the entry.
         const fresh = await tempStore();
         try {
-          const own = await trainCandidate(frozenInput({ uri: modelUri, ...cut }, 'own'), {
+          const own = await runCandidateTraining(frozenInput({ uri: modelUri, ...cut }, 'own'), {
             tf,
             store: fresh.store,
           });
@@ -108,7 +108,7 @@ describe('extractNetworkFeatures', () => {
     }
   });
 
-  it('pools GraphModel nodes the way trainCandidate does', async () => {
+  it('pools GraphModel nodes the way runCandidateTraining does', async () => {
     const { store, cleanup } = await tempStore();
     try {
       const cut = { featureLayer: 'Identity', featurePooling: 'max' as const };
@@ -123,7 +123,7 @@ describe('extractNetworkFeatures', () => {
       });
       expect(extracted.cuts[0]!.featureDim).toBe(1);
       const log = recordingLogger();
-      const result = await trainCandidate(frozenInput({ uri: graphUri, ...cut }, 'graph'), {
+      const result = await runCandidateTraining(frozenInput({ uri: graphUri, ...cut }, 'graph'), {
         tf,
         store,
         log,

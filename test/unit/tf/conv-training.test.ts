@@ -7,8 +7,8 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { registerGradientKernels } from '../../../activities/tf/kernels/register-gradient-kernels.js';
 import { startTfRuntime } from '../../../activities/tf/runtime.js';
-import { makeToyImages } from '../../../activities/tf/toy-data.js';
-import { TOY_CONV_NETS, buildToyConvNet, type ToyConvNet } from '../../../activities/tf/toy-models.js';
+import { makeToyImages } from '../../support/toy-data.js';
+import { TOY_CONV_NETS, buildToyConvNet, type ToyConvNet } from '../../support/toy-models.js';
 
 const SILENT = { info: () => {}, warn: () => {} };
 const INPUT: [number, number, number] = [12, 12, 1];

@@ -13,7 +13,7 @@ import {
   restoreOriginalKernels,
 } from '../../../activities/tf/kernels/register-gradient-kernels.js';
 import { startTfRuntime } from '../../../activities/tf/runtime.js';
-import { seededUniform } from '../../../activities/tf/toy-data.js';
+import { seededUniform } from '../../support/toy-data.js';
 
 type KernelName =
   | 'Conv2DBackpropFilter'

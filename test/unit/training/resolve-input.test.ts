@@ -6,6 +6,8 @@ import {
   resolveTrainingInput,
 } from '../../../activities/training/resolve-input.js';
 import type { CandidateTrainingInput } from '../../../activities/training/types.js';
+import { validateSweepSpec } from '../../../activities/spec/sweep-spec.js';
+import { toTrainingInput } from '../../../activities/spec/training-input.js';
 
 const minimal: CandidateTrainingInput = {
   sweepId: 's1',
@@ -48,6 +50,35 @@ describe('resolveTrainingInput', () => {
     });
     expect(r.model.featureLayer).toBeUndefined();
     expect(r.model.featurePooling).toBe('none');
+    expect(r.monitor).toEqual({ skipInputProjection: true, interactionModel: 'abs-product' });
+  });
+
+  it('takes its defaults from the sweep spec schema (one source)', () => {
+    const spec = validateSweepSpec({
+      dataset: { uri: 's3://bucket/data.safetensors' },
+      candidates: [{ id: 'c1', model: 'file:///zoo/m/model.json' }],
+    });
+    const fromSpec = resolveTrainingInput(toTrainingInput(spec, 's1', 'c1'));
+    const bare = resolveTrainingInput({
+      sweepId: 's1',
+      candidateId: 'c1',
+      model: { uri: 'file:///zoo/m/model.json' },
+      dataset: { uri: 's3://bucket/data.safetensors' },
+    });
+    expect(bare).toEqual(fromSpec);
+    expect(bare.dataset.normalisation).toEqual(resolveNormalisation('[0,1]'));
+    expect(bare.training.epochs).toBe(spec.training.epochs);
+  });
+
+  it('monitors β_eff with the interaction model it is given', () => {
+    const r = resolveTrainingInput({ ...minimal, monitor: { interactionModel: 'gradient-coupled' } });
+    expect(r.monitor.interactionModel).toBe('gradient-coupled');
+  });
+
+  it('rejects unknown fields, naming them', () => {
+    expect(() => resolveTrainingInput({ ...minimal, extra: 1 } as never)).toThrow(
+      /unknown field\(s\) 'extra'/,
+    );
   });
 
   it('names the offending field', () => {
@@ -64,10 +95,7 @@ describe('resolveTrainingInput', () => {
       [(i) => ({ ...i, dataset: { ...i.dataset, maxSamples: 1 } }), 'dataset.maxSamples'],
       [(i) => ({ ...i, dataset: { ...i.dataset, numClasses: 1 } }), 'dataset.numClasses'],
       [(i) => ({ ...i, dataset: { ...i.dataset, format: 'csv' as never } }), 'dataset.format'],
-      [
-        (i) => ({ ...i, dataset: { ...i.dataset, normalisation: undefined as never } }),
-        'dataset.normalisation',
-      ],
+      [(i) => ({ ...i, dataset: { ...i.dataset, normalisation: 'unit' as never } }), 'dataset.normalisation'],
       [
         (i) => ({ ...i, dataset: { ...i.dataset, normalisation: { std: [1, 0, 1] } } }),
         'dataset.normalisation.std[1]',

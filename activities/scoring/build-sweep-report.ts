@@ -1,7 +1,7 @@
 /**
  * The reduce step: read every finished candidate's snapshots, compute its β_eff trajectory with the
  * sweep's scoring settings, rank (direction from the spec or calibrated on observed runs), and build the
- * report. Pure over an ArtifactStore: the activity wrapper adds Temporal.
+ * report. Pure over an ArtifactStore: the `scoreSweep` activity adds Temporal and writes the report.
  */
 import { BayesianRidge } from '../capacitance/bayesian-ridge.js';
 import { computeBetaEff } from '../capacitance/beta-eff.js';
@@ -77,7 +77,7 @@ function groundTruth(labels: Record<string, string | number | boolean>): number 
 }
 
 /** Scores a finished set of outcomes and returns the report (not yet written). */
-export async function scoreSweep(
+export async function buildSweepReport(
   store: ArtifactStore,
   sweepId: string,
   spec: SweepSpec,

@@ -7,13 +7,13 @@ import { BayesianRidge } from '../../../activities/capacitance/bayesian-ridge.js
 import { betaEffPerArc } from '../../../activities/capacitance/line-graph-oracle.js';
 import type { DenseKernel } from '../../../activities/capacitance/network.js';
 import { encodeSnapshot } from '../../../activities/capacitance/snapshot.js';
-import { scoreSweep, type ObservedRun } from '../../../activities/scoring/score-sweep.js';
+import { buildSweepReport, type ObservedRun } from '../../../activities/scoring/build-sweep-report.js';
 import { validateSweepSpec, type SweepSpec } from '../../../activities/spec/sweep-spec.js';
 import type { CandidateOutcome } from '../../../activities/sweep/types.js';
 import { FileStore } from '../../../activities/store/file-store.js';
 import { sweepKeys } from '../../../activities/store/keys.js';
 import type { CandidateResult } from '../../../activities/training/types.js';
-import { createNoopTrainer } from '../../../scripts/bench/noop-trainer.js';
+import { createNoopTrainer } from '../../support/noop-trainer.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ncap-score-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -88,7 +88,7 @@ function spec(
 
 const betaOf = (scale: number): number => betaEffPerArc(kernels(scale, 20).slice(1)).betaEff;
 
-describe('scoreSweep (the reduce step)', () => {
+describe('buildSweepReport (the reduce step)', () => {
   const zoo = [
     { id: 'small', scale: 0.5, acc: 0.9, truth: 0.91 },
     { id: 'mid', scale: 1, acc: 0.7, truth: 0.8 },
@@ -103,7 +103,7 @@ describe('scoreSweep (the reduce step)', () => {
       status: 'failed',
       failure: { type: 'IncompatibleModelError', message: 'no feature layer' },
     });
-    const report = await scoreSweep(
+    const report = await buildSweepReport(
       store,
       sweepId,
       spec([...zoo, { id: 'broken' }], { direction: 'higher' }),
@@ -125,7 +125,7 @@ describe('scoreSweep (the reduce step)', () => {
   it('direction lower reverses the ranking; the evaluation compares each predictor with the ground truth', async () => {
     const sweepId = 'lower';
     const outcomes = await Promise.all(zoo.map((c) => writeCandidate(sweepId, c.id, c.scale, c.acc)));
-    const report = await scoreSweep(store, sweepId, spec(zoo, { direction: 'lower' }), outcomes);
+    const report = await buildSweepReport(store, sweepId, spec(zoo, { direction: 'lower' }), outcomes);
     expect(report.winner).toBe('small');
     const metrics = Object.fromEntries(report.evaluation!.metrics.map((m) => [m.predictor.split(' ')[0], m]));
     // Lower β_eff and higher early accuracy both order the candidates exactly as the truth does.
@@ -138,12 +138,18 @@ describe('scoreSweep (the reduce step)', () => {
     const sweepId = 'calibrate';
     const outcomes = await Promise.all(zoo.map((c) => writeCandidate(sweepId, c.id, c.scale, c.acc)));
     const anti: ObservedRun[] = [1, 2, 3, 4, 5, 6].map((b) => ({ betaEff: b, finalAccuracy: 1 - b / 10 }));
-    const calibrated = await scoreSweep(store, sweepId, spec(zoo, { direction: 'calibrate' }), outcomes, {
-      observedRuns: anti,
-    });
+    const calibrated = await buildSweepReport(
+      store,
+      sweepId,
+      spec(zoo, { direction: 'calibrate' }),
+      outcomes,
+      {
+        observedRuns: anti,
+      },
+    );
     expect(calibrated.selection).toMatchObject({ direction: 'lower', directionSource: 'calibrated' });
     expect(calibrated.winner).toBe('small');
-    const few = await scoreSweep(store, sweepId, spec(zoo, { direction: 'calibrate' }), outcomes, {
+    const few = await buildSweepReport(store, sweepId, spec(zoo, { direction: 'calibrate' }), outcomes, {
       observedRuns: anti.slice(0, 2),
     });
     expect(few.selection).toMatchObject({
@@ -162,7 +168,7 @@ describe('scoreSweep (the reduce step)', () => {
       earlyValAccuracy: 0.5 + 0.05 * i,
       finalAccuracy: 0.55 + 0.05 * i - 0.01 * (i % 3),
     }));
-    const report = await scoreSweep(
+    const report = await buildSweepReport(
       store,
       sweepId,
       spec(zoo, { rule: 'predicted-accuracy', direction: 'higher' }),
@@ -187,7 +193,7 @@ describe('scoreSweep (the reduce step)', () => {
     const sweepId = 'corrupt';
     const outcomes = await Promise.all(zoo.map((c) => writeCandidate(sweepId, c.id, c.scale, c.acc)));
     await store.put(sweepKeys(sweepId).candidate('mid').snapshot(30), new Uint8Array([1, 2, 3]));
-    const report = await scoreSweep(store, sweepId, spec(zoo, { direction: 'higher' }), outcomes);
+    const report = await buildSweepReport(store, sweepId, spec(zoo, { direction: 'higher' }), outcomes);
     expect(report.candidates.map((c) => [c.candidateId, c.rank])).toEqual([
       ['large', 1],
       ['small', 2],

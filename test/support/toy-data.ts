@@ -2,7 +2,7 @@
  * A seeded synthetic image classification problem for the training benchmark and tests: each class puts
  * a bright square at its own place on a noisy background, so a conv net separates the classes quickly.
  */
-import { mulberry32 as seededUniform } from '../training/rng.js';
+import { mulberry32 as seededUniform } from '../../activities/training/rng.js';
 
 /** Options of {@link makeToyImages}. */
 export interface ToyImagesOptions {

@@ -11,7 +11,7 @@ import {
   TrainingCancelledError,
 } from '../../../activities/training/errors.js';
 import { decodeSafetensors } from '../../../activities/training/safetensors-file.js';
-import { trainCandidate } from '../../../activities/training/train-candidate.js';
+import { runCandidateTraining } from '../../../activities/training/run-candidate-training.js';
 import type { CandidateTrainingInput, TrainingLogger } from '../../../activities/training/types.js';
 import {
   progressRecorder,
@@ -59,6 +59,8 @@ function input(
     dataset: { uri: datasetUri, normalisation: '[0,1]', validationFraction: 0.25, seed: 1 },
     mode: 'finetune',
     probe: { widths: [8, 6] },
+    // Three probe kernels in all: score every one (the spec's default leaves the input projection out).
+    monitor: { skipInputProjection: false },
     training: {
       epochs: 2,
       batchSize: 16,
@@ -84,12 +86,12 @@ function recordingLogger(): TrainingLogger & { lines: string[] } {
   return { lines, info: (m) => void lines.push(m), warn: (m) => void lines.push(`WARN ${m}`) };
 }
 
-describe('trainCandidate (finetune)', () => {
+describe('runCandidateTraining (finetune)', () => {
   it('writes snapshots at step 0, every snapshotEvery steps and at epoch ends, checkpoints and result.json', async () => {
     const { store, cleanup } = await tempStore();
     try {
       const progress = progressRecorder();
-      const result = await trainCandidate(input(), { tf, store, onProgress: progress.onProgress });
+      const result = await runCandidateTraining(input(), { tf, store, onProgress: progress.onProgress });
       const keys = sweepKeys('sweep-1').candidate('tiny');
       // Steps 0, 4, 8 (snapshotEvery) and 6, 12 (epoch ends).
       const expectedSteps = [0, 4, 6, 8, 12];
@@ -154,10 +156,13 @@ describe('trainCandidate (finetune)', () => {
   it('learns the synthetic task (validation accuracy well above chance)', async () => {
     const { store, cleanup } = await tempStore();
     try {
-      const result = await trainCandidate(input({}, { epochs: 4, learningRate: 0.02, snapshotEvery: 100 }), {
-        tf,
-        store,
-      });
+      const result = await runCandidateTraining(
+        input({}, { epochs: 4, learningRate: 0.02, snapshotEvery: 100 }),
+        {
+          tf,
+          store,
+        },
+      );
       expect(result.epochs.at(-1)!.valAccuracy).toBeGreaterThan(0.6);
       expect(result.epochs.at(-1)!.trainLoss).toBeLessThan(result.epochs[0]!.trainLoss);
     } finally {
@@ -171,7 +176,7 @@ describe('trainCandidate (finetune)', () => {
       const before = tf.memory().numTensors;
       const duringSteps: number[] = [];
       const atEpochEnds: number[] = [];
-      await trainCandidate(input({}, { epochs: 3 }), {
+      await runCandidateTraining(input({}, { epochs: 3 }), {
         tf,
         store,
         onProgress: (p) => void (p.checkpointKey ? atEpochEnds : duringSteps).push(tf.memory().numTensors),
@@ -197,10 +202,10 @@ describe('trainCandidate (finetune)', () => {
         // 8 steps per epoch: resuming at iteration 8 is where Adam's β1^t product differs from pow(β1, t) in
         // float32, so this also checks that its running products are restored as saved.
         const spec = input({}, { epochs: 3, optimizer, snapshotEvery: 5, batchSize: 12 });
-        const uninterrupted = await trainCandidate(spec, { tf, store: a.store });
+        const uninterrupted = await runCandidateTraining(spec, { tf, store: a.store });
 
         const controller = new AbortController();
-        const error = await trainCandidate(spec, {
+        const error = await runCandidateTraining(spec, {
           tf,
           store: b.store,
           signal: controller.signal,
@@ -214,7 +219,7 @@ describe('trainCandidate (finetune)', () => {
         expect(await b.store.exists(keys.result)).toBe(false);
         expect(await b.store.exists(`${keys.checkpoint(2)}state.json`)).toBe(false);
 
-        const resumed = await trainCandidate(spec, { tf, store: b.store });
+        const resumed = await runCandidateTraining(spec, { tf, store: b.store });
         expect(resumed.resumedFromEpoch).toBe(1);
 
         const snapsA = await readAll(a.store, keys.snapshotsPrefix);
@@ -244,9 +249,9 @@ describe('trainCandidate (finetune)', () => {
     const a = await tempStore();
     const b = await tempStore();
     try {
-      await trainCandidate(input({}, { epochs: 2 }), { tf, store: a.store });
-      await trainCandidate(input({}, { epochs: 1 }), { tf, store: b.store });
-      const extended = await trainCandidate(input({}, { epochs: 2 }), { tf, store: b.store });
+      await runCandidateTraining(input({}, { epochs: 2 }), { tf, store: a.store });
+      await runCandidateTraining(input({}, { epochs: 1 }), { tf, store: b.store });
+      const extended = await runCandidateTraining(input({}, { epochs: 2 }), { tf, store: b.store });
       expect(extended.resumedFromEpoch).toBe(1);
       const prefix = sweepKeys('sweep-1').candidate('tiny').snapshotsPrefix;
       const snapsA = await readAll(a.store, prefix);
@@ -263,11 +268,11 @@ describe('trainCandidate (finetune)', () => {
   it('rebuilds result.json from the last checkpoint when training had finished but the result was lost', async () => {
     const { store, cleanup } = await tempStore();
     try {
-      const first = await trainCandidate(input(), { tf, store });
+      const first = await runCandidateTraining(input(), { tf, store });
       const keys = sweepKeys('sweep-1').candidate('tiny');
       await store.deletePrefix(keys.result);
       const progress = progressRecorder();
-      const again = await trainCandidate(input(), { tf, store, onProgress: progress.onProgress });
+      const again = await runCandidateTraining(input(), { tf, store, onProgress: progress.onProgress });
       expect(progress.calls).toEqual([]);
       expect(again.resumedFromEpoch).toBe(2);
       expect(again.snapshots).toEqual(first.snapshots);
@@ -281,9 +286,9 @@ describe('trainCandidate (finetune)', () => {
   it('refuses to resume a checkpoint written for another setup', async () => {
     const { store, cleanup } = await tempStore();
     try {
-      await trainCandidate(input({}, { epochs: 1 }), { tf, store });
+      await runCandidateTraining(input({}, { epochs: 1 }), { tf, store });
       await expect(
-        trainCandidate(input({}, { epochs: 2, learningRate: 0.5 }), { tf, store }),
+        runCandidateTraining(input({}, { epochs: 2, learningRate: 0.5 }), { tf, store }),
       ).rejects.toThrow(CheckpointMismatchError);
     } finally {
       await cleanup();
@@ -295,7 +300,7 @@ describe('trainCandidate (finetune)', () => {
     try {
       const controller = new AbortController();
       controller.abort();
-      await expect(trainCandidate(input(), { tf, store, signal: controller.signal })).rejects.toThrow(
+      await expect(runCandidateTraining(input(), { tf, store, signal: controller.signal })).rejects.toThrow(
         TrainingCancelledError,
       );
       const keys = sweepKeys('sweep-1').candidate('tiny');
@@ -311,7 +316,7 @@ describe('trainCandidate (finetune)', () => {
       const spec = input({
         dataset: { uri: datasetUri, normalisation: { scale: 1e38 }, validationFraction: 0.25 },
       });
-      const error = await trainCandidate(spec, { tf, store }).catch((e: unknown) => e);
+      const error = await runCandidateTraining(spec, { tf, store }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(NonFiniteLossError);
       expect(error).toMatchObject({ candidateId: 'tiny', epoch: 1, step: 1, nonRetryable: true });
       expect((error as Error).message).toMatch(/candidate tiny.*epoch 1, step 1/);
@@ -323,7 +328,7 @@ describe('trainCandidate (finetune)', () => {
   it('keeps the NCP unit at its initialisation with probe.trainable=false while the head trains', async () => {
     const { store, cleanup } = await tempStore();
     try {
-      await trainCandidate(input({ probe: { widths: [8, 6], trainable: false } }), { tf, store });
+      await runCandidateTraining(input({ probe: { widths: [8, 6], trainable: false } }), { tf, store });
       const files = await readAll(store, sweepKeys('sweep-1').candidate('tiny').snapshotsPrefix);
       const snaps = [...files.values()].map((bytes) => decodeSnapshot(bytes));
       const first = snaps[0]!;
@@ -339,10 +344,13 @@ describe('trainCandidate (finetune)', () => {
   it('records gradient-coupled batch statistics in the snapshots when asked', async () => {
     const { store, cleanup } = await tempStore();
     try {
-      await trainCandidate(input({ probe: { widths: [8, 6], recordBatchStats: true } }, { epochs: 1 }), {
-        tf,
-        store,
-      });
+      await runCandidateTraining(
+        input({ probe: { widths: [8, 6], recordBatchStats: true } }, { epochs: 1 }),
+        {
+          tf,
+          store,
+        },
+      );
       const files = await readAll(store, sweepKeys('sweep-1').candidate('tiny').snapshotsPrefix);
       for (const [name, bytes] of files) {
         const snap = decodeSnapshot(bytes);
@@ -359,13 +367,21 @@ describe('trainCandidate (finetune)', () => {
   });
 });
 
-describe('trainCandidate (frozen)', () => {
+describe('runCandidateTraining (frozen)', () => {
   it('caches backbone features once per model and dataset, reuses them, and never moves the backbone', async () => {
     const { store, cleanup } = await tempStore();
     try {
       const log = recordingLogger();
-      const first = await trainCandidate(input({ mode: 'frozen', candidateId: 'c1' }), { tf, store, log });
-      const second = await trainCandidate(input({ mode: 'frozen', candidateId: 'c2' }), { tf, store, log });
+      const first = await runCandidateTraining(input({ mode: 'frozen', candidateId: 'c1' }), {
+        tf,
+        store,
+        log,
+      });
+      const second = await runCandidateTraining(input({ mode: 'frozen', candidateId: 'c2' }), {
+        tf,
+        store,
+        log,
+      });
       expect(first.featureCacheKey).toMatch(/^features\/[0-9a-f]{64}\/rows-[0-9a-f]{32}\.safetensors$/);
       expect(second.featureCacheKey).toBe(first.featureCacheKey);
       expect(log.lines.filter((l) => l.startsWith('frozen features computed'))).toHaveLength(1);
@@ -401,15 +417,15 @@ describe('trainCandidate (frozen)', () => {
   });
 });
 
-describe('trainCandidate (frozen, pooled features)', () => {
+describe('runCandidateTraining (frozen, pooled features)', () => {
   it('pools a spatial LayersModel cut to its channels, caching it apart from the unpooled cut', async () => {
     const { store, cleanup } = await tempStore();
     try {
-      const pooled = await trainCandidate(
+      const pooled = await runCandidateTraining(
         input({ mode: 'frozen', model: { uri: modelUri, featureLayer: 'relu', featurePooling: 'average' } }),
         { tf, store },
       );
-      const flat = await trainCandidate(
+      const flat = await runCandidateTraining(
         input({ mode: 'frozen', candidateId: 'flat', model: { uri: modelUri, featureLayer: 'relu' } }),
         { tf, store },
       );
@@ -442,7 +458,7 @@ describe('trainCandidate (frozen, pooled features)', () => {
     await writeIdentityGraphModel(graphDir, [8, 8, 1]);
     const { store, cleanup } = await tempStore();
     try {
-      const result = await trainCandidate(
+      const result = await runCandidateTraining(
         input(
           { mode: 'frozen', model: { uri: `file://${graphDir}/model.json`, featurePooling: 'max' } },
           { epochs: 1 },
@@ -458,7 +474,7 @@ describe('trainCandidate (frozen, pooled features)', () => {
       }
       const vectorDir = await writeIdentityGraphModel(join(dir.path, 'graph-vector'), 64);
       await expect(
-        trainCandidate(
+        runCandidateTraining(
           input({
             mode: 'frozen',
             candidateId: 'vector',
@@ -497,7 +513,7 @@ describe('backbone weights', () => {
     const { store, cleanup } = await tempStore();
     try {
       const { spy, finalWeights } = spyingTf();
-      await trainCandidate(input({ mode: 'frozen' }), { tf: spy, store });
+      await runCandidateTraining(input({ mode: 'frozen' }), { tf: spy, store });
       expect(finalWeights).toHaveLength(1);
       expect(finalWeights[0]!.map((w) => Array.from(w))).toEqual(originalWeights());
     } finally {
@@ -509,7 +525,7 @@ describe('backbone weights', () => {
     const { store, cleanup } = await tempStore();
     try {
       const { spy, finalWeights } = spyingTf();
-      await trainCandidate(input({ mode: 'finetune' }), { tf: spy, store });
+      await runCandidateTraining(input({ mode: 'finetune' }), { tf: spy, store });
       const before = originalWeights();
       const after = finalWeights[0]!.map((w) => Array.from(w));
       const moved = original.weights.map(
@@ -536,7 +552,7 @@ describe('GraphModels', () => {
   it('serve as frozen feature extractors (here: a vector-input identity graph on flattened 8×8 images)', async () => {
     const { store, cleanup } = await tempStore();
     try {
-      const result = await trainCandidate(
+      const result = await runCandidateTraining(
         input({ mode: 'frozen', model: { uri: await identityGraph() } }, { epochs: 1 }),
         { tf, store },
       );
@@ -559,7 +575,10 @@ describe('GraphModels', () => {
     const { store, cleanup } = await tempStore();
     try {
       await expect(
-        trainCandidate(input({ mode: 'finetune', model: { uri: await identityGraph() } }), { tf, store }),
+        runCandidateTraining(input({ mode: 'finetune', model: { uri: await identityGraph() } }), {
+          tf,
+          store,
+        }),
       ).rejects.toThrow(/GraphModel.*use mode 'frozen'/);
     } finally {
       await cleanup();

@@ -70,7 +70,7 @@ export function trainingFingerprint(
  * @throws InvalidTrainingInputError, IncompatibleModelError, DatasetError, NonFiniteLossError,
  *   CheckpointMismatchError (non-retryable); TrainingCancelledError when `deps.signal` fires; store errors.
  */
-export async function trainCandidate(
+export async function runCandidateTraining(
   input: CandidateTrainingInput,
   deps: TrainingDeps,
 ): Promise<CandidateResult> {

@@ -4,7 +4,7 @@
  * needs to train), and a probe MLP. Not the real NCP probe (activities/training/probe.ts builds that).
  */
 import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs';
-import type { Tf } from './tf-namespace.js';
+import type { Tf } from '../../activities/tf/tf-namespace.js';
 
 /** Options shared by the conv builders. */
 export interface ToyConvNetOptions {

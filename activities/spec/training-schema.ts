@@ -1,0 +1,205 @@
+/**
+ * The zod schemas of what one candidate's training needs: the one place its fields, bounds and defaults
+ * are written. The sweep spec (`sweep-spec.ts`) is built from these parts, and the training library's
+ * input (`candidateTrainingInputSchema`, validated in `training/resolve-input.ts`) is made of the same
+ * parts, so a default cannot differ between what a user writes and what a worker trains with.
+ */
+import { z } from 'zod';
+import {
+  DEFAULT_INTERACTION_MODEL,
+  INTERACTION_MODEL_NAMES,
+  type InteractionModelName,
+} from '../capacitance/interaction-models.js';
+import { MAX_SEGMENT_LENGTH, SEGMENT_CHARACTERS, SEGMENT_PATTERN } from '../store/key-segment.js';
+
+/** Upper bounds enforced on every spec. */
+export const SPEC_LIMITS = {
+  /** Candidates per sweep. */
+  candidates: 1000,
+  /** Epochs of the observation window. */
+  epochs: 100,
+  /** Samples per step. */
+  batchSize: 4096,
+  /** NCP hidden layers. */
+  probeLayers: 8,
+  /** Width of one NCP layer. */
+  probeWidth: 4096,
+  /** Candidates trained at once. */
+  maxParallel: 256,
+  /** Minutes one candidate's training may take (the activity's start-to-close timeout). */
+  candidateMinutes: 24 * 60,
+} as const;
+
+/**
+ * `finetune`: the backbone's weights train with the probe (as in the paper).
+ * `frozen`: backbone features are computed once (and cached in the store); only the probe and head train.
+ */
+export const TRAINING_MODES = ['finetune', 'frozen'] as const;
+export const OPTIMIZERS = ['adam', 'sgd', 'momentum'] as const;
+export const DATASET_FORMATS = ['auto', 'safetensors', 'npy', 'image-folder'] as const;
+/**
+ * What happens to a spatial feature-layer output `[h, w, c]` before the probe: `'none'` flattens it to
+ * h·w·c values; `'average'` / `'max'` pool it globally over h and w to `c` values, so a cut inside a
+ * convolutional backbone gives the probe a vector of the layer's channel count.
+ */
+export const FEATURE_POOLINGS = ['none', 'average', 'max'] as const;
+export const featurePoolingSchema = z.enum(FEATURE_POOLINGS);
+
+/** An id that becomes a storage key segment (sweep, candidate, spec name). */
+export const idSchema = (what: string) =>
+  z
+    .string({ error: `${what} must be a string` })
+    .min(1, `${what} must not be empty`)
+    .max(MAX_SEGMENT_LENGTH, `${what} must be at most ${MAX_SEGMENT_LENGTH} characters`)
+    .regex(SEGMENT_PATTERN, `${what} may use only ${SEGMENT_CHARACTERS}, starting with a letter or digit`)
+    .refine((s) => !s.includes('..'), `${what} must not contain '..'`);
+
+/** Where a model or dataset lives: the schemes the training library can read. */
+export const locationSchema = (what: string) =>
+  z
+    .string({ error: `${what} must be a URI string` })
+    .regex(/^(file|s3|https?):\/\/./, `${what} must be a file://, s3:// or http(s):// URI`);
+
+/**
+ * How raw pixel values become model inputs: `y = (x·scale + offset − mean[c]) / std[c]`.
+ * Presets: `'none'` (identity), `'[0,1]'` (scale 1/255), `'[-1,1]'` (scale 2/255, offset −1).
+ */
+export const normalisationSchema = z.union(
+  [
+    z.enum(['none', '[0,1]', '[-1,1]']),
+    z
+      .strictObject({
+        /** Multiplier applied first. @default 1 */
+        scale: z.number().finite().optional(),
+        /** Added after scaling. @default 0 */
+        offset: z.number().finite().optional(),
+        /** Per-channel mean subtracted after scale/offset (length = channels). @default all 0 */
+        mean: z.array(z.number().finite()).min(1).optional(),
+        /** Per-channel standard deviation divided by last (length = channels, all > 0). @default all 1 */
+        std: z.array(z.number().finite().positive('std entries must be > 0')).min(1).optional(),
+      })
+      .refine((n) => !n.mean || !n.std || n.mean.length === n.std.length, {
+        path: ['std'],
+        message: 'needs as many entries as mean: give one per channel',
+      }),
+  ],
+  { error: "dataset.normalisation must be 'none', '[0,1]', '[-1,1]' or { scale, offset, mean, std }" },
+);
+
+export const datasetSchema = z.strictObject({
+  /**
+   * Where the data lives: a `.safetensors` file with tensors `x` (uint8/float32, NHWC or NHW) and `y`
+   * (integer labels); a folder holding `x.npy` and `y.npy`; or a folder of class sub-folders of PNG/JPEG
+   * images (class = sub-folder name, labels in sorted name order).
+   */
+  uri: locationSchema('dataset.uri'),
+  /** Which layout `uri` has; `auto` decides by extension and folder content. */
+  format: z.enum(DATASET_FORMATS).default('auto'),
+  normalisation: normalisationSchema.default('[0,1]'),
+  /** Fraction of the (sub-sampled) samples held out for validation, stratified by class. */
+  validationFraction: z.number().min(0).lt(1, 'dataset.validationFraction must be below 1').default(0.2),
+  /** Seed of the sub-sampling and of the train/validation split (not of training). */
+  seed: z.number().int().nonnegative().default(0),
+  /** Use at most this many samples, a seeded stratified subset. @default all samples */
+  maxSamples: z.number().int().min(2, 'dataset.maxSamples must be at least 2').optional(),
+  /**
+   * Number of target classes; verified against the labels (every label must be below it).
+   * @default 1 + the largest label (tensor files) or the number of class sub-folders (image folders)
+   */
+  numClasses: z.number().int().min(2, 'dataset.numClasses must be at least 2').optional(),
+  /** Shown in the report. */
+  name: z.string().max(200).optional(),
+});
+
+export const modelSchema = z.strictObject({
+  /**
+   * Where the model lives (`file://`, `s3://`, `http(s)://`): a TF.js LayersModel (any mode) or
+   * GraphModel (`frozen` mode only).
+   */
+  uri: locationSchema('model.uri'),
+  /**
+   * Name of the layer (LayersModel) or node (GraphModel) whose output feeds the probe.
+   * @default the input of the last layer with a kernel (the layer before the classifier) for a
+   *   LayersModel; the model's output for a GraphModel
+   */
+  featureLayer: z.string().min(1, 'give a layer name or leave featureLayer out').optional(),
+  /** Global pooling of the feature layer's spatial output (see `FEATURE_POOLINGS`). */
+  featurePooling: featurePoolingSchema.default('none'),
+});
+
+export const modeSchema = z.enum(TRAINING_MODES).default('finetune');
+
+/** The fields of the training loop itself (what the training library reads). */
+export const trainingLoopSchema = z.strictObject({
+  /** Epochs of the observation window. */
+  epochs: z
+    .number()
+    .int()
+    .min(1)
+    .max(SPEC_LIMITS.epochs, `training.epochs must be at most ${SPEC_LIMITS.epochs}`)
+    .default(3),
+  /** Samples per training step (the last step of an epoch may be smaller). */
+  batchSize: z.number().int().min(1).max(SPEC_LIMITS.batchSize).default(32),
+  learningRate: z.number().positive('training.learningRate must be > 0').max(10).default(0.001),
+  optimizer: z.enum(OPTIMIZERS).default('adam'),
+  /** Momentum of the `momentum` optimizer. */
+  momentum: z.number().min(0).lt(1).default(0.9),
+  /** Write a snapshot every this many optimizer steps (also at step 0 and at each epoch's end). */
+  snapshotEvery: z.number().int().min(1).default(10),
+  /** Seed of the probe's initialisation and of the per-epoch shuffling. */
+  seed: z.number().int().nonnegative().default(0),
+});
+
+export const probeSchema = z.strictObject({
+  /** Widths of the NCP unit's hidden Dense layers (ReLU). With the head, ≥ 3 weight layers in all. */
+  widths: z
+    .array(z.number().int().min(1).max(SPEC_LIMITS.probeWidth))
+    .min(
+      2,
+      'probe.widths needs at least 2 hidden layers: with the head, β_eff needs at least 3 weight layers',
+    )
+    .max(SPEC_LIMITS.probeLayers)
+    .default([256, 128, 64]),
+  /** Whether the NCP unit's weights train; `false` keeps them at their seeded initialisation (the head still trains). */
+  trainable: z.boolean().default(true),
+  /**
+   * Record per snapshot the batch statistics the `gradient-coupled` interaction model needs (mean |input
+   * activation|, mean ReLU derivative, mean |back-propagated error| per layer) as extra tensors.
+   */
+  recordBatchStats: z.boolean().default(false),
+});
+
+/** How β_eff is computed from a snapshot: the sweep's scoring settings (`selection`) and training's `monitor`. */
+export const betaSettingsShape = {
+  interactionModel: z
+    .enum(INTERACTION_MODEL_NAMES as [InteractionModelName, ...InteractionModelName[]])
+    .default(DEFAULT_INTERACTION_MODEL),
+  /** Leave the input projection (backbone feature width × first NCP width) out of G_A: its width differs per candidate. */
+  skipInputProjection: z.boolean().default(true),
+};
+
+const betaSettingsSchema = z.strictObject(betaSettingsShape);
+
+/** The β_eff settings a sweep uses when its spec says nothing; `ncap beta` starts from them too. */
+export const DEFAULT_BETA_SETTINGS = betaSettingsSchema.parse({});
+
+/**
+ * The training library's input: what crosses Temporal for one candidate (small, JSON-serialisable, no
+ * store URI: the store is a dependency of the worker). Every default is the sweep spec's.
+ */
+export const candidateTrainingInputSchema = z.strictObject({
+  /** Sweep this candidate belongs to; becomes a key segment. */
+  sweepId: idSchema('sweepId'),
+  /** Candidate id, unique within the sweep; becomes a key segment. */
+  candidateId: idSchema('candidateId'),
+  model: modelSchema,
+  dataset: datasetSchema,
+  mode: modeSchema,
+  probe: probeSchema.default(() => probeSchema.parse({})),
+  training: trainingLoopSchema.default(() => trainingLoopSchema.parse({})),
+  /**
+   * How the β_eff in progress reports and `result.json` is computed; the sweep passes its scoring
+   * settings so what a user watches is what the ranking uses. Not part of the checkpoint identity.
+   */
+  monitor: betaSettingsSchema.default(() => ({ ...DEFAULT_BETA_SETTINGS })),
+});

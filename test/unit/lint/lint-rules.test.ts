@@ -1,0 +1,100 @@
+/**
+ * The lint rules that guard the architecture must be able to fail: a two-file import cycle, a workflow
+ * that imports a Node builtin, TF.js, the AWS SDK or an activity's code, and production code that imports
+ * from test/. Each case is a small tree of real files in a temporary folder, linted with the project's
+ * own eslint.config.js through ESLint's Node API.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ESLint } from 'eslint';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+const FILES: Record<string, string> = {
+  'tsconfig.json': JSON.stringify({
+    compilerOptions: {
+      target: 'ES2024',
+      module: 'NodeNext',
+      moduleResolution: 'NodeNext',
+      strict: true,
+      noEmit: true,
+      types: [],
+      verbatimModuleSyntax: true,
+    },
+    include: ['**/*.ts'],
+  }),
+  'package.json': JSON.stringify({ type: 'module' }),
+  // A cycle: a → b → a.
+  'activities/cycle/a.ts': "import { b } from './b.js';\nexport const a = (): number => b() + 1;\n",
+  'activities/cycle/b.ts':
+    "import { a } from './a.js';\nexport const b = (): number => (a.length > 9 ? a() : 0);\n",
+  // The same two modules without the back edge.
+  'activities/chain/a.ts': "import { b } from './b.js';\nexport const a = (): number => b() + 1;\n",
+  'activities/chain/b.ts': 'export const b = (): number => 0;\n',
+  'activities/store/key-segment.ts': 'export const SEGMENT = 1;\n',
+  'activities/store/keys.ts': 'export const KEYS = 1;\n',
+  'activities/sweep/types.ts': 'export interface Outcome { id: string }\n',
+  'workflows/builtin.ts': "import { readFileSync } from 'node:fs';\nexport const f = readFileSync;\n",
+  'workflows/tfjs.ts': "import * as tf from '@tensorflow/tfjs';\nexport const t = tf;\n",
+  'workflows/aws.ts': "import { S3Client } from '@aws-sdk/client-s3';\nexport const c = S3Client;\n",
+  'workflows/activity-value.ts':
+    "import { KEYS } from '../activities/store/keys.js';\nexport const k = KEYS;\n",
+  'workflows/allowed.ts':
+    "import type { Outcome } from '../activities/sweep/types.js';\n" +
+    "import { SEGMENT } from '../activities/store/key-segment.js';\n" +
+    'export const s: Outcome = { id: String(SEGMENT) };\n',
+  'test/support/double.ts': 'export const double = 2;\n',
+  'activities/uses-test.ts':
+    "import { double } from '../test/support/double.js';\nexport const d = double;\n",
+  'scripts/bench/uses-test.ts':
+    "import { double } from '../../test/support/double.js';\nexport const d = double;\n",
+};
+
+let dir: string;
+const messages = new Map<string, { ruleId: string | null; message: string }[]>();
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'ncap-lint-'));
+  for (const [path, text] of Object.entries(FILES)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+  const eslint = new ESLint({ cwd: dir, overrideConfigFile: join(ROOT, 'eslint.config.js') });
+  for (const result of await eslint.lintFiles(['**/*.ts'])) {
+    messages.set(
+      result.filePath.slice(dir.length + 1),
+      result.messages.map((m) => ({ ruleId: m.ruleId, message: m.message })),
+    );
+  }
+}, 120_000);
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const rulesOf = (path: string): (string | null)[] => (messages.get(path) ?? []).map((m) => m.ruleId);
+
+describe('lint (eslint.config.js)', () => {
+  it('reports a two-file import cycle in both files, and not a plain chain', () => {
+    expect(rulesOf('activities/cycle/a.ts')).toContain('import-x/no-cycle');
+    expect(rulesOf('activities/cycle/b.ts')).toContain('import-x/no-cycle');
+    expect(rulesOf('activities/chain/a.ts')).toEqual([]);
+    expect(rulesOf('activities/chain/b.ts')).toEqual([]);
+  });
+
+  it('keeps Node builtins, TF.js, the AWS SDK and activity code out of workflows', () => {
+    for (const file of ['builtin', 'tfjs', 'aws', 'activity-value']) {
+      expect(rulesOf(`workflows/${file}.ts`), file).toEqual(['no-restricted-imports']);
+    }
+    // Type-only imports of activities, and the dependency-free key-segment module, are allowed.
+    expect(messages.get('workflows/allowed.ts')).toEqual([]);
+  });
+
+  it('keeps production code from importing test code; benchmarks may', () => {
+    expect(messages.get('activities/uses-test.ts')?.map((m) => m.message)).toEqual([
+      expect.stringMatching(/must not import from test\//),
+    ]);
+    expect(messages.get('scripts/bench/uses-test.ts')).toEqual([]);
+  });
+});
