@@ -70,6 +70,29 @@ describe('resolveTrainingInput', () => {
     expect(bare.training.epochs).toBe(spec.training.epochs);
   });
 
+  it('carries a candidate featurePooling from the spec to training; the spec leaves it out unless set', () => {
+    const spec = validateSweepSpec({
+      dataset: { uri: 's3://bucket/data.safetensors' },
+      candidates: [
+        { id: 'pooled', model: 'file:///zoo/m/model.json', featureLayer: 'conv', featurePooling: 'max' },
+        { id: 'flat', model: 'file:///zoo/m/model.json' },
+      ],
+    });
+    expect(resolveTrainingInput(toTrainingInput(spec, 's1', 'pooled')).model).toEqual({
+      uri: 'file:///zoo/m/model.json',
+      featureLayer: 'conv',
+      featurePooling: 'max',
+    });
+    expect(resolveTrainingInput(toTrainingInput(spec, 's1', 'flat')).model.featurePooling).toBe('none');
+    expect('featurePooling' in spec.candidates[1]!).toBe(false);
+    expect(() =>
+      validateSweepSpec({
+        dataset: { uri: 's3://bucket/data.safetensors' },
+        candidates: [{ id: 'c', model: 'file:///m.json', featurePooling: 'mean' }],
+      }),
+    ).toThrow(/candidates\[0\]\.featurePooling|candidates\.0\.featurePooling/);
+  });
+
   it('monitors β_eff with the interaction model it is given', () => {
     const r = resolveTrainingInput({ ...minimal, monitor: { interactionModel: 'gradient-coupled' } });
     expect(r.monitor.interactionModel).toBe('gradient-coupled');
