@@ -10,7 +10,8 @@ import { kendallTau, spearman, top1Hit, topKRegret, weightedTau } from '../capac
 import { decodeSnapshot } from '../capacitance/snapshot.js';
 import { trajectoryFeatures } from '../capacitance/trajectory.js';
 import { CapacitanceError } from '../capacitance/errors.js';
-import { ArtifactNotFoundError } from '../store/errors.js';
+import { createHash } from 'node:crypto';
+import { ArtifactIntegrityError, ArtifactNotFoundError } from '../store/errors.js';
 import type { SweepSpec } from '../spec/sweep-spec.js';
 import type { ArtifactStore } from '../store/artifact-store.js';
 import { sweepKeys } from '../store/keys.js';
@@ -28,8 +29,14 @@ export interface ObservedRun {
   finalAccuracy: number;
 }
 
+/** Snapshot reads at once, per candidate. */
+const DEFAULT_CONCURRENCY = 8;
+
 export interface ScoreOptions {
-  /** Snapshots read at once. @default 8 */
+  /**
+   * Snapshots of one candidate read at once; candidates are scored `max(1, ⌊concurrency / 2⌋)` at a time,
+   * so up to that many times `concurrency` store reads are in flight. @default 8
+   */
   concurrency?: number;
   /** Earlier runs for calibration / prediction (already loaded). @default none */
   observedRuns?: ObservedRun[];
@@ -38,21 +45,41 @@ export interface ScoreOptions {
   now?: () => Date;
 }
 
-/** β_eff per stored snapshot of one candidate, ascending by step. */
+/**
+ * β_eff per stored snapshot of one candidate, ascending by step. With `recorded` (the result's snapshot
+ * list and the SHA-256 of each file as written) exactly those files are read and each is checked.
+ * @throws ArtifactIntegrityError when a snapshot's bytes differ from the checksum recorded at write.
+ */
 export async function betaTrajectory(
   store: ArtifactStore,
   sweepId: string,
   candidateId: string,
   selection: Pick<SweepSpec['selection'], 'interactionModel' | 'skipInputProjection'>,
-  concurrency = 8,
+  concurrency = DEFAULT_CONCURRENCY,
+  recorded?: CandidateResult['snapshots'],
 ): Promise<BetaPoint[]> {
-  const keys: string[] = [];
-  for await (const object of store.list(sweepKeys(sweepId).candidate(candidateId).snapshotsPrefix)) {
-    if (object.key.endsWith('.safetensors')) keys.push(object.key);
+  const candidateKeys = sweepKeys(sweepId).candidate(candidateId);
+  const expected = new Map<string, string>();
+  if (recorded?.sha256 && recorded.sha256.length === recorded.steps.length) {
+    recorded.steps.forEach((step, i) => expected.set(candidateKeys.snapshot(step), recorded.sha256![i]!));
+  }
+  const keys: string[] = [...expected.keys()];
+  if (keys.length === 0) {
+    for await (const object of store.list(candidateKeys.snapshotsPrefix)) {
+      if (object.key.endsWith('.safetensors')) keys.push(object.key);
+    }
   }
   keys.sort();
   const points = await mapLimit(keys, concurrency, async (key) => {
-    const snapshot = decodeSnapshot(await store.get(key));
+    const bytes = await store.get(key);
+    const sha256 = expected.get(key);
+    if (sha256 !== undefined && createHash('sha256').update(bytes).digest('base64') !== sha256) {
+      throw new ArtifactIntegrityError(
+        `snapshot ${key} does not match the SHA-256 recorded when it was written; to retrain the candidate, delete its result.json and run \`ncap sweep resume\``,
+        { uri: store.uri, key },
+      );
+    }
+    const snapshot = decodeSnapshot(bytes);
     const { betaEff } = computeBetaEff(snapshot.kernels, {
       model: selection.interactionModel,
       skipInputProjection: selection.skipInputProjection,
@@ -84,7 +111,7 @@ export async function buildSweepReport(
   outcomes: readonly CandidateOutcome[],
   options: ScoreOptions = {},
 ): Promise<SweepReport> {
-  const concurrency = options.concurrency ?? 8;
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   const minRuns = options.minObservedRuns ?? 5;
   const labelsOf = new Map(spec.candidates.map((c) => [c.id, c.labels ?? {}]));
   const succeeded = outcomes.filter((o) => o.status === 'succeeded' && o.resultKey);
@@ -117,6 +144,7 @@ export async function buildSweepReport(
           outcome.candidateId,
           spec.selection,
           concurrency,
+          result.snapshots,
         );
         const features = trajectory.length > 0 ? trajectoryFeatures(trajectory) : undefined;
         const lastEpoch = result.epochs.at(-1);
@@ -142,6 +170,7 @@ export async function buildSweepReport(
         if (!(
           error instanceof CapacitanceError ||
           error instanceof ArtifactNotFoundError ||
+          error instanceof ArtifactIntegrityError ||
           error instanceof SyntaxError
         ))
           throw error;
@@ -156,7 +185,7 @@ export async function buildSweepReport(
   );
   const scored = scoredOrNull.filter((c): c is ReportCandidate => c !== null);
 
-  // Direction: from the spec, or calibrated on observed runs (DESIGN.md §7: never assumed).
+  // Direction: from the spec, or calibrated on observed runs (docs/design.md §2: never assumed).
   const observed = options.observedRuns ?? [];
   let direction: 'higher' | 'lower' = spec.selection.direction === 'lower' ? 'lower' : 'higher';
   let directionSource: SweepReport['selection']['directionSource'] = 'spec';

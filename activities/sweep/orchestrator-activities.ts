@@ -3,12 +3,12 @@
  * candidates) and `scoreSweep` (the reduce: β_eff trajectories → ranking → report.json + report.html).
  */
 import { readFile } from 'node:fs/promises';
-import { ApplicationFailure } from '@temporalio/common';
 import { buildSweepReport, type ObservedRun } from '../scoring/build-sweep-report.js';
 import type { SweepReport } from '../scoring/report-types.js';
-import { validateSweepSpec } from '../spec/sweep-spec.js';
+import { InvalidSpecError, validateSweepSpec } from '../spec/sweep-spec.js';
+import { ArtifactNotFoundError } from '../store/errors.js';
 import { sweepKeys } from '../store/keys.js';
-import { toApplicationFailure } from './failures.js';
+import { SpecConflictError, toApplicationFailure } from './failures.js';
 import { mapLimit } from './map-limit.js';
 import type { StoreProvider } from './store-cache.js';
 import { canonicalJson, readStoredSpec, type StoredSpec } from './stored-spec.js';
@@ -43,10 +43,12 @@ async function loadObservedRuns(
   const parsed = JSON.parse(text) as unknown;
   const runs = Array.isArray(parsed) ? parsed : (parsed as { runs?: unknown }).runs;
   if (!Array.isArray(runs)) {
-    throw ApplicationFailure.nonRetryable(
-      `selection.observedRuns (${ref}) must hold a JSON array of {betaEff, finalAccuracy}`,
-      'InvalidSpec',
-    );
+    throw new InvalidSpecError([
+      {
+        path: 'selection.observedRuns',
+        message: `${ref} must hold a JSON array of {betaEff, finalAccuracy}`,
+      },
+    ]);
   }
   return runs.filter(
     (r): r is ObservedRun =>
@@ -68,9 +70,8 @@ export function createOrchestratorActivities(deps: OrchestratorActivityDeps) {
         const keys = sweepKeys(sweepId);
         const existing = await readStoredSpec(store, sweepId);
         if (existing && canonicalJson(existing.spec) !== canonicalJson(spec)) {
-          throw ApplicationFailure.nonRetryable(
+          throw new SpecConflictError(
             `sweep ${sweepId} already exists in ${storeUri} with a different spec; resume it with \`ncap sweep resume ${sweepId}\` or start with a new --id`,
-            'SpecConflict',
           );
         }
         if (!existing) {
@@ -97,10 +98,9 @@ export function createOrchestratorActivities(deps: OrchestratorActivityDeps) {
         const store = deps.stores.get(storeUri);
         const stored = await readStoredSpec(store, sweepId);
         if (!stored)
-          throw ApplicationFailure.nonRetryable(
-            `sweep ${sweepId} has no spec.json in ${storeUri}`,
-            'InvalidInput',
-          );
+          throw new ArtifactNotFoundError(`sweep ${sweepId} has no spec.json in ${storeUri}`, {
+            uri: storeUri,
+          });
         const observedRuns = await loadObservedRuns(deps, storeUri, stored.spec.selection.observedRuns);
         const report = await buildSweepReport(store, sweepId, stored.spec, input.outcomes, {
           observedRuns,
@@ -125,6 +125,12 @@ export function createOrchestratorActivities(deps: OrchestratorActivityDeps) {
               betaEff: c.betaEff,
               predictedAccuracy: c.predictedAccuracy?.mean ?? null,
             })),
+          unscorable: report.candidates.flatMap((c) => {
+            const trained = input.outcomes.find((o) => o.candidateId === c.candidateId);
+            return trained?.status === 'succeeded' && c.status === 'failed' && c.failure
+              ? [{ candidateId: c.candidateId, failure: c.failure }]
+              : [];
+          }),
           reportKey: keys.reportJson,
           reportHtmlKey: keys.reportHtml,
           direction: report.selection.direction,

@@ -1,7 +1,7 @@
 /**
- * Early training of one candidate (DESIGN.md §1–4): load the model and the dataset, insert the NCP probe,
- * train for the observation window writing probe snapshots and per-epoch checkpoints to the store, and
- * write `result.json`. Resumes automatically from the latest complete checkpoint of the candidate.
+ * Early training of one candidate (docs/design.md §1, §5): load the model and the dataset, insert the NCP
+ * probe, train for the observation window writing probe snapshots and per-epoch checkpoints to the store,
+ * and write `result.json`. Resumes automatically from the latest complete checkpoint of the candidate.
  */
 import { createHash } from 'node:crypto';
 import type { LayersModel, Optimizer, Tensor, Variable } from '@tensorflow/tfjs';
@@ -259,6 +259,7 @@ export async function runCandidateTraining(
       ...(checkpoint ? { resume: checkpoint } : {}),
       ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
       ...(deps.signal ? { signal: deps.signal } : {}),
+      ...(deps.drain ? { drain: deps.drain } : {}),
       clock,
       ...(log ? { log } : {}),
     });
@@ -309,6 +310,7 @@ export async function runCandidateTraining(
         prefix: keys.snapshotsPrefix,
         steps: outcome.snapshots.steps,
         betaEff: outcome.snapshots.betaEff,
+        ...(outcome.snapshots.sha256 ? { sha256: outcome.snapshots.sha256 } : {}),
       },
       epochs: outcome.history,
       checkpointKeys: outcome.checkpointKeys,
