@@ -39,6 +39,13 @@ export const SPEC_LIMITS = {
 export const TRAINING_MODES = ['finetune', 'frozen'] as const;
 export const OPTIMIZERS = ['adam', 'sgd', 'momentum'] as const;
 export const DATASET_FORMATS = ['auto', 'safetensors', 'npy', 'image-folder'] as const;
+/**
+ * What happens to a spatial feature-layer output `[h, w, c]` before the probe: `'none'` flattens it to
+ * h·w·c values; `'average'` / `'max'` pool it globally over h and w to `c` values, so a cut inside a
+ * convolutional backbone gives the probe a vector of the layer's channel count.
+ */
+export const FEATURE_POOLINGS = ['none', 'average', 'max'] as const;
+export const featurePoolingSchema = z.enum(FEATURE_POOLINGS);
 
 /** An id that becomes a storage key segment (sweep, candidate, spec name). */
 export const idSchema = (what: string) =>
@@ -130,6 +137,8 @@ export const modelSchema = z.strictObject({
    *   LayersModel; the model's output for a GraphModel
    */
   featureLayer: z.string().min(1, 'give a layer name or leave featureLayer out').optional(),
+  /** Global pooling of the feature layer's spatial output (see `FEATURE_POOLINGS`). */
+  featurePooling: featurePoolingSchema.default('none'),
 });
 
 export const modeSchema = z.enum(TRAINING_MODES).default('finetune');

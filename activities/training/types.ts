@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import type {
   candidateTrainingInputSchema,
   DATASET_FORMATS,
+  FEATURE_POOLINGS,
   normalisationSchema,
   OPTIMIZERS,
   TRAINING_MODES,
@@ -16,6 +17,8 @@ import type { Tf } from '../tf/tf-namespace.js';
 /** See `TRAINING_MODES` in the training schema. */
 export type TrainingMode = (typeof TRAINING_MODES)[number];
 export type OptimizerName = (typeof OPTIMIZERS)[number];
+/** See `FEATURE_POOLINGS` in the training schema. */
+export type FeaturePooling = (typeof FEATURE_POOLINGS)[number];
 export type DatasetFormat = (typeof DATASET_FORMATS)[number];
 /** How raw pixel values become model inputs (presets or an affine map); see the training schema. */
 export type Normalisation = z.input<typeof normalisationSchema>;
@@ -161,6 +164,8 @@ export interface CandidateResult {
     uri: string;
     format: 'layers-model' | 'graph-model';
     featureLayer: string;
+    /** Global pooling applied to the feature layer's output; absent when none. */
+    featurePooling?: 'average' | 'max';
     /** SHA-256 (hex) of the model topology and weights as loaded. */
     weightsHash: string;
     /** Model input shape without the batch dimension, [H, W, C]. */

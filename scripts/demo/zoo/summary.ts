@@ -18,7 +18,9 @@ export interface SpreadCheck {
 }
 
 /** Compares the spread of the candidates' mean ground truths with their seed noise (candidates without one are skipped). */
-export function spreadCheck(candidates: readonly ManifestCandidate[]): SpreadCheck {
+export function spreadCheck(
+  candidates: readonly { groundTruth?: { accuracyMean: number; accuracyStd: number } | undefined }[],
+): SpreadCheck {
   const truths = candidates.flatMap((c) => (c.groundTruth ? [c.groundTruth] : []));
   const means = truths.map((t) => t.accuracyMean);
   const spread = means.length > 0 ? Math.max(...means) - Math.min(...means) : 0;

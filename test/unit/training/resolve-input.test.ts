@@ -64,6 +64,7 @@ describe('resolveTrainingInput', () => {
       numClasses: undefined,
     });
     expect(r.model.featureLayer).toBeUndefined();
+    expect(r.model.featurePooling).toBe('none');
     expect(r.monitor).toEqual({ skipInputProjection: true, interactionModel: 'abs-product' });
   });
 
@@ -82,6 +83,29 @@ describe('resolveTrainingInput', () => {
     expect(bare).toEqual(fromSpec);
     expect(bare.dataset.normalisation).toEqual(resolveNormalisation('[0,1]'));
     expect(bare.training.epochs).toBe(spec.training.epochs);
+  });
+
+  it('carries a candidate featurePooling from the spec to training; the spec leaves it out unless set', () => {
+    const spec = validateSweepSpec({
+      dataset: { uri: 's3://bucket/data.safetensors' },
+      candidates: [
+        { id: 'pooled', model: 'file:///zoo/m/model.json', featureLayer: 'conv', featurePooling: 'max' },
+        { id: 'flat', model: 'file:///zoo/m/model.json' },
+      ],
+    });
+    expect(resolveTrainingInput(toTrainingInput(spec, 's1', 'pooled')).model).toEqual({
+      uri: 'file:///zoo/m/model.json',
+      featureLayer: 'conv',
+      featurePooling: 'max',
+    });
+    expect(resolveTrainingInput(toTrainingInput(spec, 's1', 'flat')).model.featurePooling).toBe('none');
+    expect('featurePooling' in spec.candidates[1]!).toBe(false);
+    expect(() =>
+      validateSweepSpec({
+        dataset: { uri: 's3://bucket/data.safetensors' },
+        candidates: [{ id: 'c', model: 'file:///m.json', featurePooling: 'mean' }],
+      }),
+    ).toThrow(/candidates\[0\]\.featurePooling|candidates\.0\.featurePooling/);
   });
 
   it('monitors β_eff with the interaction model it is given', () => {
@@ -104,6 +128,7 @@ describe('resolveTrainingInput', () => {
       [{ candidateId: '..' }, 'candidateId'],
       [{ model: { uri: 'ftp://x' } }, 'model.uri'],
       [{ model: { uri: 'file:///m.json', featureLayer: '' } }, 'model.featureLayer'],
+      [{ model: { uri: 'file:///m.json', featurePooling: 'mean' as never } }, 'model.featurePooling'],
       [(i) => ({ ...i, dataset: { ...i.dataset, validationFraction: 1 } }), 'dataset.validationFraction'],
       [(i) => ({ ...i, dataset: { ...i.dataset, maxSamples: 1 } }), 'dataset.maxSamples'],
       [(i) => ({ ...i, dataset: { ...i.dataset, numClasses: 1 } }), 'dataset.numClasses'],
