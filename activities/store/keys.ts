@@ -1,5 +1,5 @@
 /**
- * Deterministic storage layout (DESIGN.md §2) and validation of the IDs that become key segments.
+ * Deterministic storage layout (docs/design.md §4) and validation of the IDs that become key segments.
  * A retry writes to the same key, so it overwrites instead of duplicating.
  */
 import { InvalidKeyError } from './errors.js';
@@ -108,5 +108,19 @@ export const sweepKeys = (sweepId: string) => {
         result: `${c}/result.json`,
       };
     },
+  };
+};
+
+/**
+ * Key builders for the observed runs of one dataset (runs with a known final accuracy that selection
+ * learns from): `observed/{datasetKey}/runs/{sweepId}/{candidateId}/epochs-{E:04d}.json`, one object per
+ * run and early window of E epochs, so recording a run again overwrites it.
+ */
+export const observedRunKeys = (datasetKey: string) => {
+  const root = `observed/${validateSegment(datasetKey, 'datasetKey')}/runs/`;
+  return {
+    prefix: root,
+    run: (sweepId: string, candidateId: string, windowEpochs: number) =>
+      `${root}${validateSegment(sweepId, 'sweepId')}/${validateSegment(candidateId, 'candidateId')}/epochs-${pad(windowEpochs, 4)}.json`,
   };
 };
