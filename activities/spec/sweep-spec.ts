@@ -145,6 +145,7 @@ export type CandidateSpec = SweepSpec['candidates'][number];
 /** Invalid spec: `issues` lists every problem as `path: message`. */
 export class InvalidSpecError extends Error {
   override name = 'InvalidSpecError';
+  readonly nonRetryable = true;
   constructor(
     readonly issues: { path: string; message: string }[],
     options?: { cause?: unknown },

@@ -44,7 +44,7 @@ export interface CheckpointState {
     optimizerTensors: { name: string; dtype: 'float32' | 'int32'; shape: number[] }[];
   };
   history: EpochSummary[];
-  snapshots: { steps: number[]; betaEff: (number | null)[] };
+  snapshots: { steps: number[]; betaEff: (number | null)[]; sha256?: string[] };
 }
 
 export interface Checkpoint {

@@ -2,6 +2,7 @@
  * Loading a model-zoo entry (TF.js LayersModel or GraphModel at a `file://`, `s3://` or `http(s)://`
  * URI) and choosing the feature layer the probe attaches to.
  */
+import { isNonRetryable } from '../retryable.js';
 import type { GraphModel, LayersModel, SymbolicTensor, layers as tfLayers } from '@tensorflow/tfjs';
 import { IncompatibleModelError } from './errors.js';
 import { patchBatchNormScale } from './batch-norm-scale-fix.js';
@@ -45,6 +46,8 @@ export async function loadZooModel(uri: string, deps: LocationDeps & { tf: Tf })
     try {
       read = await readModelArtifacts(location.source, location.path);
     } catch (error) {
+      // A missing or malformed file is the model's fault; a store or network failure is not.
+      if (!isNonRetryable(error)) throw error;
       throw new IncompatibleModelError(`cannot read model ${uri}: ${(error as Error).message}`, uri, {
         cause: error,
       });

@@ -236,6 +236,7 @@ export async function runCandidateTraining(
       ...(checkpoint ? { resume: checkpoint } : {}),
       ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
       ...(deps.signal ? { signal: deps.signal } : {}),
+      ...(deps.drain ? { drain: deps.drain } : {}),
       clock,
       ...(log ? { log } : {}),
     });
@@ -285,6 +286,7 @@ export async function runCandidateTraining(
         prefix: keys.snapshotsPrefix,
         steps: outcome.snapshots.steps,
         betaEff: outcome.snapshots.betaEff,
+        ...(outcome.snapshots.sha256 ? { sha256: outcome.snapshots.sha256 } : {}),
       },
       epochs: outcome.history,
       checkpointKeys: outcome.checkpointKeys,

@@ -14,7 +14,12 @@ import type { ArtifactStore } from '../store/artifact-store.js';
 import type { sweepKeys } from '../store/keys.js';
 import { computeBatchStats } from './batch-stats.js';
 import { writeCheckpoint, type Checkpoint, type SavedVariable } from './checkpoint.js';
-import { NonFiniteLossError, TrainingCancelledError } from './errors.js';
+import {
+  CheckpointMismatchError,
+  NonFiniteLossError,
+  TrainingCancelledError,
+  TrainingInterruptedError,
+} from './errors.js';
 import type { Batch, Feed } from './feed.js';
 import { exportOptimizerState, importOptimizerState } from './optimizer-state.js';
 import { readProbeWeights, type Probe } from './probe.js';
@@ -60,13 +65,15 @@ export interface TrainLoopOptions {
   resume?: Checkpoint;
   onProgress?: (progress: TrainingProgress) => void;
   signal?: AbortSignal;
+  /** Stop after the next epoch's checkpoint (the worker is shutting down). */
+  drain?: AbortSignal;
   clock: Clock;
   log?: TrainingLogger;
 }
 
 export interface TrainLoopOutcome {
   history: EpochSummary[];
-  snapshots: { steps: number[]; betaEff: (number | null)[] };
+  snapshots: { steps: number[]; betaEff: (number | null)[]; sha256?: string[] };
   checkpointKeys: string[];
   resumedFromEpoch: number;
   stepsPerEpoch: number;
@@ -107,13 +114,22 @@ export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainL
   const history: EpochSummary[] = [...(options.resume?.state.history ?? [])];
   const snapshotSteps: number[] = [...(options.resume?.state.snapshots.steps ?? [])];
   const snapshotBeta: (number | null)[] = [...(options.resume?.state.snapshots.betaEff ?? [])];
+  // Checksums recorded at write, checked at read (scoring); a checkpoint without them leaves them unknown.
+  const resumedSha = options.resume?.state.snapshots.sha256;
+  const snapshotSha: string[] | undefined =
+    options.resume && resumedSha?.length !== snapshotSteps.length ? undefined : [...(resumedSha ?? [])];
+  const snapshotRecord = () => ({
+    steps: snapshotSteps,
+    betaEff: snapshotBeta,
+    ...(snapshotSha ? { sha256: snapshotSha } : {}),
+  });
   const checkpointKeys: string[] = history.map((h) => keys.checkpoint(h.epoch));
   let step = options.resume?.state.step ?? 0;
   const startEpoch = (options.resume?.state.epoch ?? 0) + 1;
   let lastCheckpointKey = options.resume?.key;
 
   if (options.resume) {
-    restoreWeights(tf, network.saved, options.resume.variables);
+    restoreWeights(tf, network.saved, options.resume.variables, options.resume.key);
     await importOptimizerState(tf, optimizer, options.resume.optimizer);
     log?.info('resumed from checkpoint', {
       key: options.resume.key,
@@ -154,7 +170,8 @@ export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainL
       extraMetadata: { mode: input.mode, stepsPerEpoch: String(stepsPerEpoch) },
     });
     const key = keys.snapshot(atStep);
-    await store.put(key, bytes);
+    const written = await store.put(key, bytes);
+    snapshotSha?.push(written.sha256);
     const betaEff = betaEffOf(kernels, input.monitor, extra, log);
     snapshotSteps.push(atStep);
     snapshotBeta.push(betaEff);
@@ -266,7 +283,7 @@ export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainL
         rng: { seed, nextEpoch: epoch + 1 },
         optimizer: input.training.optimizer,
         history,
-        snapshots: { steps: snapshotSteps, betaEff: snapshotBeta },
+        snapshots: snapshotRecord(),
       },
     });
     checkpointKeys.push(lastCheckpointKey);
@@ -286,11 +303,13 @@ export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainL
       ...(evaluation.loss === null ? {} : { valLoss: evaluation.loss }),
       checkpointKey: lastCheckpointKey,
     });
+    if (options.drain?.aborted && epoch < epochs)
+      throw new TrainingInterruptedError(input.candidateId, epoch, lastCheckpointKey);
   }
 
   return {
     history,
-    snapshots: { steps: snapshotSteps, betaEff: snapshotBeta },
+    snapshots: snapshotRecord(),
     checkpointKeys,
     resumedFromEpoch: options.resume?.state.epoch ?? 0,
     stepsPerEpoch,
@@ -300,16 +319,25 @@ export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainL
 }
 
 /** Writes saved values back into the network's weights, by position. */
-function restoreWeights(tf: Tf, handles: readonly WeightHandle[], saved: readonly SavedVariable[]): void {
+function restoreWeights(
+  tf: Tf,
+  handles: readonly WeightHandle[],
+  saved: readonly SavedVariable[],
+  checkpointKey: string,
+): void {
   if (handles.length !== saved.length) {
-    throw new Error(`checkpoint holds ${saved.length} weights but the network has ${handles.length}`);
+    throw new CheckpointMismatchError(
+      `checkpoint ${checkpointKey} holds ${saved.length} weights but the network has ${handles.length}`,
+      checkpointKey,
+    );
   }
   handles.forEach((handle, i) => {
     const value = saved[i] as SavedVariable;
     const shape = handle.read().shape;
     if (shape.length !== value.shape.length || shape.some((d, k) => d !== value.shape[k])) {
-      throw new Error(
-        `checkpoint weight ${i} (${value.name}) has shape [${value.shape.join(', ')}], the network's ${handle.name} [${shape.join(', ')}]`,
+      throw new CheckpointMismatchError(
+        `checkpoint ${checkpointKey}: weight ${i} (${value.name}) has shape [${value.shape.join(', ')}], the network's ${handle.name} [${shape.join(', ')}]`,
+        checkpointKey,
       );
     }
     const t = tf.tensor(value.values, value.shape, 'float32');

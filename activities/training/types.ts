@@ -72,6 +72,11 @@ export interface TrainingDeps {
   onProgress?: (progress: TrainingProgress) => void;
   /** Cooperative cancellation, checked between batches. */
   signal?: AbortSignal;
+  /**
+   * The worker is shutting down: stop after the next epoch's checkpoint (TrainingInterruptedError), so
+   * the retry on another worker resumes from it and loses nothing. @default never
+   */
+  drain?: AbortSignal;
   /** @default Date */
   clock?: Clock;
   /** @default silent */
@@ -150,6 +155,11 @@ export interface CandidateResult {
     steps: number[];
     /** β_eff per snapshot (computed with the input's `monitor` settings), same order as `steps`; `null` where undefined. */
     betaEff: (number | null)[];
+    /**
+     * SHA-256 (base64) of each snapshot file as written, same order as `steps`; scoring checks every file
+     * against it. Absent when a resumed run's checkpoint predates it.
+     */
+    sha256?: string[];
   };
   epochs: EpochSummary[];
   /** Checkpoint key prefixes, one per completed epoch. */
