@@ -10,6 +10,7 @@ import { describeIssue } from './issue-path.js';
 import {
   betaSettingsShape,
   datasetSchema,
+  featurePoolingSchema,
   idSchema,
   locationSchema,
   modeSchema,
@@ -42,6 +43,8 @@ const candidateSchema = z.strictObject({
   id: idSchema('candidate id'),
   model: locationSchema('candidate model'),
   featureLayer: modelSchema.shape.featureLayer,
+  /** Global pooling of the feature layer's spatial output. @default 'none' (left out of the stored spec) */
+  featurePooling: featurePoolingSchema.optional(),
   /** Free-form labels shown in the report (architecture, source accuracy…). */
   labels: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
 });
@@ -125,6 +128,14 @@ export const sweepSpecSchema = z
         path: ['selection', 'interactionModel'],
         message:
           'gradient-coupled reads batch statistics from the snapshots: set probe.recordBatchStats: true',
+      });
+    }
+    if (spec.training.stopping && spec.dataset.validationFraction === 0 && !spec.dataset.validationUri) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['training', 'stopping'],
+        message:
+          'early stopping needs validation samples: set dataset.validationFraction > 0 or dataset.validationUri',
       });
     }
     if (scored < 3) {
