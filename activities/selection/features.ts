@@ -108,56 +108,65 @@ export function extractFeatures(evidence: CandidateEvidence, window: FeatureWind
 }
 
 /**
- * The one place that reads a `result.json` into evidence: per-epoch validation and training loss, plus
- * the sub-epoch validation points of {@link SUB_EPOCH_VALIDATION_FIELD} when the run recorded them.
+ * The one place that reads a `result.json` into evidence. A run that recorded validation inside epochs
+ * ({@link SUB_EPOCH_VALIDATION_FIELD}: `evaluations: [{ step, trainLoss, valAccuracy, … }]`, the mean training
+ * loss since the previous point) gives its curves at that resolution; an older one its per-epoch summary.
  */
 export function evidenceFromResult(
   result: CandidateResult,
   beta: readonly EvidenceBetaPoint[],
 ): CandidateEvidence {
-  const validation = new Map<number, number>();
-  for (const point of subEpochValidation(result)) validation.set(point.step, point.accuracy);
-  for (const e of result.epochs) {
-    if (e.valAccuracy !== null && Number.isFinite(e.valAccuracy)) validation.set(e.step, e.valAccuracy);
-  }
+  const points = evaluationPoints(result);
+  const curve =
+    points.length > 0
+      ? points.map((p) => ({ step: p.step, trainLoss: p.trainLoss, valAccuracy: p.valAccuracy }))
+      : result.epochs.map((e) => ({ step: e.step, trainLoss: e.trainLoss, valAccuracy: e.valAccuracy }));
+  curve.sort((a, b) => a.step - b.step);
   let previous = 0;
-  const trainLoss = [...result.epochs]
-    .sort((a, b) => a.step - b.step)
-    .map((e) => {
-      const chunk = { step: e.step, steps: e.step - previous, loss: e.trainLoss };
-      previous = e.step;
-      return chunk;
-    })
-    .filter((c) => c.steps > 0 && Number.isFinite(c.loss));
+  const trainLoss: CandidateEvidence['trainLoss'] = [];
+  for (const point of curve) {
+    const steps = point.step - previous;
+    previous = point.step;
+    if (steps > 0 && Number.isFinite(point.trainLoss))
+      trainLoss.push({ step: point.step, steps, loss: point.trainLoss });
+  }
   return {
     candidateId: result.candidateId,
     stepsPerEpoch: result.training.stepsPerEpoch,
     trainSamples: result.dataset.trainSamples,
     beta: [...beta].sort((a, b) => a.step - b.step),
-    validation: [...validation.entries()]
-      .map(([step, accuracy]) => ({ step, accuracy }))
-      .sort((a, b) => a.step - b.step),
+    validation: curve.flatMap((p) =>
+      p.valAccuracy !== null && Number.isFinite(p.valAccuracy)
+        ? [{ step: p.step, accuracy: p.valAccuracy }]
+        : [],
+    ),
     trainLoss,
     probeInputWidth: result.model.featureDim,
     logme: finiteOrNull(result.selectionSignals?.logme),
   };
 }
 
-/**
- * Where `result.json` keeps validation evaluated inside epochs: `validationCurve: [{ step, valAccuracy }]`.
- * Named once, here; a run without it contributes its per-epoch points only.
- */
-export const SUB_EPOCH_VALIDATION_FIELD = 'validationCurve';
+/** Where `result.json` keeps the evaluations inside epochs; named once, here. */
+export const SUB_EPOCH_VALIDATION_FIELD = 'evaluations';
 
-function subEpochValidation(result: CandidateResult): { step: number; accuracy: number }[] {
+interface EvaluationPoint {
+  step: number;
+  trainLoss: number;
+  valAccuracy: number | null;
+}
+
+function evaluationPoints(result: CandidateResult): EvaluationPoint[] {
   const raw = (result as unknown as Record<string, unknown>)[SUB_EPOCH_VALIDATION_FIELD];
   if (!Array.isArray(raw)) return [];
   return raw.flatMap((p: unknown) => {
-    const point = p as { step?: unknown; valAccuracy?: unknown };
-    return typeof point.step === 'number' &&
-      typeof point.valAccuracy === 'number' &&
-      Number.isFinite(point.valAccuracy)
-      ? [{ step: point.step, accuracy: point.valAccuracy }]
-      : [];
+    const point = p as { step?: unknown; trainLoss?: unknown; valAccuracy?: unknown };
+    if (typeof point.step !== 'number' || typeof point.trainLoss !== 'number') return [];
+    return [
+      {
+        step: point.step,
+        trainLoss: point.trainLoss,
+        valAccuracy: typeof point.valAccuracy === 'number' ? point.valAccuracy : null,
+      },
+    ];
   });
 }

@@ -59,11 +59,6 @@ export interface Predictor {
   fit(training: readonly LabelledRow[]): FittedPredictor;
 }
 
-/** Whether every feature in `needs` is present (finite) in `features`. */
-export function hasFeatures(features: CandidateFeatures, needs: readonly FeatureName[]): boolean {
-  return needs.every((name) => typeof features[name] === 'number' && Number.isFinite(features[name]));
-}
-
 /** A predictor whose raw value is one feature with a fixed orientation. */
 export function fixedFeaturePredictor(options: {
   name: string;

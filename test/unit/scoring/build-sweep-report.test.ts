@@ -316,11 +316,24 @@ describe('buildSweepReport (the reduce step)', () => {
     const fullSpec = validateSweepSpec({ ...spec(zoo), dataset: { uri: 'file:///d', name: 'full-set' } });
     const key = sweepKeys(sweepId).candidate('mid').result;
     const result = JSON.parse(Buffer.from(await store.get(key)).toString()) as Record<string, unknown>;
-    await store.put(key, JSON.stringify({ ...result, fullTraining: { finalAccuracy: 0.83 } }));
+    await store.put(
+      key,
+      JSON.stringify({
+        ...result,
+        fullTraining: { bestEpoch: 1, best: { valAccuracy: 0.83 }, finalAccuracy: 0.81 },
+      }),
+    );
     const printed = await buildSweepReport(store, sweepId, fullSpec, outcomes);
     expect(printed.selection.observedRuns.recorded).toBe(0);
     const reduced = await buildSweepReport(store, sweepId, fullSpec, outcomes, { recordObservedRuns: true });
     expect(reduced.selection.observedRuns.recorded).toBe(1);
+    const recorded = JSON.parse(
+      Buffer.from(
+        await store.get(`observed/${datasetKeyOf(fullSpec.dataset)}/runs/full/mid/epochs-0001.json`),
+      ).toString(),
+    ) as ObservedRun;
+    // fullTraining.finalAccuracy (the test accuracy at the best epoch when the run had a test set) is the truth.
+    expect(recorded).toMatchObject({ finalAccuracy: 0.81, source: 'full-training', setup: { epochs: 1 } });
     const stored: string[] = [];
     for await (const o of store.list(`observed/${datasetKeyOf(fullSpec.dataset)}/runs/`)) stored.push(o.key);
     expect(stored).toEqual([`observed/${datasetKeyOf(fullSpec.dataset)}/runs/full/mid/epochs-0001.json`]);
@@ -351,7 +364,27 @@ describe('buildSweepReport (the reduce step)', () => {
     const result = JSON.parse(Buffer.from(await store.get(key)).toString()) as CandidateResult;
     result.training = { ...result.training, stepsPerEpoch: 20, totalSteps: 20, batchSize: 8 };
     result.dataset = { ...result.dataset, trainSamples: 160 };
-    await store.put(key, JSON.stringify({ ...result, validationCurve: [{ step: 10, valAccuracy: 0.42 }] }));
+    const evaluations = [
+      {
+        step: 10,
+        epoch: 0.5,
+        trainLoss: 0.8,
+        trainLossSum: 8,
+        trainSamples: 80,
+        valLoss: 1,
+        valAccuracy: 0.42,
+      },
+      {
+        step: 20,
+        epoch: 1,
+        trainLoss: 0.4,
+        trainLossSum: 12,
+        trainSamples: 160,
+        valLoss: 1,
+        valAccuracy: 0.7,
+      },
+    ];
+    await store.put(key, JSON.stringify({ ...result, evaluations }));
     await store.deletePrefix(sweepKeys(sweepId).candidate('small').result);
     const half = await sweepFeatureRows(store, sweepId, { windowEpochs: 0.5 });
     expect(half.missing).toEqual(['small']);
@@ -359,7 +392,7 @@ describe('buildSweepReport (the reduce step)', () => {
     expect(mid).toMatchObject({ windowSteps: 10, earlySamples: 80 });
     expect(mid.features.earlyValAccuracy).toBe(0.42);
     expect(mid.features.betaEff).toBeCloseTo(betaEffPerArc(kernels(1, 10).slice(1)).betaEff, 9);
-    expect(mid.features.tse).toBeNull();
+    expect(mid.features.tse).toBeCloseTo((0.8 * 10) / 20, 12);
     const whole = (await sweepFeatureRows(store, sweepId)).rows.find((r) => r.candidateId === 'mid')!;
     expect(whole).toMatchObject({ windowSteps: 20, earlySamples: 160 });
     expect(whole.features.earlyValAccuracy).toBe(0.7);

@@ -152,7 +152,7 @@ describe('features', () => {
     expect(none).toMatchObject({ earlyValAccuracy: null, tse: null, curveAsymptote: null, betaEff: 1 });
   });
 
-  it('reads per-epoch curves and sub-epoch validation points from result.json', () => {
+  it('reads per-epoch curves, or the evaluations inside epochs when the run recorded them', () => {
     const result = {
       candidateId: 'r',
       training: { stepsPerEpoch: 10 },
@@ -162,19 +162,58 @@ describe('features', () => {
         { epoch: 1, trainLoss: 2, valLoss: 1, valAccuracy: 0.5, step: 10, seconds: 1 },
         { epoch: 2, trainLoss: 1, valLoss: 1, valAccuracy: 0.6, step: 20, seconds: 1 },
       ],
-      validationCurve: [{ step: 5, valAccuracy: 0.4 }],
     } as unknown as CandidateResult;
-    const e = evidenceFromResult(result, []);
-    expect(e.validation).toEqual([
-      { step: 5, accuracy: 0.4 },
+    const perEpoch = evidenceFromResult(result, []);
+    expect(perEpoch.validation).toEqual([
       { step: 10, accuracy: 0.5 },
       { step: 20, accuracy: 0.6 },
     ]);
-    expect(e.trainLoss).toEqual([
+    expect(perEpoch.trainLoss).toEqual([
       { step: 10, steps: 10, loss: 2 },
       { step: 20, steps: 10, loss: 1 },
     ]);
-    expect(e.probeInputWidth).toBe(128);
+    expect(perEpoch.probeInputWidth).toBe(128);
+    const evaluations = [
+      {
+        step: 5,
+        epoch: 0.5,
+        trainLoss: 2.5,
+        trainLossSum: 12.5,
+        trainSamples: 150,
+        valLoss: 1,
+        valAccuracy: 0.4,
+      },
+      {
+        step: 10,
+        epoch: 1,
+        trainLoss: 1.5,
+        trainLossSum: 20,
+        trainSamples: 300,
+        valLoss: 1,
+        valAccuracy: 0.5,
+      },
+      {
+        step: 20,
+        epoch: 2,
+        trainLoss: 1,
+        trainLossSum: 30,
+        trainSamples: 600,
+        valLoss: 1,
+        valAccuracy: null,
+      },
+    ];
+    const fine = evidenceFromResult({ ...result, evaluations } as unknown as CandidateResult, []);
+    expect(fine.validation).toEqual([
+      { step: 5, accuracy: 0.4 },
+      { step: 10, accuracy: 0.5 },
+    ]);
+    expect(fine.trainLoss).toEqual([
+      { step: 5, steps: 5, loss: 2.5 },
+      { step: 10, steps: 5, loss: 1.5 },
+      { step: 20, steps: 10, loss: 1 },
+    ]);
+    // TSE over half an epoch: the first chunk, weighted by its share of an epoch (= trainLossSum / stepsPerEpoch).
+    expect(extractFeatures(fine, { maxStep: 5 }).tse).toBeCloseTo(12.5 / 10, 12);
   });
 });
 
