@@ -24,7 +24,7 @@ import {
 } from '../selection/predictors.js';
 import { rankCandidates } from '../selection/rank.js';
 import { loadCandidateEvidence, SNAPSHOT_READ_CONCURRENCY } from '../selection/sweep-evidence.js';
-import { ArtifactNotFoundError } from '../store/errors.js';
+import { ArtifactIntegrityError, ArtifactNotFoundError } from '../store/errors.js';
 import type { SweepSpec } from '../spec/sweep-spec.js';
 import type { ArtifactStore } from '../store/artifact-store.js';
 import type { CandidateResult } from '../training/types.js';
