@@ -71,3 +71,28 @@ export function zooTable(candidates: readonly ManifestCandidate[]): string {
     )
     .join('\n');
 }
+
+/**
+ * A Markdown table of the candidates' ground truths (for the zoo READMEs): architecture, parameters,
+ * feature width, source accuracy, target test accuracy mean ± std over the seeds measured, the mean best
+ * epoch and epochs run, and the mean training samples of one run.
+ */
+export function truthMarkdownTable(candidates: readonly ManifestCandidate[]): string {
+  const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
+  const rows = candidates.map((c) => {
+    const t = c.groundTruth;
+    const truth = t
+      ? `${(100 * t.accuracyMean).toFixed(2)} ± ${(100 * t.accuracyStd).toFixed(2)}% (n=${t.seeds.length})`
+      : '—';
+    const epochs = t
+      ? `${mean(t.runs.map((r) => r.bestEpoch)).toFixed(1)} / ${mean(t.runs.map((r) => r.epochsRun)).toFixed(1)}`
+      : '—';
+    const samples = t ? Math.round(t.samplesProcessedMean).toLocaleString('en-US') : '—';
+    return `| ${c.id} | ${c.architecture} | ${c.params.toLocaleString('en-US')} | ${c.featureWidth} | ${(100 * c.sourceAccuracy).toFixed(2)}% | ${truth} | ${epochs} | ${samples} |`;
+  });
+  return [
+    '| id | architecture | params | feature width | source acc | ground truth (target test acc) | best / run epochs | samples per run |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows,
+  ].join('\n');
+}

@@ -28,6 +28,20 @@ const fieldOf = (f: () => unknown): string | undefined => {
 };
 
 describe('resolveTrainingInput', () => {
+  it('keeps the sweep’s interaction model for the β_eff monitor, and rejects an unknown one', () => {
+    for (const interactionModel of ['abs-product', 'signed-product', 'gradient-coupled'] as const)
+      expect(
+        resolveTrainingInput({ ...minimal, monitor: { interactionModel } }).monitor.interactionModel,
+      ).toBe(interactionModel);
+    expect(resolveTrainingInput(minimal).monitor).toEqual({
+      interactionModel: 'abs-product',
+      skipInputProjection: true,
+    });
+    expect(
+      fieldOf(() => resolveTrainingInput({ ...minimal, monitor: { interactionModel: 'nope' as never } })),
+    ).toBe('monitor.interactionModel');
+  });
+
   it('fills every documented default', () => {
     const r = resolveTrainingInput(minimal);
     expect(r.mode).toBe('finetune');
@@ -40,6 +54,7 @@ describe('resolveTrainingInput', () => {
       momentum: 0.9,
       snapshotEvery: 10,
       seed: 0,
+      evaluationsPerEpoch: 1,
     });
     expect(r.dataset).toMatchObject({
       format: 'auto',
@@ -137,6 +152,13 @@ describe('resolveTrainingInput', () => {
       [{ training: { epochs: 1, optimizer: 'rmsprop' as never } }, 'training.optimizer'],
       [{ training: { epochs: 1, momentum: 1 } }, 'training.momentum'],
       [{ training: { epochs: 1, snapshotEvery: 0 } }, 'training.snapshotEvery'],
+      [{ training: { epochs: 1, evaluationsPerEpoch: 0 } }, 'training.evaluationsPerEpoch'],
+      [{ training: { epochs: 1, stopping: { patience: 0 } } }, 'training.stopping.patience'],
+      [{ training: { epochs: 1, stopping: { patience: 2.5 } } }, 'training.stopping.patience'],
+      [{ training: { epochs: 1, stopping: { minDelta: -0.1 } } }, 'training.stopping.minDelta'],
+      [{ training: { epochs: 1, stopping: { patiense: 2 } as never } }, 'training.stopping'],
+      [(i) => ({ ...i, dataset: { ...i.dataset, testUri: 'test.safetensors' } }), 'dataset.testUri'],
+      [(i) => ({ ...i, dataset: { ...i.dataset, validationUri: 'ftp://v' } }), 'dataset.validationUri'],
     ];
     for (const [change, field] of cases) {
       const bad = typeof change === 'function' ? change(minimal) : { ...minimal, ...change };
@@ -145,6 +167,24 @@ describe('resolveTrainingInput', () => {
         field,
       ).toBe(field);
     }
+  });
+
+  it('fills the stopping defaults, and the sweep spec refuses stopping without validation samples', () => {
+    const r = resolveTrainingInput({ ...minimal, training: { epochs: 20, stopping: {} } });
+    expect(r.training.stopping).toEqual({ patience: 3, minDelta: 0 });
+    expect(resolveTrainingInput(minimal).training.stopping).toBeUndefined();
+    const spec = {
+      dataset: { uri: 'file:///d.safetensors', validationFraction: 0 },
+      candidates: [{ id: 'a', model: 'file:///m.json' }],
+      training: { epochs: 20, stopping: { patience: 2 } },
+    };
+    expect(() => validateSweepSpec(spec)).toThrow(
+      /training\.stopping: early stopping needs validation samples/,
+    );
+    expect(
+      validateSweepSpec({ ...spec, dataset: { ...spec.dataset, validationUri: 'file:///v.safetensors' } })
+        .training.stopping,
+    ).toEqual({ patience: 2, minDelta: 0 });
   });
 
   it('rejects probes with fewer than 3 weight layers, saying why', () => {
