@@ -15,12 +15,12 @@ export const FROZEN_TRUTH_RECIPE = {
   mode: 'frozen',
   probeWidths: [256, 128, 64],
   optimizer: 'adam',
-  learningRate: 0.001,
-  batchSize: 32,
+  learningRate: 0.002,
+  batchSize: 64,
   /** At most this many epochs. */
-  maxEpochs: 200,
+  maxEpochs: 40,
   /** Stop after this many epochs without a new best validation accuracy. */
-  patience: 15,
+  patience: 5,
   seeds: [1001, 1002, 1003],
   trainSplit: 'train',
   selectedOn: 'validation',

@@ -72,8 +72,8 @@ export interface ConvertedModel {
 /**
  * Converts the nsfwjs model folder `srcDir` (`model.min.js` + shard bundles) into `outDir/model.json` +
  * `outDir/<path>.bin`. The topology and the weight specs (with their quantisation) are kept as they are;
- * only the shard paths change. `model.json` is written last (via rename) so a reader never sees it
- * without its shards. Deterministic: the same input gives byte-identical output.
+ * only the shard paths change. Every file is written via a rename, `model.json` last, so a reader (or
+ * another build) never sees a partial file or a `model.json` without its shards. Deterministic: the same input gives byte-identical output.
  * @throws NsfwjsBundleError when a bundle is missing or malformed, or a shard has the wrong size.
  */
 export async function convertNsfwjsModel(srcDir: string, outDir: string): Promise<ConvertedModel> {
@@ -105,7 +105,7 @@ export async function convertNsfwjsModel(srcDir: string, outDir: string): Promis
         throw new NsfwjsBundleError(`${file} does not export a base64 string`, file);
       const bytes = new Uint8Array(Buffer.from(base64, 'base64'));
       const name = `${path}.bin`;
-      await writeFile(join(outDir, name), bytes);
+      await writeAtomically(join(outDir, name), bytes);
       shards.push(bytes);
       paths.push(name);
     }
@@ -122,9 +122,7 @@ export async function convertNsfwjsModel(srcDir: string, outDir: string): Promis
   const modelJson = { ...model, weightsManifest: groups };
   const jsonBytes = new TextEncoder().encode(JSON.stringify(modelJson));
   const modelJsonPath = join(outDir, 'model.json');
-  const tmp = `${modelJsonPath}.tmp-${process.pid}`;
-  await writeFile(tmp, jsonBytes);
-  await rename(tmp, modelJsonPath);
+  await writeAtomically(modelJsonPath, jsonBytes);
   const hash = createHash('sha256').update(jsonBytes);
   for (const s of shards) hash.update(s);
   const topology = model.modelTopology as { node?: unknown };
@@ -134,6 +132,13 @@ export async function convertNsfwjsModel(srcDir: string, outDir: string): Promis
     contentHash: hash.digest('hex'),
     format: model.format === 'graph-model' || Array.isArray(topology.node) ? 'graph-model' : 'layers-model',
   };
+}
+
+/** Writes via a temporary file and a rename, so concurrent builds and readers never see a partial file. */
+async function writeAtomically(path: string, bytes: Uint8Array): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}`;
+  await writeFile(tmp, bytes);
+  await rename(tmp, path);
 }
 
 const DTYPE_BYTES: Record<string, number> = {
