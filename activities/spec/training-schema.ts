@@ -26,6 +26,8 @@ export const SPEC_LIMITS = {
   probeWidth: 4096,
   /** Candidates trained at once. */
   maxParallel: 256,
+  /** Validation evaluations per epoch. */
+  evaluationsPerEpoch: 100,
   /** Minutes one candidate's training may take (the activity's start-to-close timeout). */
   candidateMinutes: 24 * 60,
 } as const;
@@ -102,6 +104,18 @@ export const datasetSchema = z.strictObject({
   numClasses: z.number().int().min(2, 'dataset.numClasses must be at least 2').optional(),
   /** Shown in the report. */
   name: z.string().max(200).optional(),
+  /**
+   * A separate validation set (same layout rules as `uri`, read whole, not sub-sampled). When given, every
+   * (sub-sampled) sample of `uri` trains and `validationFraction` is not used.
+   * @default none: validation is split off `uri` by `validationFraction`
+   */
+  validationUri: locationSchema('dataset.validationUri').optional(),
+  /**
+   * A test set (same layout rules as `uri`, read whole), scored once at the end: with `training.stopping`
+   * on the best epoch's weights, else on the final ones. Never used for training or stopping.
+   * @default none
+   */
+  testUri: locationSchema('dataset.testUri').optional(),
 });
 
 export const modelSchema = z.strictObject({
@@ -139,6 +153,39 @@ export const trainingLoopSchema = z.strictObject({
   snapshotEvery: z.number().int().min(1).default(10),
   /** Seed of the probe's initialisation and of the per-epoch shuffling. */
   seed: z.number().int().nonnegative().default(0),
+  /**
+   * Validation evaluations per epoch, at evenly spaced steps (the last at the epoch's end), each with a
+   * probe snapshot; `4` gives the ¼, ½, ¾ and 1 epoch points. Each costs one pass over the validation set.
+   */
+  evaluationsPerEpoch: z
+    .number()
+    .int()
+    .min(1, 'training.evaluationsPerEpoch must be at least 1 (1 = at each epoch end)')
+    .max(
+      SPEC_LIMITS.evaluationsPerEpoch,
+      `training.evaluationsPerEpoch must be at most ${SPEC_LIMITS.evaluationsPerEpoch}`,
+    )
+    .default(1),
+  /**
+   * Full training: stop when validation accuracy has not improved by more than `minDelta` for `patience`
+   * epochs (at most `epochs` epochs); the best epoch is the result. Absent: exactly `epochs` epochs.
+   */
+  stopping: z
+    .strictObject({
+      /** Epochs without an improvement before stopping. */
+      patience: z
+        .number({ error: 'training.stopping.patience must be a whole number of epochs' })
+        .int('training.stopping.patience must be a whole number of epochs')
+        .min(1, 'training.stopping.patience must be at least 1 epoch')
+        .default(3),
+      /** Smallest validation accuracy increase (accuracy units, [0, 1]) that counts as an improvement. */
+      minDelta: z
+        .number({ error: 'training.stopping.minDelta must be a number' })
+        .min(0, 'training.stopping.minDelta must be ≥ 0 (accuracy units, e.g. 0.001)')
+        .lt(1, 'training.stopping.minDelta is in accuracy units [0, 1): use e.g. 0.001')
+        .default(0),
+    })
+    .optional(),
 });
 
 export const probeSchema = z.strictObject({

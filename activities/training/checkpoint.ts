@@ -9,7 +9,7 @@ import { ArtifactNotFoundError } from '../store/errors.js';
 import { CorruptCheckpointError } from './errors.js';
 import type { OptimizerTensor } from './optimizer-state.js';
 import { decodeSafetensors, encodeSafetensors, type SafetensorsTensor } from './safetensors-file.js';
-import type { EpochSummary, OptimizerName, TrainingLogger } from './types.js';
+import type { EpochSummary, EvaluationPoint, OptimizerName, TrainingLogger } from './types.js';
 
 export const CHECKPOINT_WEIGHTS_FILE = 'weights.safetensors';
 export const CHECKPOINT_STATE_FILE = 'state.json';
@@ -44,6 +44,10 @@ export interface CheckpointState {
     optimizerTensors: { name: string; dtype: 'float32' | 'int32'; shape: number[] }[];
   };
   history: EpochSummary[];
+  /** Every validation evaluation so far (absent in checkpoints of earlier versions). */
+  evaluations?: EvaluationPoint[];
+  /** Checkpoint prefixes still stored after this one was written (absent: one per epoch). */
+  keptCheckpoints?: string[];
   snapshots: { steps: number[]; betaEff: (number | null)[] };
 }
 
@@ -103,7 +107,11 @@ export async function writeCheckpoint(
   return prefix;
 }
 
-async function readCheckpoint(store: ArtifactStore, key: string): Promise<Checkpoint> {
+/**
+ * Reads the checkpoint under `key` (a folder prefix).
+ * @throws CorruptCheckpointError when it is missing, incomplete or does not match its hash.
+ */
+export async function readCheckpointAt(store: ArtifactStore, key: string): Promise<Checkpoint> {
   const corrupt = (why: string, cause?: unknown): never => {
     throw new CorruptCheckpointError(`checkpoint ${key}: ${why}`, key, { cause });
   };
@@ -165,7 +173,7 @@ export async function readLatestCheckpoint(
   committed.sort((a, b) => b.epoch - a.epoch);
   for (const { key } of committed) {
     try {
-      return await readCheckpoint(store, key);
+      return await readCheckpointAt(store, key);
     } catch (error) {
       if (!(error instanceof CorruptCheckpointError)) throw error;
       log?.warn('skipping corrupt checkpoint', { key, reason: error.message });

@@ -69,6 +69,8 @@ export function resolveTrainingInput(input: CandidateTrainingInput): ResolvedTra
       seed: dataset.seed,
       maxSamples: dataset.maxSamples,
       numClasses: dataset.numClasses,
+      ...(dataset.validationUri !== undefined ? { validationUri: dataset.validationUri } : {}),
+      ...(dataset.testUri !== undefined ? { testUri: dataset.testUri } : {}),
     },
     mode,
     probe: { widths: probe.widths, trainable: probe.trainable, recordBatchStats: probe.recordBatchStats },
@@ -81,6 +83,8 @@ export function resolveTrainingInput(input: CandidateTrainingInput): ResolvedTra
       momentum: training.momentum,
       snapshotEvery: training.snapshotEvery,
       seed: training.seed,
+      evaluationsPerEpoch: training.evaluationsPerEpoch,
+      ...(training.stopping ? { stopping: training.stopping } : {}),
     },
   };
 }

@@ -1,7 +1,8 @@
 /**
- * Early training of one candidate (DESIGN.md §1–4): load the model and the dataset, insert the NCP probe,
- * train for the observation window writing probe snapshots and per-epoch checkpoints to the store, and
- * write `result.json`. Resumes automatically from the latest complete checkpoint of the candidate.
+ * Training of one candidate (DESIGN.md §1–4): load the model and the dataset, insert the NCP probe,
+ * train for the observation window (or, with `training.stopping`, to a validation plateau) writing probe
+ * snapshots and per-epoch checkpoints to the store, score the test set if there is one, and write
+ * `result.json`. Resumes automatically from the latest complete checkpoint of the candidate.
  */
 import { createHash } from 'node:crypto';
 import type { LayersModel, Optimizer, Tensor, Variable } from '@tensorflow/tfjs';
@@ -10,9 +11,15 @@ import { sweepKeys } from '../store/keys.js';
 import { readLatestCheckpoint } from './checkpoint.js';
 import type { SampleSource } from './dataset-source.js';
 import { openDataset } from './datasets.js';
-import { CheckpointMismatchError, DatasetError, IncompatibleModelError } from './errors.js';
-import { loadOrComputeFeatures, type FrozenFeatures } from './feature-cache.js';
+import {
+  CheckpointMismatchError,
+  DatasetError,
+  IncompatibleModelError,
+  InvalidTrainingInputError,
+} from './errors.js';
+import { loadOrComputeFeatures, type FeatureExtractor, type FrozenFeatures } from './feature-cache.js';
 import { featureFeed, sampleFeed, type Feed } from './feed.js';
+import type { ImageTarget } from './image-folder-dataset.js';
 import { createInputAdapter } from './input-adapter.js';
 import {
   cutBackbone,
@@ -27,7 +34,7 @@ import { buildProbe, type Probe } from './probe.js';
 import { checkSnapshotCount, resolveTrainingInput, type ResolvedTrainingInput } from './resolve-input.js';
 import { writeResult } from './result.js';
 import { stratifiedSplit, stratifiedSubsample } from './split.js';
-import { runTrainingLoop, type WeightHandle } from './train-loop.js';
+import { runTrainingLoop, type EvaluationSet, type WeightHandle } from './train-loop.js';
 import type { CandidateResult, CandidateTrainingInput, TrainingDeps } from './types.js';
 
 const countParams = (weights: readonly { shape: (number | null)[] }[]): number =>
@@ -79,6 +86,7 @@ export async function runCandidateTraining(
 
   let zoo: ZooModel | undefined;
   let source: SampleSource | undefined;
+  const extraSources: SampleSource[] = [];
   let backboneModel: LayersModel | undefined;
   let probe: Probe | undefined;
   let optimizer: Optimizer | undefined;
@@ -96,16 +104,17 @@ export async function runCandidateTraining(
       });
     }
     const modelShape = modelInputShape(zoo);
+    const imageTarget: ImageTarget = {
+      height: modelShape.length === 3 ? (modelShape[0] ?? null) : null,
+      width: modelShape.length === 3 ? (modelShape[1] ?? null) : null,
+      channels: modelShape.length === 3 && modelShape[2] === 1 ? 1 : 3,
+    };
     source = await openDataset(
       {
         uri: resolved.dataset.uri,
         format: resolved.dataset.format,
         numClasses: resolved.dataset.numClasses,
-        imageTarget: {
-          height: modelShape.length === 3 ? (modelShape[0] ?? null) : null,
-          width: modelShape.length === 3 ? (modelShape[1] ?? null) : null,
-          channels: modelShape.length === 3 && modelShape[2] === 1 ? 1 : 3,
-        },
+        imageTarget,
       },
       locationDeps,
     );
@@ -122,12 +131,10 @@ export async function runCandidateTraining(
       resolved.dataset.maxSamples ?? source.count,
       resolved.dataset.seed,
     );
-    const split = stratifiedSplit(
-      selected,
-      source.labels,
-      resolved.dataset.validationFraction,
-      resolved.dataset.seed,
-    );
+    // A separate validation set leaves every selected sample to training.
+    const split = resolved.dataset.validationUri
+      ? { train: selected, validation: [] }
+      : stratifiedSplit(selected, source.labels, resolved.dataset.validationFraction, resolved.dataset.seed);
     if (split.train.length === 0)
       throw new DatasetError(
         'no training samples after the split; lower dataset.validationFraction',
@@ -156,34 +163,79 @@ export async function runCandidateTraining(
       featureLayer = graphFeatureNode(zoo, resolved.model.featureLayer);
       featureShape = [];
     }
-    if (resolved.mode === 'frozen') {
-      const featuresStarted = clock.now();
-      const graph = zoo.format === 'graph-model' ? zoo.model : undefined;
-      const backbone = backboneModel;
-      frozen = await loadOrComputeFeatures({
+    const graph = zoo.format === 'graph-model' ? zoo.model : undefined;
+    const backbone = backboneModel;
+    const extract: FeatureExtractor = (x) =>
+      backbone ? (backbone.predict(x) as Tensor) : (graph?.execute(x, featureLayer) as Tensor);
+    const frozenFeatures = (from: SampleSource, fromAdapt: typeof adapt, indices: readonly number[]) =>
+      loadOrComputeFeatures({
         tf,
         store,
-        source,
-        adapt,
-        extract: (x) =>
-          backbone ? (backbone.predict(x) as Tensor) : (graph?.execute(x, featureLayer) as Tensor),
+        source: from,
+        adapt: fromAdapt,
+        extract,
         identity: {
-          weightsHash: zoo.weightsHash,
+          weightsHash: zoo!.weightsHash,
           featureLayer,
           normalisation: resolved.dataset.normalisation,
           inputShape,
         },
-        indices: selected,
+        indices,
         batchSize: resolved.training.batchSize,
         candidateId: resolved.candidateId,
         ...(deps.signal ? { signal: deps.signal } : {}),
         ...(log ? { log } : {}),
       });
-      featureSeconds = (clock.now() - featuresStarted) / 1000;
+    const featuresStarted = clock.now();
+    if (resolved.mode === 'frozen') {
+      frozen = await frozenFeatures(source, adapt, selected);
       featureShape = [frozen.featureDim];
       feed = featureFeed(tf, frozen.features, frozen.featureDim, frozen.rowOf, source.labels);
     } else {
       feed = sampleFeed(source, adapt);
+    }
+
+    /** A whole separate data set (validation or test), through the same input path as training's. */
+    const openEvaluationSet = async (
+      uri: string,
+      field: 'dataset.validationUri' | 'dataset.testUri',
+    ): Promise<EvaluationSet> => {
+      const extra = await openDataset(
+        { uri, format: resolved.dataset.format, numClasses: source!.numClasses, imageTarget },
+        locationDeps,
+      ).catch((error: unknown) => {
+        throw error instanceof DatasetError
+          ? new DatasetError(`${field}: ${error.message}`, field, { cause: error })
+          : error;
+      });
+      extraSources.push(extra);
+      const extraAdapt = createInputAdapter(
+        tf,
+        extra.sampleShape,
+        extra.dtype,
+        modelShape,
+        resolved.dataset.normalisation,
+      ).adapt;
+      const indices = Array.from({ length: extra.count }, (_, i) => i);
+      if (resolved.mode !== 'frozen') return { feed: sampleFeed(extra, extraAdapt), indices };
+      const features = await frozenFeatures(extra, extraAdapt, indices);
+      return {
+        feed: featureFeed(tf, features.features, features.featureDim, features.rowOf, extra.labels),
+        indices,
+      };
+    };
+    const validation = resolved.dataset.validationUri
+      ? await openEvaluationSet(resolved.dataset.validationUri, 'dataset.validationUri')
+      : { feed, indices: split.validation };
+    const test = resolved.dataset.testUri
+      ? await openEvaluationSet(resolved.dataset.testUri, 'dataset.testUri')
+      : undefined;
+    featureSeconds = resolved.mode === 'frozen' ? (clock.now() - featuresStarted) / 1000 : 0;
+    if (resolved.training.stopping && validation.indices.length === 0) {
+      throw new InvalidTrainingInputError(
+        'training.stopping: early stopping needs validation samples; set dataset.validationFraction > 0 or dataset.validationUri',
+        'training.stopping',
+      );
     }
 
     probe = buildProbe(tf, {
@@ -228,6 +280,8 @@ export async function runCandidateTraining(
       optimizer,
       feed,
       split,
+      validation,
+      ...(test ? { test } : {}),
       numClasses: source.numClasses,
       input: resolved,
       keys,
@@ -256,7 +310,8 @@ export async function runCandidateTraining(
       dataset: {
         numClasses: source.numClasses,
         trainSamples: split.train.length,
-        valSamples: split.validation.length,
+        valSamples: validation.indices.length,
+        testSamples: test?.indices.length ?? 0,
       },
       parameters: {
         backbone: backboneModel ? countParams(backboneModel.weights) : 0,
@@ -277,6 +332,7 @@ export async function runCandidateTraining(
         learningRate: resolved.training.learningRate,
         snapshotEvery: resolved.training.snapshotEvery,
         seed: resolved.training.seed,
+        evaluationsPerEpoch: resolved.training.evaluationsPerEpoch,
       },
       snapshots: {
         prefix: keys.snapshotsPrefix,
@@ -284,6 +340,10 @@ export async function runCandidateTraining(
         betaEff: outcome.snapshots.betaEff,
       },
       epochs: outcome.history,
+      evaluations: outcome.evaluations,
+      ...(outcome.fullTraining ? { fullTraining: outcome.fullTraining } : {}),
+      ...(outcome.test ? { test: outcome.test } : {}),
+      compute: outcome.compute,
       checkpointKeys: outcome.checkpointKeys,
       resumedFromEpoch: outcome.resumedFromEpoch,
       ...(frozen ? { featureCacheKey: frozen.cacheKey } : {}),
@@ -301,5 +361,6 @@ export async function runCandidateTraining(
     // The backbone shares the zoo model's layers: disposing the zoo model releases their weights.
     if (zoo) zoo.model.dispose();
     await source?.close();
+    for (const extra of extraSources) await extra.close();
   }
 }

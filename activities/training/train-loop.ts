@@ -1,9 +1,11 @@
 /**
  * The training loop of one candidate: a manual optimizer step per batch (so snapshots, shuffling and
- * resume are exact), a probe snapshot at step 0, every `snapshotEvery` steps and at each epoch's end,
- * evaluation and a checkpoint after each epoch. Resuming from a checkpoint reproduces the snapshots of an
- * uninterrupted run byte for byte (same backend): shuffling depends only on (seed, epoch), and weights and
- * optimizer state are restored exactly.
+ * resume are exact), a probe snapshot at step 0, every `snapshotEvery` steps and at each evaluation point,
+ * validation `evaluationsPerEpoch` times per epoch (the last at its end) and a checkpoint after each epoch.
+ * With `training.stopping` the run ends at a validation plateau and the test set is scored on the best
+ * epoch's weights. Resuming from a checkpoint reproduces the snapshots and evaluations of an
+ * uninterrupted run byte for byte (same backend): shuffling depends only on (seed, epoch), weights and
+ * optimizer state are restored exactly, and the stopping state is a fold over the restored history.
  */
 import { setImmediate } from 'node:timers/promises';
 import type { LayersModel, Optimizer, Scalar, Tensor, Variable } from '@tensorflow/tfjs';
@@ -13,7 +15,7 @@ import { encodeSnapshot } from '../capacitance/snapshot.js';
 import type { ArtifactStore } from '../store/artifact-store.js';
 import type { sweepKeys } from '../store/keys.js';
 import { computeBatchStats } from './batch-stats.js';
-import { writeCheckpoint, type Checkpoint, type SavedVariable } from './checkpoint.js';
+import { readCheckpointAt, writeCheckpoint, type Checkpoint, type SavedVariable } from './checkpoint.js';
 import { NonFiniteLossError, TrainingCancelledError } from './errors.js';
 import type { Batch, Feed } from './feed.js';
 import { exportOptimizerState, importOptimizerState } from './optimizer-state.js';
@@ -21,7 +23,22 @@ import { readProbeWeights, type Probe } from './probe.js';
 import type { ResolvedTrainingInput } from './resolve-input.js';
 import { epochOrder } from './rng.js';
 import type { DatasetSplit } from './split.js';
-import type { Clock, EpochSummary, TrainingLogger, TrainingProgress } from './types.js';
+import { stoppingStateOf, type StoppingState } from './stopping.js';
+import type {
+  Clock,
+  EpochSummary,
+  EvaluationPoint,
+  FullTrainingSummary,
+  TestSummary,
+  TrainingLogger,
+  TrainingProgress,
+} from './types.js';
+
+/** Samples to evaluate on: a feed and the indices it serves. */
+export interface EvaluationSet {
+  feed: Feed;
+  indices: readonly number[];
+}
 import type { Tf } from '../tf/tf-namespace.js';
 
 /** A weight saved in checkpoints (LayerVariable-like). */
@@ -50,7 +67,12 @@ export interface TrainLoopOptions {
   network: TrainingNetwork;
   optimizer: Optimizer;
   feed: Feed;
-  split: DatasetSplit;
+  /** Its `train` indices are trained on (through `feed`). */
+  split: Pick<DatasetSplit, 'train'>;
+  /** What validation evaluates (`split.validation` through `feed`, or a separate set). */
+  validation: EvaluationSet;
+  /** Scored once after training. */
+  test?: EvaluationSet;
   numClasses: number;
   input: ResolvedTrainingInput;
   keys: CandidateKeys;
@@ -66,6 +88,10 @@ export interface TrainLoopOptions {
 
 export interface TrainLoopOutcome {
   history: EpochSummary[];
+  evaluations: EvaluationPoint[];
+  fullTraining?: FullTrainingSummary;
+  test?: TestSummary;
+  compute: { trainSamples: number; evalSamples: number };
   snapshots: { steps: number[]; betaEff: (number | null)[] };
   checkpointKeys: string[];
   resumedFromEpoch: number;
@@ -96,21 +122,49 @@ function betaEffOf(
   }
 }
 
+/**
+ * The global steps of epoch `epoch` (1-based) at which validation is evaluated: `perEpoch` evenly spaced
+ * points, the last at the epoch's end (fewer when the epoch has fewer steps than points).
+ */
+export function evaluationSteps(epoch: number, stepsPerEpoch: number, perEpoch: number): number[] {
+  const base = (epoch - 1) * stepsPerEpoch;
+  const offsets = new Set<number>();
+  for (let k = 1; k <= perEpoch; k++) {
+    const offset = Math.round((k * stepsPerEpoch) / perEpoch);
+    if (offset > 0) offsets.add(offset);
+  }
+  return [...offsets].sort((a, b) => a - b).map((o) => base + o);
+}
+
 export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainLoopOutcome> {
   const { tf, store, network, optimizer, feed, split, numClasses, input, keys, clock, log, signal } = options;
-  const { epochs, batchSize, snapshotEvery, seed } = input.training;
+  const { epochs, batchSize, snapshotEvery, seed, evaluationsPerEpoch, stopping } = input.training;
   const started = clock.now();
   const stepsPerEpoch = Math.ceil(split.train.length / batchSize);
   const totalSteps = stepsPerEpoch * epochs;
   const { backbone, probe } = network;
 
   const history: EpochSummary[] = [...(options.resume?.state.history ?? [])];
+  const evaluations: EvaluationPoint[] = [...(options.resume?.state.evaluations ?? [])];
   const snapshotSteps: number[] = [...(options.resume?.state.snapshots.steps ?? [])];
   const snapshotBeta: (number | null)[] = [...(options.resume?.state.snapshots.betaEff ?? [])];
-  const checkpointKeys: string[] = history.map((h) => keys.checkpoint(h.epoch));
+  const checkpointKeys: string[] = options.resume?.state.keptCheckpoints
+    ? [...options.resume.state.keptCheckpoints]
+    : history.map((h) => keys.checkpoint(h.epoch));
   let step = options.resume?.state.step ?? 0;
   const startEpoch = (options.resume?.state.epoch ?? 0) + 1;
   let lastCheckpointKey = options.resume?.key;
+  // Running totals since step 0, carried across a resume by the last evaluation point (an epoch's end).
+  let trainLossSum = evaluations.at(-1)?.trainLossSum ?? 0;
+  let trainSamples = evaluations.at(-1)?.trainSamples ?? 0;
+  const stoppingState = (): StoppingState | undefined =>
+    stopping
+      ? stoppingStateOf(
+          history.map((h) => h.valAccuracy),
+          stopping,
+          epochs,
+        )
+      : undefined;
 
   if (options.resume) {
     restoreWeights(tf, network.saved, options.resume.variables);
@@ -126,6 +180,9 @@ export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainL
   const probeInput = (x: Tensor): Tensor =>
     backbone ? (backbone.apply(x, { training: false }) as Tensor) : x;
   const labelsOneHot = (labels: Int32Array): Tensor => tf.oneHot(tf.tensor1d(labels, 'int32'), numClasses);
+  const logitsOf = (x: Tensor): Tensor => probe.model.apply(probeInput(x), { training: false }) as Tensor;
+  const validate = () =>
+    evaluate(tf, options.validation.feed, options.validation.indices, batchSize, logitsOf, labelsOneHot);
 
   const snapshot = async (
     atStep: number,
@@ -187,10 +244,32 @@ export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainL
   }
 
   for (let epoch = startEpoch; epoch <= epochs; epoch++) {
+    if (stoppingState()?.phase === 'stopped') break;
     const epochStarted = clock.now();
+    const evalAt = new Set(evaluationSteps(epoch, stepsPerEpoch, evaluationsPerEpoch));
     let lossSum = 0;
     let stepsInEpoch = 0;
     let lastLoss = Number.NaN;
+    let lossSinceEval = 0;
+    let stepsSinceEval = 0;
+    const evaluationPoint = (
+      atStep: number,
+      metrics: { loss: number | null; accuracy: number | null },
+    ): EvaluationPoint => {
+      const point: EvaluationPoint = {
+        step: atStep,
+        epoch: atStep / stepsPerEpoch,
+        trainLoss: stepsSinceEval > 0 ? lossSinceEval / stepsSinceEval : Number.NaN,
+        trainLossSum,
+        trainSamples,
+        valLoss: metrics.loss,
+        valAccuracy: metrics.accuracy,
+      };
+      lossSinceEval = 0;
+      stepsSinceEval = 0;
+      evaluations.push(point);
+      return point;
+    };
     for await (const batch of feed.batches(epochOrder(split.train, seed, epoch), batchSize)) {
       try {
         // One macrotask turn per batch: with in-memory batches and the cpu/wasm backends every await
@@ -216,11 +295,23 @@ export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainL
         if (!Number.isFinite(loss)) throw new NonFiniteLossError(input.candidateId, epoch, step, loss);
         lossSum += loss;
         lastLoss = loss;
+        lossSinceEval += loss;
+        stepsSinceEval++;
+        trainLossSum += loss;
+        trainSamples += batch.indices.length;
         const progress: TrainingProgress = { epoch, step, totalSteps, loss };
-        if (step % snapshotEvery === 0 || stepsInEpoch === stepsPerEpoch) {
+        const epochEnd = stepsInEpoch === stepsPerEpoch;
+        if (step % snapshotEvery === 0 || epochEnd || evalAt.has(step)) {
           const { key, betaEff } = await snapshot(step, batch);
           progress.snapshotKey = key;
           if (betaEff !== null) progress.betaEff = betaEff;
+        }
+        // Inside the epoch here; the epoch's end is evaluated below, after the loop over batches.
+        if (evalAt.has(step) && !epochEnd) {
+          const metrics = await validate();
+          evaluationPoint(step, metrics);
+          if (metrics.accuracy !== null) progress.valAccuracy = metrics.accuracy;
+          if (metrics.loss !== null) progress.valLoss = metrics.loss;
         }
         options.onProgress?.(progress);
       } finally {
@@ -228,14 +319,8 @@ export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainL
       }
     }
 
-    const evaluation = await evaluate(
-      tf,
-      feed,
-      split.validation,
-      batchSize,
-      (x) => probe.model.apply(probeInput(x), { training: false }) as Tensor,
-      labelsOneHot,
-    );
+    const evaluation = await validate();
+    evaluationPoint(step, evaluation);
     const summary: EpochSummary = {
       epoch,
       trainLoss: stepsInEpoch > 0 ? lossSum / stepsInEpoch : Number.NaN,
@@ -245,6 +330,7 @@ export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainL
       seconds: (clock.now() - epochStarted) / 1000,
     };
     history.push(summary);
+    const state = stoppingState();
     const variables: SavedVariable[] = [];
     for (const w of network.saved) {
       variables.push({
@@ -253,7 +339,12 @@ export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainL
         values: Float32Array.from((await w.read().data()) as Float32Array),
       });
     }
-    lastCheckpointKey = await writeCheckpoint(store, keys.checkpoint(epoch), {
+    const checkpointKey = keys.checkpoint(epoch);
+    // A full-training run keeps only the checkpoints of its best and its last epoch.
+    const kept = state
+      ? [...new Set([keys.checkpoint(state.bestEpoch), checkpointKey])].sort()
+      : [...checkpointKeys, checkpointKey];
+    lastCheckpointKey = await writeCheckpoint(store, checkpointKey, {
       variables,
       optimizer: await exportOptimizerState(tf, optimizer),
       state: {
@@ -266,16 +357,20 @@ export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainL
         rng: { seed, nextEpoch: epoch + 1 },
         optimizer: input.training.optimizer,
         history,
+        evaluations,
+        keptCheckpoints: kept,
         snapshots: { steps: snapshotSteps, betaEff: snapshotBeta },
       },
     });
-    checkpointKeys.push(lastCheckpointKey);
+    for (const old of checkpointKeys) if (!kept.includes(old)) await store.deletePrefix(old);
+    checkpointKeys.splice(0, checkpointKeys.length, ...kept);
     log?.info('epoch done', {
       epoch,
       step,
       trainLoss: summary.trainLoss,
       valAccuracy: summary.valAccuracy,
       checkpoint: lastCheckpointKey,
+      ...(state ? { bestEpoch: state.bestEpoch, stopping: state.phase } : {}),
     });
     options.onProgress?.({
       epoch,
@@ -288,8 +383,59 @@ export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainL
     });
   }
 
+  const finalState = stoppingState();
+  let fullTraining: FullTrainingSummary | undefined;
+  if (stopping && finalState) {
+    const best = history[finalState.bestEpoch - 1];
+    fullTraining = {
+      patience: stopping.patience,
+      minDelta: stopping.minDelta,
+      maxEpochs: epochs,
+      epochsRun: history.length,
+      bestEpoch: finalState.bestEpoch,
+      stoppedBy: finalState.reason ?? 'max-epochs',
+      best: {
+        valAccuracy: best?.valAccuracy ?? null,
+        valLoss: best?.valLoss ?? null,
+        trainLoss: best?.trainLoss ?? Number.NaN,
+      },
+    };
+  }
+
+  let test: TestSummary | undefined;
+  if (options.test && options.test.indices.length > 0) {
+    const lastEpoch = history.at(-1)?.epoch ?? 0;
+    const scoredEpoch = fullTraining && fullTraining.bestEpoch > 0 ? fullTraining.bestEpoch : lastEpoch;
+    if (scoredEpoch !== lastEpoch) {
+      const best = await readCheckpointAt(store, keys.checkpoint(scoredEpoch));
+      restoreWeights(tf, network.saved, best.variables);
+    }
+    const metrics = await evaluate(
+      tf,
+      options.test.feed,
+      options.test.indices,
+      batchSize,
+      logitsOf,
+      labelsOneHot,
+    );
+    test = {
+      accuracy: metrics.accuracy ?? Number.NaN,
+      loss: metrics.loss ?? Number.NaN,
+      samples: options.test.indices.length,
+      epoch: scoredEpoch,
+    };
+    log?.info('test set scored', { epoch: scoredEpoch, accuracy: test.accuracy });
+  }
+
   return {
     history,
+    evaluations,
+    ...(fullTraining ? { fullTraining } : {}),
+    ...(test ? { test } : {}),
+    compute: {
+      trainSamples,
+      evalSamples: evaluations.length * options.validation.indices.length + (test?.samples ?? 0),
+    },
     snapshots: { steps: snapshotSteps, betaEff: snapshotBeta },
     checkpointKeys,
     resumedFromEpoch: options.resume?.state.epoch ?? 0,
@@ -300,7 +446,11 @@ export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainL
 }
 
 /** Writes saved values back into the network's weights, by position. */
-function restoreWeights(tf: Tf, handles: readonly WeightHandle[], saved: readonly SavedVariable[]): void {
+export function restoreWeights(
+  tf: Tf,
+  handles: readonly WeightHandle[],
+  saved: readonly SavedVariable[],
+): void {
   if (handles.length !== saved.length) {
     throw new Error(`checkpoint holds ${saved.length} weights but the network has ${handles.length}`);
   }

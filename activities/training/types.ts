@@ -95,6 +95,50 @@ export interface EpochSummary {
   seconds: number;
 }
 
+/** One validation evaluation (at an epoch's end or, with `training.evaluationsPerEpoch` > 1, inside it). */
+export interface EvaluationPoint {
+  /** Global optimizer step at which it was taken (a snapshot exists at the same step). */
+  step: number;
+  /** Epochs of training done: `step / stepsPerEpoch` (0.25 = a quarter epoch). */
+  epoch: number;
+  /** Mean training loss over the steps since the previous evaluation point. */
+  trainLoss: number;
+  /** Sum of every step's training loss up to here (TSE up to this point). */
+  trainLossSum: number;
+  /** Training samples processed up to here. */
+  trainSamples: number;
+  valLoss: number | null;
+  /** Validation accuracy in [0, 1]; `null` when there is no validation set. */
+  valAccuracy: number | null;
+}
+
+/** The outcome of a `training.stopping` run. */
+export interface FullTrainingSummary {
+  patience: number;
+  minDelta: number;
+  /** The epoch limit (`training.epochs`). */
+  maxEpochs: number;
+  /** Epochs trained. */
+  epochsRun: number;
+  /** Epoch (1-based) with the best validation accuracy. */
+  bestEpoch: number;
+  /** `plateau`: `patience` epochs without improvement; `max-epochs`: the limit was reached first. */
+  stoppedBy: 'plateau' | 'max-epochs';
+  /** Validation metrics of the best epoch. */
+  best: { valAccuracy: number | null; valLoss: number | null; trainLoss: number };
+}
+
+/** Accuracy on `dataset.testUri`. */
+export interface TestSummary {
+  /** In [0, 1]. */
+  accuracy: number;
+  /** Mean softmax cross-entropy. */
+  loss: number;
+  samples: number;
+  /** Epoch whose weights were scored (the best one with `training.stopping`, else the last). */
+  epoch: number;
+}
+
 /** The small per-candidate summary written as `result.json` (< 64 KB: it crosses Temporal). */
 export interface CandidateResult {
   version: 1;
@@ -118,6 +162,8 @@ export interface CandidateResult {
     numClasses: number;
     trainSamples: number;
     valSamples: number;
+    /** Samples of `dataset.testUri`; 0 without one (absent in results of earlier versions). */
+    testSamples?: number;
   };
   parameters: {
     /** Parameters of the cut backbone. */
@@ -142,6 +188,8 @@ export interface CandidateResult {
     learningRate: number;
     snapshotEvery: number;
     seed: number;
+    /** Absent in results of earlier versions (which evaluated once per epoch). */
+    evaluationsPerEpoch?: number;
   };
   snapshots: {
     /** Key prefix; a snapshot's key is `${prefix}${step:010d}.safetensors`. */
@@ -152,7 +200,15 @@ export interface CandidateResult {
     betaEff: (number | null)[];
   };
   epochs: EpochSummary[];
-  /** Checkpoint key prefixes, one per completed epoch. */
+  /** Every validation evaluation, ascending by step (the epoch ends included); absent in results of earlier versions. */
+  evaluations?: EvaluationPoint[];
+  /** With `training.stopping`: where and why the run stopped, and its best epoch. */
+  fullTraining?: FullTrainingSummary;
+  /** With `dataset.testUri`. */
+  test?: TestSummary;
+  /** Compute spent, in samples: forward+backward passes of training and forward passes of evaluation. */
+  compute?: { trainSamples: number; evalSamples: number };
+  /** Checkpoint key prefixes kept, ascending by epoch (with `training.stopping`: the best and the last). */
   checkpointKeys: string[];
   /** Epoch (1-based) whose checkpoint this run resumed from; 0 when it started from scratch. */
   resumedFromEpoch: number;

@@ -1,17 +1,18 @@
 /**
- * `npm run demo:build-zoo -- [--out infra/demo-zoo] [--quick] [--data-dir DIR] [--force]`
+ * `npm run demo:build-zoo -- [--plan full|reversed|quick] [--out DIR] [--data-dir DIR] [--force]`
  *
- * Builds the demo model zoo and target data set from Fashion-MNIST (Debian's dataset-fashion-mnist): a
- * source task (classes 5–9) the candidates are pre-trained on, a target task (classes 0–4) written as
- * safetensors, and each candidate's ground truth (target accuracy after full fine-tuning, over seeds).
- * Cached and resumable; see scripts/demo/zoo/build.ts and infra/demo-zoo/README.md.
+ * Builds a model zoo and its target data set from Fashion-MNIST (Debian's dataset-fashion-mnist): a
+ * source task (one half of the classes) the candidates are pre-trained on and a target task (the other
+ * half) written as safetensors. The ground truth is measured afterwards by
+ * `npm run bench:selection -- --build-truth`. Cached and resumable; see scripts/demo/zoo/build.ts,
+ * infra/demo-zoo/README.md and infra/reversed-zoo/README.md.
  */
 import { resolve } from 'node:path';
 import { initTf } from '../../activities/tf/runtime.js';
 import { BUILD_ZOO_USAGE, parseBuildZooArgs, type BuildZooArgs } from './zoo/args.js';
 import { buildZoo } from './zoo/build.js';
 import { spreadCheck, zooTable } from './zoo/summary.js';
-import { FULL_PLAN, QUICK_PLAN } from './zoo/zoo-plan.js';
+import { PLANS } from './zoo/zoo-plan.js';
 
 async function main(): Promise<number> {
   let args: BuildZooArgs;
@@ -26,10 +27,10 @@ async function main(): Promise<number> {
     return 0;
   }
   const runtime = await initTf();
-  const plan = args.quick ? QUICK_PLAN : FULL_PLAN;
+  const plan = PLANS[args.plan];
   const outDir = resolve(args.out);
   console.log(
-    `demo zoo (${plan.name}): ${plan.candidates.length} candidates → ${outDir}; TF.js backend ${runtime.backend}`,
+    `zoo (${plan.name}): ${plan.candidates.length} candidates → ${outDir}; TF.js backend ${runtime.backend}`,
   );
   const started = Date.now();
   const manifest = await buildZoo(runtime.tf, {
@@ -37,6 +38,7 @@ async function main(): Promise<number> {
     dataDir: args.dataDir,
     plan,
     force: args.force,
+    ...(plan.name === 'full' ? {} : { createdBy: `scripts/demo/build-zoo.ts --plan ${plan.name}` }),
     log: (line) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`),
   });
   const check = spreadCheck(manifest.candidates);

@@ -17,7 +17,10 @@ export const ARCHITECTURES = ['mlp', 'cnn', 'vgg-cnn', 'separable-cnn', 'residua
  *   conv (4·width) → global average pooled features.
  * - `residual-cnn`: conv + BatchNorm stems (width, 2·width) each followed by pooling and one two-conv
  *   residual block, global average pooled features.
- * Early pooling keeps every net cheap enough to train on a CPU.
+ * Early pooling keeps every net cheap enough to train on a CPU. With {@link BackboneSpec.featureWidth} set,
+ * every architecture ends in a Dense ReLU `features` layer of that width instead (`mlp`: the second
+ * hidden layer; `cnn`: its Dense layer; the others: on top of their pooled output, renamed `pooled`), so
+ * candidates of different families have features of one width.
  */
 export type Architecture = (typeof ARCHITECTURES)[number];
 
@@ -33,6 +36,8 @@ export interface BackboneSpec {
   classes: number;
   /** Seed of every initialiser. */
   seed: number;
+  /** Width of the `features` layer, the same for every architecture. @default the architecture's own (see {@link Architecture}) */
+  featureWidth?: number;
 }
 
 /** Builds an untrained backbone + classifier for `spec`. */
@@ -63,8 +68,12 @@ export function buildBackbone(tf: Tf, spec: BackboneSpec): tfjs.LayersModel {
     tf.layers
       .dense({ name, units, activation, kernelInitializer: init(activation === 'relu' ? 'he' : 'glorot') })
       .apply(x) as SymbolicTensor;
-  const gap = (x: SymbolicTensor): SymbolicTensor =>
-    tf.layers.globalAveragePooling2d({ name: FEATURE_LAYER }).apply(x) as SymbolicTensor;
+  const gap = (x: SymbolicTensor): SymbolicTensor => {
+    if (spec.featureWidth === undefined)
+      return tf.layers.globalAveragePooling2d({ name: FEATURE_LAYER }).apply(x) as SymbolicTensor;
+    const pooled = tf.layers.globalAveragePooling2d({ name: 'pooled' }).apply(x) as SymbolicTensor;
+    return dense(pooled, spec.featureWidth, FEATURE_LAYER);
+  };
 
   const input = tf.input({ shape: [...INPUT_SHAPE], name: 'image' });
   const w = spec.width;
@@ -72,12 +81,20 @@ export function buildBackbone(tf: Tf, spec: BackboneSpec): tfjs.LayersModel {
   switch (spec.architecture) {
     case 'mlp': {
       const flat = tf.layers.flatten({ name: 'flatten' }).apply(input) as SymbolicTensor;
-      features = dense(dense(flat, w, 'hidden'), Math.max(1, Math.floor(w / 2)), FEATURE_LAYER);
+      features = dense(
+        dense(flat, w, 'hidden'),
+        spec.featureWidth ?? Math.max(1, Math.floor(w / 2)),
+        FEATURE_LAYER,
+      );
       break;
     }
     case 'cnn': {
       const x = pool(conv(pool(conv(input, w, 'conv1'), 'pool1'), 2 * w, 'conv2'), 'pool2');
-      features = dense(tf.layers.flatten({ name: 'flatten' }).apply(x) as SymbolicTensor, 64, FEATURE_LAYER);
+      features = dense(
+        tf.layers.flatten({ name: 'flatten' }).apply(x) as SymbolicTensor,
+        spec.featureWidth ?? 64,
+        FEATURE_LAYER,
+      );
       break;
     }
     case 'vgg-cnn': {

@@ -1,35 +1,31 @@
 /**
- * Builds the demo zoo from Fashion-MNIST: the target data set as safetensors files, every candidate of the
- * plan pre-trained on the source task and saved as a TF.js LayersModel, and each candidate's ground truth
- * (full fine-tuning on the target task, per seed). Cached: a candidate whose model and runs were made
- * from the same inputs (same cache key) is not built again, and the manifest is rewritten after every
- * step so an interrupted build resumes where it stopped.
+ * Builds a zoo from Fashion-MNIST: the target data set as safetensors files and every candidate of the
+ * plan pre-trained on the source task and saved as a TF.js LayersModel. Cached: a candidate whose model
+ * was made from the same inputs (same cache key) is not built again and keeps the ground truth recorded
+ * for it (measured by scripts/bench/truth/), and the manifest is rewritten after every candidate so an
+ * interrupted build resumes where it stopped.
  */
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Tf } from '../../../activities/tf/tf-namespace.js';
 import { folderSaveHandler } from '../../../activities/training/model-io.js';
-import { loadZooModel } from '../../../activities/training/model-zoo.js';
 import { encodeSafetensors } from '../../../activities/training/safetensors-file.js';
 import { buildBackbone, FEATURE_LAYER, INPUT_SHAPE } from './architectures.js';
 import { classSubsets, type TaskImages } from './class-subsets.js';
 import { FASHION_MNIST_CLASSES, readFashionMnist } from './fashion-mnist.js';
 import {
   MANIFEST_VERSION,
-  meanAndStd,
   readManifest,
   writeManifest,
-  type GroundTruth,
   type ManifestCandidate,
   type ManifestDataset,
   type SplitFile,
   type ZooManifest,
 } from './manifest.js';
 import { deriveSeed } from './rng.js';
-import { accuracy, disposeFineTuned, train, withFreshHead } from './train.js';
-import { SOURCE_CLASSES, TARGET_CLASSES, type CandidatePlan, type ZooPlan } from './zoo-plan.js';
+import { accuracy, train } from './train.js';
+import type { CandidatePlan, ZooPlan } from './zoo-plan.js';
 
 /** Bump when a change of this code changes what a build produces: it invalidates every cached step. */
 export const BUILDER_VERSION = 1;
@@ -86,21 +82,9 @@ export async function buildZoo(tf: Tf, options: BuildZooOptions): Promise<ZooMan
     const entry = await pretrainCandidate(tf, plan, candidate, tasks, outDir, cached, (line) =>
       log(`${tag} ${line}`),
     );
+    // The ground truth belongs to the model: kept while the model is, dropped when it is rebuilt.
+    if (cached?.cacheKey === entry.cacheKey && cached.groundTruth) entry.groundTruth = cached.groundTruth;
     manifest.candidates.push(entry);
-    await writeManifest(outDir, manifest);
-    entry.groundTruth = await measureGroundTruth(
-      tf,
-      plan,
-      entry,
-      tasks,
-      outDir,
-      cached?.cacheKey === entry.cacheKey ? cached.groundTruth : undefined,
-      async (partial) => {
-        entry.groundTruth = partial;
-        await writeManifest(outDir, manifest);
-      },
-      (line) => log(`${tag} ${line}`),
-    );
     await writeManifest(outDir, manifest);
   }
   return manifest;
@@ -114,25 +98,25 @@ async function loadTasks(plan: ZooPlan, dataDir: string): Promise<Tasks> {
   const { sizes, dataSeed } = plan;
   const [sourceTrain] = classSubsets(
     trainFile,
-    SOURCE_CLASSES,
+    plan.sourceClasses,
     [sizes.sourceTrain],
     deriveSeed(dataSeed, 'source-train'),
   );
   const [sourceTest] = classSubsets(
     testFile,
-    SOURCE_CLASSES,
+    plan.sourceClasses,
     [sizes.sourceTest],
     deriveSeed(dataSeed, 'source-test'),
   );
   const [targetTrain, targetValidation] = classSubsets(
     trainFile,
-    TARGET_CLASSES,
+    plan.targetClasses,
     [sizes.targetTrain, sizes.targetValidation],
     deriveSeed(dataSeed, 'target-train'),
   );
   const [targetTest] = classSubsets(
     testFile,
-    TARGET_CLASSES,
+    plan.targetClasses,
     [sizes.targetTest],
     deriveSeed(dataSeed, 'target-test'),
   );
@@ -158,7 +142,7 @@ async function writeTargetData(plan: ZooPlan, tasks: Tasks, outDir: string): Pro
       {
         dataset: 'fashion-mnist',
         split,
-        classes: classNames(TARGET_CLASSES).join(','),
+        classes: classNames(plan.targetClasses).join(','),
         seed: String(plan.dataSeed),
       },
     );
@@ -172,14 +156,14 @@ async function writeTargetData(plan: ZooPlan, tasks: Tasks, outDir: string): Pro
     normalisation: '[0,1]',
     seed: plan.dataSeed,
     source: {
-      classes: [...SOURCE_CLASSES],
-      classNames: classNames(SOURCE_CLASSES),
+      classes: [...plan.sourceClasses],
+      classNames: classNames(plan.sourceClasses),
       trainSamples: tasks.sourceTrain.count,
       testSamples: tasks.sourceTest.count,
     },
     target: {
-      classes: [...TARGET_CLASSES],
-      classNames: classNames(TARGET_CLASSES),
+      classes: [...plan.targetClasses],
+      classNames: classNames(plan.targetClasses),
       train: await write('train', tasks.targetTrain, 'train'),
       validation: await write('validation', tasks.targetValidation, 'train'),
       test: await write('test', tasks.targetTest, 'test'),
@@ -211,8 +195,9 @@ async function pretrainCandidate(
   const model = buildBackbone(tf, {
     architecture: candidate.architecture,
     width: candidate.width,
-    classes: SOURCE_CLASSES.length,
+    classes: plan.sourceClasses.length,
     seed: candidate.seed,
+    ...(candidate.featureWidth === undefined ? {} : { featureWidth: candidate.featureWidth }),
   });
   try {
     const params = model.countParams();
@@ -220,7 +205,7 @@ async function pretrainCandidate(
       `pre-training ${candidate.architecture} (width ${candidate.width}, ${params} params) for ${candidate.pretrainEpochs} epochs`,
     );
     const started = Date.now();
-    await train(tf, model, tasks.sourceTrain, SOURCE_CLASSES.length, {
+    await train(tf, model, tasks.sourceTrain, plan.sourceClasses.length, {
       ...plan.pretrain,
       epochs: candidate.pretrainEpochs,
       seed: deriveSeed(candidate.seed, 'pretrain'),
@@ -248,85 +233,6 @@ async function pretrainCandidate(
   } finally {
     model.dispose();
   }
-}
-
-async function measureGroundTruth(
-  tf: Tf,
-  plan: ZooPlan,
-  entry: ManifestCandidate,
-  tasks: Tasks,
-  outDir: string,
-  cached: GroundTruth | undefined,
-  onRun: (partial: GroundTruth) => Promise<void>,
-  log: (line: string) => void,
-): Promise<GroundTruth> {
-  const { seeds, ...recipe } = plan.groundTruth;
-  const fullRecipe: GroundTruth['recipe'] = {
-    ...recipe,
-    mode: 'finetune',
-    optimizer: 'adam',
-    trainSplit: 'train',
-    evaluatedOn: 'test',
-    normalisation: '[0,1]',
-  };
-  const cacheKey = hashOf({
-    builder: BUILDER_VERSION,
-    model: entry.cacheKey,
-    recipe: fullRecipe,
-    dataSeed: plan.dataSeed,
-    target: [plan.sizes.targetTrain, plan.sizes.targetValidation, plan.sizes.targetTest],
-  });
-  const runs = cached?.cacheKey === cacheKey ? cached.runs.filter((run) => seeds.includes(run.seed)) : [];
-  const summarise = (): GroundTruth => {
-    const ordered = seeds.flatMap((seed) => runs.filter((run) => run.seed === seed));
-    const { mean, std } = meanAndStd(ordered.map((run) => run.testAccuracy));
-    return {
-      accuracyMean: mean,
-      accuracyStd: std,
-      seeds: ordered.map((run) => run.seed),
-      recipe: fullRecipe,
-      runs: ordered,
-      cacheKey,
-    };
-  };
-  for (const seed of seeds) {
-    if (runs.some((run) => run.seed === seed)) {
-      log(`fine-tuning seed ${seed} cached`);
-      continue;
-    }
-    const started = Date.now();
-    const loaded = await loadZooModel(pathToFileURL(join(outDir, entry.modelPath)).href, { tf });
-    if (loaded.format !== 'layers-model')
-      throw new Error(`${entry.modelPath} did not load as a layers model`);
-    const model = withFreshHead(
-      tf,
-      loaded.model,
-      TARGET_CLASSES.length,
-      deriveSeed(seed, `head:${entry.id}`),
-      entry.featureLayer,
-    );
-    try {
-      await train(tf, model, tasks.targetTrain, TARGET_CLASSES.length, {
-        ...recipe,
-        seed: deriveSeed(seed, `finetune:${entry.id}`),
-      });
-      const run = {
-        seed,
-        testAccuracy: await accuracy(tf, model, tasks.targetTest),
-        validationAccuracy: await accuracy(tf, model, tasks.targetValidation),
-      };
-      runs.push(run);
-      log(
-        `fine-tuned seed ${seed}: target test accuracy ${percent(run.testAccuracy)}, validation ${percent(run.validationAccuracy)} (${seconds(started)})`,
-      );
-    } finally {
-      disposeFineTuned(model, loaded.model);
-    }
-    await onRun(summarise());
-  }
-  const truth = summarise();
-  log(`ground truth ${percent(truth.accuracyMean)} ± ${percent(truth.accuracyStd)}`);
-  return truth;
 }
 
 /** Removes model folders of candidates the plan no longer has, so the shipped zoo holds only its own. */

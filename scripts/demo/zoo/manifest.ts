@@ -6,19 +6,64 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Architecture } from './architectures.js';
-import type { Recipe } from './zoo-plan.js';
+import type { PlanName } from './zoo-plan.js';
 
 export const MANIFEST_FILE = 'manifest.json';
 /** Version of the manifest schema. */
 export const MANIFEST_VERSION = 1;
 
-/** One full fine-tuning run of the ground-truth recipe. */
+/** One point of a full-training run's curve: an epoch's mean training loss and its validation metrics. */
+export interface CurvePoint {
+  epoch: number;
+  trainLoss: number;
+  valLoss: number | null;
+  valAccuracy: number | null;
+}
+
+/** One full-training run of the ground-truth recipe (one seed). */
 export interface GroundTruthRun {
   seed: number;
-  /** Accuracy on the target test split, in [0, 1]. */
+  /** Accuracy on the target test split at the best validation epoch, in [0, 1]. */
   testAccuracy: number;
-  /** Accuracy on the target validation split, in [0, 1]. */
+  /** Validation accuracy at the best epoch, in [0, 1]. */
   validationAccuracy: number;
+  /** Epoch (1-based) with the best validation accuracy; its weights gave `testAccuracy`. */
+  bestEpoch: number;
+  /** Epochs trained before the stopping rule ended the run. */
+  epochsRun: number;
+  /** Why the run ended: validation accuracy stopped improving, or the epoch limit. */
+  stoppedBy: 'plateau' | 'max-epochs';
+  /** Training samples processed (forward and backward passes), the compute the run spent. */
+  samplesProcessed: number;
+  /** Per-epoch curve. */
+  curve: CurvePoint[];
+  /** The sweep that ran it (its artifacts: result.json, checkpoints). */
+  sweepId: string;
+  /** TF.js backend of the run. */
+  backend: string;
+  /** Seconds the run's training and evaluation took. */
+  seconds: number;
+}
+
+/** How the ground truth was measured: a `training.stopping` sweep of ncap itself, one per seed. */
+export interface GroundTruthRecipe {
+  method: 'ncap full-training sweep (training.stopping)';
+  mode: 'finetune' | 'frozen';
+  /** Epoch limit. */
+  maxEpochs: number;
+  /** Epochs without an improvement of the best validation accuracy by more than `minDelta` before stopping. */
+  patience: number;
+  minDelta: number;
+  batchSize: number;
+  learningRate: number;
+  optimizer: 'adam' | 'sgd' | 'momentum';
+  /** The network fine-tuned: the backbone, the NCP unit of these widths and a fresh head, all trainable. */
+  probe: { widths: number[]; trainable: boolean };
+  /** Manifest splits: trained on, early-stopped on, scored on. */
+  trainSplit: 'train';
+  validationSplit: 'validation';
+  evaluatedOn: 'test';
+  normalisation: string;
 }
 
 export interface GroundTruth {
@@ -26,17 +71,12 @@ export interface GroundTruth {
   accuracyMean: number;
   /** Sample standard deviation (n − 1) of the runs' target test accuracies; 0 with one seed. */
   accuracyStd: number;
+  /** Mean training samples a run processed. */
+  samplesProcessedMean: number;
   seeds: number[];
-  /** How each run fine-tuned: every layer trains under a fresh seeded Dense softmax head. */
-  recipe: Recipe & {
-    mode: 'finetune';
-    optimizer: 'adam';
-    trainSplit: 'train';
-    evaluatedOn: 'test';
-    normalisation: '[0,1]';
-  };
+  recipe: GroundTruthRecipe;
   runs: GroundTruthRun[];
-  /** Hash of everything the runs depend on; a rebuild reuses the runs while it matches. */
+  /** Hash of the model and recipe; a rebuild reuses the runs while it matches. */
   cacheKey: string;
 }
 
@@ -65,7 +105,7 @@ export interface ManifestCandidate {
 }
 
 export interface SplitFile {
-  /** Safetensors file with `x` (uint8 [N, 28, 28, 1]) and `y` (int32 labels 0..4), relative to the manifest. */
+  /** Safetensors file with `x` (uint8 [N, 28, 28, 1]) and `y` (int32 labels 0..k-1), relative to the manifest. */
   path: string;
   samples: number;
   /** Where the samples come from: Fashion-MNIST's `train` or `test` file. */
@@ -74,6 +114,7 @@ export interface SplitFile {
 
 export interface ManifestDataset {
   name: 'fashion-mnist';
+
   origin: string;
   inputShape: number[];
   /** How pixels become model inputs: x / 255. */
@@ -93,8 +134,8 @@ export interface ManifestDataset {
 export interface ZooManifest {
   version: number;
   createdBy: string;
-  /** `full` (the shipped zoo) or `quick` (the test-sized one). */
-  plan: 'full' | 'quick';
+  /** Which plan built it (scripts/demo/zoo/zoo-plan.ts). */
+  plan: PlanName;
   dataset: ManifestDataset;
   candidates: ManifestCandidate[];
 }

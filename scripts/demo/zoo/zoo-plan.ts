@@ -1,7 +1,10 @@
 /**
- * What the demo zoo holds and how it is made: the candidates (architecture × width × pre-training length),
- * the subset sizes of the source and target tasks, and the pre-training and ground-truth fine-tuning
- * recipes. `full` is the shipped zoo; `quick` is a tiny version with the same shape, for tests.
+ * What a Fashion-MNIST zoo holds and how it is made: the two tasks (which half of the classes the
+ * candidates pre-train on, which half is the target), the candidates (architecture × width × pre-training
+ * length), the subset sizes and the pre-training recipe. `full` is the shipped demo zoo; `reversed` the
+ * second zoo (the halves' roles swapped, every candidate with features of one width); `quick` a tiny
+ * version for tests. The ground truth (full fine-tuning on the target task) is measured separately by
+ * `npm run bench:selection -- --build-truth` (scripts/bench/truth/).
  */
 import type { Architecture } from './architectures.js';
 
@@ -16,6 +19,8 @@ export interface CandidatePlan {
   pretrainEpochs: number;
   /** Seed of the initialisers and of the pre-training batch order. */
   seed: number;
+  /** Width of the `features` layer. @default the architecture's own */
+  featureWidth?: number;
 }
 
 /** Sample counts of the task subsets (stratified over the 5 classes of each task). */
@@ -42,24 +47,26 @@ export interface Recipe {
   learningRate: number;
 }
 
+export const PLAN_NAMES = ['full', 'quick', 'reversed'] as const;
+export type PlanName = (typeof PLAN_NAMES)[number];
+
 export interface ZooPlan {
-  name: 'full' | 'quick';
+  name: PlanName;
   /** Seed of the subsets (candidates carry their own seeds). */
   dataSeed: number;
+  /** Fashion-MNIST labels the candidates pre-train on, mapped to 0..k-1 in this order. */
+  sourceClasses: readonly number[];
+  /** Fashion-MNIST labels of the target task, mapped to 0..k-1 in this order. */
+  targetClasses: readonly number[];
   sizes: SubsetSizes;
   /** Pre-training on the source task (epochs come from each candidate). */
   pretrain: Omit<Recipe, 'epochs'>;
-  /** Full fine-tuning on the target task: every layer trains, under a fresh head. */
-  groundTruth: Recipe & {
-    /** Seeds of the fresh head and the batch order; one fine-tuning run per seed. */
-    seeds: number[];
-  };
   candidates: CandidatePlan[];
 }
 
-/** Fashion-MNIST labels of the source task (sandal, shirt, sneaker, bag, ankle boot), mapped to 0–4. */
+/** Fashion-MNIST labels of the demo zoo's source task (sandal, shirt, sneaker, bag, ankle boot), mapped to 0–4. */
 export const SOURCE_CLASSES = [5, 6, 7, 8, 9] as const;
-/** Fashion-MNIST labels of the target task (T-shirt/top, trouser, pullover, dress, coat), kept as 0–4. */
+/** Fashion-MNIST labels of the demo zoo's target task (T-shirt/top, trouser, pullover, dress, coat), kept as 0–4. */
 export const TARGET_CLASSES = [0, 1, 2, 3, 4] as const;
 
 const candidate = (
@@ -67,12 +74,14 @@ const candidate = (
   width: number,
   pretrainEpochs: number,
   seed: number,
+  featureWidth?: number,
 ): CandidatePlan => ({
   id: `${architecture}-w${width}-e${pretrainEpochs}`,
   architecture,
   width,
   pretrainEpochs,
   seed,
+  ...(featureWidth === undefined ? {} : { featureWidth }),
 });
 
 /**
@@ -83,6 +92,8 @@ const candidate = (
 export const FULL_PLAN: ZooPlan = {
   name: 'full',
   dataSeed: 20240601,
+  sourceClasses: SOURCE_CLASSES,
+  targetClasses: TARGET_CLASSES,
   sizes: {
     sourceTrain: 12_000,
     sourceTest: 2_000,
@@ -91,7 +102,6 @@ export const FULL_PLAN: ZooPlan = {
     targetTest: 2_000,
   },
   pretrain: { batchSize: 64, learningRate: 1e-3 },
-  groundTruth: { epochs: 3, batchSize: 32, learningRate: 5e-4, seeds: [1, 2, 3] },
   candidates: [
     candidate('mlp', 16, 1, 101),
     candidate('mlp', 128, 3, 102),
@@ -111,9 +121,10 @@ export const FULL_PLAN: ZooPlan = {
 export const QUICK_PLAN: ZooPlan = {
   name: 'quick',
   dataSeed: 7,
+  sourceClasses: SOURCE_CLASSES,
+  targetClasses: TARGET_CLASSES,
   sizes: { sourceTrain: 100, sourceTest: 50, targetTrain: 50, targetValidation: 25, targetTest: 50 },
   pretrain: { batchSize: 25, learningRate: 1e-3 },
-  groundTruth: { epochs: 1, batchSize: 25, learningRate: 1e-3, seeds: [1, 2] },
   candidates: [
     candidate('mlp', 8, 1, 1),
     candidate('cnn', 2, 1, 2),
@@ -121,4 +132,51 @@ export const QUICK_PLAN: ZooPlan = {
     candidate('separable-cnn', 2, 1, 4),
     candidate('residual-cnn', 2, 1, 5),
   ],
+};
+
+/** The width of every `features` layer of the reversed zoo. */
+export const REVERSED_FEATURE_WIDTH = 64;
+
+/**
+ * The second zoo: the halves' roles reversed (pre-train on classes 0–4, target classes 5–9), 16 candidates of
+ * 5 architectures whose feature layers all have {@link REVERSED_FEATURE_WIDTH} units, so the probe's input
+ * width cannot explain a ranking. Internal widths, pre-training lengths (1–3 epochs) and seeds vary; three
+ * pairs share a seed and differ only in pre-training length.
+ */
+export const REVERSED_PLAN: ZooPlan = {
+  name: 'reversed',
+  dataSeed: 20261201,
+  sourceClasses: TARGET_CLASSES,
+  targetClasses: SOURCE_CLASSES,
+  sizes: FULL_PLAN.sizes,
+  pretrain: { batchSize: 64, learningRate: 1e-3 },
+  candidates: (
+    [
+      ['mlp', 32, 1, 201],
+      ['mlp', 128, 1, 202],
+      ['mlp', 128, 3, 202],
+      ['mlp', 256, 2, 203],
+      ['cnn', 2, 1, 204],
+      ['cnn', 4, 2, 205],
+      ['cnn', 8, 1, 206],
+      ['cnn', 8, 3, 206],
+      ['vgg-cnn', 4, 1, 207],
+      ['vgg-cnn', 8, 3, 208],
+      ['separable-cnn', 4, 1, 209],
+      ['separable-cnn', 8, 2, 210],
+      ['separable-cnn', 16, 3, 211],
+      ['residual-cnn', 2, 1, 212],
+      ['residual-cnn', 4, 1, 213],
+      ['residual-cnn', 4, 3, 213],
+    ] as const
+  ).map(([architecture, width, epochs, seed]) =>
+    candidate(architecture, width, epochs, seed, REVERSED_FEATURE_WIDTH),
+  ),
+};
+
+/** The plans by name. */
+export const PLANS: Record<PlanName, ZooPlan> = {
+  full: FULL_PLAN,
+  quick: QUICK_PLAN,
+  reversed: REVERSED_PLAN,
 };

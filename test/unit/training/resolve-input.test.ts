@@ -40,6 +40,7 @@ describe('resolveTrainingInput', () => {
       momentum: 0.9,
       snapshotEvery: 10,
       seed: 0,
+      evaluationsPerEpoch: 1,
     });
     expect(r.dataset).toMatchObject({
       format: 'auto',

@@ -117,7 +117,7 @@ describe('runCandidateTraining (finetune)', () => {
         stepsPerEpoch: STEPS_PER_EPOCH,
         totalSteps: 2 * STEPS_PER_EPOCH,
       });
-      expect(result.dataset).toEqual({ numClasses: 3, trainSamples: 90, valSamples: 30 });
+      expect(result.dataset).toEqual({ numClasses: 3, trainSamples: 90, valSamples: 30, testSamples: 0 });
       expect(result.model).toMatchObject({
         format: 'layers-model',
         featureLayer: 'features',
