@@ -6,8 +6,15 @@
  */
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { runDemo } from '../demo/demo.js';
+import { runBuildTruthCli } from './truth/build-truth.js';
 
 async function main(): Promise<void> {
+  // `--build-truth`: measure a zoo's converged ground truth (scripts/bench/truth/build-truth.ts).
+  if (process.argv.includes('--build-truth')) {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    process.exitCode = await runBuildTruthCli(process.argv.slice(2));
+    return;
+  }
   const json = process.argv.includes('--json');
   const fresh = process.argv.includes('--fresh');
   Runtime.install({ logger: new DefaultLogger('WARN') });

@@ -7,8 +7,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeSafetensors } from '../../../activities/training/safetensors-file.js';
 import { INPUT_SHAPE } from '../../../scripts/demo/zoo/architectures.js';
 import { buildZoo } from '../../../scripts/demo/zoo/build.js';
-import { readManifest, type ZooManifest } from '../../../scripts/demo/zoo/manifest.js';
-import { QUICK_PLAN, type ZooPlan } from '../../../scripts/demo/zoo/zoo-plan.js';
+import { readManifest, writeManifest, type ZooManifest } from '../../../scripts/demo/zoo/manifest.js';
+import { DEFAULT_TRUTH_RECIPE } from '../../../scripts/bench/truth/ground-truth.js';
+import {
+  QUICK_PLAN,
+  SOURCE_CLASSES,
+  TARGET_CLASSES,
+  type ZooPlan,
+} from '../../../scripts/demo/zoo/zoo-plan.js';
 import { writeSyntheticFashionMnist } from './synthetic-fashion.js';
 
 describe('buildZoo (quick plan, synthetic Fashion-MNIST)', () => {
@@ -76,26 +82,6 @@ describe('buildZoo (quick plan, synthetic Fashion-MNIST)', () => {
     }
   });
 
-  it('records a ground truth per candidate whose mean and std are those of its runs', () => {
-    for (const { groundTruth } of manifest.candidates) {
-      expect(groundTruth?.seeds).toEqual(QUICK_PLAN.groundTruth.seeds);
-      const accuracies = groundTruth?.runs.map((r) => r.testAccuracy) ?? [];
-      expect(accuracies).toHaveLength(QUICK_PLAN.groundTruth.seeds.length);
-      const mean = accuracies.reduce((a, b) => a + b, 0) / accuracies.length;
-      // Sample std of two values is |a − b| / √2.
-      expect(groundTruth?.accuracyMean).toBeCloseTo(mean, 12);
-      expect(groundTruth?.accuracyStd).toBeCloseTo(
-        Math.abs((accuracies[0] ?? 0) - (accuracies[1] ?? 0)) / Math.SQRT2,
-        12,
-      );
-      expect(groundTruth?.recipe).toMatchObject({
-        epochs: QUICK_PLAN.groundTruth.epochs,
-        mode: 'finetune',
-        evaluatedOn: 'test',
-      });
-    }
-  });
-
   it('writes the target splits as uint8 NHWC images and int32 labels 0..4, stratified', async () => {
     const { target } = manifest.dataset;
     const sizes = QUICK_PLAN.sizes;
@@ -157,20 +143,54 @@ describe('buildZoo (quick plan, synthetic Fashion-MNIST)', () => {
     expect(again.filter((line) => line.includes('pre-training'))).toEqual([]);
     expect(again.filter((line) => line.includes('model cached'))).toHaveLength(QUICK_PLAN.candidates.length);
 
-    // One more seed: only that run is added; the dropped candidate's model folder disappears.
-    const [first, , ...rest] = QUICK_PLAN.candidates;
+    // A ground truth recorded in the manifest (by the truth builder) stays while its model is cached and
+    // goes when the model is rebuilt; a dropped candidate's model folder disappears.
+    const recorded = { ...structuredClone(manifest) };
+    for (const c of recorded.candidates)
+      c.groundTruth = {
+        accuracyMean: 0.5,
+        accuracyStd: 0,
+        samplesProcessedMean: 1,
+        seeds: [1],
+        recipe: DEFAULT_TRUTH_RECIPE,
+        runs: [],
+        cacheKey: `truth-of-${c.id}`,
+      };
+    await writeManifest(outDir, recorded);
+    const [first, , third, ...rest] = QUICK_PLAN.candidates;
     const changed: ZooPlan = {
       ...QUICK_PLAN,
-      candidates: [first!, ...rest].slice(0, 2),
-      groundTruth: { ...QUICK_PLAN.groundTruth, seeds: [1, 2, 5] },
+      candidates: [first!, { ...third!, seed: third!.seed + 100 }, ...rest],
     };
-    const third: string[] = [];
-    const extended = await buildZoo(tf, { outDir, dataDir, plan: changed, log: (line) => third.push(line) });
-    expect(third.filter((line) => line.includes('fine-tuned seed'))).toHaveLength(2);
-    expect(third.filter((line) => line.includes('fine-tuned seed 5'))).toHaveLength(2);
-    expect(extended.candidates[0]?.groundTruth?.runs.slice(0, 2)).toEqual(
-      manifest.candidates[0]?.groundTruth?.runs,
-    );
+    const lines3: string[] = [];
+    const extended = await buildZoo(tf, { outDir, dataDir, plan: changed, log: (line) => lines3.push(line) });
+    expect(lines3.filter((line) => line.includes('pre-training'))).toHaveLength(1);
+    expect(extended.candidates[0]?.groundTruth?.cacheKey).toBe(`truth-of-${first!.id}`);
+    expect(extended.candidates[1]?.id).toBe(third!.id);
+    expect(extended.candidates[1]?.groundTruth).toBeUndefined();
     await expect(stat(join(outDir, 'models', QUICK_PLAN.candidates[1]?.id ?? ''))).rejects.toThrow();
+  });
+
+  it('builds a plan with the halves reversed and one feature width: target labels 0..4 are classes 5..9', async () => {
+    const reversed: ZooPlan = {
+      ...QUICK_PLAN,
+      sourceClasses: TARGET_CLASSES,
+      targetClasses: SOURCE_CLASSES,
+      candidates: QUICK_PLAN.candidates.slice(0, 3).map((c) => ({ ...c, featureWidth: 6 })),
+    };
+    const otherDir = join(root, 'zoo-reversed');
+    const built = await buildZoo(tf, { outDir: otherDir, dataDir, plan: reversed, log: () => undefined });
+    expect(built.candidates.map((c) => c.featureWidth)).toEqual([6, 6, 6]);
+    expect(built.dataset.source.classes).toEqual([0, 1, 2, 3, 4]);
+    expect(built.dataset.target.classNames).toEqual(['Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot']);
+    const file = await decodeSafetensors(
+      new Uint8Array(await readFile(join(otherDir, built.dataset.target.train.path))),
+    );
+    const labels = new Int32Array(file.tensor('y')?.bytes.buffer ?? new ArrayBuffer(0));
+    const pixels = file.tensor('x')?.bytes ?? new Uint8Array(0);
+    // Synthetic class c has its bar on rows 2+2c..4+2c; target label k is Fashion-MNIST class 5+k.
+    labels.forEach((label, i) =>
+      expect(pixels[i * 784 + (3 + 2 * (5 + label)) * 28 + 14]).toBeGreaterThanOrEqual(200),
+    );
   });
 });

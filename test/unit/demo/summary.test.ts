@@ -2,27 +2,28 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseBuildZooArgs } from '../../../scripts/demo/zoo/args.js';
 import { meanAndStd, type GroundTruth, type ManifestCandidate } from '../../../scripts/demo/zoo/manifest.js';
+import { DEFAULT_TRUTH_RECIPE } from '../../../scripts/bench/truth/ground-truth.js';
 import { spreadCheck, zooTable } from '../../../scripts/demo/zoo/summary.js';
 
 function candidate(id: string, accuracies: number[] | undefined): ManifestCandidate {
   const groundTruth: GroundTruth | undefined = accuracies && {
     accuracyMean: meanAndStd(accuracies).mean,
     accuracyStd: meanAndStd(accuracies).std,
+    samplesProcessedMean: 100,
     seeds: accuracies.map((_, i) => i + 1),
-    recipe: {
-      epochs: 1,
-      batchSize: 1,
-      learningRate: 1,
-      mode: 'finetune',
-      optimizer: 'adam',
-      trainSplit: 'train',
-      evaluatedOn: 'test',
-      normalisation: '[0,1]',
-    },
+    recipe: DEFAULT_TRUTH_RECIPE,
     runs: accuracies.map((testAccuracy, i) => ({
       seed: i + 1,
       testAccuracy,
       validationAccuracy: testAccuracy,
+      bestEpoch: 1,
+      epochsRun: 4,
+      stoppedBy: 'plateau' as const,
+      samplesProcessed: 100,
+      curve: [],
+      sweepId: 's',
+      backend: 'cpu',
+      seconds: 1,
     })),
     cacheKey: 'k',
   };
@@ -110,8 +111,12 @@ describe('zooTable', () => {
 
 describe('parseBuildZooArgs', () => {
   it('defaults to the shipped zoo, and keeps the quick zoo out of it', () => {
-    expect(parseBuildZooArgs([])).toMatchObject({ out: 'infra/demo-zoo', quick: false, force: false });
-    expect(parseBuildZooArgs(['--quick'])).toMatchObject({ out: '.ncap/demo-zoo-quick', quick: true });
+    expect(parseBuildZooArgs([])).toMatchObject({ out: 'infra/demo-zoo', plan: 'full', force: false });
+    expect(parseBuildZooArgs(['--quick'])).toMatchObject({ out: '.ncap/demo-zoo-quick', plan: 'quick' });
+    expect(parseBuildZooArgs(['--plan', 'reversed'])).toMatchObject({
+      out: 'infra/reversed-zoo',
+      plan: 'reversed',
+    });
     expect(parseBuildZooArgs(['--quick', '--out', 'x', '--data-dir', 'd', '--force'])).toMatchObject({
       out: 'x',
       dataDir: 'd',
@@ -122,5 +127,9 @@ describe('parseBuildZooArgs', () => {
   it('rejects unknown options and positionals', () => {
     expect(() => parseBuildZooArgs(['--qiuck'])).toThrow();
     expect(() => parseBuildZooArgs(['zoo'])).toThrow();
+    expect(() => parseBuildZooArgs(['--plan', 'revresed'])).toThrow(
+      /--plan must be one of full, quick, reversed/,
+    );
+    expect(() => parseBuildZooArgs(['--plan', 'full', '--quick'])).toThrow(/contradicts/);
   });
 });
