@@ -4,7 +4,7 @@
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { SweepSpec } from '../activities/spec/sweep-spec.js';
-import type { CandidateOutcome, CandidateProgressSignal } from '../activities/sweep/types.js';
+import type { CandidateOutcome, CandidateProgressSignal, RankingRow } from '../activities/sweep/types.js';
 import { toSegment } from '../activities/store/key-segment.js';
 
 export interface SweepWorkflowInput {
@@ -69,7 +69,7 @@ export interface SweepResult {
   sweepId: string;
   status: 'completed' | 'cancelled';
   winner: string | null;
-  ranking: { candidateId: string; rank: number; betaEff: number | null; predictedAccuracy: number | null }[];
+  ranking: RankingRow[];
   failed: {
     candidateId: string;
     status: 'failed' | 'cancelled';

@@ -23,9 +23,11 @@ import {
 } from './report-format.js';
 import { REPORT_CSS } from './report-styles.js';
 import {
+  appliedRuleText,
   datasetName,
   directionArrow,
   directionText,
+  observedRunsText,
   statusSummary,
   winnerCandidate,
 } from './report-summary.js';
@@ -171,8 +173,10 @@ function headerSection(report: SweepReport): SafeHtml {
         <dt>Candidates</dt>
         <dd>${statusSummary(report)}</dd>
         <dt>Selection</dt>
+        <dd><strong>${appliedRuleText(report)}</strong> · ${observedRunsText(report)}</dd>
+        <dt>β_eff</dt>
         <dd>
-          rule <strong>${selection.rule}</strong> · interaction model
+          interaction model
           <strong>${selection.interactionModel}</strong
           >${selection.skipInputProjection ? ' · input projection left out of G_A' : ''}
         </dd>
@@ -348,6 +352,9 @@ function metadataSection(report: SweepReport): SafeHtml {
     ['Interaction model', selection.interactionModel],
     ['Input projection in G_A', selection.skipInputProjection ? 'left out' : 'included'],
     ['Selection rule', selection.rule],
+    ['Rule applied', appliedRuleText(report)],
+    ['Fitted', selection.fitNote ?? 'fixed direction, nothing fitted'],
+    ['Observed runs', observedRunsText(report)],
     ['Direction', `${selection.direction} (${directionText(selection.direction)})`],
     ['Direction source', selection.directionSource],
     ['Report format', `version ${report.version}`],

@@ -16,9 +16,11 @@ import {
   formatTimestamp,
 } from './report-format.js';
 import {
+  appliedRuleText,
   datasetName,
   directionArrow,
   directionText,
+  observedRunsText,
   statusSummary,
   winnerCandidate,
 } from './report-summary.js';
@@ -61,8 +63,9 @@ export function renderReportMarkdown(report: SweepReport): string {
       `- **Winner:** none: ${report.winner === null ? 'no candidate succeeded' : `${md(report.winner)} is not among the candidates`}`,
     );
   }
+  lines.push(`- **Selection:** ${md(appliedRuleText(report))}; ${md(observedRunsText(report))}`);
   lines.push(
-    `- **Selection:** rule ${md(selection.rule)}, interaction model ${md(selection.interactionModel)}, ` +
+    `- **β\\_eff:** interaction model ${md(selection.interactionModel)}, ` +
       `${md(directionText(selection.direction))} ${directionArrow(selection.direction)} (direction source: ${md(selection.directionSource)})` +
       (selection.skipInputProjection ? ', input projection left out of G\\_A' : ''),
   );

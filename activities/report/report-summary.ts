@@ -39,3 +39,25 @@ export function winnerCandidate(report: SweepReport): ReportCandidate | null {
 export function datasetName(report: SweepReport): string {
   return report.dataset.name ?? report.dataset.uri;
 }
+
+/**
+ * The rule actually applied, in one line: "rule early-accuracy" or "rule beta-eff (asked: hybrid; rule
+ * hybrid could not score…)". Reports written before rules could fall back show their `rule`.
+ */
+export function appliedRuleText(report: SweepReport): string {
+  const { selection } = report;
+  const applied = selection.appliedRule ?? selection.rule;
+  if (applied !== selection.rule)
+    return `rule ${applied} (asked: ${selection.rule}; ${selection.fallback ?? 'fell back'})`;
+  return `rule ${applied}${selection.fallback ? ` (${selection.fallback})` : ''}`;
+}
+
+/** What the rule learned from: "learned from 12 observed runs (2 of another setup set aside)". */
+export function observedRunsText(report: SweepReport): string {
+  const runs = report.selection.observedRuns as SweepReport['selection']['observedRuns'] | undefined;
+  if (!runs) return 'observed runs not recorded in this report';
+  const parts = [`${runs.used} observed run${runs.used === 1 ? '' : 's'} of this dataset`];
+  if (runs.otherSetup > 0) parts.push(`${runs.otherSetup} of another early-training setup set aside`);
+  if (runs.recorded > 0) parts.push(`${runs.recorded} recorded from this sweep’s full-training results`);
+  return `learned from ${parts.join('; ')}`;
+}

@@ -6,7 +6,14 @@
 import type { SweepReport } from '../scoring/report-types.js';
 import { rankingColumns, rankingRows } from './ranking-rows.js';
 import { formatTimestamp } from './report-format.js';
-import { datasetName, directionArrow, directionText, statusSummary } from './report-summary.js';
+import {
+  appliedRuleText,
+  datasetName,
+  directionArrow,
+  directionText,
+  observedRunsText,
+  statusSummary,
+} from './report-summary.js';
 
 export interface ReportTextOptions {
   /**
@@ -70,8 +77,9 @@ export function renderReportText(report: SweepReport, options: ReportTextOptions
   lines.push(
     `Dataset ${safe(datasetName(report))} · mode ${report.mode} · created ${safe(formatTimestamp(report.createdAt))}`,
   );
+  lines.push(`Selection: ${safe(appliedRuleText(report))} · ${safe(observedRunsText(report))}`);
   lines.push(
-    `Selection: rule ${safe(selection.rule)} · ${safe(selection.interactionModel)} · ${directionText(selection.direction)} (source: ${selection.directionSource})`,
+    `β_eff: ${safe(selection.interactionModel)} · ${directionText(selection.direction)} (source: ${selection.directionSource})`,
   );
   lines.push(
     `${statusSummary(report)} · winner: ${report.winner === null ? 'none (no candidate succeeded)' : safe(report.winner)}`,

@@ -1,71 +1,52 @@
 /**
- * The reduce step: read every finished candidate's snapshots, compute its β_eff trajectory with the
- * sweep's scoring settings, rank (direction from the spec or calibrated on observed runs), and build the
- * report. Pure over an ArtifactStore: the `scoreSweep` activity adds Temporal and writes the report.
+ * The reduce step: read every finished candidate's evidence (result.json, β_eff of each snapshot with the
+ * sweep's scoring settings), extract its features, rank through the selection module under the spec's
+ * rule — learning from the observed runs of the dataset — and build the report. β_eff is always computed
+ * and shown, whatever the rule. Pure over an ArtifactStore: the `scoreSweep` activity adds Temporal and
+ * writes the report.
  */
-import { BayesianRidge } from '../capacitance/bayesian-ridge.js';
-import { computeBetaEff } from '../capacitance/beta-eff.js';
-import { calibrateDirection } from '../capacitance/direction.js';
-import { kendallTau, spearman, top1Hit, topKRegret, weightedTau } from '../capacitance/ranking-metrics.js';
-import { decodeSnapshot } from '../capacitance/snapshot.js';
-import { trajectoryFeatures } from '../capacitance/trajectory.js';
 import { CapacitanceError } from '../capacitance/errors.js';
+import { selectionMetrics } from '../selection/metrics.js';
+import { extractFeatures, type CandidateEvidence, type CandidateFeatures } from '../selection/features.js';
+import { fullTrainingAccuracy, MAX_OBSERVED_WINDOW_EPOCHS } from '../selection/full-training.js';
+import {
+  comparableRuns,
+  datasetKeyOf,
+  writeObservedRun,
+  type ObservedRun,
+} from '../selection/observed-runs.js';
+import type { CandidateRow } from '../selection/predictor.js';
+import {
+  ACCURACY_PREDICTORS,
+  createAllPredictors,
+  createPredictor,
+  type PredictorSettings,
+} from '../selection/predictors.js';
+import { rankCandidates } from '../selection/rank.js';
+import { loadCandidateEvidence } from '../selection/sweep-evidence.js';
 import { ArtifactNotFoundError } from '../store/errors.js';
 import type { SweepSpec } from '../spec/sweep-spec.js';
 import type { ArtifactStore } from '../store/artifact-store.js';
-import { sweepKeys } from '../store/keys.js';
 import type { CandidateResult } from '../training/types.js';
 import { mapLimit } from '../sweep/map-limit.js';
 import type { CandidateOutcome } from '../sweep/types.js';
-import type { BetaPoint, ReportCandidate, SweepReport } from './report-types.js';
-
-/** An earlier run with a known final accuracy: the data calibration and prediction learn from. */
-export interface ObservedRun {
-  betaEff: number;
-  betaSlope?: number;
-  betaRelativeChange?: number;
-  earlyValAccuracy?: number;
-  finalAccuracy: number;
-}
+import { loadObservedHistory, observedRunSetup } from './observed-history.js';
+import type { ReportCandidate, SweepReport } from './report-types.js';
 
 export interface ScoreOptions {
   /** Snapshots read at once. @default 8 */
   concurrency?: number;
-  /** Earlier runs for calibration / prediction (already loaded). @default none */
-  observedRuns?: ObservedRun[];
-  /** Fewest observed runs to calibrate a direction or fit the predictor. @default 5 */
-  minObservedRuns?: number;
+  /**
+   * Observed runs to learn from, already loaded. @default the dataset's stored runs and the spec's
+   * `selection.observedRuns` file (loadObservedHistory)
+   */
+  observedRuns?: readonly ObservedRun[];
+  /**
+   * Store an observed run for every candidate whose result.json carries a full-training accuracy (the
+   * reduce step does; a printing command must not). @default false
+   */
+  recordObservedRuns?: boolean;
   now?: () => Date;
-}
-
-/** β_eff per stored snapshot of one candidate, ascending by step. */
-export async function betaTrajectory(
-  store: ArtifactStore,
-  sweepId: string,
-  candidateId: string,
-  selection: Pick<SweepSpec['selection'], 'interactionModel' | 'skipInputProjection'>,
-  concurrency = 8,
-): Promise<BetaPoint[]> {
-  const keys: string[] = [];
-  for await (const object of store.list(sweepKeys(sweepId).candidate(candidateId).snapshotsPrefix)) {
-    if (object.key.endsWith('.safetensors')) keys.push(object.key);
-  }
-  keys.sort();
-  const points = await mapLimit(keys, concurrency, async (key) => {
-    const snapshot = decodeSnapshot(await store.get(key));
-    const { betaEff } = computeBetaEff(snapshot.kernels, {
-      model: selection.interactionModel,
-      skipInputProjection: selection.skipInputProjection,
-      // Batch statistics recorded with the snapshot (probe.recordBatchStats), for activity-dependent models.
-      stats: snapshot.extra,
-    });
-    return { step: snapshot.metadata.step, epoch: snapshot.metadata.epoch, betaEff };
-  });
-  return points.sort((a, b) => a.step - b.step);
-}
-
-async function readResult(store: ArtifactStore, key: string): Promise<CandidateResult> {
-  return JSON.parse(Buffer.from(await store.get(key)).toString('utf8')) as CandidateResult;
 }
 
 const finiteOrNull = (x: number | null | undefined): number | null =>
@@ -74,6 +55,13 @@ const finiteOrNull = (x: number | null | undefined): number | null =>
 function groundTruth(labels: Record<string, string | number | boolean>): number | null {
   const value = labels.groundTruthAccuracy;
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}
+
+interface Scored {
+  row: ReportCandidate;
+  result: CandidateResult;
+  evidence: CandidateEvidence;
+  features: CandidateFeatures;
 }
 
 /** Scores a finished set of outcomes and returns the report (not yet written). */
@@ -85,7 +73,6 @@ export async function buildSweepReport(
   options: ScoreOptions = {},
 ): Promise<SweepReport> {
   const concurrency = options.concurrency ?? 8;
-  const minRuns = options.minObservedRuns ?? 5;
   const labelsOf = new Map(spec.candidates.map((c) => [c.id, c.labels ?? {}]));
   const succeeded = outcomes.filter((o) => o.status === 'succeeded' && o.resultKey);
   let datasetInfo: SweepReport['dataset'] = {
@@ -99,45 +86,45 @@ export async function buildSweepReport(
   // A candidate whose stored artifacts cannot be scored (corrupt snapshot, undefined β_eff, missing result)
   // is reported as failed; it never sinks the sweep. Store outages still fail the activity (it retries).
   const unscorable: CandidateOutcome[] = [];
-  const scoredOrNull: (ReportCandidate | null)[] = await mapLimit(
+  const scoredOrNull = await mapLimit(
     succeeded,
     Math.max(1, Math.floor(concurrency / 2)),
-    async (outcome) => {
+    async (outcome): Promise<Scored | null> => {
       try {
-        const result = await readResult(store, outcome.resultKey!);
+        const { result, evidence } = await loadCandidateEvidence(
+          store,
+          sweepId,
+          outcome.candidateId,
+          spec.selection,
+          { resultKey: outcome.resultKey!, concurrency },
+        );
         datasetInfo = {
           ...datasetInfo,
           numClasses: result.dataset.numClasses,
           trainSamples: result.dataset.trainSamples,
           valSamples: result.dataset.valSamples,
         };
-        const trajectory = await betaTrajectory(
-          store,
-          sweepId,
-          outcome.candidateId,
-          spec.selection,
-          concurrency,
-        );
-        const features = trajectory.length > 0 ? trajectoryFeatures(trajectory) : undefined;
-        const lastEpoch = result.epochs.at(-1);
-        return {
+        const features = extractFeatures(evidence);
+        const row: ReportCandidate = {
           candidateId: outcome.candidateId,
           rank: null,
           status: 'succeeded',
-          betaEff: features ? features.final : null,
-          betaTrajectory: trajectory,
-          betaSlope: features ? finiteOrNull(features.slope) : null,
-          betaRelativeChange: features ? finiteOrNull(features.relativeChange) : null,
-          earlyValAccuracy: finiteOrNull(lastEpoch?.valAccuracy),
-          trainLossSum:
-            result.epochs.length > 0 ? result.epochs.reduce((sum, e) => sum + e.trainLoss, 0) : null,
+          betaEff: features.betaEff,
+          betaTrajectory: evidence.beta.map((p) => ({ step: p.step, epoch: p.epoch, betaEff: p.betaEff })),
+          betaSlope: features.betaSlope,
+          betaRelativeChange: features.betaRelativeChange,
+          betaScaleFree: features.betaScaleFree,
+          earlyValAccuracy: finiteOrNull(result.epochs.at(-1)?.valAccuracy),
+          trainLossSum: features.tse,
+          score: null,
           predictedAccuracy: null,
           trainSeconds: result.timing.trainSeconds,
           backend: result.backend,
           parameters: { backbone: result.parameters.backbone, probe: result.parameters.probe },
-          failure: null as ReportCandidate['failure'],
+          failure: null,
           labels: labelsOf.get(outcome.candidateId) ?? {},
         };
+        return { row, result, evidence, features };
       } catch (error) {
         if (!(
           error instanceof CapacitanceError ||
@@ -154,57 +141,37 @@ export async function buildSweepReport(
       }
     },
   );
-  const scored = scoredOrNull.filter((c): c is ReportCandidate => c !== null);
+  const scored = scoredOrNull.filter((c): c is Scored => c !== null);
 
-  // Direction: from the spec, or calibrated on observed runs (DESIGN.md §7: never assumed).
-  const observed = options.observedRuns ?? [];
-  let direction: 'higher' | 'lower' = spec.selection.direction === 'lower' ? 'lower' : 'higher';
-  let directionSource: SweepReport['selection']['directionSource'] = 'spec';
-  if (spec.selection.direction === 'calibrate') {
-    const calibration = calibrateDirection(
-      observed.map((r) => r.betaEff),
-      observed.map((r) => r.finalAccuracy),
-      { minRuns },
-    );
-    if (calibration.sign === 0) {
-      direction = 'higher';
-      directionSource = 'default (too few observed runs)';
-    } else {
-      direction = calibration.sign > 0 ? 'higher' : 'lower';
-      directionSource = 'calibrated';
-    }
-  }
-  const sign = direction === 'higher' ? 1 : -1;
-
-  // Optional prediction of final accuracy from trajectory features (Bayesian ridge on observed runs).
-  const featureRow = (c: {
-    betaEff: number;
-    betaSlope?: number | null;
-    betaRelativeChange?: number | null;
-    earlyValAccuracy?: number | null;
-  }) => [c.betaEff, c.betaSlope ?? 0, c.betaRelativeChange ?? 0, c.earlyValAccuracy ?? 0];
-  if (spec.selection.rule === 'predicted-accuracy' && observed.length >= minRuns) {
-    const model = new BayesianRidge().fit(
-      observed.map((r) => featureRow(r)),
-      observed.map((r) => r.finalAccuracy),
-    );
-    const rows = scored.filter((c) => c.betaEff !== null);
-    if (rows.length > 0) {
-      const prediction = model.predict(rows.map((c) => featureRow({ ...c, betaEff: c.betaEff! })));
-      rows.forEach((c, i) => {
-        c.predictedAccuracy = { mean: prediction.mean[i]!, std: prediction.std[i]! };
-      });
-    }
-  }
-
-  const score = (c: ReportCandidate): number =>
-    c.predictedAccuracy ? c.predictedAccuracy.mean : c.betaEff === null ? -Infinity : sign * c.betaEff;
-  const ranked = [...scored].sort(
-    (a, b) => score(b) - score(a) || a.candidateId.localeCompare(b.candidateId),
-  );
-  ranked.forEach((c, i) => {
-    c.rank = c.betaEff === null ? null : i + 1;
+  const setup = observedRunSetup(spec);
+  const history = options.observedRuns ?? (await loadObservedHistory(store, spec));
+  const { labelled, otherSetup } = comparableRuns(history, setup);
+  const settings: PredictorSettings = {
+    betaDirection: spec.selection.direction,
+    minRuns: spec.selection.minObservedRuns,
+  };
+  const rows: CandidateRow[] = scored.map((s) => ({ candidateId: s.row.candidateId, features: s.features }));
+  const ranking = rankCandidates({
+    rule: spec.selection.rule,
+    fallbackRule: spec.selection.fallbackRule,
+    candidates: rows,
+    labelled,
+    settings,
   });
+  // β_eff is shown whatever the rule: its direction is calibrated the same way.
+  const betaFit = createPredictor('beta-eff', settings).fit(labelled).fit;
+  const byId = new Map(scored.map((s) => [s.row.candidateId, s.row]));
+  const ranked: ReportCandidate[] = ranking.candidates.map((r) => {
+    const row = byId.get(r.candidateId)!;
+    row.rank = r.rank;
+    row.score = r.score ? { value: r.score.value, uncertainty: r.score.uncertainty } : null;
+    if (r.score && r.score.uncertainty !== null && ACCURACY_PREDICTORS.has(ranking.appliedRule))
+      row.predictedAccuracy = { mean: r.score.value, std: r.score.uncertainty };
+    return row;
+  });
+
+  let recorded = 0;
+  if (options.recordObservedRuns) recorded = await recordFullTrainingRuns(store, spec, sweepId, scored);
 
   const notSucceeded: ReportCandidate[] = [
     ...outcomes.filter((o) => !(o.status === 'succeeded' && o.resultKey)),
@@ -217,8 +184,10 @@ export async function buildSweepReport(
     betaTrajectory: [],
     betaSlope: null,
     betaRelativeChange: null,
+    betaScaleFree: null,
     earlyValAccuracy: null,
     trainLossSum: null,
+    score: null,
     predictedAccuracy: null,
     trainSeconds: null,
     backend: null,
@@ -247,49 +216,89 @@ export async function buildSweepReport(
       interactionModel: spec.selection.interactionModel,
       skipInputProjection: spec.selection.skipInputProjection,
       rule: spec.selection.rule,
-      direction,
-      directionSource,
+      appliedRule: ranking.appliedRule,
+      fallback: ranking.fallback,
+      fitNote: ranking.fit.note,
+      observedRuns: { used: labelled.length, otherSetup, recorded, datasetKey: datasetKeyOf(spec.dataset) },
+      direction: betaFit.direction,
+      directionSource:
+        betaFit.source === 'fixed'
+          ? 'spec'
+          : betaFit.source === 'fitted'
+            ? 'calibrated'
+            : 'default (too few observed runs)',
     },
     winner,
     candidates: [...ranked, ...notSucceeded],
-    evaluation: evaluate(ranked, sign),
+    evaluation: evaluate(scored, labelled, settings),
   };
 }
 
 /**
- * When candidates carry `labels.groundTruthAccuracy` (the accuracy after full fine-tuning), how well each
- * predictor ranks them: β_eff (in the direction used), early validation accuracy, and −TSE.
+ * For each candidate whose result.json carries a full-training accuracy, an observed run per early window
+ * of 1…MAX_OBSERVED_WINDOW_EPOCHS epochs (features from that prefix of the run). Returns how many.
  */
-function evaluate(ranked: ReportCandidate[], sign: number): SweepReport['evaluation'] {
-  const rows = ranked.filter((c) => groundTruth(c.labels) !== null && c.betaEff !== null);
-  if (rows.length < 3) return null;
-  const truth = rows.map((c) => groundTruth(c.labels)!);
-  const predictors: { predictor: string; scores: (number | null)[] }[] = [
-    {
-      predictor: `β_eff (${sign > 0 ? 'higher' : 'lower'} is better)`,
-      scores: rows.map((c) => sign * c.betaEff!),
-    },
-    { predictor: 'early validation accuracy', scores: rows.map((c) => c.earlyValAccuracy) },
-    {
-      predictor: 'TSE (lower is better)',
-      scores: rows.map((c) => (c.trainLossSum === null ? null : -c.trainLossSum)),
-    },
-  ];
-  if (rows.every((c) => c.predictedAccuracy)) {
-    predictors.push({ predictor: 'predicted accuracy', scores: rows.map((c) => c.predictedAccuracy!.mean) });
+async function recordFullTrainingRuns(
+  store: ArtifactStore,
+  spec: SweepSpec,
+  sweepId: string,
+  scored: readonly Scored[],
+): Promise<number> {
+  const datasetKey = datasetKeyOf(spec.dataset);
+  let count = 0;
+  for (const s of scored) {
+    const finalAccuracy = fullTrainingAccuracy(s.result);
+    if (finalAccuracy === null) continue;
+    const epochs = Math.min(MAX_OBSERVED_WINDOW_EPOCHS, s.result.epochs.length);
+    for (let window = 1; window <= epochs; window++) {
+      await writeObservedRun(store, {
+        version: 1,
+        sweepId,
+        candidateId: s.row.candidateId,
+        datasetKey,
+        setup: { ...observedRunSetup(spec), epochs: window },
+        features: extractFeatures(s.evidence, { maxStep: window * s.evidence.stepsPerEpoch }),
+        finalAccuracy,
+        source: 'full-training',
+        recordedAt: new Date().toISOString(),
+      });
+      count++;
+    }
   }
-  const metrics = predictors
-    .filter((p) => p.scores.every((s) => s !== null && Number.isFinite(s)))
-    .map((p) => {
-      const scores = p.scores as number[];
-      return {
-        predictor: p.predictor,
-        kendallTau: kendallTau(scores, truth),
-        weightedTau: weightedTau(scores, truth),
-        spearman: spearman(scores, truth),
-        top1Hit: top1Hit(scores, truth),
-        regret: topKRegret(scores, truth, 1),
-      };
+  return count;
+}
+
+/**
+ * When candidates carry `labels.groundTruthAccuracy` (the accuracy after full fine-tuning), how well each
+ * predictor — fitted on the observed runs, as the rule would be — ranks them.
+ */
+function evaluate(
+  scored: readonly Scored[],
+  labelled: Parameters<typeof rankCandidates>[0]['labelled'],
+  settings: PredictorSettings,
+): SweepReport['evaluation'] {
+  const rows = scored.filter((s) => groundTruth(s.row.labels) !== null);
+  if (rows.length < 3) return null;
+  const truth = rows.map((s) => groundTruth(s.row.labels)!);
+  const metrics: NonNullable<SweepReport['evaluation']>['metrics'] = [];
+  for (const predictor of createAllPredictors(settings)) {
+    const fitted = predictor.fit(labelled);
+    const scores = rows.map((s) => fitted.score({ candidateId: s.row.candidateId, features: s.features }));
+    if (scores.some((x) => x === null)) continue;
+    const m = selectionMetrics(
+      scores.map((x) => x!.value),
+      truth,
+      { resamples: 0 },
+    );
+    if (!Number.isFinite(m.kendallTau.value)) continue;
+    metrics.push({
+      predictor: `${predictor.name} (${fitted.fit.direction === 'higher' ? 'higher' : 'lower'} is better)`,
+      kendallTau: m.kendallTau.value,
+      weightedTau: m.weightedTau.value,
+      spearman: m.spearman.value,
+      top1Hit: m.top1Hit.value,
+      regret: m.regret.value,
     });
+  }
   return { truthSource: 'labels.groundTruthAccuracy (accuracy after full fine-tuning)', metrics };
 }

@@ -28,11 +28,15 @@ export interface ReportCandidate {
   betaSlope: number | null;
   /** (last − first) / |first|. */
   betaRelativeChange: number | null;
+  /** β̃, the block-normalised β_eff without the input projection (width-free), at the last snapshot. */
+  betaScaleFree: number | null;
   /** Validation accuracy in [0, 1] after the last early epoch. */
   earlyValAccuracy: number | null;
   /** Sum of the per-epoch mean training losses (TSE baseline). */
   trainLossSum: number | null;
-  /** Predicted final accuracy (Bayesian ridge on earlier runs), when `selection.rule` allows it. */
+  /** The applied rule's score (higher = ranked earlier) and its standard deviation where it has one. */
+  score: { value: number; uncertainty: number | null } | null;
+  /** Predicted final accuracy (Bayesian ridge on observed runs), when the applied rule is a hybrid. */
   predictedAccuracy: { mean: number; std: number } | null;
   /** Seconds of training (all attempts of the final run). */
   trainSeconds: number | null;
@@ -65,10 +69,19 @@ export interface SweepReport {
   selection: {
     interactionModel: string;
     skipInputProjection: boolean;
+    /** The rule the spec asked for. */
     rule: string;
-    /** The direction used to rank: `higher` = a higher β_eff ranks first. */
+    /** The rule that produced the ranking (the fallback rule when `rule` could not score). */
+    appliedRule: string;
+    /** Why `rule` was not applied as asked (fell back, or an uncalibrated direction); null when it was. */
+    fallback: string | null;
+    /** How the applied rule was fitted (its calibration or regression), in one line. */
+    fitNote: string | null;
+    /** Observed runs of this dataset: learned from, set aside (another early-training setup), recorded now. */
+    observedRuns: { used: number; otherSetup: number; recorded: number; datasetKey: string };
+    /** The direction of β_eff (shown in every report): `higher` = a higher β_eff ranks first. */
     direction: 'higher' | 'lower';
-    /** Where the direction came from. */
+    /** Where β_eff's direction came from. */
     directionSource: 'spec' | 'calibrated' | 'default (too few observed runs)';
   };
   /** Candidate id of the pick, or `null` when no candidate succeeded. */

@@ -5,6 +5,7 @@
 import { customAlphabet } from 'nanoid';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { PREDICTOR_NAMES, type PredictorName } from '../selection/predictors.js';
 import { describeIssue } from './issue-path.js';
 import {
   betaSettingsShape,
@@ -19,7 +20,15 @@ import {
 } from './training-schema.js';
 
 export { SPEC_LIMITS } from './training-schema.js';
-export const SELECTION_RULES = ['beta-eff', 'predicted-accuracy'] as const;
+/** The rules that may pick the winner: every predictor of the selection module. */
+export const SELECTION_RULES = PREDICTOR_NAMES;
+/**
+ * The rule that picks the winner when a spec names none: the one switch the selection benchmark
+ * (`npm run bench:selection`) decides.
+ */
+export const DEFAULT_SELECTION_RULE: PredictorName = 'beta-eff';
+/** The rule applied when the chosen one cannot score any candidate (e.g. a hybrid with too few observed runs). */
+export const DEFAULT_FALLBACK_RULE: PredictorName = 'beta-eff';
 export const DIRECTIONS = ['higher', 'lower', 'calibrate'] as const;
 
 const storeUriSchema = z
@@ -53,7 +62,14 @@ const selectionSchema = z.strictObject({
    * assumed) learns it from `observedRuns` and, with too few of them, ranks higher-first and says so.
    */
   direction: z.enum(DIRECTIONS).default('calibrate'),
-  rule: z.enum(SELECTION_RULES).default('beta-eff'),
+  /** Which predictor picks the winner (see the README's selection rules). @default DEFAULT_SELECTION_RULE */
+  rule: z.enum(SELECTION_RULES).default(DEFAULT_SELECTION_RULE),
+  /** The rule used when `rule` cannot score any candidate; the report says when it was. @default DEFAULT_FALLBACK_RULE */
+  fallbackRule: z.enum(SELECTION_RULES).default(DEFAULT_FALLBACK_RULE),
+  /** Fewest observed runs to calibrate the β direction or fit a hybrid. @default 5 */
+  minObservedRuns: z.number().int().min(2).max(10_000).default(5),
+  /** Learn from the observed runs stored for this dataset (`ncap observe`, full-training sweeps). @default true */
+  learnFromHistory: z.boolean().default(true),
   /** Store key or URI of a JSON list of earlier runs with known final accuracy, for calibration/prediction. */
   observedRuns: z.string().optional(),
 });

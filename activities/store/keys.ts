@@ -110,3 +110,17 @@ export const sweepKeys = (sweepId: string) => {
     },
   };
 };
+
+/**
+ * Key builders for the observed runs of one dataset (runs with a known final accuracy that selection
+ * learns from): `observed/{datasetKey}/runs/{sweepId}/{candidateId}/epochs-{E:04d}.json`, one object per
+ * run and early window of E epochs, so recording a run again overwrites it.
+ */
+export const observedRunKeys = (datasetKey: string) => {
+  const root = `observed/${validateSegment(datasetKey, 'datasetKey')}/runs/`;
+  return {
+    prefix: root,
+    run: (sweepId: string, candidateId: string, windowEpochs: number) =>
+      `${root}${validateSegment(sweepId, 'sweepId')}/${validateSegment(candidateId, 'candidateId')}/epochs-${pad(windowEpochs, 4)}.json`,
+  };
+};

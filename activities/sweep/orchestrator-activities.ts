@@ -1,10 +1,10 @@
 /**
  * Activities of the orchestrator worker: `prepareSweep` (validate, record spec.json, find finished
- * candidates) and `scoreSweep` (the reduce: β_eff trajectories → ranking → report.json + report.html).
+ * candidates) and `scoreSweep` (the reduce: evidence → selection rule → report.json + report.html, and
+ * observed runs from full-training results).
  */
-import { readFile } from 'node:fs/promises';
 import { ApplicationFailure } from '@temporalio/common';
-import { buildSweepReport, type ObservedRun } from '../scoring/build-sweep-report.js';
+import { buildSweepReport } from '../scoring/build-sweep-report.js';
 import type { SweepReport } from '../scoring/report-types.js';
 import { validateSweepSpec } from '../spec/sweep-spec.js';
 import { sweepKeys } from '../store/keys.js';
@@ -26,35 +26,6 @@ export interface OrchestratorActivityDeps {
   /** Renders report.html. @default none: only report.json is written */
   renderHtml?: (report: SweepReport) => Promise<string>;
   now?: () => Date;
-}
-
-async function loadObservedRuns(
-  deps: OrchestratorActivityDeps,
-  storeUri: string,
-  ref: string | undefined,
-): Promise<ObservedRun[]> {
-  if (!ref) return [];
-  let text: string;
-  if (ref.startsWith('file://') || ref.startsWith('/')) {
-    text = await readFile(ref.startsWith('file://') ? new URL(ref) : ref, 'utf8');
-  } else {
-    text = Buffer.from(await deps.stores.get(storeUri).get(ref)).toString('utf8');
-  }
-  const parsed = JSON.parse(text) as unknown;
-  const runs = Array.isArray(parsed) ? parsed : (parsed as { runs?: unknown }).runs;
-  if (!Array.isArray(runs)) {
-    throw ApplicationFailure.nonRetryable(
-      `selection.observedRuns (${ref}) must hold a JSON array of {betaEff, finalAccuracy}`,
-      'InvalidSpec',
-    );
-  }
-  return runs.filter(
-    (r): r is ObservedRun =>
-      typeof r === 'object' &&
-      r !== null &&
-      Number.isFinite((r as ObservedRun).betaEff) &&
-      Number.isFinite((r as ObservedRun).finalAccuracy),
-  );
 }
 
 export function createOrchestratorActivities(deps: OrchestratorActivityDeps) {
@@ -101,9 +72,9 @@ export function createOrchestratorActivities(deps: OrchestratorActivityDeps) {
             `sweep ${sweepId} has no spec.json in ${storeUri}`,
             'InvalidInput',
           );
-        const observedRuns = await loadObservedRuns(deps, storeUri, stored.spec.selection.observedRuns);
+        // Observed runs come from the dataset's history (and the spec's file); full-training results add to it.
         const report = await buildSweepReport(store, sweepId, stored.spec, input.outcomes, {
-          observedRuns,
+          recordObservedRuns: true,
           now,
         });
         const keys = sweepKeys(sweepId);
@@ -123,6 +94,8 @@ export function createOrchestratorActivities(deps: OrchestratorActivityDeps) {
               candidateId: c.candidateId,
               rank: c.rank!,
               betaEff: c.betaEff,
+              score: c.score?.value ?? null,
+              rule: report.selection.appliedRule,
               predictedAccuracy: c.predictedAccuracy?.mean ?? null,
             })),
           reportKey: keys.reportJson,

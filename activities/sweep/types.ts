@@ -76,10 +76,23 @@ export interface ScoreSweepInput extends SweepRef {
   outcomes: CandidateOutcome[];
 }
 
+/** One ranked candidate as the sweep's result lists it. */
+export interface RankingRow {
+  candidateId: string;
+  rank: number;
+  /** β_eff at the end of the early window (shown whatever the rule). */
+  betaEff: number | null;
+  /** The applied rule's score (higher ranks first). */
+  score: number | null;
+  /** The rule that produced `score` and the rank. */
+  rule: string;
+  predictedAccuracy: number | null;
+}
+
 export interface ScoreSweepOutput {
   winner: string | null;
   /** Succeeded candidates, best first. */
-  ranking: { candidateId: string; rank: number; betaEff: number | null; predictedAccuracy: number | null }[];
+  ranking: RankingRow[];
   reportKey: string;
   reportHtmlKey: string;
   direction: 'higher' | 'lower';

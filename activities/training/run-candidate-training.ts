@@ -18,6 +18,7 @@ import {
   InvalidTrainingInputError,
 } from './errors.js';
 import { loadOrComputeFeatures, type FeatureExtractor, type FrozenFeatures } from './feature-cache.js';
+import { frozenLogme } from './frozen-logme.js';
 import { featureFeed, sampleFeed, type Feed } from './feed.js';
 import type { ImageTarget } from './image-folder-dataset.js';
 import { createInputAdapter } from './input-adapter.js';
@@ -293,6 +294,8 @@ export async function runCandidateTraining(
       ...(log ? { log } : {}),
     });
 
+    // A zero-training baseline the selection benchmark compares against (frozen features only).
+    const logme = frozen ? frozenLogme(frozen, split.train, source.labels) : null;
     const result: CandidateResult = {
       version: 1,
       sweepId: resolved.sweepId,
@@ -347,6 +350,7 @@ export async function runCandidateTraining(
       checkpointKeys: outcome.checkpointKeys,
       resumedFromEpoch: outcome.resumedFromEpoch,
       ...(frozen ? { featureCacheKey: frozen.cacheKey } : {}),
+      ...(frozen ? { selectionSignals: { logme } } : {}),
       timing: {
         startedAt: new Date(startedAt).toISOString(),
         finishedAt: new Date(clock.now()).toISOString(),

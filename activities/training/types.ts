@@ -214,6 +214,11 @@ export interface CandidateResult {
   resumedFromEpoch: number;
   /** Store key of the frozen-feature cache used (`frozen` mode). */
   featureCacheKey?: string;
+  /** Signals for selection computed from the frozen features (`frozen` mode). */
+  selectionSignals?: {
+    /** LogME of the training split's features (null when too large to compute; see frozen-logme.ts). */
+    logme: number | null;
+  };
   timing: {
     startedAt: string;
     finishedAt: string;

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { registerBetaCommand } from './beta.js';
 import { registerDevCommands } from './dev.js';
+import { registerObserveCommand } from './observe.js';
 import { registerReportCommand } from './report.js';
 import { registerScheduleCommands } from './schedule.js';
 import { registerSweepCommands } from './sweep.js';
@@ -13,5 +14,6 @@ export function registerCommands(program: Command): void {
   registerSweepCommands(program);
   registerScheduleCommands(program);
   registerReportCommand(program);
+  registerObserveCommand(program);
   registerWorkerCommands(program);
 }

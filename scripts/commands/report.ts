@@ -1,7 +1,8 @@
 /**
- * `ncap report <sweepId>`: regenerate and print a sweep's report from the store (no Temporal needed).
- * By default re-renders report.html from report.json; `--rescore` recomputes β_eff and the ranking from
- * the stored snapshots first (e.g. after a scoring change).
+ * `ncap report <sweepId>`: print a sweep's report from the store (no Temporal needed). It reads and never
+ * writes, unless `--save` asks it to store what it printed (report.json with `--rescore`, and report.html).
+ * `--rescore` ranks again from the stored snapshots through the same scoring path as the reduce step —
+ * the spec's rule, the dataset's observed runs — e.g. after a scoring change or new observed runs.
  */
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
@@ -10,6 +11,7 @@ import { renderReportMarkdown } from '../../activities/report/report-markdown.js
 import { renderReportText } from '../../activities/report/report-text.js';
 import type { SweepReport } from '../../activities/scoring/report-types.js';
 import { buildSweepReport } from '../../activities/scoring/build-sweep-report.js';
+import { InvalidObservedRunError } from '../../activities/selection/observed-runs.js';
 import { createStoreProvider } from '../../activities/sweep/store-cache.js';
 import { readStoredSpec } from '../../activities/sweep/stored-spec.js';
 import { outcomeFromResult, readCandidateResult } from '../../activities/sweep/training-activities.js';
@@ -27,16 +29,30 @@ export function registerReportCommand(program: Command): void {
   program
     .command('report')
     .argument('<sweepId>')
-    .description('Regenerate a sweep’s report.html from report.json and print the report')
+    .description('Print a sweep’s report (read-only unless --save)')
     .option('--format <format>', `output format: ${FORMATS.join(', ')}`, 'text')
     .option('--out <file>', 'write the output to a file instead of stdout')
     .option('--store <uri>', 'the sweep’s store (default: NCAP_STORE_URI or file://./.ncap/store)')
-    .option('--rescore', 'recompute β_eff and the ranking from the stored snapshots first')
+    .option(
+      '--rescore',
+      'rank again from the stored snapshots (the spec’s rule, the dataset’s observed runs) before printing',
+    )
+    .option(
+      '--save',
+      'write the printed report back to the store (report.json with --rescore, and report.html)',
+    )
     .option('--json', 'same as --format json')
     .action(
       async (
         sweepId: string,
-        options: { format: string; out?: string; store?: string; rescore?: boolean; json?: boolean },
+        options: {
+          format: string;
+          out?: string;
+          store?: string;
+          rescore?: boolean;
+          save?: boolean;
+          json?: boolean;
+        },
       ) => {
         const format = (options.json ? 'json' : options.format) as Format;
         if (!FORMATS.includes(format))
@@ -77,10 +93,17 @@ export function registerReportCommand(program: Command): void {
                     },
               );
             }
-            report = await buildSweepReport(store, sweepId, stored.spec, outcomes);
-            await store.put(keys.reportJson, `${JSON.stringify(report, null, 2)}\n`, {
-              contentType: 'application/json',
-            });
+            try {
+              report = await buildSweepReport(store, sweepId, stored.spec, outcomes);
+            } catch (error) {
+              if (error instanceof InvalidObservedRunError)
+                throw new CliError(error.message, EXIT_CODES.usage, { cause: error });
+              throw error;
+            }
+            if (options.save)
+              await store.put(keys.reportJson, `${JSON.stringify(report, null, 2)}\n`, {
+                contentType: 'application/json',
+              });
           } else {
             try {
               report = JSON.parse(
@@ -96,8 +119,9 @@ export function registerReportCommand(program: Command): void {
               throw error;
             }
           }
-          const html = await renderReportHtml(report);
-          await store.put(keys.reportHtml, html, { contentType: 'text/html; charset=utf-8' });
+          const html = format === 'html' || options.save ? await renderReportHtml(report) : '';
+          if (options.save)
+            await store.put(keys.reportHtml, html, { contentType: 'text/html; charset=utf-8' });
           const output =
             format === 'json'
               ? `${JSON.stringify(report, null, 2)}\n`

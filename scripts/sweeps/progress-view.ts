@@ -1,5 +1,6 @@
 /** Live progress of a sweep in the terminal: one bar per candidate (epoch, loss, β_eff, ETA). */
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
+import type { RankingRow } from '../../activities/sweep/types.js';
 import type { CandidateProgress, SweepProgress } from '../../workflows/sweep-api.js';
 
 const fmt = (x: number | null, digits = 4): string =>
@@ -80,14 +81,15 @@ export function createProgressView(stream: NodeJS.WriteStream = process.stderr):
   };
 }
 
-/** The ranking as a plain table. */
-export function rankingTable(
-  ranking: { candidateId: string; rank: number; betaEff: number | null; predictedAccuracy: number | null }[],
-  winner: string | null,
-): string {
+/** The ranking as a plain table: the applied rule's score, and β_eff (always shown). */
+export function rankingTable(ranking: readonly RankingRow[], winner: string | null): string {
+  const rule = ranking[0]?.rule ?? 'score';
   const rows = ranking.map(
     (r) =>
-      `${String(r.rank).padStart(4)}  ${r.candidateId.padEnd(24)} ${fmt(r.betaEff, 6).padStart(12)}${r.predictedAccuracy !== null ? `  ${fmt(r.predictedAccuracy, 3)}` : ''}${r.candidateId === winner ? '  ← winner' : ''}`,
+      `${String(r.rank).padStart(4)}  ${r.candidateId.padEnd(24)} ${fmt(r.score ?? null, 6).padStart(14)} ${fmt(r.betaEff, 6).padStart(12)}${r.predictedAccuracy !== null ? `  ${fmt(r.predictedAccuracy, 3)}` : ''}${r.candidateId === winner ? '  ← winner' : ''}`,
   );
-  return [`rank  ${'candidate'.padEnd(24)} ${'β_eff'.padStart(12)}`, ...rows].join('\n');
+  return [
+    `rank  ${'candidate'.padEnd(24)} ${rule.slice(0, 14).padStart(14)} ${'β_eff'.padStart(12)}`,
+    ...rows,
+  ].join('\n');
 }

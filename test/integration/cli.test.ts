@@ -67,6 +67,7 @@ describe('ncap CLI against the dev stack', () => {
       ['sweep', 'start'],
       ['schedule', 'create'],
       ['report'],
+      ['observe'],
       ['beta'],
       ['dev', 'up'],
       ['worker'],

@@ -57,4 +57,27 @@ describe('renderReportText', () => {
     expect(rows.find((r) => r.includes('boom'))!).toContain('…');
     expect(Math.max(...rows.map((r) => [...r].length))).toBeLessThan(200);
   });
+
+  it('states the rule actually applied, any fallback, and the observed runs it rests on', () => {
+    const report = makeReport({ seed: 5, candidates: 4 });
+    const fellBack: SweepReport = {
+      ...report,
+      selection: {
+        ...report.selection,
+        rule: 'hybrid',
+        appliedRule: 'beta-eff',
+        fallback:
+          'rule hybrid could not score any candidate (3 labelled runs; the ridge needs at least 5); fell back to beta-eff',
+        observedRuns: { used: 3, otherSetup: 2, recorded: 0, datasetKey: 'd-1' },
+      },
+    };
+    const text = renderReportText(fellBack);
+    expect(text).toContain(
+      'Selection: rule beta-eff (asked: hybrid; rule hybrid could not score any candidate (3 labelled runs; the ridge needs at least 5); fell back to beta-eff)',
+    );
+    expect(text).toContain(
+      'learned from 3 observed runs of this dataset; 2 of another early-training setup set aside',
+    );
+    expect(renderReportText(report)).toMatch(/Selection: rule \S+ · learned from 12 observed runs/);
+  });
 });

@@ -7,7 +7,16 @@ import { BayesianRidge } from '../../../activities/capacitance/bayesian-ridge.js
 import { betaEffPerArc } from '../../../activities/capacitance/line-graph-oracle.js';
 import type { DenseKernel } from '../../../activities/capacitance/network.js';
 import { encodeSnapshot } from '../../../activities/capacitance/snapshot.js';
-import { buildSweepReport, type ObservedRun } from '../../../activities/scoring/build-sweep-report.js';
+import { observedRunSetup } from '../../../activities/scoring/observed-history.js';
+import { buildSweepReport } from '../../../activities/scoring/build-sweep-report.js';
+import { sweepFeatureRows } from '../../../activities/scoring/sweep-feature-rows.js';
+import {
+  datasetKeyOf,
+  InvalidObservedRunError,
+  parseObservedRunFile,
+  writeObservedRun,
+  type ObservedRun,
+} from '../../../activities/selection/observed-runs.js';
 import { validateSweepSpec, type SweepSpec } from '../../../activities/spec/sweep-spec.js';
 import type { CandidateOutcome } from '../../../activities/sweep/types.js';
 import { FileStore } from '../../../activities/store/file-store.js';
@@ -86,6 +95,13 @@ function spec(
   });
 }
 
+/** Observed runs in the older file format, as a spec's `selection.observedRuns` file holds them. */
+const legacyRuns = (entries: object[], forSpec: SweepSpec): ObservedRun[] =>
+  parseObservedRunFile(entries, 'runs.json', {
+    datasetKey: datasetKeyOf(forSpec.dataset),
+    setup: observedRunSetup(forSpec),
+  });
+
 const betaOf = (scale: number): number => betaEffPerArc(kernels(scale, 20).slice(1)).betaEff;
 
 describe('buildSweepReport (the reduce step)', () => {
@@ -129,27 +145,23 @@ describe('buildSweepReport (the reduce step)', () => {
     expect(report.winner).toBe('small');
     const metrics = Object.fromEntries(report.evaluation!.metrics.map((m) => [m.predictor.split(' ')[0], m]));
     // Lower β_eff and higher early accuracy both order the candidates exactly as the truth does.
-    expect(metrics['β_eff']!.kendallTau).toBeCloseTo(1, 12);
-    expect(metrics['early']!.kendallTau).toBeCloseTo(1, 12);
-    expect(metrics['β_eff']!.top1Hit).toBe(true);
+    expect(metrics['beta-eff']!.kendallTau).toBeCloseTo(1, 12);
+    expect(metrics['early-accuracy']!.kendallTau).toBeCloseTo(1, 12);
+    expect(metrics['beta-eff']!.top1Hit).toBe(true);
   });
 
   it('calibrates the direction on observed runs, and says when there are too few', async () => {
     const sweepId = 'calibrate';
     const outcomes = await Promise.all(zoo.map((c) => writeCandidate(sweepId, c.id, c.scale, c.acc)));
-    const anti: ObservedRun[] = [1, 2, 3, 4, 5, 6].map((b) => ({ betaEff: b, finalAccuracy: 1 - b / 10 }));
-    const calibrated = await buildSweepReport(
-      store,
-      sweepId,
-      spec(zoo, { direction: 'calibrate' }),
-      outcomes,
-      {
-        observedRuns: anti,
-      },
+    const calibrate = spec(zoo, { direction: 'calibrate' });
+    const anti = legacyRuns(
+      [1, 2, 3, 4, 5, 6].map((b) => ({ betaEff: b, finalAccuracy: 1 - b / 10 })),
+      calibrate,
     );
+    const calibrated = await buildSweepReport(store, sweepId, calibrate, outcomes, { observedRuns: anti });
     expect(calibrated.selection).toMatchObject({ direction: 'lower', directionSource: 'calibrated' });
     expect(calibrated.winner).toBe('small');
-    const few = await buildSweepReport(store, sweepId, spec(zoo, { direction: 'calibrate' }), outcomes, {
+    const few = await buildSweepReport(store, sweepId, calibrate, outcomes, {
       observedRuns: anti.slice(0, 2),
     });
     expect(few.selection).toMatchObject({
@@ -161,27 +173,42 @@ describe('buildSweepReport (the reduce step)', () => {
   it('the predicted-accuracy rule ranks by a Bayesian ridge fitted on observed runs', async () => {
     const sweepId = 'predict';
     const outcomes = await Promise.all(zoo.map((c) => writeCandidate(sweepId, c.id, c.scale, c.acc)));
-    const observed: ObservedRun[] = Array.from({ length: 8 }, (_, i) => ({
+    const entries = Array.from({ length: 8 }, (_, i) => ({
       betaEff: 0.1 * (i + 1),
       betaSlope: 0.001 * i,
       betaRelativeChange: 0.01 * (8 - i),
       earlyValAccuracy: 0.5 + 0.05 * i,
       finalAccuracy: 0.55 + 0.05 * i - 0.01 * (i % 3),
     }));
-    const report = await buildSweepReport(
-      store,
-      sweepId,
-      spec(zoo, { rule: 'predicted-accuracy', direction: 'higher' }),
-      outcomes,
-      { observedRuns: observed },
+    const predictSpec = spec(zoo, { rule: 'predicted-accuracy', direction: 'higher' });
+    const report = await buildSweepReport(store, sweepId, predictSpec, outcomes, {
+      observedRuns: legacyRuns(entries, predictSpec),
+    });
+    // The oracle: scikit-learn-style BayesianRidge on the columns standardised by the observed runs.
+    const columns = (r: {
+      betaEff: number | null;
+      betaSlope: number | null;
+      betaRelativeChange: number | null;
+      earlyValAccuracy: number | null;
+    }) => [r.betaEff!, r.betaSlope!, r.betaRelativeChange!, r.earlyValAccuracy!];
+    const raw = entries.map((e) => columns(e));
+    const mean = raw[0]!.map((_, j) => raw.reduce((t, r) => t + r[j]!, 0) / raw.length);
+    const std = raw[0]!.map((_, j) =>
+      Math.sqrt(raw.reduce((t, r) => t + (r[j]! - mean[j]!) ** 2, 0) / raw.length),
     );
+    const z = (row: number[]) => row.map((v, j) => (v - mean[j]!) / std[j]!);
     const ridge = new BayesianRidge().fit(
-      observed.map((r) => [r.betaEff, r.betaSlope!, r.betaRelativeChange!, r.earlyValAccuracy!]),
-      observed.map((r) => r.finalAccuracy),
+      raw.map(z),
+      entries.map((r) => r.finalAccuracy),
     );
+    expect(report.selection).toMatchObject({
+      rule: 'predicted-accuracy',
+      appliedRule: 'predicted-accuracy',
+      fallback: null,
+    });
+    expect(report.selection.observedRuns.used).toBe(8);
     for (const c of report.candidates) {
-      const row = [c.betaEff!, c.betaSlope ?? 0, c.betaRelativeChange ?? 0, c.earlyValAccuracy ?? 0];
-      const expected = ridge.predict([row]);
+      const expected = ridge.predict([z(columns(c))]);
       expect(c.predictedAccuracy!.mean).toBeCloseTo(expected.mean[0]!, 12);
       expect(c.predictedAccuracy!.std).toBeCloseTo(expected.std[0]!, 12);
     }
@@ -201,5 +228,140 @@ describe('buildSweepReport (the reduce step)', () => {
     ]);
     expect(report.candidates[2]!.failure?.type).toBe('ScoringError');
     expect(report.candidates[2]!.failure?.message).toMatch(/cannot score/);
+  });
+
+  it('learns from the dataset’s stored observed runs: they flip the β direction and let a hybrid rank', async () => {
+    const sweepId = 'history';
+    const outcomes = await Promise.all(zoo.map((c) => writeCandidate(sweepId, c.id, c.scale, c.acc)));
+    // A dataset of its own, so other tests' runs are not in its history.
+    const historySpec = (selection: Record<string, unknown>) =>
+      validateSweepSpec({ ...spec(zoo, selection), dataset: { uri: 'file:///d', name: 'history-set' } });
+    const before = await buildSweepReport(store, sweepId, historySpec({ rule: 'hybrid' }), outcomes);
+    // Nothing to learn from: the hybrid cannot fit, the fallback rule ranks, and the report says so.
+    expect(before.selection).toMatchObject({ rule: 'hybrid', appliedRule: 'beta-eff', direction: 'higher' });
+    expect(before.selection.fallback).toMatch(/could not score.*needs at least 5.*fell back to beta-eff/);
+    expect(before.selection.observedRuns.used).toBe(0);
+    expect(before.winner).toBe('large');
+
+    // Earlier runs on this dataset where a smaller β_eff and a higher early accuracy went with a better result.
+    const base = historySpec({ rule: 'hybrid' });
+    for (let i = 0; i < 6; i++) {
+      await writeObservedRun(store, {
+        ...legacyRuns([{ betaEff: 0.1 + 0.05 * i, finalAccuracy: 0.9 - 0.05 * i }], base)[0]!,
+        sweepId: 'earlier',
+        candidateId: `c${i}`,
+        source: 'observe',
+        features: {
+          ...legacyRuns([{ betaEff: 0, finalAccuracy: 0 }], base)[0]!.features,
+          betaEff: 0.1 + 0.05 * i,
+          betaSlope: 0.001 * ((i * 7) % 5),
+          betaRelativeChange: 0.01 * ((i * 3) % 4),
+          earlyValAccuracy: 0.85 - 0.06 * i + 0.01 * (i % 2),
+          tse: 0.2 + 0.1 * i,
+          curveAsymptote: 0.9 - 0.05 * i,
+        },
+      });
+    }
+    const after = await buildSweepReport(store, sweepId, historySpec({ rule: 'hybrid' }), outcomes);
+    expect(after.selection).toMatchObject({
+      appliedRule: 'hybrid',
+      fallback: null,
+      direction: 'lower',
+      directionSource: 'calibrated',
+    });
+    expect(after.selection.observedRuns.used).toBe(6);
+    expect(after.winner).toBe('small');
+    expect(after.candidates.every((c) => c.predictedAccuracy !== null)).toBe(true);
+    const beta = await buildSweepReport(store, sweepId, historySpec({ rule: 'beta-eff' }), outcomes);
+    expect(beta.winner).toBe('small');
+    expect(beta.selection.fitNote).toMatch(/Kendall τ\(β, final accuracy\) = -1\.000 over 6 runs/);
+
+    // Runs of another early-training setup are counted, not learned from.
+    const longer = validateSweepSpec({ ...historySpec({ rule: 'hybrid' }), training: { epochs: 7 } });
+    const other = await buildSweepReport(store, sweepId, longer, outcomes);
+    expect(other.selection.observedRuns).toMatchObject({ used: 0, otherSetup: 6 });
+    expect(other.selection.appliedRule).toBe('beta-eff');
+  });
+
+  it('a malformed observed run is an error naming the entry and the field, and nothing is scored', async () => {
+    const sweepId = 'malformed';
+    const outcomes = await Promise.all(zoo.map((c) => writeCandidate(sweepId, c.id, c.scale, c.acc)));
+    const bad = validateSweepSpec({ ...spec(zoo), dataset: { uri: 'file:///d', name: 'malformed-set' } });
+    const key = `observed/${datasetKeyOf(bad.dataset)}/runs/s/c/epochs-0003.json`;
+    const good = legacyRuns([{ betaEff: 1, finalAccuracy: 0.5 }], bad)[0]!;
+    await store.put(key, JSON.stringify({ ...good, finalAccuracy: 87 }));
+    const error = await buildSweepReport(store, sweepId, bad, outcomes).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidObservedRunError);
+    expect((error as Error).message).toContain(key);
+    expect((error as Error).message).toMatch(
+      /finalAccuracy: must be in \[0, 1\] \(a fraction, not a percentage\)/,
+    );
+    await store.put(key, JSON.stringify({ ...good, features: { ...good.features, tse: 'low' } }));
+    await expect(buildSweepReport(store, sweepId, bad, outcomes)).rejects.toThrow(/features\.tse/);
+    expect(() =>
+      legacyRuns(
+        [
+          { betaEff: 1, finalAccuracy: 0.5 },
+          { betaEff: 'x', finalAccuracy: 0.5 },
+        ],
+        bad,
+      ),
+    ).toThrow(/observed run runs\.json\[1\]: betaEff/);
+    await store.deletePrefix(`observed/${datasetKeyOf(bad.dataset)}/`);
+  });
+
+  it('records observed runs for results that carry a full-training accuracy, per early window', async () => {
+    const sweepId = 'full';
+    const outcomes = await Promise.all(zoo.map((c) => writeCandidate(sweepId, c.id, c.scale, c.acc)));
+    const fullSpec = validateSweepSpec({ ...spec(zoo), dataset: { uri: 'file:///d', name: 'full-set' } });
+    const key = sweepKeys(sweepId).candidate('mid').result;
+    const result = JSON.parse(Buffer.from(await store.get(key)).toString()) as Record<string, unknown>;
+    await store.put(key, JSON.stringify({ ...result, fullTraining: { finalAccuracy: 0.83 } }));
+    const printed = await buildSweepReport(store, sweepId, fullSpec, outcomes);
+    expect(printed.selection.observedRuns.recorded).toBe(0);
+    const reduced = await buildSweepReport(store, sweepId, fullSpec, outcomes, { recordObservedRuns: true });
+    expect(reduced.selection.observedRuns.recorded).toBe(1);
+    const stored: string[] = [];
+    for await (const o of store.list(`observed/${datasetKeyOf(fullSpec.dataset)}/runs/`)) stored.push(o.key);
+    expect(stored).toEqual([`observed/${datasetKeyOf(fullSpec.dataset)}/runs/full/mid/epochs-0001.json`]);
+    const again = await buildSweepReport(
+      store,
+      sweepId,
+      validateSweepSpec({ ...fullSpec, training: { epochs: 1 } }),
+      outcomes,
+    );
+    expect(again.selection.observedRuns.used).toBe(1);
+  });
+
+  it('sweepFeatureRows windows a stored sweep for the benchmark: features at the window, samples it cost', async () => {
+    const sweepId = 'rows';
+    await Promise.all(zoo.map((c) => writeCandidate(sweepId, c.id, c.scale, c.acc)));
+    const rowsSpec = spec(zoo);
+    await store.put(
+      sweepKeys(sweepId).spec,
+      JSON.stringify({
+        version: 1,
+        sweepId,
+        storeUri: store.uri,
+        spec: rowsSpec,
+        createdAt: '2026-01-01T00:00:00Z',
+      }),
+    );
+    const key = sweepKeys(sweepId).candidate('mid').result;
+    const result = JSON.parse(Buffer.from(await store.get(key)).toString()) as CandidateResult;
+    result.training = { ...result.training, stepsPerEpoch: 20, totalSteps: 20, batchSize: 8 };
+    result.dataset = { ...result.dataset, trainSamples: 160 };
+    await store.put(key, JSON.stringify({ ...result, validationCurve: [{ step: 10, valAccuracy: 0.42 }] }));
+    await store.deletePrefix(sweepKeys(sweepId).candidate('small').result);
+    const half = await sweepFeatureRows(store, sweepId, { windowEpochs: 0.5 });
+    expect(half.missing).toEqual(['small']);
+    const mid = half.rows.find((r) => r.candidateId === 'mid')!;
+    expect(mid).toMatchObject({ windowSteps: 10, earlySamples: 80 });
+    expect(mid.features.earlyValAccuracy).toBe(0.42);
+    expect(mid.features.betaEff).toBeCloseTo(betaEffPerArc(kernels(1, 10).slice(1)).betaEff, 9);
+    expect(mid.features.tse).toBeNull();
+    const whole = (await sweepFeatureRows(store, sweepId)).rows.find((r) => r.candidateId === 'mid')!;
+    expect(whole).toMatchObject({ windowSteps: 20, earlySamples: 160 });
+    expect(whole.features.earlyValAccuracy).toBe(0.7);
   });
 });

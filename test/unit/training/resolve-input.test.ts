@@ -28,6 +28,20 @@ const fieldOf = (f: () => unknown): string | undefined => {
 };
 
 describe('resolveTrainingInput', () => {
+  it('keeps the sweep’s interaction model for the β_eff monitor, and rejects an unknown one', () => {
+    for (const interactionModel of ['abs-product', 'signed-product', 'gradient-coupled'] as const)
+      expect(
+        resolveTrainingInput({ ...minimal, monitor: { interactionModel } }).monitor.interactionModel,
+      ).toBe(interactionModel);
+    expect(resolveTrainingInput(minimal).monitor).toEqual({
+      interactionModel: 'abs-product',
+      skipInputProjection: true,
+    });
+    expect(
+      fieldOf(() => resolveTrainingInput({ ...minimal, monitor: { interactionModel: 'nope' as never } })),
+    ).toBe('monitor.interactionModel');
+  });
+
   it('fills every documented default', () => {
     const r = resolveTrainingInput(minimal);
     expect(r.mode).toBe('finetune');

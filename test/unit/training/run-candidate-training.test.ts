@@ -2,6 +2,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeSnapshot } from '../../../activities/capacitance/snapshot.js';
 import { computeBetaEff } from '../../../activities/capacitance/beta-eff.js';
+import { logme } from '../../../activities/selection/logme.js';
+import { betaTrajectory } from '../../../activities/selection/sweep-evidence.js';
+import { stratifiedSplit } from '../../../activities/training/split.js';
 import { sweepKeys } from '../../../activities/store/keys.js';
 import type { ArtifactStore } from '../../../activities/store/artifact-store.js';
 import { readLatestCheckpoint } from '../../../activities/training/checkpoint.js';
@@ -341,16 +344,18 @@ describe('runCandidateTraining (finetune)', () => {
     }
   });
 
-  it('records gradient-coupled batch statistics in the snapshots when asked', async () => {
+  it('records gradient-coupled batch statistics in the snapshots when asked, and monitors that β_eff', async () => {
     const { store, cleanup } = await tempStore();
     try {
-      await runCandidateTraining(
-        input({ probe: { widths: [8, 6], recordBatchStats: true } }, { epochs: 1 }),
-        {
-          tf,
-          store,
-        },
+      const monitor = { interactionModel: 'gradient-coupled', skipInputProjection: false } as const;
+      const result = await runCandidateTraining(
+        input({ probe: { widths: [8, 6], recordBatchStats: true }, monitor }, { epochs: 1 }),
+        { tf, store },
       );
+      // What progress and result.json show is what the ranking computes from the same snapshots.
+      const ranked = await betaTrajectory(store, 'sweep-1', 'tiny', monitor);
+      expect(result.snapshots.betaEff).toHaveLength(ranked.length);
+      result.snapshots.betaEff.forEach((b, i) => expect(b).toBeCloseTo(ranked[i]!.betaEff, 5));
       const files = await readAll(store, sweepKeys('sweep-1').candidate('tiny').snapshotsPrefix);
       for (const [name, bytes] of files) {
         const snap = decodeSnapshot(bytes);
@@ -401,6 +406,24 @@ describe('runCandidateTraining (frozen)', () => {
       const actual = new Float32Array(cached.bytes.buffer, 0, cached.bytes.byteLength / 4);
       for (let i = 0; i < expected.length; i += 37) expect(actual[i]).toBeCloseTo(expected[i]!, 5);
       x.dispose();
+
+      // LogME of the training split's cached features (the split is the seeded one training used).
+      const train = stratifiedSplit(
+        Array.from({ length: 120 }, (_, i) => i),
+        images.y,
+        0.25,
+        1,
+      ).train;
+      const rows = train.flatMap((i) => Array.from(actual.subarray(i * 12, i * 12 + 12)));
+      expect(first.selectionSignals?.logme).toBeCloseTo(
+        logme(
+          rows,
+          train.length,
+          12,
+          train.map((i) => images.y[i]!),
+        ),
+        9,
+      );
 
       // Only the probe is checkpointed (and trained) in frozen mode.
       const checkpoint = await readLatestCheckpoint(
