@@ -10,8 +10,8 @@ import type { SweepSpec } from '../../../activities/spec/sweep-spec.js';
 import type { ArtifactStore } from '../../../activities/store/artifact-store.js';
 import { createStoreProvider } from '../../../activities/sweep/store-cache.js';
 import { initTf } from '../../../activities/tf/runtime.js';
-import { trainCandidate } from '../../../activities/training/train-candidate.js';
-import type { Tf } from '../../../activities/training/types.js';
+import { runCandidateTraining } from '../../../activities/training/run-candidate-training.js';
+import type { Tf } from '../../../activities/tf/tf-namespace.js';
 import type { SweepProgress, SweepResult } from '../../../workflows/sweep-api.js';
 import { createGpuWorker, createOrchestratorWorker } from '../../../workers/create-workers.js';
 import { temporalTarget } from '../../../workers/temporal-config.js';
@@ -78,7 +78,7 @@ export async function withLocalSweeps<T>(
       namespace: target.namespace,
       stores,
       tf,
-      runTraining: trainCandidate,
+      runTraining: runCandidateTraining,
       concurrency: options.gpuConcurrency ?? 1,
       shutdownGraceSeconds: 30,
     });
