@@ -1,6 +1,6 @@
 /**
- * Neural capacitance β_eff = 1ᵀ P s_in / 1ᵀ P 1 of a probed network's line graph (DESIGN.md §1), by the
- * closed form: O(number of weights), float64 accumulation, G_B never built.
+ * Neural capacitance β_eff = 1ᵀ P s_in / 1ᵀ P 1 of a probed network's line graph (docs/design.md §1), by
+ * the closed form: O(number of weights), float64 accumulation, G_B never built.
  */
 import { InvalidNetworkError } from './errors.js';
 import type { InteractionModel, InteractionStats } from './interaction-model.js';
@@ -14,7 +14,9 @@ export const MIN_SCORED_LAYERS = 3;
 export interface KernelSelectionOptions {
   /**
    * Leave out kernel 0, the input projection from the backbone's features, whose width differs per
-   * candidate and otherwise dominates β_eff (DESIGN.md §1). The remaining kernels must number at least 3.
+   * candidate and otherwise dominates β_eff (docs/design.md §1). The remaining kernels must number at
+   * least 3. The library scores every kernel unless told; a sweep spec's `selection.skipInputProjection`
+   * (and `ncap beta`) default to leaving it out.
    * @default false
    */
   skipInputProjection?: boolean;

@@ -1,6 +1,6 @@
 /**
  * Which way β_eff points: on observed runs, does a higher β_eff go with a higher final accuracy or a lower
- * one? DESIGN.md §7: the direction is calibrated, never assumed.
+ * one? docs/design.md §2: the direction is calibrated, never assumed.
  */
 import { InvalidSeriesError } from './errors.js';
 import { kendallTau, spearman } from './ranking-metrics.js';

@@ -1,5 +1,5 @@
 /**
- * The `gradient-coupled` interaction model (DESIGN.md §3): P[e, e'] for e = (i→j) in kernel l and
+ * The `gradient-coupled` interaction model (docs/design.md §1): P[e, e'] for e = (i→j) in kernel l and
  * e' = (j→k) in kernel l+1 is |E_s[a_i · σ'(z_j) · δ_k]|, the batch-averaged coupling through neuron j of
  * the input activation a_i of kernel l, the ReLU derivative at j and the back-propagated error δ_k of
  * kernel l+1. It depends on activity, not on the weights, so it moves even when the probe's weights are

@@ -1,6 +1,6 @@
 /**
  * The interaction model: how the weighted adjacency P of the line graph G_B is derived from the probed
- * network G_A (DESIGN.md §1). A model supplies two views of the same P:
+ * network G_A (docs/design.md §1). A model supplies two views of the same P:
  * - `closedForm`: the O(weights) sums β_eff needs, per kernel, without building G_B;
  * - `arcWeights`: the weight of one arc, used by the brute-force oracle and the per-arc baseline.
  * A model may need batch statistics (e.g. `gradient-coupled`: |E_batch[a_i·σ'(z_j)·δ_k]| per arc); those

@@ -1,5 +1,5 @@
 /**
- * The interaction models ncap knows, by name. `abs-product` is the default (DESIGN.md §1); others are
+ * The interaction models ncap knows, by name. `abs-product` is the default (docs/design.md §1); others are
  * candidates for the selection benchmark to compare.
  */
 import { CapacitanceError } from './errors.js';

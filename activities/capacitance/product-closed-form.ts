@@ -8,7 +8,7 @@
  *   numerator_l   = Σ_{i,j} φ(w)²·c_{l-1}(i)·r_{l+1}(j) = c_{l-1}ᵀ (A_l∘A_l) r_{l+1}
  *   denominator_l = Σ_j c_l(j)·r_{l+1}(j)
  *   xEff_l        = Σ_{i,j} |w|·φ(w)·c_{l-1}(i)
- * (DESIGN.md writes the same with n_l × n_{l-1} matrices, i.e. the transposes.)
+ * (docs/design.md §1 states it in the same layout.)
  *
  * Every weight is read exactly once: kernels are visited from the last to the first, so r_{l+1} is known
  * when kernel l is read; the row-wise partial q_l(i) = Σ_j φ(w)²·r_{l+1}(j) waits for c_{l-1}, which the

@@ -1,6 +1,6 @@
 /**
- * How well a predicted ranking matches the true one (DESIGN.md §7). Inputs are two equal-length arrays of
- * finite numbers over the same candidates: a predicted score (higher = predicted better) and the true
+ * How well a predicted ranking matches the true one (docs/design.md §2). Inputs are two equal-length arrays
+ * of finite numbers over the same candidates: a predicted score (higher = predicted better) and the true
  * outcome (e.g. accuracy after full fine-tuning; higher = better). Correlations follow scipy.stats.
  */
 import { InvalidSeriesError } from './errors.js';

@@ -1,6 +1,6 @@
 /**
- * NCP weight snapshots (DESIGN.md §2): a safetensors file holding the probed network's kernels in order as
- * `ncp.{l}.kernel` (F32, shape [in, out]; l = 0 is the input projection, the classifier head last),
+ * NCP weight snapshots (docs/design.md §4): a safetensors file holding the probed network's kernels in
+ * order as `ncp.{l}.kernel` (F32, shape [in, out]; l = 0 is the input projection, the classifier head last),
  * optional `ncp.{l}.bias` (shape [out]), optional extra tensors (e.g. batch statistics `stats.{l}.…`), and
  * `__metadata__` with sweepId, candidateId, epoch and step as strings.
  */

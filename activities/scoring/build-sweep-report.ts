@@ -33,8 +33,14 @@ import type { CandidateOutcome } from '../sweep/types.js';
 import { loadObservedHistory, observedRunSetup } from './observed-history.js';
 import type { ReportCandidate, SweepReport } from './report-types.js';
 
+/** Snapshot reads at once, per candidate. */
+const DEFAULT_CONCURRENCY = 8;
+
 export interface ScoreOptions {
-  /** Snapshots read at once. @default 8 */
+  /**
+   * Snapshots of one candidate read at once; candidates are scored `max(1, ⌊concurrency / 2⌋)` at a time,
+   * so up to that many times `concurrency` store reads are in flight. @default 8
+   */
   concurrency?: number;
   /**
    * Observed runs to learn from, already loaded. @default the dataset's stored runs and the spec's
@@ -72,7 +78,7 @@ export async function buildSweepReport(
   outcomes: readonly CandidateOutcome[],
   options: ScoreOptions = {},
 ): Promise<SweepReport> {
-  const concurrency = options.concurrency ?? 8;
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   const labelsOf = new Map(spec.candidates.map((c) => [c.id, c.labels ?? {}]));
   const succeeded = outcomes.filter((o) => o.status === 'succeeded' && o.resultKey);
   let datasetInfo: SweepReport['dataset'] = {

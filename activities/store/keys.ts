@@ -1,5 +1,5 @@
 /**
- * Deterministic storage layout (DESIGN.md §2) and validation of the IDs that become key segments.
+ * Deterministic storage layout (docs/design.md §4) and validation of the IDs that become key segments.
  * A retry writes to the same key, so it overwrites instead of duplicating.
  */
 import { InvalidKeyError } from './errors.js';

@@ -1,5 +1,5 @@
 /**
- * Batch statistics for activity-dependent interaction models (DESIGN.md §3, `gradient-coupled`:
+ * Batch statistics for activity-dependent interaction models (docs/design.md §1, `gradient-coupled`:
  * P[(i→j),(j→k)] = |E_batch[a_i · σ'(z_j) · δ_k]|). For each probe weight layer l, over the first
  * `samples` rows of a batch, with the probe's current weights:
  * - `stats.{l}.input`  [S, in_l]  activations entering layer l (a; layer 0: the features),

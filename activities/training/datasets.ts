@@ -1,5 +1,5 @@
 /**
- * Opening a dataset by URI and layout: safetensors file, NPY folder or image folder (DESIGN.md §3).
+ * Opening a dataset by URI and layout: safetensors file, NPY folder or image folder (docs/design.md §5).
  * See {@link SampleSource} for how samples are streamed.
  */
 import type { SampleSource } from './dataset-source.js';

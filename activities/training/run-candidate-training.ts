@@ -1,5 +1,5 @@
 /**
- * Training of one candidate (DESIGN.md §1–4): load the model and the dataset, insert the NCP probe,
+ * Training of one candidate (docs/design.md §1, §5): load the model and the dataset, insert the NCP probe,
  * train for the observation window (or, with `training.stopping`, to a validation plateau) writing probe
  * snapshots and per-epoch checkpoints to the store, score the test set if there is one, and write
  * `result.json`. Resumes automatically from the latest complete checkpoint of the candidate.

@@ -40,6 +40,7 @@ const README = readFileSync(join(INFRA, 'README.md'), 'utf8');
 const PACKAGE = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
   scripts: Record<string, string>;
   engines: { node: string };
+  devDependencies: Record<string, string>;
   dependencies: Record<string, string>;
   peerDependencies: Record<string, string>;
 };
@@ -182,8 +183,8 @@ const DOCKERFILES = {
   gpu: join(INFRA, 'docker', 'Dockerfile.gpu'),
 } as const;
 
-/** Node major version that package.json's engines range admits (`>=24 <25` → 24). */
-const ENGINE_NODE_MAJOR = Number(/>=\s*(\d+)/.exec(PACKAGE.engines.node)?.[1]);
+/** Node major version ncap runs on: the `node` devDependency's (`24.9.0` → 24), which bin/ncap.js uses too. */
+const ENGINE_NODE_MAJOR = Number(/\d+/.exec(PACKAGE.devDependencies.node ?? '')?.[0]);
 
 // ---- Compose -----------------------------------------------------------------------------------------------
 

@@ -151,7 +151,7 @@ describe('validatePrefix', () => {
 });
 
 describe('sweepKeys', () => {
-  it('lays out the sweep as DESIGN.md §2 says', () => {
+  it('lays out the sweep as docs/design.md §4 says', () => {
     const sweep = sweepKeys('sweep-1');
     expect(sweep.root).toBe('sweeps/sweep-1/');
     expect(sweep.spec).toBe('sweeps/sweep-1/spec.json');
