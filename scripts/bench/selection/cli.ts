@@ -110,16 +110,18 @@ export async function runSelectionBenchCli(argv: readonly string[]): Promise<num
       return 2;
     }
   }
-  const { sweeps, backend } = await withLocalSweeps(
-    { storeUri: args.storeUri, gpuConcurrency: args.parallel, log },
-    async (local) => {
-      log(`TF.js backend ${local.backend}`);
-      const all: EarlySweep[] = [];
-      for (const zoo of zoos)
-        all.push(...(await runEarlySweeps(local, zoo, { maxParallel: args.parallel, log })));
-      return { sweeps: all, backend: local.backend };
-    },
-  );
+  const { sweeps, backend } = args.scoreOnly
+    ? await storedEarlySweeps(args.storeUri, zoos)
+    : await withLocalSweeps(
+        { storeUri: args.storeUri, gpuConcurrency: args.parallel, log },
+        async (local) => {
+          log(`TF.js backend ${local.backend}`);
+          const all: EarlySweep[] = [];
+          for (const zoo of zoos)
+            all.push(...(await runEarlySweeps(local, zoo, { maxParallel: args.parallel, log })));
+          return { sweeps: all, backend: local.backend };
+        },
+      );
   const sweepSeconds = (Date.now() - started) / 1000;
   log(`early sweeps done in ${sweepSeconds.toFixed(0)} s`);
   if (args.sweepsOnly) return 0;

@@ -64,7 +64,7 @@ export interface EarlyTask {
 export function earlySweepSpec(task: EarlyTask, setting: ProbeSetting, maxParallel = 1): SweepSpec {
   const s = PROBE_SETTINGS[setting];
   const stepsPerEpoch = Math.ceil(task.trainSamples / task.batchSize);
-  const spec = validateSweepSpec({
+  const input = {
     name: `early-${task.name}`,
     description: `selection benchmark early runs of ${task.name}: ${EARLY_EPOCHS} epochs, ${s.label}`,
     dataset: {
@@ -93,9 +93,13 @@ export function earlySweepSpec(task: EarlyTask, setting: ProbeSetting, maxParall
     },
     probe: { widths: task.probeWidths, ...s.probe },
     selection: { interactionModel: s.interactionModel, skipInputProjection: true },
+  };
+  // The id hashes what this benchmark asks for, not the validated spec: a default added to the schema
+  // later does not orphan finished runs (how many run at once is not part of it either).
+  const hash = createHash('sha256').update(canonicalJson(input)).digest('hex').slice(0, 10);
+  return validateSweepSpec({
+    ...input,
+    id: `early-${task.name}-${setting}-${hash}`,
     concurrency: { maxParallel },
   });
-  const { concurrency: _c, ...identity } = spec;
-  const hash = createHash('sha256').update(canonicalJson(identity)).digest('hex').slice(0, 10);
-  return { ...spec, id: `early-${task.name}-${setting}-${hash}` };
 }

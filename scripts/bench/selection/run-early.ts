@@ -3,7 +3,6 @@
  * progress line per finished candidate. A failed candidate is reported and left out; the others count.
  */
 import { sweepKeys } from '../../../activities/store/keys.js';
-import { ArtifactNotFoundError } from '../../../activities/store/errors.js';
 import { createStoreProvider } from '../../../activities/sweep/store-cache.js';
 import type { CandidateResult } from '../../../activities/training/types.js';
 import type { LocalSweeps } from '../truth/local-sweeps.js';
@@ -63,8 +62,10 @@ export async function runEarlySweeps(
 }
 
 /**
- * The early sweeps of `zoos` as an earlier run left them in the store (for `--score-only`): a candidate
- * without a result.json counts as failed; the backend is the one the results name.
+ * The early sweeps of `zoos` as earlier runs left them in the store (for `--score-only`): per zoo and
+ * probe setting, of the sweeps named `early-<zoo>-<setting>-…` (ids follow the spec, so a schema change
+ * makes a new one) the one with the most finished candidates. A candidate of the zoo without a
+ * result.json there counts as failed; the backend is the one the results name.
  */
 export async function storedEarlySweeps(
   storeUri: string,
@@ -77,25 +78,29 @@ export async function storedEarlySweeps(
     const sweeps: EarlySweep[] = [];
     for (const zoo of zoos) {
       for (const setting of PROBE_SETTING_NAMES) {
-        const spec = earlySweepSpec(zoo.task, setting);
-        const failed: EarlySweep['failed'] = [];
-        for (const c of spec.candidates) {
-          try {
-            const bytes = await store.get(sweepKeys(spec.id!).candidate(c.id).result);
-            backends.add((JSON.parse(Buffer.from(bytes).toString('utf8')) as CandidateResult).backend);
-          } catch (error) {
-            if (!(error instanceof ArtifactNotFoundError)) throw error;
-            failed.push({ candidateId: c.id, reason: `no result.json in ${storeUri}: run the early sweeps` });
-          }
+        const prefix = `early-${zoo.task.name}-${setting}-`;
+        const finished = new Map<string, Set<string>>();
+        for await (const object of store.list('sweeps/')) {
+          const match = /^sweeps\/([^/]+)\/candidates\/([^/]+)\/result\.json$/.exec(object.key);
+          if (!match || !match[1]!.startsWith(prefix)) continue;
+          finished.set(match[1]!, (finished.get(match[1]!) ?? new Set()).add(match[2]!));
         }
-        sweeps.push({
-          zoo: zoo.name,
-          setting,
-          sweepId: spec.id!,
-          failed,
-          reused: spec.candidates.length - failed.length,
-          seconds: 0,
-        });
+        const best = [...finished.entries()].sort(
+          (a, b) => b[1].size - a[1].size || a[0].localeCompare(b[0]),
+        )[0];
+        if (!best)
+          throw new Error(
+            `no early sweep ${prefix}… in ${storeUri}: run npm run bench:selection without --score-only`,
+          );
+        const [sweepId, done] = best;
+        const failed = zoo.task.candidates
+          .filter((c) => !done.has(c.id))
+          .map((c) => ({ candidateId: c.id, reason: `no result.json in sweep ${sweepId}` }));
+        for (const id of [...done].slice(0, 1)) {
+          const bytes = await store.get(sweepKeys(sweepId).candidate(id).result);
+          backends.add((JSON.parse(Buffer.from(bytes).toString('utf8')) as CandidateResult).backend);
+        }
+        sweeps.push({ zoo: zoo.name, setting, sweepId, failed, reused: done.size, seconds: 0 });
       }
     }
     return { sweeps, backend: [...backends].join(', ') || 'none' };

@@ -8,6 +8,7 @@
 import {
   benchmarkSelection,
   createPredictor,
+  evidenceFromResult,
   extractFeatures,
   noiseCeiling,
   type BenchmarkZoo,
@@ -15,10 +16,19 @@ import {
   type PredictorEvaluation,
   type PredictorName,
 } from '../../../activities/selection/index.js';
-import { loadCandidateEvidence } from '../../../activities/selection/sweep-evidence.js';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import {
+  loadCandidateEvidence,
+  readResultJson,
+  type BetaSettings,
+} from '../../../activities/selection/sweep-evidence.js';
+import { sweepKeys } from '../../../activities/store/keys.js';
+import type { CandidateResult } from '../../../activities/training/types.js';
+import { projectRoot } from '../../dev/tools.js';
 import type { ArtifactStore } from '../../../activities/store/artifact-store.js';
 import { createStoreProvider } from '../../../activities/sweep/store-cache.js';
-import { readStoredSpec } from '../../../activities/sweep/stored-spec.js';
+import { canonicalJson, readStoredSpec } from '../../../activities/sweep/stored-spec.js';
 import { DEFAULT_TRUTH_RECIPE } from '../truth/ground-truth.js';
 import { chooseDefaultRule, type DefaultChoice, type SelectionEntry } from './default-rule.js';
 import { PROBE_SETTING_NAMES, WINDOWS, type ProbeSetting } from './early-sweeps.js';
@@ -103,6 +113,62 @@ interface ZooRows {
   failed: Set<string>;
 }
 
+type LoadedEvidence = Awaited<ReturnType<typeof loadCandidateEvidence>>;
+
+/** Where β trajectories already computed from a finished candidate's snapshots are kept between runs. */
+export const EVIDENCE_CACHE_DIR = '.ncap/bench-selection/evidence';
+
+/**
+ * A candidate's evidence, from the local cache when its result.json is the one it was computed from
+ * (β_eff of every snapshot costs seconds per snapshot with gradient-coupled on this machine).
+ */
+export async function cachedEvidence(
+  store: ArtifactStore,
+  sweepId: string,
+  candidateId: string,
+  selection: BetaSettings,
+): Promise<LoadedEvidence> {
+  const file = join(projectRoot(), EVIDENCE_CACHE_DIR, sweepId, `${candidateId}.json`);
+  const result = await readResultJson(store, sweepKeys(sweepId).candidate(candidateId).result);
+  try {
+    const cached = JSON.parse(await readFile(file, 'utf8')) as LoadedEvidence & { selection: BetaSettings };
+    if (
+      cached.result.timing.finishedAt === result.timing.finishedAt &&
+      canonicalJson(cached.selection) === canonicalJson(selection)
+    )
+      return { result: cached.result, evidence: cached.evidence };
+  } catch {
+    // No cache entry (or an unreadable one): compute it.
+  }
+  const loaded =
+    selection.interactionModel === 'gradient-coupled'
+      ? recordedEvidence(result)
+      : await loadCandidateEvidence(store, sweepId, candidateId, selection);
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, JSON.stringify({ ...loaded, selection }));
+  return loaded;
+}
+
+/**
+ * Evidence from the β_eff the training monitor recorded per snapshot in result.json (the sweep passes its
+ * scoring settings to the monitor, so it is the value the library recomputes from the snapshot, to float32
+ * precision) — for `gradient-coupled`, whose recomputation from recorded batch statistics costs about a
+ * second per snapshot on this machine. β̃ is left undefined (null) there: with a frozen probe its
+ * block-normalised form was undefined at every snapshot of the demo zoo when recomputed.
+ */
+function recordedEvidence(result: CandidateResult): LoadedEvidence {
+  if (result.snapshots.betaEff.length !== result.snapshots.steps.length)
+    throw new Error(`${result.candidateId}: result.json's snapshots have no β_eff per step`);
+  const spe = result.training.stepsPerEpoch;
+  const beta = result.snapshots.steps.flatMap((step, i) => {
+    const value = result.snapshots.betaEff[i];
+    return typeof value === 'number' && Number.isFinite(value)
+      ? [{ step, epoch: Math.floor(step / spe), betaEff: value, betaScaleFree: null }]
+      : [];
+  });
+  return { result, evidence: evidenceFromResult(result, beta) };
+}
+
 const windowKey = (setting: ProbeSetting, window: number) => `${setting}@${window}`;
 
 async function readZooRows(
@@ -127,7 +193,7 @@ async function readZooRows(
       try {
         loaded.push({
           id: truth.candidateId,
-          result: await loadCandidateEvidence(store, sweep.sweepId, truth.candidateId, stored.spec.selection),
+          result: await cachedEvidence(store, sweep.sweepId, truth.candidateId, stored.spec.selection),
         });
       } catch (error) {
         failed.add(truth.candidateId);
@@ -153,7 +219,9 @@ async function readZooRows(
         rows: rows.map((r) => r.row),
         earlySamples: rows.map((r) => r.cut.trainSamples),
         fullSamples: rows.map((r) => r.truth.fullSamples),
-        seedAccuracies: rows.map((r) => r.truth.seedAccuracies),
+        ...(rows.every((r) => r.truth.seedAccuracies.length >= 2)
+          ? { seedAccuracies: rows.map((r) => r.truth.seedAccuracies) }
+          : {}),
       });
     }
   }
@@ -241,6 +309,7 @@ export async function scoreBenchmark(input: {
     const selectionRows: ZooRows[] = [];
     for (const zoo of selectionZoos)
       selectionRows.push(await readZooRows(store, zoo, input.sweeps, input.log));
+    input.log(`read the early runs of ${selectionZoos.map((z) => z.name).join(', ')}`);
     const selectionCells = evaluate(selectionRows);
     const choice = chooseDefaultRule(
       selectionEntries(selectionCells),
