@@ -31,7 +31,7 @@ export function createSmokeActivities(deps: { store: ArtifactStore }) {
         key = `smoke/${validateSegment(input.runId, 'runId')}/hello.txt`;
       } catch (error) {
         if (error instanceof InvalidKeyError) {
-          throw ApplicationFailure.nonRetryable(error.message, 'InvalidInput');
+          throw ApplicationFailure.nonRetryable(error.message, error.name);
         }
         throw error;
       }
@@ -42,7 +42,7 @@ export function createSmokeActivities(deps: { store: ArtifactStore }) {
       if (sha256 !== written.sha256) {
         throw ApplicationFailure.retryable(
           `read-back checksum of ${key} differs from the written one`,
-          'ChecksumMismatch',
+          'ChecksumMismatchError',
         );
       }
       return { key, readBack, bytes: bytes.byteLength, sha256 };

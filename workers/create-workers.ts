@@ -12,19 +12,31 @@ import { createTrainingActivities, type RunTraining } from '../activities/sweep/
 import type { SweepReport } from '../activities/scoring/report-types.js';
 import { renderReportHtml } from '../activities/report/report-html.js';
 import type { Tf } from '../activities/tf/tf-namespace.js';
-import { candidateProgressSignal } from '../workflows/sweep-api.js';
-import { TASK_QUEUES } from './temporal-config.js';
+import { candidateProgressSignal, DEFAULT_TASK_QUEUES } from '../workflows/sweep-api.js';
 
 /** The workflows entry next to this file: `.ts` when run from source (tests), `.js` from dist. */
 const WORKFLOWS_PATH = fileURLToPath(
   new URL(`../workflows/index${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url),
 );
 
+/** Worker-log line for each wait of the store's outage retry (`OutageRetryOptions.onRetry`). */
+export function logStoreOutage(event: {
+  operation: string;
+  key: string;
+  attempt: number;
+  delayMs: number;
+  error: Error;
+}): void {
+  console.error(
+    `ncap worker: store unavailable (${event.operation} ${event.key}: ${event.error.message}); try ${event.attempt + 1} in ${Math.round(event.delayMs / 1000)} s`,
+  );
+}
+
 export interface CommonWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   stores: StoreProvider;
-  /** @default the standard queue of the worker's role */
+  /** @default the role's queue in DEFAULT_TASK_QUEUES (the process entry points pass the configured one) */
   taskQueue?: string;
   /** Extra Worker options (tests shorten timeouts, benchmarks raise concurrency). */
   workerOptions?: Partial<WorkerOptions>;
@@ -46,7 +58,7 @@ export async function createOrchestratorWorker(options: OrchestratorWorkerOption
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
-    taskQueue: options.taskQueue ?? TASK_QUEUES.orchestrator,
+    taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUES.orchestrator,
     ...workflows,
     activities: {
       ...createOrchestratorActivities({
@@ -70,6 +82,12 @@ export interface GpuWorkerOptions extends CommonWorkerOptions {
   clientConnection?: Connection;
   /** Heartbeat cadence of a training, milliseconds (also bounds how fast a cancellation lands). @default 2000 */
   heartbeatIntervalMs?: number;
+  /**
+   * Fires when the worker starts shutting down (the process entry point ties it to SIGTERM/SIGINT):
+   * running trainings stop after their next epoch checkpoint instead of waiting to be cancelled.
+   * @default never
+   */
+  drain?: AbortSignal;
 }
 
 export async function createGpuWorker(options: GpuWorkerOptions): Promise<Worker> {
@@ -79,11 +97,12 @@ export async function createGpuWorker(options: GpuWorkerOptions): Promise<Worker
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
-    taskQueue: options.taskQueue ?? TASK_QUEUES.gpu,
+    taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUES.gpu,
     activities: createTrainingActivities({
       stores: options.stores,
       tf: options.tf,
       runTraining: options.runTraining,
+      ...(options.drain ? { drain: options.drain } : {}),
       ...(options.heartbeatIntervalMs !== undefined
         ? { heartbeatIntervalMs: options.heartbeatIntervalMs }
         : {}),

@@ -1,11 +1,12 @@
 /**
  * The orchestrator worker process: sweep/candidate workflows plus the light activities (prepare,
- * score, smoke) on the `ncap-orchestrator` queue. Production runs a prebuilt bundle (NCAP_WORKFLOW_BUNDLE,
+ * score, smoke) on the orchestrator queue (`NCAP_TASK_QUEUE_ORCHESTRATOR`, default `ncap-orchestrator`).
+ * Production runs a prebuilt bundle (NCAP_WORKFLOW_BUNDLE,
  * made by `npm run build:bundle`).
  */
 import { NativeConnection } from '@temporalio/worker';
 import { createStoreProvider } from '../activities/sweep/store-cache.js';
-import { createOrchestratorWorker } from './create-workers.js';
+import { createOrchestratorWorker, logStoreOutage } from './create-workers.js';
 import { temporalTarget } from './temporal-config.js';
 import { loadConfig } from './worker-config.js';
 
@@ -13,7 +14,7 @@ export async function runOrchestratorWorker(): Promise<void> {
   const config = loadConfig();
   const target = temporalTarget();
   const connection = await NativeConnection.connect(target.connectionOptions);
-  const stores = createStoreProvider();
+  const stores = createStoreProvider({ outageRetry: { onRetry: logStoreOutage } });
   try {
     const worker = await createOrchestratorWorker({
       connection,
@@ -21,9 +22,7 @@ export async function runOrchestratorWorker(): Promise<void> {
       stores,
       defaultStoreUri: config.storeUri,
       ...(config.workflowBundlePath ? { workflowBundlePath: config.workflowBundlePath } : {}),
-      ...(process.env.NCAP_TASK_QUEUE_ORCHESTRATOR
-        ? { taskQueue: process.env.NCAP_TASK_QUEUE_ORCHESTRATOR }
-        : {}),
+      taskQueue: config.taskQueues.orchestrator,
     });
     console.error(`ncap orchestrator worker: queue ${worker.options.taskQueue}`);
     await worker.run();

@@ -13,12 +13,6 @@ export interface TemporalTarget {
   isDefault: boolean;
 }
 
-/** Task queues. Training runs on GPU workers; workflows and scoring on the orchestrator. */
-export const TASK_QUEUES = {
-  orchestrator: 'ncap-orchestrator',
-  gpu: 'ncap-gpu',
-} as const;
-
 export function temporalTarget(overrides: { address?: string; namespace?: string } = {}): TemporalTarget {
   const loaded = loadClientConnectConfig();
   const isDefault =

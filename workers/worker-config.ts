@@ -4,9 +4,11 @@
  */
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
+import { DEFAULT_TASK_QUEUES, type TaskQueues } from '../workflows/sweep-api.js';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
+  readonly nonRetryable = true;
 }
 
 export interface NcapConfig {
@@ -20,6 +22,20 @@ export interface NcapConfig {
   workflowBundlePath?: string;
   /** Upsert typed search attributes (the server must have NcapDataset/NcapStatus/NcapWinner). Env `NCAP_SEARCH_ATTRIBUTES=1`. @default false */
   searchAttributes: boolean;
+  /**
+   * Task queues the workers poll and the clients (CLI, schedules) put into each sweep's input, so one
+   * setting moves both. Env `NCAP_TASK_QUEUE_ORCHESTRATOR`, `NCAP_TASK_QUEUE_GPU`.
+   * @default {@link DEFAULT_TASK_QUEUES}
+   */
+  taskQueues: TaskQueues;
+}
+
+function taskQueue(name: string, raw: string | undefined, fallback: string): string {
+  if (raw === undefined || raw === '') return fallback;
+  // Temporal accepts any UTF-8 name up to 1000 bytes; whitespace is almost always a quoting mistake.
+  if (raw.trim() !== raw || raw.length > 1000)
+    throw new ConfigError(`${name} must be a task queue name without surrounding spaces, got '${raw}'`);
+  return raw;
 }
 
 function positiveInt(name: string, raw: string | undefined, fallback: number): number {
@@ -45,5 +61,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): NcapConfig {
     shutdownGraceSeconds: positiveInt('NCAP_SHUTDOWN_GRACE_SECONDS', env.NCAP_SHUTDOWN_GRACE_SECONDS, 120),
     ...(env.NCAP_WORKFLOW_BUNDLE ? { workflowBundlePath: env.NCAP_WORKFLOW_BUNDLE } : {}),
     searchAttributes: env.NCAP_SEARCH_ATTRIBUTES === '1' || env.NCAP_SEARCH_ATTRIBUTES === 'true',
+    taskQueues: {
+      orchestrator: taskQueue(
+        'NCAP_TASK_QUEUE_ORCHESTRATOR',
+        env.NCAP_TASK_QUEUE_ORCHESTRATOR,
+        DEFAULT_TASK_QUEUES.orchestrator,
+      ),
+      gpu: taskQueue('NCAP_TASK_QUEUE_GPU', env.NCAP_TASK_QUEUE_GPU, DEFAULT_TASK_QUEUES.gpu),
+    },
   };
 }

@@ -7,20 +7,20 @@ import type { SweepSpec } from '../activities/spec/sweep-spec.js';
 import type { TrainingActivities } from '../activities/sweep/training-activities.js';
 import type { CandidateOutcome, TrainCandidateInput } from '../activities/sweep/types.js';
 import { trainingProfile } from './activity-profiles.js';
+import { DEFAULT_TASK_QUEUES } from './sweep-api.js';
 
 export interface CandidateWorkflowInput extends TrainCandidateInput {
   /** Only the training settings the activity options need. */
   training: Pick<SweepSpec['training'], 'maxMinutesPerCandidate' | 'heartbeatTimeoutSeconds' | 'maxAttempts'>;
-  /** Queue of the training activity. @default ncap-gpu */
+  /** Queue of the training activity. @default DEFAULT_TASK_QUEUES.gpu */
   gpuTaskQueue?: string;
 }
 
 export async function candidateWorkflow(input: CandidateWorkflowInput): Promise<CandidateOutcome> {
   const { training, gpuTaskQueue, ...activityInput } = input;
-  const profile = trainingProfile({ training } as SweepSpec);
   const { trainCandidate } = proxyActivities<TrainingActivities>({
-    ...profile,
-    taskQueue: gpuTaskQueue ?? profile.taskQueue,
+    ...trainingProfile({ training } as SweepSpec),
+    taskQueue: gpuTaskQueue ?? DEFAULT_TASK_QUEUES.gpu,
   });
   return trainCandidate(activityInput);
 }

@@ -7,6 +7,21 @@ import type { SweepSpec } from '../activities/spec/sweep-spec.js';
 import type { CandidateOutcome, CandidateProgressSignal, RankingRow } from '../activities/sweep/types.js';
 import { toSegment } from '../activities/store/key-segment.js';
 
+/** Task queues of a sweep: workflows and light activities on `orchestrator`, training on `gpu`. */
+export interface TaskQueues {
+  orchestrator: string;
+  gpu: string;
+}
+
+/**
+ * The default task queues: the workers poll them unless `NCAP_TASK_QUEUE_ORCHESTRATOR` /
+ * `NCAP_TASK_QUEUE_GPU` say otherwise, and clients then pass the same values in {@link SweepWorkflowInput}.
+ */
+export const DEFAULT_TASK_QUEUES = {
+  orchestrator: 'ncap-orchestrator',
+  gpu: 'ncap-gpu',
+} as const satisfies TaskQueues;
+
 export interface SweepWorkflowInput {
   /** The validated spec (the CLI validates; `prepareSweep` validates again). */
   spec: SweepSpec;
@@ -16,8 +31,11 @@ export interface SweepWorkflowInput {
   sweepId?: string;
   /** Upsert the typed search attributes NcapDataset/NcapStatus/NcapWinner (the server must know them). @default false */
   searchAttributes?: boolean;
-  /** Task queues of this sweep's activities (tests and multi-tenant set-ups). @default ncap-orchestrator / ncap-gpu */
-  taskQueues?: { orchestrator: string; gpu: string };
+  /**
+   * Task queues of this sweep's activities and child workflows; clients pass the queues their workers
+   * poll (`NCAP_TASK_QUEUE_*`). @default {@link DEFAULT_TASK_QUEUES} (inputs recorded before this field)
+   */
+  taskQueues?: TaskQueues;
   /** State carried over continue-as-new; never set by callers. */
   carried?: CarriedState;
 }

@@ -78,7 +78,7 @@ export class SweepState {
   }
 
   recordCancelled(candidateId: string, message: string): void {
-    this.record({ candidateId, status: 'cancelled', failure: { type: 'Cancelled', message } });
+    this.record({ candidateId, status: 'cancelled', failure: { type: 'CancelledFailure', message } });
   }
 
   wasCancelledByOperator(candidateId: string): boolean {

@@ -24,14 +24,15 @@ import { defineSearchAttributeKey } from '@temporalio/common';
 import type { OrchestratorActivities } from '../activities/sweep/orchestrator-activities.js';
 import type { TrainingActivities } from '../activities/sweep/training-activities.js';
 import type { SweepSpec } from '../activities/spec/sweep-spec.js';
-import type { CandidateOutcome, TrainCandidateInput } from '../activities/sweep/types.js';
-import { PREPARE_PROFILE, SCORE_PROFILE, TASK_QUEUE, trainingProfile } from './activity-profiles.js';
+import type { CandidateOutcome, ScoreSweepOutput, TrainCandidateInput } from '../activities/sweep/types.js';
+import { PREPARE_PROFILE, SCORE_PROFILE, trainingProfile } from './activity-profiles.js';
 import { candidateWorkflow } from './candidate-workflow.js';
 import {
   cancelCandidateSignal,
   cancelSweepSignal,
   candidateProgressSignal,
   candidateWorkflowId,
+  DEFAULT_TASK_QUEUES,
   progressQuery,
   sweepIdFromWorkflowId,
   type SweepResult,
@@ -53,9 +54,12 @@ export function describeFailure(error: unknown): { type: string; message: string
   if (cause instanceof ApplicationFailure)
     return { type: cause.type ?? 'ApplicationFailure', message: cause.message };
   if (cause instanceof TimeoutFailure)
-    return { type: `Timeout(${cause.timeoutType})`, message: cause.message || 'timed out' };
+    return {
+      type: 'TimeoutFailure',
+      message: `${cause.message || 'timed out'} (${cause.timeoutType ?? 'unknown'} timeout)`,
+    };
   if (cause instanceof Error) return { type: cause.name, message: cause.message };
-  return { type: 'Unknown', message: String(cause) };
+  return { type: 'UnknownError', message: String(cause) };
 }
 
 /** Task queues of one sweep's activities. */
@@ -175,7 +179,7 @@ async function runWindow(
 function sweepResult(
   state: SweepState,
   ordered: readonly CandidateOutcome[],
-  scored: Pick<SweepResult, 'ranking' | 'reportKey' | 'reportHtmlKey'>,
+  scored: Pick<ScoreSweepOutput, 'ranking' | 'reportKey' | 'reportHtmlKey' | 'unscorable'>,
 ): SweepResult {
   return {
     sweepId: state.sweepId,
@@ -187,8 +191,9 @@ function sweepResult(
       .map((o) => ({
         candidateId: o.candidateId,
         status: o.status,
-        failure: o.failure ?? { type: 'Unknown', message: '' },
-      })),
+        failure: o.failure ?? { type: 'UnknownError', message: '' },
+      }))
+      .concat((scored.unscorable ?? []).map((u) => ({ ...u, status: 'failed' as const }))),
     reused: ordered.filter((o) => o.reused).map((o) => o.candidateId),
     reportKey: scored.reportKey,
     reportHtmlKey: scored.reportHtmlKey,
@@ -201,7 +206,7 @@ export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepRes
   const sweepId = input.sweepId ?? sweepIdFromWorkflowId(info.workflowId);
   const startedAt = carried?.startedAt ?? new Date().toISOString();
   const runs = (carried?.runs ?? 0) + 1;
-  const queues = input.taskQueues ?? TASK_QUEUE;
+  const queues = input.taskQueues ?? DEFAULT_TASK_QUEUES;
   const { prepareSweep } = proxyActivities<OrchestratorActivities>({
     ...PREPARE_PROFILE,
     taskQueue: queues.orchestrator,

@@ -3,9 +3,10 @@
  * callers (the CLI, the scoring activity) can tell invalid input from bugs with one `instanceof`.
  */
 
-/** Base class: the input (network, file, data series) is invalid. Not retryable. */
+/** Base class: the input (network, file, data series) is invalid, so a retry cannot help. */
 export class CapacitanceError extends Error {
   override name = 'CapacitanceError';
+  readonly nonRetryable = true;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
   }

@@ -56,5 +56,9 @@ export interface InteractionModel {
    */
   closedForm(kernels: readonly DenseKernel[], stats?: InteractionStats, firstIndex?: number): KernelSums[];
   /** The arc weight function of G_B for the same kernels (slow path: oracle and baseline only). */
-  arcWeights(kernels: readonly DenseKernel[], stats?: InteractionStats, firstIndex?: number): ArcWeightFunction;
+  arcWeights(
+    kernels: readonly DenseKernel[],
+    stats?: InteractionStats,
+    firstIndex?: number,
+  ): ArcWeightFunction;
 }

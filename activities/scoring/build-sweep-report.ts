@@ -23,8 +23,8 @@ import {
   type PredictorSettings,
 } from '../selection/predictors.js';
 import { rankCandidates } from '../selection/rank.js';
-import { loadCandidateEvidence } from '../selection/sweep-evidence.js';
-import { ArtifactNotFoundError } from '../store/errors.js';
+import { loadCandidateEvidence, SNAPSHOT_READ_CONCURRENCY } from '../selection/sweep-evidence.js';
+import { ArtifactIntegrityError, ArtifactNotFoundError } from '../store/errors.js';
 import type { SweepSpec } from '../spec/sweep-spec.js';
 import type { ArtifactStore } from '../store/artifact-store.js';
 import type { CandidateResult } from '../training/types.js';
@@ -32,9 +32,6 @@ import { mapLimit } from '../sweep/map-limit.js';
 import type { CandidateOutcome } from '../sweep/types.js';
 import { loadObservedHistory, observedRunSetup } from './observed-history.js';
 import type { ReportCandidate, SweepReport } from './report-types.js';
-
-/** Snapshot reads at once, per candidate. */
-const DEFAULT_CONCURRENCY = 8;
 
 export interface ScoreOptions {
   /**
@@ -78,7 +75,7 @@ export async function buildSweepReport(
   outcomes: readonly CandidateOutcome[],
   options: ScoreOptions = {},
 ): Promise<SweepReport> {
-  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+  const concurrency = options.concurrency ?? SNAPSHOT_READ_CONCURRENCY;
   const labelsOf = new Map(spec.candidates.map((c) => [c.id, c.labels ?? {}]));
   const succeeded = outcomes.filter((o) => o.status === 'succeeded' && o.resultKey);
   let datasetInfo: SweepReport['dataset'] = {
@@ -135,6 +132,7 @@ export async function buildSweepReport(
         if (!(
           error instanceof CapacitanceError ||
           error instanceof ArtifactNotFoundError ||
+          error instanceof ArtifactIntegrityError ||
           error instanceof SyntaxError
         ))
           throw error;

@@ -2,7 +2,10 @@
  * Evaluation protocols of the selection benchmark: every candidate is scored by a predictor fitted
  * without its own truth. Leave-one-out within a zoo (fit on the other candidates, plus any external
  * labelled runs); leave-one-zoo-out across zoos (fit on every other zoo, score the held-out one). Fixed
- * predictors are fitted once (their fit ignores the runs), so both protocols agree for them.
+ * predictors are fitted once (their fit ignores the runs), so both protocols agree for them. Across zoos
+ * the hybrids regress raw accuracies: a zoo whose accuracies sit higher shifts the intercept, which does
+ * not change the held-out zoo's order, but a feature that tracks the zoos' levels can take weight that
+ * does not transfer — leave-one-zoo-out measures exactly that.
  */
 import type { LabelledRow, Predictor, PredictorScore } from './predictor.js';
 import {

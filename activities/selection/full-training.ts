@@ -1,6 +1,7 @@
 /**
  * The outcome of full fine-tuning as `result.json` records it for a full-training sweep, read in this
- * one place: `fullTraining.finalAccuracy`, the validation accuracy in [0, 1] the run converged to. Such a
+ * one place: `fullTraining.finalAccuracy`, the accuracy in [0, 1] the run converged to (on the sweep's
+ * test set at the best epoch when it has one, else the best validation accuracy). Such a
  * run's first epochs are also an early run, so it yields observed runs for several early windows.
  */
 import type { CandidateResult } from '../training/types.js';

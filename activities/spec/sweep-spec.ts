@@ -10,6 +10,7 @@ import { describeIssue } from './issue-path.js';
 import {
   betaSettingsShape,
   datasetSchema,
+  featurePoolingSchema,
   idSchema,
   locationSchema,
   modeSchema,
@@ -42,6 +43,8 @@ const candidateSchema = z.strictObject({
   id: idSchema('candidate id'),
   model: locationSchema('candidate model'),
   featureLayer: modelSchema.shape.featureLayer,
+  /** Global pooling of the feature layer's spatial output. @default 'none' (left out of the stored spec) */
+  featurePooling: featurePoolingSchema.optional(),
   /** Free-form labels shown in the report (architecture, source accuracy…). */
   labels: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
 });
@@ -145,6 +148,7 @@ export type CandidateSpec = SweepSpec['candidates'][number];
 /** Invalid spec: `issues` lists every problem as `path: message`. */
 export class InvalidSpecError extends Error {
   override name = 'InvalidSpecError';
+  readonly nonRetryable = true;
   constructor(
     readonly issues: { path: string; message: string }[],
     options?: { cause?: unknown },

@@ -31,6 +31,7 @@ export function toTrainingInput(
     model: {
       uri: candidate.model,
       ...(candidate.featureLayer ? { featureLayer: candidate.featureLayer } : {}),
+      featurePooling: candidate.featurePooling ?? 'none',
     },
     dataset,
     mode: spec.mode,

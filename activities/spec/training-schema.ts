@@ -39,6 +39,13 @@ export const SPEC_LIMITS = {
 export const TRAINING_MODES = ['finetune', 'frozen'] as const;
 export const OPTIMIZERS = ['adam', 'sgd', 'momentum'] as const;
 export const DATASET_FORMATS = ['auto', 'safetensors', 'npy', 'image-folder'] as const;
+/**
+ * What happens to a spatial feature-layer output `[h, w, c]` before the probe: `'none'` flattens it to
+ * h·w·c values; `'average'` / `'max'` pool it globally over h and w to `c` values, so a cut inside a
+ * convolutional backbone gives the probe a vector of the layer's channel count.
+ */
+export const FEATURE_POOLINGS = ['none', 'average', 'max'] as const;
+export const featurePoolingSchema = z.enum(FEATURE_POOLINGS);
 
 /** An id that becomes a storage key segment (sweep, candidate, spec name). */
 export const idSchema = (what: string) =>
@@ -105,14 +112,14 @@ export const datasetSchema = z.strictObject({
   /** Shown in the report. */
   name: z.string().max(200).optional(),
   /**
-   * A separate validation set (same layout rules as `uri`, read whole, not sub-sampled). When given, every
+   * A separate validation set (same layout rules as `uri`, read whole, not sub-sampled). With it every
    * (sub-sampled) sample of `uri` trains and `validationFraction` is not used.
    * @default none: validation is split off `uri` by `validationFraction`
    */
   validationUri: locationSchema('dataset.validationUri').optional(),
   /**
-   * A test set (same layout rules as `uri`, read whole), scored once at the end: with `training.stopping`
-   * on the best epoch's weights, else on the final ones. Never used for training or stopping.
+   * A test set (same layout rules as `uri`, read whole), scored once after training: with
+   * `training.stopping` on the best epoch's weights, else on the final ones. Never trains or stops a run.
    * @default none
    */
   testUri: locationSchema('dataset.testUri').optional(),
@@ -130,6 +137,8 @@ export const modelSchema = z.strictObject({
    *   LayersModel; the model's output for a GraphModel
    */
   featureLayer: z.string().min(1, 'give a layer name or leave featureLayer out').optional(),
+  /** Global pooling of the feature layer's spatial output (see `FEATURE_POOLINGS`). */
+  featurePooling: featurePoolingSchema.default('none'),
 });
 
 export const modeSchema = z.enum(TRAINING_MODES).default('finetune');
@@ -155,7 +164,7 @@ export const trainingLoopSchema = z.strictObject({
   seed: z.number().int().nonnegative().default(0),
   /**
    * Validation evaluations per epoch, at evenly spaced steps (the last at the epoch's end), each with a
-   * probe snapshot; `4` gives the ¼, ½, ¾ and 1 epoch points. Each costs one pass over the validation set.
+   * probe snapshot: `4` gives the ¼, ½, ¾ and 1 epoch points. Each costs one pass over the validation set.
    */
   evaluationsPerEpoch: z
     .number()
@@ -167,8 +176,9 @@ export const trainingLoopSchema = z.strictObject({
     )
     .default(1),
   /**
-   * Full training: stop when validation accuracy has not improved by more than `minDelta` for `patience`
-   * epochs (at most `epochs` epochs); the best epoch is the result. Absent: exactly `epochs` epochs.
+   * Full training to a validation plateau: stop when validation accuracy has not improved by more than
+   * `minDelta` for `patience` epochs, at most `epochs` epochs; the best epoch is the result (and its
+   * weights score `dataset.testUri`). @default none: train exactly `epochs` epochs
    */
   stopping: z
     .strictObject({

@@ -8,6 +8,7 @@ import {
   ArtifactNotFoundError,
   ArtifactRangeError,
   ArtifactStoreError,
+  ArtifactStoreUnavailableError,
   InvalidKeyError,
 } from './errors.js';
 
@@ -77,7 +78,8 @@ export function isTransientS3Error(error: unknown): boolean {
 /**
  * Maps a failure to the store's error classes: missing key → {@link ArtifactNotFoundError}, lost
  * conditional write → {@link ArtifactConflictError}, unsatisfiable range → {@link ArtifactRangeError},
- * anything else → {@link ArtifactStoreError} naming operation, bucket, key, code and HTTP status.
+ * transient failure (the SDK's retries spent) → {@link ArtifactStoreUnavailableError}, anything else →
+ * {@link ArtifactStoreError}; messages name operation, bucket, key, code and HTTP status.
  */
 export function toArtifactError(error: unknown, context: S3ErrorContext): Error {
   if (error instanceof ArtifactStoreError || error instanceof InvalidKeyError) return error;
@@ -116,9 +118,7 @@ export function toArtifactError(error: unknown, context: S3ErrorContext): Error 
   const message =
     error instanceof Error && error.message !== '' && error.message !== code ? `: ${error.message}` : '';
   const statusText = status !== undefined ? ` (HTTP ${status})` : '';
-  return new ArtifactStoreError(
-    `S3 ${context.operation} of ${where} failed: ${code}${statusText}${message}`,
-    details,
-    { cause: error },
-  );
+  const text = `S3 ${context.operation} of ${where} failed: ${code}${statusText}${message}`;
+  if (isTransientS3Error(error)) return new ArtifactStoreUnavailableError(text, details, { cause: error });
+  return new ArtifactStoreError(text, details, { cause: error });
 }

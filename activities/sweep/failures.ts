@@ -1,38 +1,26 @@
 /**
- * Turning local errors into Temporal failures: the error's class name becomes the failure `type`, and
- * errors a retry cannot fix become non-retryable, so no attempt is burned on them.
+ * Turning local errors into Temporal failures. One naming scheme: the failure `type` is the error's class
+ * name (`…Error`). One source of truth for retryability: the `nonRetryable` flag each error class
+ * declares (`../retryable.ts`); no list of type names anywhere else.
  */
 import { ApplicationFailure } from '@temporalio/common';
+import { isNonRetryable } from '../retryable.js';
 import { InvalidSpecError } from '../spec/sweep-spec.js';
-import { InvalidKeyError } from '../store/errors.js';
 
-function isNonRetryable(error: Error): boolean {
-  return 'nonRetryable' in error && (error as { nonRetryable?: unknown }).nonRetryable === true;
+/** A sweep id already holds a different spec in the store. */
+export class SpecConflictError extends Error {
+  override name = 'SpecConflictError';
+  readonly nonRetryable = true;
 }
 
-/** Wraps an unknown error: ApplicationFailures pass through; known-permanent errors become non-retryable. */
+/** Wraps an unknown error: ApplicationFailures pass through; the class flag decides retryability. */
 export function toApplicationFailure(error: unknown, context: string): Error {
   if (error instanceof ApplicationFailure) return error;
   if (!(error instanceof Error))
     return ApplicationFailure.retryable(`${context}: ${String(error)}`, 'UnknownError');
-  if (error instanceof InvalidSpecError) {
-    return ApplicationFailure.create({
-      message: error.message,
-      type: 'InvalidSpec',
-      nonRetryable: true,
-      cause: error,
-    });
-  }
-  if (error instanceof InvalidKeyError) {
-    return ApplicationFailure.create({
-      message: `${context}: ${error.message}`,
-      type: 'InvalidInput',
-      nonRetryable: true,
-      cause: error,
-    });
-  }
   return ApplicationFailure.create({
-    message: `${context}: ${error.message}`,
+    // A spec error lists every field already; the context would only push them down.
+    message: error instanceof InvalidSpecError ? error.message : `${context}: ${error.message}`,
     type: error.name,
     nonRetryable: isNonRetryable(error),
     cause: error,

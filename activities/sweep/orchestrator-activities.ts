@@ -3,12 +3,12 @@
  * candidates) and `scoreSweep` (the reduce: evidence → selection rule → report.json + report.html, and
  * observed runs from full-training results).
  */
-import { ApplicationFailure } from '@temporalio/common';
 import { buildSweepReport } from '../scoring/build-sweep-report.js';
 import type { SweepReport } from '../scoring/report-types.js';
 import { validateSweepSpec } from '../spec/sweep-spec.js';
+import { ArtifactNotFoundError } from '../store/errors.js';
 import { sweepKeys } from '../store/keys.js';
-import { toApplicationFailure } from './failures.js';
+import { SpecConflictError, toApplicationFailure } from './failures.js';
 import { mapLimit } from './map-limit.js';
 import type { StoreProvider } from './store-cache.js';
 import { canonicalJson, readStoredSpec, type StoredSpec } from './stored-spec.js';
@@ -39,9 +39,8 @@ export function createOrchestratorActivities(deps: OrchestratorActivityDeps) {
         const keys = sweepKeys(sweepId);
         const existing = await readStoredSpec(store, sweepId);
         if (existing && canonicalJson(existing.spec) !== canonicalJson(spec)) {
-          throw ApplicationFailure.nonRetryable(
+          throw new SpecConflictError(
             `sweep ${sweepId} already exists in ${storeUri} with a different spec; resume it with \`ncap sweep resume ${sweepId}\` or start with a new --id`,
-            'SpecConflict',
           );
         }
         if (!existing) {
@@ -68,10 +67,9 @@ export function createOrchestratorActivities(deps: OrchestratorActivityDeps) {
         const store = deps.stores.get(storeUri);
         const stored = await readStoredSpec(store, sweepId);
         if (!stored)
-          throw ApplicationFailure.nonRetryable(
-            `sweep ${sweepId} has no spec.json in ${storeUri}`,
-            'InvalidInput',
-          );
+          throw new ArtifactNotFoundError(`sweep ${sweepId} has no spec.json in ${storeUri}`, {
+            uri: storeUri,
+          });
         // Observed runs come from the dataset's history (and the spec's file); full-training results add to it.
         const report = await buildSweepReport(store, sweepId, stored.spec, input.outcomes, {
           recordObservedRuns: true,
@@ -98,6 +96,12 @@ export function createOrchestratorActivities(deps: OrchestratorActivityDeps) {
               rule: report.selection.appliedRule,
               predictedAccuracy: c.predictedAccuracy?.mean ?? null,
             })),
+          unscorable: report.candidates.flatMap((c) => {
+            const trained = input.outcomes.find((o) => o.candidateId === c.candidateId);
+            return trained?.status === 'succeeded' && c.status === 'failed' && c.failure
+              ? [{ candidateId: c.candidateId, failure: c.failure }]
+              : [];
+          }),
           reportKey: keys.reportJson,
           reportHtmlKey: keys.reportHtml,
           direction: report.selection.direction,

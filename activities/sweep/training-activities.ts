@@ -43,6 +43,8 @@ export interface TrainingActivityDeps {
   progressIntervalMs?: number;
   /** Minimum milliseconds between two heartbeats (epoch ends always heartbeat). @default 2000 */
   heartbeatIntervalMs?: number;
+  /** Fires when the worker starts shutting down: trainings stop after their next checkpoint. @default never */
+  drain?: AbortSignal;
 }
 
 /** Reads `result.json` when it exists. */
@@ -83,13 +85,24 @@ export function outcomeFromResult(
 export function createTrainingActivities(deps: TrainingActivityDeps) {
   const progressIntervalMs = deps.progressIntervalMs ?? 5_000;
   const heartbeatIntervalMs = deps.heartbeatIntervalMs ?? 2_000;
-  const keepaliveMs = Math.max(heartbeatIntervalMs, 10_000);
 
   return {
     async trainCandidate(input: TrainCandidateInput): Promise<CandidateOutcome> {
       const context = Context.current();
       const { sweepId, candidateId, storeUri } = input;
       const what = `candidate ${candidateId} of sweep ${sweepId}`;
+      const previous = context.info.heartbeatDetails as TrainHeartbeat | undefined;
+      // Every 10 s, or a third of the heartbeat timeout when that is shorter.
+      const keepaliveMs = Math.max(
+        heartbeatIntervalMs,
+        Math.min(10_000, (context.info.heartbeatTimeoutMs ?? 30_000) / 3),
+      );
+      let last: TrainHeartbeat = previous ?? { epoch: 0, step: 0 };
+      // Heartbeat from the first store read on: reading result.json and spec.json, loading a model and
+      // computing frozen features report no steps, and the store waits out outages (minutes) inside
+      // such calls. A dead worker still stops heartbeating, since the timer dies with it.
+      context.heartbeat(last);
+      const keepalive = setInterval(() => context.heartbeat(last), keepaliveMs);
       try {
         const store = deps.stores.get(storeUri);
         const resultKey = sweepKeys(sweepId).candidate(candidateId).result;
@@ -104,7 +117,6 @@ export function createTrainingActivities(deps: TrainingActivityDeps) {
           );
         const trainingInput = toTrainingInput(stored.spec, sweepId, candidateId);
         const totalEpochs = trainingInput.training.epochs;
-        const previous = context.info.heartbeatDetails as TrainHeartbeat | undefined;
         if (previous)
           context.log.info('retrying after a checkpoint', { ...previous, attempt: context.info.attempt });
 
@@ -112,7 +124,6 @@ export function createTrainingActivities(deps: TrainingActivityDeps) {
         let lastHeartbeat = 0;
         let lastReport = 0;
         let firstStep: number | undefined;
-        let last: TrainHeartbeat = previous ?? { epoch: 0, step: 0 };
         const onProgress = (p: TrainingProgress): void => {
           const now = Date.now();
           const epochEnd = p.checkpointKey !== undefined;
@@ -155,23 +166,16 @@ export function createTrainingActivities(deps: TrainingActivityDeps) {
             });
           }
         };
-        context.heartbeat(last);
-        // Loading a model and computing frozen features report no steps: keep heartbeating meanwhile
-        // (a dead worker still stops heartbeating, since the timer dies with it).
-        const keepalive = setInterval(() => context.heartbeat(last), keepaliveMs);
-        try {
-          const result = await deps.runTraining(trainingInput, {
-            tf: await deps.tf(),
-            store,
-            openStore: async (uri) => deps.stores.get(uri),
-            onProgress,
-            signal: context.cancellationSignal,
-            log: context.log,
-          });
-          return outcomeFromResult(result, resultKey, false);
-        } finally {
-          clearInterval(keepalive);
-        }
+        const result = await deps.runTraining(trainingInput, {
+          tf: await deps.tf(),
+          store,
+          openStore: async (uri) => deps.stores.get(uri),
+          onProgress,
+          signal: context.cancellationSignal,
+          ...(deps.drain ? { drain: deps.drain } : {}),
+          log: context.log,
+        });
+        return outcomeFromResult(result, resultKey, false);
       } catch (error) {
         if (error instanceof TrainingCancelledError || error instanceof CancelledFailure) {
           throw error instanceof CancelledFailure
@@ -179,6 +183,8 @@ export function createTrainingActivities(deps: TrainingActivityDeps) {
             : new CancelledFailure(`${what} cancelled: ${error.message}`);
         }
         throw toApplicationFailure(error, what);
+      } finally {
+        clearInterval(keepalive);
       }
     },
   };

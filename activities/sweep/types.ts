@@ -93,6 +93,11 @@ export interface ScoreSweepOutput {
   winner: string | null;
   /** Succeeded candidates, best first. */
   ranking: RankingRow[];
+  /**
+   * Candidates that trained but whose stored artifacts could not be scored (a missing or corrupt
+   * snapshot or result.json), with the reason. Absent from outputs recorded before it existed.
+   */
+  unscorable?: { candidateId: string; failure: { type: string; message: string } }[];
   reportKey: string;
   reportHtmlKey: string;
   direction: 'higher' | 'lower';

@@ -267,7 +267,8 @@ function silenceCpuBanner(tf: Tf): void {
 
 async function setBackendOrThrow(tf: Tf, name: string): Promise<void> {
   // setBackend resolves false (after a console warning) instead of rejecting when initialisation fails.
-  if (!(await tf.setBackend(name))) throw new Error(`tf.setBackend('${name}') failed`);
+  if (!(await tf.setBackend(name)))
+    throw new TfBackendUnavailableError(`tf.setBackend('${name}') failed`, name);
   await tf.ready();
 }
 

@@ -48,7 +48,7 @@ export interface CheckpointState {
   evaluations?: EvaluationPoint[];
   /** Checkpoint prefixes still stored after this one was written (absent: one per epoch). */
   keptCheckpoints?: string[];
-  snapshots: { steps: number[]; betaEff: (number | null)[] };
+  snapshots: { steps: number[]; betaEff: (number | null)[]; sha256?: string[] };
 }
 
 export interface Checkpoint {

@@ -1,10 +1,10 @@
 /**
  * Local errors of candidate training. `nonRetryable` tells the activity wrapper which ones a retry cannot
- * fix (bad input, an incompatible model, a diverging run); the others (store or network failures) are
- * worth retrying, and a retry resumes from the last checkpoint.
+ * fix (bad input, an incompatible model, a diverging run); the others are worth retrying, and a retry
+ * resumes from the last checkpoint.
  */
 
-/** Base class: every training error names the candidate it concerns when known. */
+/** Base class of the training errors; on its own, a failure a retry may fix. */
 export class TrainingError extends Error {
   override name = 'TrainingError';
   /** True when retrying with the same input cannot succeed. */
@@ -88,6 +88,24 @@ export class TrainingCancelledError extends TrainingError {
   }
 }
 
+/**
+ * Training stopped at an epoch end because its worker is shutting down; the checkpoint of that epoch is
+ * complete, so the retry (on another worker) resumes from it. Retryable by design.
+ */
+export class TrainingInterruptedError extends TrainingError {
+  override name = 'TrainingInterruptedError';
+  constructor(
+    readonly candidateId: string,
+    /** The last epoch completed and checkpointed. */
+    readonly epoch: number,
+    readonly checkpointKey: string,
+  ) {
+    super(
+      `candidate ${candidateId}: its worker is shutting down; stopped after epoch ${epoch} (checkpoint ${checkpointKey}), to resume elsewhere`,
+    );
+  }
+}
+
 /** A checkpoint exists for this candidate but was written for a different training setup. */
 export class CheckpointMismatchError extends TrainingError {
   override name = 'CheckpointMismatchError';
@@ -100,7 +118,16 @@ export class CheckpointMismatchError extends TrainingError {
   }
 }
 
-/** A checkpoint is present but unreadable or inconsistent (e.g. its weights do not match its state). */
+/** The result would exceed the size limit of result.json (too many snapshots for one file). */
+export class ResultTooLargeError extends TrainingError {
+  override name = 'ResultTooLargeError';
+  override readonly nonRetryable = true;
+}
+
+/**
+ * A checkpoint is present but unreadable or inconsistent (its weights do not match the SHA-256 recorded
+ * in its state.json). Resuming skips it for the checkpoint before, so it never fails a candidate.
+ */
 export class CorruptCheckpointError extends TrainingError {
   override name = 'CorruptCheckpointError';
   constructor(

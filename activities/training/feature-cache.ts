@@ -22,6 +22,8 @@ export type FeatureExtractor = (x: Tensor) => Tensor;
 export interface FeatureCacheIdentity {
   weightsHash: string;
   featureLayer: string;
+  /** Global pooling of the feature layer's output; absent when none (the key is then unchanged). */
+  featurePooling?: 'average' | 'max';
   normalisation: ResolvedNormalisation;
   /** Model input shape the samples were adapted to. */
   inputShape: readonly number[];
@@ -48,6 +50,7 @@ export function featureCacheFolder(identity: FeatureCacheIdentity, datasetHash: 
       v: 1,
       model: identity.weightsHash,
       featureLayer: identity.featureLayer,
+      featurePooling: identity.featurePooling,
       dataset: datasetHash,
       normalisation: identity.normalisation,
       inputShape: identity.inputShape,
@@ -71,29 +74,72 @@ export interface FrozenFeatureOptions {
   log?: TrainingLogger;
 }
 
+/** The store key of the features of `indices` (ascending dataset indices) for an identity and dataset. */
+export function featureCacheKey(
+  identity: FeatureCacheIdentity,
+  datasetHash: string,
+  indices: readonly number[],
+): string {
+  return validateKey(
+    `${featureCacheFolder(identity, datasetHash)}rows-${sha256(indices.join(',')).slice(0, 32)}.safetensors`,
+  );
+}
+
+/**
+ * Reads a cache entry; `undefined` when it is missing or holds other rows than `indices`.
+ * @returns row-major `[indices.length, featureDim]` features.
+ */
+export async function readFeatureCache(
+  store: ArtifactStore,
+  key: string,
+  indices: readonly number[],
+): Promise<{ features: Float32Array; featureDim: number } | undefined> {
+  if (!(await store.exists(key))) return undefined;
+  const file = await decodeSafetensors(await store.get(key));
+  const features = file.tensor('features');
+  const cachedIndices = file.tensor('indices');
+  if (!features || !cachedIndices || features.entry.shape[0] !== indices.length) return undefined;
+  const stored = new Int32Array(cachedIndices.bytes.buffer, 0, cachedIndices.bytes.byteLength / 4);
+  if (!stored.every((v, i) => v === indices[i])) return undefined;
+  return {
+    features: new Float32Array(features.bytes.buffer, 0, features.bytes.byteLength / 4),
+    featureDim: features.entry.shape[1] as number,
+  };
+}
+
+/** Writes a cache entry: `features` (F32 `[indices.length, featureDim]`) and `indices` (I32). */
+export async function writeFeatureCache(
+  store: ArtifactStore,
+  key: string,
+  entry: {
+    features: Float32Array;
+    featureDim: number;
+    indices: readonly number[];
+    identity: FeatureCacheIdentity;
+  },
+): Promise<void> {
+  const { features, featureDim, indices, identity } = entry;
+  const bytes = encodeSafetensors(
+    [
+      { name: 'features', dtype: 'F32', shape: [indices.length, featureDim], data: features },
+      { name: 'indices', dtype: 'I32', shape: [indices.length], data: Int32Array.from(indices) },
+    ],
+    { weightsHash: identity.weightsHash, featureLayer: identity.featureLayer },
+  );
+  await store.put(key, bytes);
+}
+
 /** Loads the cached features or computes (and caches) them. */
 export async function loadOrComputeFeatures(options: FrozenFeatureOptions): Promise<FrozenFeatures> {
   const { tf, store, source, indices } = options;
-  const folder = featureCacheFolder(options.identity, await source.contentHash());
-  const cacheKey = validateKey(`${folder}rows-${sha256(indices.join(',')).slice(0, 32)}.safetensors`);
+  const cacheKey = featureCacheKey(options.identity, await source.contentHash(), indices);
   const rowOf = new Map(indices.map((index, row) => [index, row]));
 
   if (await store.exists(cacheKey)) {
-    const file = await decodeSafetensors(await store.get(cacheKey));
-    const features = file.tensor('features');
-    const cachedIndices = file.tensor('indices');
-    if (features && cachedIndices && features.entry.shape[0] === indices.length) {
-      const stored = new Int32Array(cachedIndices.bytes.buffer, 0, cachedIndices.bytes.byteLength / 4);
-      if (stored.every((v, i) => v === indices[i])) {
-        options.log?.info('frozen features loaded from cache', { key: cacheKey });
-        return {
-          features: new Float32Array(features.bytes.buffer, 0, features.bytes.byteLength / 4),
-          featureDim: features.entry.shape[1] as number,
-          rowOf,
-          cacheKey,
-          fromCache: true,
-        };
-      }
+    const cached = await readFeatureCache(store, cacheKey, indices);
+    if (cached) {
+      options.log?.info('frozen features loaded from cache', { key: cacheKey });
+      return { ...cached, rowOf, cacheKey, fromCache: true };
     }
     options.log?.warn('feature cache entry does not match the selection; recomputing', { key: cacheKey });
   }
@@ -119,14 +165,12 @@ export async function loadOrComputeFeatures(options: FrozenFeatureOptions): Prom
     }
   }
   const all = features ?? new Float32Array(0);
-  const bytes = encodeSafetensors(
-    [
-      { name: 'features', dtype: 'F32', shape: [indices.length, featureDim], data: all },
-      { name: 'indices', dtype: 'I32', shape: [indices.length], data: Int32Array.from(indices) },
-    ],
-    { weightsHash: options.identity.weightsHash, featureLayer: options.identity.featureLayer },
-  );
-  await store.put(cacheKey, bytes);
+  await writeFeatureCache(store, cacheKey, {
+    features: all,
+    featureDim,
+    indices,
+    identity: options.identity,
+  });
   options.log?.info('frozen features computed and cached', {
     key: cacheKey,
     samples: indices.length,

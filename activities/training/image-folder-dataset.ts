@@ -49,8 +49,9 @@ async function decode(
     .raw()
     .toBuffer({ resolveWithObject: true });
   if (info.channels !== channels || info.width !== width || info.height !== height) {
-    throw new Error(
-      `decoded to ${info.width}×${info.height}×${info.channels}, expected ${width}×${height}×${channels}`,
+    throw new DatasetError(
+      `an image decoded to ${info.width}×${info.height}×${info.channels}, expected ${width}×${height}×${channels}`,
+      'dataset.uri',
     );
   }
   return data;

@@ -21,6 +21,7 @@ export interface LoadedArtifacts {
 /** `model.json` is missing its topology or manifest, or a shard is the wrong size. */
 export class ModelArtifactsError extends Error {
   override name = 'ModelArtifactsError';
+  readonly nonRetryable = true;
 }
 
 /** Concatenates byte chunks into one ArrayBuffer. */

@@ -2,12 +2,14 @@
  * Loading a model-zoo entry (TF.js LayersModel or GraphModel at a `file://`, `s3://` or `http(s)://`
  * URI) and choosing the feature layer the probe attaches to.
  */
-import type { GraphModel, LayersModel, SymbolicTensor, layers as tfLayers } from '@tensorflow/tfjs';
+import { isNonRetryable } from '../retryable.js';
+import type { GraphModel, LayersModel, SymbolicTensor, Tensor, layers as tfLayers } from '@tensorflow/tfjs';
 import { IncompatibleModelError } from './errors.js';
 import { patchBatchNormScale } from './batch-norm-scale-fix.js';
 import { artifactsLoadHandler, readModelArtifacts } from './model-io.js';
 import { openLocation, type LocationDeps } from './sources/open-location.js';
 import type { Tf } from '../tf/tf-namespace.js';
+import type { FeaturePooling } from './types.js';
 
 type Layer = tfLayers.Layer;
 
@@ -45,6 +47,8 @@ export async function loadZooModel(uri: string, deps: LocationDeps & { tf: Tf })
     try {
       read = await readModelArtifacts(location.source, location.path);
     } catch (error) {
+      // A missing or malformed file is the model's fault; a store or network failure is not.
+      if (!isNonRetryable(error)) throw error;
       throw new IncompatibleModelError(`cannot read model ${uri}: ${(error as Error).message}`, uri, {
         cause: error,
       });
@@ -96,8 +100,10 @@ const listNames = (model: LayersModel): string => {
 export interface FeatureCut {
   /** The layer whose output feeds the probe. */
   layerName: string;
+  /** The layer's output, before pooling. */
   output: SymbolicTensor;
-  /** Output shape without the batch dimension. */
+  pooling: FeaturePooling;
+  /** Shape of what enters the probe (after pooling), without the batch dimension. */
   featureShape: number[];
   /** Product of {@link featureShape}: the probe's input width. */
   featureDim: number;
@@ -105,11 +111,17 @@ export interface FeatureCut {
 
 /**
  * The layer whose output feeds the probe: `featureLayer` if named, else the input of the last layer with a
- * kernel (the classifier).
+ * kernel (the classifier); with `pooling` other than `'none'` its `[h, w, c]` output is pooled to `[c]`.
  * @throws IncompatibleModelError when the named layer is missing (listing the layers), the model has no
- *   layer before its classifier, several inputs or outputs, or a feature shape with unknown dimensions.
+ *   layer before its classifier, several inputs or outputs, a feature shape with unknown dimensions, or
+ *   pooling asked of an output that is not `[h, w, c]`.
  */
-export function selectFeatureLayer(model: LayersModel, uri: string, featureLayer?: string): FeatureCut {
+export function selectFeatureLayer(
+  model: LayersModel,
+  uri: string,
+  featureLayer?: string,
+  pooling: FeaturePooling = 'none',
+): FeatureCut {
   if (model.inputs.length !== 1 || model.outputs.length !== 1) {
     throw new IncompatibleModelError(
       `model ${uri} has ${model.inputs.length} inputs and ${model.outputs.length} outputs; only single-input, single-output models are supported`,
@@ -154,21 +166,68 @@ export function selectFeatureLayer(model: LayersModel, uri: string, featureLayer
       { cause: error },
     );
   }
-  const featureShape = output.shape.slice(1);
+  if (pooling !== 'none') checkPoolable(output.shape, layer.name, uri);
+  const featureShape = pooling === 'none' ? output.shape.slice(1) : output.shape.slice(-1);
   if (featureShape.some((d) => d === null || d === undefined)) {
     throw new IncompatibleModelError(
       `the output of layer '${layer.name}' of ${uri} has shape [${output.shape.join(', ')}] with unknown dimensions; ` +
-        'name a layer after global pooling with model.featureLayer',
+        "name a layer after global pooling with model.featureLayer, or set featurePooling: 'average'",
       uri,
     );
   }
   const dims = featureShape as number[];
-  return { layerName: layer.name, output, featureShape: dims, featureDim: dims.reduce((a, b) => a * b, 1) };
+  return {
+    layerName: layer.name,
+    output,
+    pooling,
+    featureShape: dims,
+    featureDim: dims.reduce((a, b) => a * b, 1),
+  };
 }
 
-/** The backbone: the model cut at the feature layer (shares the model's layers and weights). */
+const shapeText = (shape: readonly (number | null | undefined)[]): string =>
+  `[${shape.map((d) => (d === null || d === undefined || d < 0 ? '?' : d)).join(', ')}]`;
+
+/** Global pooling needs a batch of `[h, w, c]` maps. */
+function checkPoolable(shape: readonly (number | null | undefined)[], layer: string, uri: string): void {
+  if (shape.length !== 4) {
+    throw new IncompatibleModelError(
+      `featurePooling needs a spatial output [batch, h, w, c], but '${layer}' of ${uri} gives ${shapeText(shape)}; ` +
+        "use featurePooling: 'none' or cut at a convolutional layer",
+      uri,
+    );
+  }
+}
+
+/** The backbone: the model cut at the feature layer, pooled if asked (shares the model's layers and weights). */
 export function cutBackbone(tf: Tf, model: LayersModel, cut: FeatureCut): LayersModel {
-  return tf.model({ inputs: model.inputs, outputs: cut.output, name: `${model.name}_backbone` });
+  let output = cut.output;
+  if (cut.pooling !== 'none') {
+    const name = `${cut.layerName}_ncap_${cut.pooling}_pool`;
+    const pool =
+      cut.pooling === 'average'
+        ? tf.layers.globalAveragePooling2d({ name })
+        : tf.layers.globalMaxPooling2d({ name });
+    output = pool.apply(output) as SymbolicTensor;
+  }
+  return tf.model({ inputs: model.inputs, outputs: output, name: `${model.name}_backbone` });
+}
+
+/**
+ * Pools a GraphModel node's `[n, h, w, c]` output to `[n, c]` (the GraphModel counterpart of the pooling
+ * layer {@link cutBackbone} appends); `features` itself when `pooling` is `'none'`. Call inside `tf.tidy`.
+ * @throws IncompatibleModelError when the output is not 4-D.
+ */
+export function poolGraphFeatures(
+  tf: Tf,
+  features: Tensor,
+  pooling: FeaturePooling,
+  node: string,
+  uri: string,
+): Tensor {
+  if (pooling === 'none') return features;
+  checkPoolable(features.shape, node, uri);
+  return pooling === 'average' ? tf.mean(features, [1, 2]) : tf.max(features, [1, 2]);
 }
 
 /** Input shape without the batch dimension; `null` entries are free (the model accepts any size). */

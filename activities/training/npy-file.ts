@@ -28,6 +28,7 @@ export interface NpyHeader {
 
 export class NpyFormatError extends Error {
   override name = 'NpyFormatError';
+  readonly nonRetryable = true;
 }
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY

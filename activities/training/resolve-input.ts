@@ -7,7 +7,7 @@ import type { z } from 'zod';
 import { describeIssue } from '../spec/issue-path.js';
 import { candidateTrainingInputSchema } from '../spec/training-schema.js';
 import { InvalidTrainingInputError } from './errors.js';
-import type { CandidateTrainingInput, Normalisation } from './types.js';
+import type { CandidateTrainingInput, FeaturePooling, Normalisation } from './types.js';
 
 /** Affine per-channel normalisation, every preset expanded: `y = (x·scale + offset − mean[c]) / std[c]`. */
 export interface ResolvedNormalisation {
@@ -23,7 +23,7 @@ type ValidTrainingInput = z.output<typeof candidateTrainingInputSchema>;
 
 /** The input with every default applied and the normalisation expanded. */
 export interface ResolvedTrainingInput extends Omit<ValidTrainingInput, 'dataset' | 'model'> {
-  model: { uri: string; featureLayer: string | undefined };
+  model: { uri: string; featureLayer: string | undefined; featurePooling: FeaturePooling };
   dataset: Omit<ValidTrainingInput['dataset'], 'normalisation' | 'name'> & {
     normalisation: ResolvedNormalisation;
   };
@@ -60,7 +60,7 @@ export function resolveTrainingInput(input: CandidateTrainingInput): ResolvedTra
   return {
     sweepId,
     candidateId,
-    model: { uri: model.uri, featureLayer: model.featureLayer },
+    model: { uri: model.uri, featureLayer: model.featureLayer, featurePooling: model.featurePooling },
     dataset: {
       uri: dataset.uri,
       format: dataset.format,

@@ -3,6 +3,7 @@
  * snapshot count is bounded by MAX_SNAPSHOTS and β_eff values are rounded to 7 significant digits).
  */
 import type { ArtifactStore } from '../store/artifact-store.js';
+import { ResultTooLargeError } from './errors.js';
 import type { CandidateResult } from './types.js';
 
 /** Hard limit on the serialised result, in bytes. */
@@ -23,8 +24,8 @@ export function serialiseResult(result: CandidateResult): string {
     text = JSON.stringify({ ...rounded, snapshots: { ...rounded.snapshots, betaEff: [] } });
   }
   if (Buffer.byteLength(text) > MAX_RESULT_BYTES) {
-    throw new Error(
-      `result.json would be ${Buffer.byteLength(text)} bytes, over ${MAX_RESULT_BYTES}; lower the snapshot count`,
+    throw new ResultTooLargeError(
+      `result.json would be ${Buffer.byteLength(text)} bytes, over ${MAX_RESULT_BYTES}; raise training.snapshotEvery to write fewer snapshots`,
     );
   }
   return text;

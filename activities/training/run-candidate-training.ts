@@ -1,7 +1,7 @@
 /**
- * Training of one candidate (docs/design.md §1, §5): load the model and the dataset, insert the NCP probe,
- * train for the observation window (or, with `training.stopping`, to a validation plateau) writing probe
- * snapshots and per-epoch checkpoints to the store, score the test set if there is one, and write
+ * Training of one candidate (docs/design.md §1, §5): load the model and the dataset, insert the NCP
+ * probe, train for the observation window (or, with `training.stopping`, to a validation plateau) writing
+ * probe snapshots and per-epoch checkpoints to the store, score the test set if there is one, and write
  * `result.json`. Resumes automatically from the latest complete checkpoint of the candidate.
  */
 import { createHash } from 'node:crypto';
@@ -27,6 +27,7 @@ import {
   graphFeatureNode,
   loadZooModel,
   modelInputShape,
+  poolGraphFeatures,
   selectFeatureLayer,
   type ZooModel,
 } from './model-zoo.js';
@@ -51,11 +52,18 @@ export function trainingFingerprint(
   featureLayer: string,
 ): string {
   const { epochs: _epochs, ...training } = input.training;
+  // Without pooling the identity is what it was before pooling existed, so older checkpoints still resume.
+  const { featurePooling, ...model } = input.model;
   return createHash('sha256')
     .update(
       JSON.stringify({
         v: 1,
-        model: { ...input.model, weightsHash, featureLayer },
+        model: {
+          ...model,
+          ...(featurePooling !== 'none' ? { featurePooling } : {}),
+          weightsHash,
+          featureLayer,
+        },
         dataset: input.dataset,
         mode: input.mode,
         probe: input.probe,
@@ -156,7 +164,12 @@ export async function runCandidateTraining(
     let frozen: FrozenFeatures | undefined;
     let featureSeconds = 0;
     if (zoo.format === 'layers-model') {
-      const cut = selectFeatureLayer(zoo.model, zoo.uri, resolved.model.featureLayer);
+      const cut = selectFeatureLayer(
+        zoo.model,
+        zoo.uri,
+        resolved.model.featureLayer,
+        resolved.model.featurePooling,
+      );
       featureLayer = cut.layerName;
       featureShape = cut.featureShape;
       backboneModel = cutBackbone(tf, zoo.model, cut);
@@ -166,8 +179,12 @@ export async function runCandidateTraining(
     }
     const graph = zoo.format === 'graph-model' ? zoo.model : undefined;
     const backbone = backboneModel;
+    const { featurePooling } = resolved.model;
+    const uri = zoo.uri;
     const extract: FeatureExtractor = (x) =>
-      backbone ? (backbone.predict(x) as Tensor) : (graph?.execute(x, featureLayer) as Tensor);
+      backbone
+        ? (backbone.predict(x) as Tensor)
+        : poolGraphFeatures(tf, graph?.execute(x, featureLayer) as Tensor, featurePooling, featureLayer, uri);
     const frozenFeatures = (from: SampleSource, fromAdapt: typeof adapt, indices: readonly number[]) =>
       loadOrComputeFeatures({
         tf,
@@ -178,6 +195,7 @@ export async function runCandidateTraining(
         identity: {
           weightsHash: zoo!.weightsHash,
           featureLayer,
+          ...(featurePooling !== 'none' ? { featurePooling } : {}),
           normalisation: resolved.dataset.normalisation,
           inputShape,
         },
@@ -290,6 +308,7 @@ export async function runCandidateTraining(
       ...(checkpoint ? { resume: checkpoint } : {}),
       ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
       ...(deps.signal ? { signal: deps.signal } : {}),
+      ...(deps.drain ? { drain: deps.drain } : {}),
       clock,
       ...(log ? { log } : {}),
     });
@@ -306,6 +325,9 @@ export async function runCandidateTraining(
         uri: resolved.model.uri,
         format: zoo.format,
         featureLayer,
+        ...(resolved.model.featurePooling !== 'none'
+          ? { featurePooling: resolved.model.featurePooling }
+          : {}),
         weightsHash: zoo.weightsHash,
         inputShape,
         featureDim: probe.kernelShapes[0]?.[0] ?? 0,
@@ -341,6 +363,7 @@ export async function runCandidateTraining(
         prefix: keys.snapshotsPrefix,
         steps: outcome.snapshots.steps,
         betaEff: outcome.snapshots.betaEff,
+        ...(outcome.snapshots.sha256 ? { sha256: outcome.snapshots.sha256 } : {}),
       },
       epochs: outcome.history,
       evaluations: outcome.evaluations,

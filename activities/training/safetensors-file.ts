@@ -40,6 +40,7 @@ export interface SafetensorsHeader {
 
 export class SafetensorsFormatError extends Error {
   override name = 'SafetensorsFormatError';
+  readonly nonRetryable = true;
 }
 
 /** Largest header we accept (the format's own limit is 100 MB). */

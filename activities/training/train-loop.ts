@@ -16,7 +16,12 @@ import type { ArtifactStore } from '../store/artifact-store.js';
 import type { sweepKeys } from '../store/keys.js';
 import { computeBatchStats } from './batch-stats.js';
 import { readCheckpointAt, writeCheckpoint, type Checkpoint, type SavedVariable } from './checkpoint.js';
-import { NonFiniteLossError, TrainingCancelledError } from './errors.js';
+import {
+  CheckpointMismatchError,
+  NonFiniteLossError,
+  TrainingCancelledError,
+  TrainingInterruptedError,
+} from './errors.js';
 import type { Batch, Feed } from './feed.js';
 import { exportOptimizerState, importOptimizerState } from './optimizer-state.js';
 import { readProbeWeights, type Probe } from './probe.js';
@@ -33,13 +38,13 @@ import type {
   TrainingLogger,
   TrainingProgress,
 } from './types.js';
+import type { Tf } from '../tf/tf-namespace.js';
 
 /** Samples to evaluate on: a feed and the indices it serves. */
 export interface EvaluationSet {
   feed: Feed;
   indices: readonly number[];
 }
-import type { Tf } from '../tf/tf-namespace.js';
 
 /** A weight saved in checkpoints (LayerVariable-like). */
 export interface WeightHandle {
@@ -82,6 +87,8 @@ export interface TrainLoopOptions {
   resume?: Checkpoint;
   onProgress?: (progress: TrainingProgress) => void;
   signal?: AbortSignal;
+  /** Stop after the next epoch's checkpoint (the worker is shutting down). */
+  drain?: AbortSignal;
   clock: Clock;
   log?: TrainingLogger;
 }
@@ -92,7 +99,7 @@ export interface TrainLoopOutcome {
   fullTraining?: FullTrainingSummary;
   test?: TestSummary;
   compute: { trainSamples: number; evalSamples: number };
-  snapshots: { steps: number[]; betaEff: (number | null)[] };
+  snapshots: { steps: number[]; betaEff: (number | null)[]; sha256?: string[] };
   checkpointKeys: string[];
   resumedFromEpoch: number;
   stepsPerEpoch: number;
@@ -148,6 +155,15 @@ export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainL
   const evaluations: EvaluationPoint[] = [...(options.resume?.state.evaluations ?? [])];
   const snapshotSteps: number[] = [...(options.resume?.state.snapshots.steps ?? [])];
   const snapshotBeta: (number | null)[] = [...(options.resume?.state.snapshots.betaEff ?? [])];
+  // Checksums recorded at write, checked at read (scoring); a checkpoint without them leaves them unknown.
+  const resumedSha = options.resume?.state.snapshots.sha256;
+  const snapshotSha: string[] | undefined =
+    options.resume && resumedSha?.length !== snapshotSteps.length ? undefined : [...(resumedSha ?? [])];
+  const snapshotRecord = () => ({
+    steps: snapshotSteps,
+    betaEff: snapshotBeta,
+    ...(snapshotSha ? { sha256: snapshotSha } : {}),
+  });
   const checkpointKeys: string[] = options.resume?.state.keptCheckpoints
     ? [...options.resume.state.keptCheckpoints]
     : history.map((h) => keys.checkpoint(h.epoch));
@@ -167,7 +183,7 @@ export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainL
       : undefined;
 
   if (options.resume) {
-    restoreWeights(tf, network.saved, options.resume.variables);
+    restoreWeights(tf, network.saved, options.resume.variables, options.resume.key);
     await importOptimizerState(tf, optimizer, options.resume.optimizer);
     log?.info('resumed from checkpoint', {
       key: options.resume.key,
@@ -211,7 +227,8 @@ export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainL
       extraMetadata: { mode: input.mode, stepsPerEpoch: String(stepsPerEpoch) },
     });
     const key = keys.snapshot(atStep);
-    await store.put(key, bytes);
+    const written = await store.put(key, bytes);
+    snapshotSha?.push(written.sha256);
     const betaEff = betaEffOf(kernels, input.monitor, extra, log);
     snapshotSteps.push(atStep);
     snapshotBeta.push(betaEff);
@@ -359,7 +376,7 @@ export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainL
         history,
         evaluations,
         keptCheckpoints: kept,
-        snapshots: { steps: snapshotSteps, betaEff: snapshotBeta },
+        snapshots: snapshotRecord(),
       },
     });
     for (const old of checkpointKeys) if (!kept.includes(old)) await store.deletePrefix(old);
@@ -381,6 +398,8 @@ export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainL
       ...(evaluation.loss === null ? {} : { valLoss: evaluation.loss }),
       checkpointKey: lastCheckpointKey,
     });
+    if (options.drain?.aborted && epoch < epochs)
+      throw new TrainingInterruptedError(input.candidateId, epoch, lastCheckpointKey);
   }
 
   const finalState = stoppingState();
@@ -399,6 +418,7 @@ export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainL
         valLoss: best?.valLoss ?? null,
         trainLoss: best?.trainLoss ?? Number.NaN,
       },
+      finalAccuracy: best?.valAccuracy ?? null,
     };
   }
 
@@ -408,7 +428,7 @@ export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainL
     const scoredEpoch = fullTraining && fullTraining.bestEpoch > 0 ? fullTraining.bestEpoch : lastEpoch;
     if (scoredEpoch !== lastEpoch) {
       const best = await readCheckpointAt(store, keys.checkpoint(scoredEpoch));
-      restoreWeights(tf, network.saved, best.variables);
+      restoreWeights(tf, network.saved, best.variables, best.key);
     }
     const metrics = await evaluate(
       tf,
@@ -426,6 +446,7 @@ export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainL
     };
     log?.info('test set scored', { epoch: scoredEpoch, accuracy: test.accuracy });
   }
+  if (fullTraining && test && Number.isFinite(test.accuracy)) fullTraining.finalAccuracy = test.accuracy;
 
   return {
     history,
@@ -436,7 +457,7 @@ export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainL
       trainSamples,
       evalSamples: evaluations.length * options.validation.indices.length + (test?.samples ?? 0),
     },
-    snapshots: { steps: snapshotSteps, betaEff: snapshotBeta },
+    snapshots: snapshotRecord(),
     checkpointKeys,
     resumedFromEpoch: options.resume?.state.epoch ?? 0,
     stepsPerEpoch,
@@ -446,20 +467,25 @@ export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainL
 }
 
 /** Writes saved values back into the network's weights, by position. */
-export function restoreWeights(
+function restoreWeights(
   tf: Tf,
   handles: readonly WeightHandle[],
   saved: readonly SavedVariable[],
+  checkpointKey: string,
 ): void {
   if (handles.length !== saved.length) {
-    throw new Error(`checkpoint holds ${saved.length} weights but the network has ${handles.length}`);
+    throw new CheckpointMismatchError(
+      `checkpoint ${checkpointKey} holds ${saved.length} weights but the network has ${handles.length}`,
+      checkpointKey,
+    );
   }
   handles.forEach((handle, i) => {
     const value = saved[i] as SavedVariable;
     const shape = handle.read().shape;
     if (shape.length !== value.shape.length || shape.some((d, k) => d !== value.shape[k])) {
-      throw new Error(
-        `checkpoint weight ${i} (${value.name}) has shape [${value.shape.join(', ')}], the network's ${handle.name} [${shape.join(', ')}]`,
+      throw new CheckpointMismatchError(
+        `checkpoint ${checkpointKey}: weight ${i} (${value.name}) has shape [${value.shape.join(', ')}], the network's ${handle.name} [${shape.join(', ')}]`,
+        checkpointKey,
       );
     }
     const t = tf.tensor(value.values, value.shape, 'float32');

@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import type {
   candidateTrainingInputSchema,
   DATASET_FORMATS,
+  FEATURE_POOLINGS,
   normalisationSchema,
   OPTIMIZERS,
   TRAINING_MODES,
@@ -16,6 +17,8 @@ import type { Tf } from '../tf/tf-namespace.js';
 /** See `TRAINING_MODES` in the training schema. */
 export type TrainingMode = (typeof TRAINING_MODES)[number];
 export type OptimizerName = (typeof OPTIMIZERS)[number];
+/** See `FEATURE_POOLINGS` in the training schema. */
+export type FeaturePooling = (typeof FEATURE_POOLINGS)[number];
 export type DatasetFormat = (typeof DATASET_FORMATS)[number];
 /** How raw pixel values become model inputs (presets or an affine map); see the training schema. */
 export type Normalisation = z.input<typeof normalisationSchema>;
@@ -72,6 +75,11 @@ export interface TrainingDeps {
   onProgress?: (progress: TrainingProgress) => void;
   /** Cooperative cancellation, checked between batches. */
   signal?: AbortSignal;
+  /**
+   * The worker is shutting down: stop after the next epoch's checkpoint (TrainingInterruptedError), so
+   * the retry on another worker resumes from it and loses nothing. @default never
+   */
+  drain?: AbortSignal;
   /** @default Date */
   clock?: Clock;
   /** @default silent */
@@ -126,6 +134,11 @@ export interface FullTrainingSummary {
   stoppedBy: 'plateau' | 'max-epochs';
   /** Validation metrics of the best epoch. */
   best: { valAccuracy: number | null; valLoss: number | null; trainLoss: number };
+  /**
+   * The accuracy the run converged to, in [0, 1]: on `dataset.testUri` with the best epoch's weights when
+   * the sweep has a test set, else the best epoch's validation accuracy.
+   */
+  finalAccuracy: number | null;
 }
 
 /** Accuracy on `dataset.testUri`. */
@@ -151,6 +164,8 @@ export interface CandidateResult {
     uri: string;
     format: 'layers-model' | 'graph-model';
     featureLayer: string;
+    /** Global pooling applied to the feature layer's output; absent when none. */
+    featurePooling?: 'average' | 'max';
     /** SHA-256 (hex) of the model topology and weights as loaded. */
     weightsHash: string;
     /** Model input shape without the batch dimension, [H, W, C]. */
@@ -198,6 +213,11 @@ export interface CandidateResult {
     steps: number[];
     /** β_eff per snapshot (computed with the input's `monitor` settings), same order as `steps`; `null` where undefined. */
     betaEff: (number | null)[];
+    /**
+     * SHA-256 (base64) of each snapshot file as written, same order as `steps`; scoring checks every file
+     * against it. Absent when a resumed run's checkpoint predates it.
+     */
+    sha256?: string[];
   };
   epochs: EpochSummary[];
   /** Every validation evaluation, ascending by step (the epoch ends included); absent in results of earlier versions. */

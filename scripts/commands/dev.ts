@@ -28,7 +28,7 @@ export function registerDevCommands(program: Command): void {
   dev
     .command('up')
     .description(
-      'Start the stack (or reuse the healthy one already running) and print the environment to use it',
+      'Start the stack (or reuse the healthy one already running; after a crash it comes back on its recorded address) and print the environment to use it',
     )
     .option('--no-s3', 'start only Temporal (the embedded store is file://)')
     .option('--data-dir <dir>', 'folder for server data, logs and stack.json (default: .ncap/dev)')
@@ -43,6 +43,7 @@ export function registerDevCommands(program: Command): void {
         return;
       }
       console.error(`${state.reused ? 'Reusing' : 'Started'} the dev stack in ${state.dataDir}`);
+      for (const note of state.notes) console.error(`Note: ${note}`);
       console.error(`Temporal ${state.info.temporal.address} (UI ${state.info.temporal.uiUrl})`);
       if (state.info.s3.endpoint) console.error(`MinIO    ${state.info.s3.endpoint}`);
       console.log(envLines(state).join('\n'));

@@ -81,6 +81,7 @@ export function registerScheduleCommands(program: Command): void {
             paused: Boolean(options.paused),
             ...(options.note ? { note: options.note } : {}),
             searchAttributes: ctx.config.searchAttributes,
+            taskQueues: ctx.config.taskQueues,
           }).catch(mapErrors);
           if (options.json) printJson({ scheduleId, created: true });
           else console.log(`Created schedule ${scheduleId}`);

@@ -117,6 +117,7 @@ export function registerSweepCommands(program: Command): void {
           ...(options.id ? { sweepId: options.id } : {}),
           defaultStoreUri: ctx.config.storeUri,
           searchAttributes: ctx.config.searchAttributes,
+          taskQueues: ctx.config.taskQueues,
         }).catch(mapErrors);
         if (!options.wait) {
           if (options.json)
@@ -206,6 +207,7 @@ export function registerSweepCommands(program: Command): void {
           sweepId,
           storeUri: ctx.config.storeUri,
           searchAttributes: ctx.config.searchAttributes,
+          taskQueues: ctx.config.taskQueues,
         }).catch(mapErrors);
         if (!options.wait) {
           if (options.json) printJson({ sweepId, started: started.started, storeUri: started.storeUri });

@@ -8,10 +8,14 @@ export function registerWorkerCommands(program: Command): void {
   // Loaded on use: TF.js and the workflow bundler are heavy, and other commands do not need them.
   worker
     .command('gpu')
-    .description('Training activities on the ncap-gpu queue (NCAP_GPU_CONCURRENCY trainings at once)')
+    .description(
+      'Training activities on the GPU queue (NCAP_TASK_QUEUE_GPU, default ncap-gpu; NCAP_GPU_CONCURRENCY trainings at once)',
+    )
     .action(async () => (await import('../../workers/gpu-worker.js')).runGpuWorker());
   worker
     .command('orchestrator')
-    .description('Sweep workflows plus prepare/score activities on the ncap-orchestrator queue')
+    .description(
+      'Sweep workflows plus prepare/score activities on the orchestrator queue (NCAP_TASK_QUEUE_ORCHESTRATOR, default ncap-orchestrator)',
+    )
     .action(async () => (await import('../../workers/orchestrator-worker.js')).runOrchestratorWorker());
 }

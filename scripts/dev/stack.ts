@@ -163,13 +163,50 @@ function spawnDetached(
   }
 }
 
+/** True when nothing listens on `127.0.0.1:port` right now (so a server can take it). */
+export async function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+const portOf = (address: string): number | undefined => {
+  const port = Number(/:(\d+)\/?$/.exec(address)?.[1]);
+  return Number.isInteger(port) && port > 0 ? port : undefined;
+};
+
 /**
- * Starts the stack, or returns the running one recorded in `dataDir` when it is healthy.
- * @throws DevStackError when a recorded stack is alive but unhealthy (stop it first with `down`).
+ * The recorded port when it is free again (a crashed stack comes back where its clients expect it), else a
+ * new free one and a note saying so.
  */
-export async function startDevStack(
-  options: DevStackOptions = {},
-): Promise<DevStackState & { reused: boolean }> {
+async function reclaimPort(what: string, recorded: number | undefined, notes: string[]): Promise<number> {
+  if (recorded === undefined) return freePort();
+  if (await portFree(recorded)) return recorded;
+  const port = await freePort();
+  notes.push(
+    `${what}: the recorded port ${recorded} is taken by another process, so it now listens on port ${port}; ` +
+      'restart the workers and clients with the new address (export what `ncap dev up` prints)',
+  );
+  return port;
+}
+
+export interface StartedDevStack extends DevStackState {
+  /** True when every recorded process was running and healthy, so nothing was started. */
+  reused: boolean;
+  /** Why a restarted server is not on its recorded address (its port was taken); empty otherwise. */
+  notes: string[];
+}
+
+/**
+ * Starts the stack, or returns the running one recorded in `dataDir` when it is healthy. After a crash
+ * (recorded processes gone) each server comes back on its recorded address and data, so running workers
+ * reconnect; a server whose port another process took starts on a new one, and `notes` says so.
+ * @throws DevStackError when a recorded process is alive but unhealthy (stop it first with `down`).
+ */
+export async function startDevStack(options: DevStackOptions = {}): Promise<StartedDevStack> {
   const dataDir = options.dataDir ?? defaultDataDir();
   const wantS3 = options.s3 ?? true;
   const namespace = options.namespace ?? 'default';
@@ -177,50 +214,71 @@ export async function startDevStack(
   mkdirSync(dataDir, { recursive: true });
 
   const existing = readState(dataDir);
-  if (existing) {
-    const anyAlive = isAlive(existing.pids.temporal) || isAlive(existing.pids.minio);
-    if (anyAlive) {
-      if ((await stackHealthy(existing)) && (!wantS3 || existing.pids.minio !== undefined)) {
-        return { ...existing, reused: true };
-      }
+  const temporalAlive = isAlive(existing?.pids.temporal);
+  const minioAlive = isAlive(existing?.pids.minio);
+  if (existing && (temporalAlive || minioAlive)) {
+    if ((await stackHealthy(existing)) && (!wantS3 || existing.pids.minio !== undefined)) {
+      return { ...existing, reused: true, notes: [] };
+    }
+    const unhealthy =
+      (temporalAlive &&
+        !(await temporalHealthy(existing.info.temporal.address, existing.info.temporal.namespace))) ||
+      (minioAlive && !(await s3Healthy(existing.info.s3.endpoint)));
+    if (unhealthy) {
       throw new DevStackError(
-        `A dev stack recorded in ${dataDir}/stack.json is running but not healthy (or lacks S3); stop it with \`ncap dev down\``,
+        `A dev stack recorded in ${dataDir}/stack.json is running but not healthy; stop it with \`ncap dev down\``,
       );
     }
   }
+  // A live, healthy process of the recorded stack is kept; the others (re)start.
+  const keepTemporal = existing !== undefined && temporalAlive;
+  const keepMinio = existing !== undefined && minioAlive && existing.info.s3.endpoint !== '';
 
   const tools = toolPaths();
-  if (wantS3 && !tools.minio) {
+  if (wantS3 && !keepMinio && !tools.minio) {
     throw new DevStackError('MinIO is not installed: run `npm run setup:tools` (or set NCAP_MINIO_BIN)');
   }
-  const [temporalPort, uiPort, s3Port, consolePort] = await Promise.all([
-    freePort(),
-    freePort(),
-    freePort(),
-    freePort(),
-  ]);
+  const notes: string[] = [];
+  const temporalPort = keepTemporal
+    ? portOf(existing.info.temporal.address)!
+    : await reclaimPort('Temporal', existing && portOf(existing.info.temporal.address), notes);
+  const uiPort = keepTemporal
+    ? portOf(existing.info.temporal.uiUrl)!
+    : await reclaimPort('Temporal UI', existing && portOf(existing.info.temporal.uiUrl), notes);
+  const s3Port = keepMinio
+    ? portOf(existing.info.s3.endpoint)!
+    : await reclaimPort(
+        'MinIO',
+        existing?.info.s3.endpoint ? portOf(existing.info.s3.endpoint) : undefined,
+        notes,
+      );
+  const consolePort = await freePort();
+
   const temporalAddress = `127.0.0.1:${temporalPort}`;
   const temporalLog = join(dataDir, 'temporal.log');
-  const temporalArgs = [
-    'server',
-    'start-dev',
-    '--ip',
-    '127.0.0.1',
-    '--port',
-    String(temporalPort),
-    '--ui-port',
-    String(uiPort),
-    '--db-filename',
-    join(dataDir, 'temporal.sqlite'),
-    '--namespace',
-    namespace,
-    '--log-level',
-    'warn',
-    ...SEARCH_ATTRIBUTES.flatMap((attribute) => ['--search-attribute', attribute]),
-  ];
-  const temporalPid = spawnDetached(tools.temporal, temporalArgs, temporalLog);
+  let temporalPid = existing?.pids.temporal ?? 0;
+  if (!keepTemporal) {
+    const temporalArgs = [
+      'server',
+      'start-dev',
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(temporalPort),
+      '--ui-port',
+      String(uiPort),
+      '--db-filename',
+      join(dataDir, 'temporal.sqlite'),
+      '--namespace',
+      namespace,
+      '--log-level',
+      'warn',
+      ...SEARCH_ATTRIBUTES.flatMap((attribute) => ['--search-attribute', attribute]),
+    ];
+    temporalPid = spawnDetached(tools.temporal, temporalArgs, temporalLog);
+  }
 
-  let minioPid: number | undefined;
+  let minioPid: number | undefined = keepMinio ? existing.pids.minio : undefined;
   const s3 = {
     endpoint: `http://127.0.0.1:${s3Port}`,
     region: 'us-east-1',
@@ -228,7 +286,8 @@ export async function startDevStack(
     secretAccessKey: existing?.info.s3.secretAccessKey ?? `ncapdev-${randomBytes(12).toString('hex')}`,
   };
   const minioLog = join(dataDir, 'minio.log');
-  if (wantS3 && tools.minio) {
+  const startMinio = wantS3 && !keepMinio && tools.minio !== undefined;
+  if (startMinio && tools.minio) {
     mkdirSync(join(dataDir, 'minio'), { recursive: true });
     minioPid = spawnDetached(
       tools.minio,
@@ -255,7 +314,7 @@ export async function startDevStack(
   const state: DevStackState = {
     info: {
       temporal: { address: temporalAddress, namespace, uiUrl: `http://127.0.0.1:${uiPort}` },
-      s3: wantS3 ? s3 : { ...s3, endpoint: '' },
+      s3: minioPid !== undefined ? s3 : { ...s3, endpoint: '' },
     },
     pids: { temporal: temporalPid, ...(minioPid !== undefined ? { minio: minioPid } : {}) },
     dataDir,
@@ -265,14 +324,16 @@ export async function startDevStack(
 
   try {
     await Promise.all([
-      waitFor(
-        'Temporal dev server',
-        () => temporalHealthy(temporalAddress, namespace),
-        timeoutMs,
-        temporalPid,
-        temporalLog,
-      ),
-      minioPid !== undefined
+      keepTemporal
+        ? undefined
+        : waitFor(
+            'Temporal dev server',
+            () => temporalHealthy(temporalAddress, namespace),
+            timeoutMs,
+            temporalPid,
+            temporalLog,
+          ),
+      startMinio && minioPid !== undefined
         ? waitFor('MinIO', () => s3Healthy(s3.endpoint), timeoutMs, minioPid, minioLog)
         : undefined,
     ]);
@@ -280,7 +341,7 @@ export async function startDevStack(
     await stopDevStack({ dataDir });
     throw error;
   }
-  return { ...state, reused: false };
+  return { ...state, reused: false, notes };
 }
 
 async function stopPid(pid: number | undefined, graceMs: number): Promise<void> {

@@ -10,8 +10,7 @@ import {
 } from '@temporalio/client';
 import type { SweepSpec } from '../../activities/spec/sweep-spec.js';
 import { validateSegment } from '../../activities/store/keys.js';
-import { TASK_QUEUES } from '../../workers/temporal-config.js';
-import type { SweepWorkflowInput } from '../../workflows/sweep-api.js';
+import { DEFAULT_TASK_QUEUES, type SweepWorkflowInput, type TaskQueues } from '../../workflows/sweep-api.js';
 import type { sweepWorkflow } from '../../workflows/sweep-workflow.js';
 
 export const OVERLAP_POLICIES = [
@@ -50,7 +49,8 @@ export interface CreateScheduleOptions {
   paused?: boolean;
   note?: string;
   searchAttributes?: boolean;
-  taskQueues?: { orchestrator: string; gpu: string };
+  /** Task queues the workers poll (the CLI passes the configured ones). @default DEFAULT_TASK_QUEUES */
+  taskQueues?: TaskQueues;
 }
 
 export async function createSweepSchedule(client: Client, options: CreateScheduleOptions): Promise<void> {
@@ -64,11 +64,12 @@ export async function createSweepSchedule(client: Client, options: CreateSchedul
   // The sweep id comes from each run's workflow id; a spec id would make every run the same sweep.
   const spec: SweepSpec = { ...options.spec };
   delete spec.id;
+  const taskQueues = options.taskQueues ?? DEFAULT_TASK_QUEUES;
   const input: SweepWorkflowInput = {
     spec,
     storeUri: spec.store ?? options.storeUri,
     searchAttributes: options.searchAttributes ?? false,
-    ...(options.taskQueues ? { taskQueues: options.taskQueues } : {}),
+    taskQueues,
   };
   await client.schedule.create({
     scheduleId: options.scheduleId,
@@ -80,7 +81,7 @@ export async function createSweepSchedule(client: Client, options: CreateSchedul
       type: 'startWorkflow',
       workflowType: 'sweepWorkflow' as unknown as typeof sweepWorkflow,
       workflowId: `${options.scheduleId}`,
-      taskQueue: options.taskQueues?.orchestrator ?? TASK_QUEUES.orchestrator,
+      taskQueue: taskQueues.orchestrator,
       args: [input],
     },
     policies: { overlap: OVERLAP[overlap] },

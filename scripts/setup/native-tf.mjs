@@ -25,6 +25,7 @@ import {
   realpathSync,
   renameSync,
   rmSync,
+  statSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -119,7 +120,11 @@ export function ensureNativeTf(options) {
     );
   }
   const stamp = `${variant.npmPackage}@${packageVersion(packageDir)}+tensorflow-${TENSORFLOW_VERSION}`;
+  let unlock;
   try {
+    // Set-ups running at once (checkouts sharing node_modules and .tools) must not build in the same
+    // folder together: the second waits for the first.
+    unlock = lock(join(toolsDir, `${variant.wheelProject}.lock`), log);
     if (
       options.previous?.status === 'ready' &&
       options.previous.stamp === stamp &&
@@ -152,6 +157,36 @@ export function ensureNativeTf(options) {
   } catch (error) {
     const step = error instanceof StepError ? error.step : 'unexpected';
     return fallback(step, error instanceof Error ? error.message : String(error));
+  } finally {
+    unlock?.();
+  }
+}
+
+/** A lock folder (mkdir is atomic); one left by a process that died is taken over after 15 minutes. */
+function lock(path, log) {
+  const staleMs = 15 * 60 * 1000;
+  const deadline = Date.now() + staleMs;
+  let announced = false;
+  for (;;) {
+    try {
+      mkdirSync(path, { recursive: false });
+      return () => rmSync(path, { recursive: true, force: true });
+    } catch (error) {
+      if (error?.code !== 'EEXIST') throw new StepError('lock', `cannot create ${path}: ${error?.message}`);
+      let age = 0;
+      try {
+        age = Date.now() - statSync(path).mtimeMs;
+      } catch {
+        continue;
+      }
+      if (age > staleMs || Date.now() > deadline) {
+        rmSync(path, { recursive: true, force: true });
+        continue;
+      }
+      if (!announced) log(`waiting for another set-up that is building the native backend (${path})`);
+      announced = true;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);
+    }
   }
 }
 

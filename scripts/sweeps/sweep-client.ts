@@ -6,12 +6,13 @@ import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@tempor
 import { parseSweepSpec, resolveSweepId, type SweepSpec } from '../../activities/spec/sweep-spec.js';
 import { readStoredSpec } from '../../activities/sweep/stored-spec.js';
 import type { StoreProvider } from '../../activities/sweep/store-cache.js';
-import { TASK_QUEUES } from '../../workers/temporal-config.js';
 import {
+  DEFAULT_TASK_QUEUES,
   progressQuery,
   type SweepProgress,
   type SweepResult,
   type SweepWorkflowInput,
+  type TaskQueues,
 } from '../../workflows/sweep-api.js';
 import type { sweepWorkflow } from '../../workflows/sweep-workflow.js';
 
@@ -38,8 +39,8 @@ export interface StartSweepOptions {
   /** Store for the sweep when the spec names none. */
   defaultStoreUri: string;
   searchAttributes?: boolean;
-  /** Task queues (tests use their own). @default ncap-orchestrator / ncap-gpu */
-  taskQueues?: { orchestrator: string; gpu: string };
+  /** Task queues the workers poll (the CLI passes the configured ones). @default DEFAULT_TASK_QUEUES */
+  taskQueues?: TaskQueues;
 }
 
 export interface StartedSweep {
@@ -58,16 +59,17 @@ export interface StartedSweep {
 export async function startSweep(client: Client, options: StartSweepOptions): Promise<StartedSweep> {
   const sweepId = resolveSweepId(options.spec, options.sweepId);
   const storeUri = options.spec.store ?? options.defaultStoreUri;
+  const taskQueues = options.taskQueues ?? DEFAULT_TASK_QUEUES;
   const input: SweepWorkflowInput = {
     spec: options.spec,
     storeUri,
     sweepId,
     searchAttributes: options.searchAttributes ?? false,
-    ...(options.taskQueues ? { taskQueues: options.taskQueues } : {}),
+    taskQueues,
   };
   const running = await isRunning(client, sweepId);
   const handle = await client.workflow.start<typeof sweepWorkflow>('sweepWorkflow', {
-    taskQueue: options.taskQueues?.orchestrator ?? TASK_QUEUES.orchestrator,
+    taskQueue: taskQueues.orchestrator,
     workflowId: sweepId,
     args: [input],
     workflowIdConflictPolicy: 'USE_EXISTING',
@@ -96,7 +98,7 @@ export async function resumeSweep(
     sweepId: string;
     storeUri: string;
     searchAttributes?: boolean;
-    taskQueues?: { orchestrator: string; gpu: string };
+    taskQueues?: TaskQueues;
   },
 ): Promise<StartedSweep> {
   const stored = await readStoredSpec(stores.get(options.storeUri), options.sweepId);

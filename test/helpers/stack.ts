@@ -31,10 +31,10 @@ export function uniqueTaskQueue(label: string): string {
   return `test-${label}-${uniqueSuffix()}`;
 }
 
-/** An S3 client for the test stack's MinIO (path-style). */
-export async function testS3Client() {
+/** An S3 client for the test stack's MinIO (path-style); `info` picks another stack. */
+export async function testS3Client(info: DevStackInfo = stack()) {
   const { S3Client } = await import('@aws-sdk/client-s3');
-  const { s3 } = stack();
+  const { s3 } = info;
   return new S3Client({
     endpoint: s3.endpoint,
     region: s3.region,
@@ -43,9 +43,9 @@ export async function testS3Client() {
   });
 }
 
-/** S3 store options for the test stack, to pass to `openStore(uri, { s3 })`. */
-export function testS3Options() {
-  const { s3 } = stack();
+/** S3 store options for the test stack, to pass to `openStore(uri, { s3 })`; `info` picks another stack. */
+export function testS3Options(info: DevStackInfo = stack()) {
+  const { s3 } = info;
   return {
     endpoint: s3.endpoint,
     region: s3.region,
@@ -60,10 +60,11 @@ export function testS3Options() {
  */
 export async function createTestBucket(
   label: string,
+  info: DevStackInfo = stack(),
 ): Promise<{ bucket: string; uri: string; cleanup: () => Promise<void> }> {
   const { CreateBucketCommand, DeleteBucketCommand, ListObjectsV2Command, DeleteObjectsCommand } =
     await import('@aws-sdk/client-s3');
-  const client = await testS3Client();
+  const client = await testS3Client(info);
   const bucket = `t-${label
     .toLowerCase()
     .replace(/[^a-z0-9-]/g, '-')

@@ -185,4 +185,80 @@ describe('ncap CLI against the dev stack', () => {
     expect((await second.handle.describe()).runId).toBe((await first.handle.describe()).runId);
     await first.handle.terminate('test done');
   });
+
+  it('NCAP_TASK_QUEUE_* move the sweeps the CLI and schedules start, not only the workers', async () => {
+    const queues = { orchestrator: uniqueTaskQueue('envq'), gpu: uniqueTaskQueue('envq-gpu') };
+    const saved = { o: process.env.NCAP_TASK_QUEUE_ORCHESTRATOR, g: process.env.NCAP_TASK_QUEUE_GPU };
+    process.env.NCAP_TASK_QUEUE_ORCHESTRATOR = queues.orchestrator;
+    process.env.NCAP_TASK_QUEUE_GPU = queues.gpu;
+    const spec = join(dir, 'queues.yaml');
+    writeFileSync(
+      spec,
+      'name: queues\ndataset: { uri: file:///x.safetensors }\ncandidates: [{ id: q1, model: file:///zoo/q1/model.json }]\n',
+    );
+    const stores = createStoreProvider();
+    try {
+      // Workers only on the configured queues: a sweep sent to the default queues would never run.
+      const orchestrator = await createOrchestratorWorker({
+        connection: native,
+        namespace: 'default',
+        stores,
+        defaultStoreUri: storeUri,
+        taskQueue: queues.orchestrator,
+      });
+      const gpu = await createGpuWorker({
+        connection: native,
+        namespace: 'default',
+        stores,
+        tf: async () => ({}) as Tf,
+        runTraining: createNoopTrainer(),
+        taskQueue: queues.gpu,
+      });
+      const started = await orchestrator.runUntil(
+        gpu.runUntil(
+          ncap(
+            'sweep',
+            'start',
+            spec,
+            '--id',
+            'queues-1',
+            '--wait',
+            '--json',
+            '--store',
+            storeUri,
+            ...address(),
+          ),
+        ),
+      );
+      expect(started.code).toBe(0);
+      expect((JSON.parse(started.stdout) as { winner: string }).winner).toBe('q1');
+
+      const created = await ncap(
+        'schedule',
+        'create',
+        'queues-schedule',
+        spec,
+        '--every',
+        '1h',
+        '--paused',
+        ...address(),
+      );
+      expect(created.code).toBe(0);
+      const client = new Client({ connection });
+      const handle = client.schedule.getHandle('queues-schedule');
+      const action = (await handle.describe()).action as {
+        taskQueue: string;
+        args: { taskQueues: unknown }[];
+      };
+      expect(action.taskQueue).toBe(queues.orchestrator);
+      expect(action.args[0]!.taskQueues).toEqual(queues);
+      await handle.delete();
+    } finally {
+      if (saved.o === undefined) delete process.env.NCAP_TASK_QUEUE_ORCHESTRATOR;
+      else process.env.NCAP_TASK_QUEUE_ORCHESTRATOR = saved.o;
+      if (saved.g === undefined) delete process.env.NCAP_TASK_QUEUE_GPU;
+      else process.env.NCAP_TASK_QUEUE_GPU = saved.g;
+      await stores.closeAll();
+    }
+  });
 });

@@ -1,5 +1,6 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -73,6 +74,55 @@ describe('dev stack', () => {
     const described = await new Client({ connection }).workflow.getHandle('survives-restart').describe();
     expect(described.status.name).toBe('RUNNING');
     await connection.close();
-    await stopDevStack({ dataDir });
+  });
+
+  it('after a crash, up brings each server back on its recorded address and data', async () => {
+    const before = await startDevStack({ dataDir, s3: true });
+    expect(before.reused).toBe(false); // MinIO was not running: it starts, Temporal is kept
+    expect(before.pids.temporal).toBe(
+      (JSON.parse(readFileSync(join(dataDir, 'stack.json'), 'utf8')) as DevStackState).pids.temporal,
+    );
+    process.kill(before.pids.temporal, 'SIGKILL');
+    process.kill(before.pids.minio!, 'SIGKILL');
+    await waitDead(before.pids.temporal);
+    await waitDead(before.pids.minio!);
+
+    const after = await startDevStack({ dataDir, s3: true });
+    expect(after.reused).toBe(false);
+    expect(after.notes).toEqual([]);
+    expect(after.info.temporal.address).toBe(before.info.temporal.address);
+    expect(after.info.s3.endpoint).toBe(before.info.s3.endpoint);
+    expect(after.info.s3.secretAccessKey).toBe(before.info.s3.secretAccessKey);
+    const connection = await Connection.connect({ address: after.info.temporal.address });
+    const described = await new Client({ connection }).workflow.getHandle('survives-restart').describe();
+    expect(described.status.name).toBe('RUNNING');
+    await connection.close();
+  });
+
+  it('a crashed server whose port was taken comes back on a new one and says so', async () => {
+    const before = await startDevStack({ dataDir, s3: true });
+    expect(before.reused).toBe(true);
+    process.kill(before.pids.temporal, 'SIGKILL');
+    await waitDead(before.pids.temporal);
+    const squatter = createServer();
+    const port = Number(before.info.temporal.address.split(':')[1]);
+    await new Promise<void>((resolve) => squatter.listen(port, '127.0.0.1', resolve));
+    try {
+      const after = await startDevStack({ dataDir, s3: true });
+      expect(after.info.temporal.address).not.toBe(before.info.temporal.address);
+      expect(after.pids.minio).toBe(before.pids.minio); // the live, healthy MinIO is kept
+      expect(after.info.s3.endpoint).toBe(before.info.s3.endpoint);
+      expect(after.notes.join('\n')).toMatch(
+        new RegExp(`Temporal: the recorded port ${port} is taken.*now listens on port`),
+      );
+      expect(await temporalHealthy(after.info.temporal.address)).toBe(true);
+    } finally {
+      squatter.close();
+      await stopDevStack({ dataDir });
+    }
   });
 });
+
+async function waitDead(pid: number): Promise<void> {
+  for (let i = 0; i < 100 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 50));
+}

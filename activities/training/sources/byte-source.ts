@@ -24,9 +24,10 @@ export interface ByteSource {
   close(): Promise<void>;
 }
 
-/** A file the source does not have. */
+/** A file the source does not have (HTTP 404, missing key or file). */
 export class SourceNotFoundError extends Error {
   override name = 'SourceNotFoundError';
+  readonly nonRetryable = true;
   constructor(
     readonly path: string,
     readonly source: string,
@@ -36,13 +37,34 @@ export class SourceNotFoundError extends Error {
   }
 }
 
+/** An HTTP source answered an error status other than 404. Client errors (4xx) are permanent. */
+export class HttpSourceError extends Error {
+  override name = 'HttpSourceError';
+  readonly nonRetryable: boolean;
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+    // 408 (timeout) and 429 (rate limit) say "later"; other 4xx say "never"; 5xx is the server's trouble.
+    this.nonRetryable = status >= 400 && status < 500 && status !== 408 && status !== 429;
+  }
+}
+
+/** A relative path that climbs above its source's root (`../..`): a bad URI, never fixed by a retry. */
+export class PathOutsideRootError extends Error {
+  override name = 'PathOutsideRootError';
+  readonly nonRetryable = true;
+}
+
 /** Joins `/`-separated path parts, resolving `.` and `..` (never above the root). */
 export function joinPath(...parts: string[]): string {
   const out: string[] = [];
   for (const part of parts.join('/').split('/')) {
     if (part === '' || part === '.') continue;
     if (part === '..') {
-      if (out.length === 0) throw new Error(`path ${JSON.stringify(parts.join('/'))} climbs above its root`);
+      if (out.length === 0)
+        throw new PathOutsideRootError(`path ${JSON.stringify(parts.join('/'))} climbs above its root`);
       out.pop();
     } else out.push(part);
   }

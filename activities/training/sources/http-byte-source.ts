@@ -1,5 +1,11 @@
 /** {@link ByteSource} over HTTP(S): whole or `Range` GETs; no listing (HTTP has none). */
-import { SourceNotFoundError, joinPath, type ByteRange, type ByteSource } from './byte-source.js';
+import {
+  HttpSourceError,
+  SourceNotFoundError,
+  joinPath,
+  type ByteRange,
+  type ByteSource,
+} from './byte-source.js';
 
 export class HttpByteSource implements ByteSource {
   readonly description: string;
@@ -22,7 +28,10 @@ export class HttpByteSource implements ByteSource {
     const response = await this.fetchImpl(this.url(path), { headers });
     if (response.status === 404) throw new SourceNotFoundError(path, this.description);
     if (!response.ok)
-      throw new Error(`GET ${this.url(path)} failed: HTTP ${response.status} ${response.statusText}`);
+      throw new HttpSourceError(
+        `GET ${this.url(path)} failed: HTTP ${response.status} ${response.statusText}`,
+        response.status,
+      );
     return response;
   }
 
@@ -38,7 +47,8 @@ export class HttpByteSource implements ByteSource {
   async size(path: string): Promise<number | undefined> {
     const response = await this.fetchImpl(this.url(path), { method: 'HEAD' });
     if (response.status === 404) return undefined;
-    if (!response.ok) throw new Error(`HEAD ${this.url(path)} failed: HTTP ${response.status}`);
+    if (!response.ok)
+      throw new HttpSourceError(`HEAD ${this.url(path)} failed: HTTP ${response.status}`, response.status);
     const length = response.headers.get('content-length');
     return length === null ? undefined : Number(length);
   }

@@ -26,6 +26,7 @@ export interface Location {
 /** A URI no source can serve (unknown scheme, or `s3://` without a way to open its bucket). */
 export class UnsupportedUriError extends Error {
   override name = 'UnsupportedUriError';
+  readonly nonRetryable = true;
 }
 
 const trimSlashes = (s: string): string => s.replace(/^\/+|\/+$/g, '');

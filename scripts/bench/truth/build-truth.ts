@@ -8,6 +8,7 @@
  * recipe are unchanged are kept, so an interrupted build continues where it stopped.
  */
 import { createHash } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -24,7 +25,7 @@ import {
   type ManifestCandidate,
   type ZooManifest,
 } from '../../demo/zoo/manifest.js';
-import { spreadCheck, zooTable } from '../../demo/zoo/summary.js';
+import { spreadCheck, truthMarkdownTable, zooTable } from '../../demo/zoo/summary.js';
 import { DEFAULT_TRUTH_RECIPE, measureGroundTruth, TRUTH_SEEDS } from './ground-truth.js';
 import { withLocalSweeps } from './local-sweeps.js';
 
@@ -40,6 +41,7 @@ export const BUILD_TRUTH_USAGE = `usage: npm run bench:selection -- --build-trut
   --store URI        artifact store of the sweeps (default NCAP_STORE_URI or file://./.ncap/store)
   --parallel N       trainings at once (default 1)
   --json             print the ground truths as JSON at the end
+  --readme           only rewrite the table in the zoo's README.md from its manifest (no training)
 Resumable: finished runs are kept in the manifest (and in the store), the rest resume from checkpoints.
 Temporal: TEMPORAL_ADDRESS (and the other standard TEMPORAL_* variables), else the embedded dev server.`;
 
@@ -50,6 +52,7 @@ export interface BuildTruthArgs {
   storeUri: string;
   parallel: number;
   json: boolean;
+  readme: boolean;
   help: boolean;
 }
 
@@ -64,6 +67,7 @@ export function parseBuildTruthArgs(argv: readonly string[]): BuildTruthArgs {
       store: { type: 'string' },
       parallel: { type: 'string', default: '1' },
       json: { type: 'boolean', default: false },
+      readme: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -88,6 +92,7 @@ export function parseBuildTruthArgs(argv: readonly string[]): BuildTruthArgs {
     storeUri: values.store ?? process.env.NCAP_STORE_URI ?? defaultStoreUri(),
     parallel,
     json: values.json,
+    readme: values.readme,
     help: values.help,
   };
 }
@@ -120,7 +125,7 @@ export function summariseTruth(
   };
 }
 
-export interface BuildTruthOptions extends Omit<BuildTruthArgs, 'json' | 'help'> {
+export interface BuildTruthOptions extends Omit<BuildTruthArgs, 'json' | 'readme' | 'help'> {
   recipe?: GroundTruthRecipe;
   log: (line: string) => void;
 }
@@ -195,6 +200,34 @@ export async function buildZooTruth(options: BuildTruthOptions): Promise<ZooMani
   return manifest;
 }
 
+const README_START = '<!-- truth-table:start -->';
+const README_END = '<!-- truth-table:end -->';
+
+/** The spread-vs-noise sentence of the zoo READMEs. */
+export function spreadSentence(candidates: readonly ManifestCandidate[]): string {
+  const check = spreadCheck(candidates);
+  const measured = candidates.filter((c) => c.groundTruth);
+  const seeds = [...new Set(measured.map((c) => c.groundTruth!.seeds.length))].sort();
+  return (
+    `${measured.length} of ${candidates.length} candidates measured (seeds per candidate: ${seeds.join(', ') || '0'}). ` +
+    `Spread of the means ${(100 * check.spread).toFixed(1)} points against a seed noise (rms of the stds) of ` +
+    `${(100 * check.seedNoise).toFixed(1)} points; ${check.separatedPairs} of ${check.pairs} candidate pairs differ by ` +
+    `more than the sum of their stds. Candidates with one seed count 0 noise.`
+  );
+}
+
+/** Rewrites the block between the truth-table markers of `zooDir/README.md` from the manifest. */
+export async function writeTruthReadme(zooDir: string, manifest: ZooManifest): Promise<void> {
+  const path = join(zooDir, 'README.md');
+  const text = await readFile(path, 'utf8');
+  const start = text.indexOf(README_START);
+  const end = text.indexOf(README_END);
+  if (start < 0 || end < start)
+    throw new TypeError(`${path} has no ${README_START} … ${README_END} block to fill`);
+  const block = `${README_START}\n${truthMarkdownTable(manifest.candidates)}\n\n${spreadSentence(manifest.candidates)}\n`;
+  await writeFile(path, text.slice(0, start) + block + text.slice(end));
+}
+
 /** The `--build-truth` command: parses `argv`, builds, prints the table; returns the exit code. */
 export async function runBuildTruthCli(argv: readonly string[]): Promise<number> {
   let args: BuildTruthArgs;
@@ -206,6 +239,16 @@ export async function runBuildTruthCli(argv: readonly string[]): Promise<number>
   }
   if (args.help) {
     console.log(BUILD_TRUTH_USAGE);
+    return 0;
+  }
+  if (args.readme) {
+    const manifest = await readManifest(args.zooDir);
+    if (!manifest) {
+      console.error(`no zoo manifest at ${args.zooDir}`);
+      return 2;
+    }
+    await writeTruthReadme(args.zooDir, manifest);
+    console.log(`${join(args.zooDir, 'README.md')}: ground-truth table rewritten`);
     return 0;
   }
   const started = Date.now();

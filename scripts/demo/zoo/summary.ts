@@ -18,7 +18,9 @@ export interface SpreadCheck {
 }
 
 /** Compares the spread of the candidates' mean ground truths with their seed noise (candidates without one are skipped). */
-export function spreadCheck(candidates: readonly ManifestCandidate[]): SpreadCheck {
+export function spreadCheck(
+  candidates: readonly { groundTruth?: { accuracyMean: number; accuracyStd: number } | undefined }[],
+): SpreadCheck {
   const truths = candidates.flatMap((c) => (c.groundTruth ? [c.groundTruth] : []));
   const means = truths.map((t) => t.accuracyMean);
   const spread = means.length > 0 ? Math.max(...means) - Math.min(...means) : 0;
@@ -68,4 +70,29 @@ export function zooTable(candidates: readonly ManifestCandidate[]): string {
         .trimEnd(),
     )
     .join('\n');
+}
+
+/**
+ * A Markdown table of the candidates' ground truths (for the zoo READMEs): architecture, parameters,
+ * feature width, source accuracy, target test accuracy mean ± std over the seeds measured, the mean best
+ * epoch and epochs run, and the mean training samples of one run.
+ */
+export function truthMarkdownTable(candidates: readonly ManifestCandidate[]): string {
+  const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
+  const rows = candidates.map((c) => {
+    const t = c.groundTruth;
+    const truth = t
+      ? `${(100 * t.accuracyMean).toFixed(2)} ± ${(100 * t.accuracyStd).toFixed(2)}% (n=${t.seeds.length})`
+      : '—';
+    const epochs = t
+      ? `${mean(t.runs.map((r) => r.bestEpoch)).toFixed(1)} / ${mean(t.runs.map((r) => r.epochsRun)).toFixed(1)}`
+      : '—';
+    const samples = t ? Math.round(t.samplesProcessedMean).toLocaleString('en-US') : '—';
+    return `| ${c.id} | ${c.architecture} | ${c.params.toLocaleString('en-US')} | ${c.featureWidth} | ${(100 * c.sourceAccuracy).toFixed(2)}% | ${truth} | ${epochs} | ${samples} |`;
+  });
+  return [
+    '| id | architecture | params | feature width | source acc | ground truth (target test acc) | best / run epochs | samples per run |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows,
+  ].join('\n');
 }

@@ -68,7 +68,7 @@ describe('cancelling (signals)', () => {
       {
         candidateId: 'drop',
         status: 'cancelled',
-        failure: { type: 'Cancelled', message: 'cancelled by an operator' },
+        failure: { type: 'CancelledFailure', message: 'cancelled by an operator' },
       },
     ]);
   });

@@ -11,13 +11,23 @@ import {
   type SweepSpec,
   type SweepSpecInput,
 } from '../../../activities/spec/sweep-spec.js';
-import { createStoreProvider, type StoreProvider } from '../../../activities/sweep/store-cache.js';
+import {
+  createStoreProvider,
+  type StoreProvider,
+  type StoreProviderOptions,
+} from '../../../activities/sweep/store-cache.js';
 import type { RunTraining } from '../../../activities/sweep/training-activities.js';
 import { runCandidateTraining } from '../../../activities/training/run-candidate-training.js';
 import type { Tf } from '../../../activities/tf/tf-namespace.js';
 import { startSweep, type StartedSweep } from '../../../scripts/sweeps/sweep-client.js';
 import { createGpuWorker, createOrchestratorWorker } from '../../../workers/create-workers.js';
-import { createTestBucket, stack, testS3Options, uniqueTaskQueue } from '../../helpers/stack.js';
+import {
+  createTestBucket,
+  stack,
+  testS3Options,
+  uniqueTaskQueue,
+  type DevStackInfo,
+} from '../../helpers/stack.js';
 import {
   saveModel,
   syntheticImages,
@@ -49,14 +59,22 @@ export interface SweepBench {
   close(): Promise<void>;
 }
 
-export async function createSweepBench(label: string): Promise<SweepBench> {
+/**
+ * @param options.servers another stack than the run's shared one (fault tests that stop servers).
+ * @param options.storeProvider extra store-provider options (e.g. a shorter outage retry).
+ */
+export async function createSweepBench(
+  label: string,
+  options: { servers?: DevStackInfo; storeProvider?: Omit<StoreProviderOptions, 's3'> } = {},
+): Promise<SweepBench> {
   await useCpuBackend();
-  const bucket = await createTestBucket(label);
+  const servers = options.servers ?? stack();
+  const bucket = await createTestBucket(label, servers);
   const { path: dir, cleanup } = await tempDir(`ncap-sweep-${label}`);
-  const nativeConnection = await NativeConnection.connect({ address: stack().temporal.address });
-  const connection = await Connection.connect({ address: stack().temporal.address });
+  const nativeConnection = await NativeConnection.connect({ address: servers.temporal.address });
+  const connection = await Connection.connect({ address: servers.temporal.address });
   const client = new Client({ connection });
-  const stores = createStoreProvider({ s3: testS3Options() });
+  const stores = createStoreProvider({ ...options.storeProvider, s3: testS3Options(servers) });
   const taskQueues = { orchestrator: uniqueTaskQueue(`${label}-orch`), gpu: uniqueTaskQueue(`${label}-gpu`) };
   const datasetUri = await writeSafetensorsDataset(join(dir, 'data'), syntheticImages(96, 3, 8, 8, 1, 11));
   const tfRuntime = async (): Promise<Tf> => tf as unknown as Tf;

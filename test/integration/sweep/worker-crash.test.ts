@@ -1,42 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CandidateResult } from '../../../activities/training/types.js';
-import { stack, testS3Options } from '../../helpers/stack.js';
+import { testS3Options } from '../../helpers/stack.js';
 import { syntheticImages, writeSafetensorsDataset } from '../../unit/training/helpers.js';
+import { GPU_WORKER, gpuWorkerBuilt, spawnGpuWorker } from './gpu-worker-process.js';
 import { createSweepBench, type SweepBench } from './sweep-harness.js';
-
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const GPU_WORKER = join(ROOT, 'dist', 'workers', 'gpu-worker.js');
-const NODE = process.execPath;
-
-/** A GPU worker in its own process (compiled entry point), as production runs it. */
-function spawnGpuWorker(bench: SweepBench): ChildProcess {
-  const { s3, temporal } = stack();
-  const child = spawn(NODE, [GPU_WORKER], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: temporal.address,
-      TEMPORAL_NAMESPACE: 'default',
-      NCAP_TASK_QUEUE_GPU: bench.taskQueues.gpu,
-      NCAP_TF_BACKEND: 'cpu',
-      AWS_ENDPOINT_URL_S3: s3.endpoint,
-      AWS_REGION: s3.region,
-      AWS_ACCESS_KEY_ID: s3.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
-      NCAP_S3_FORCE_PATH_STYLE: '1',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stderr?.on('data', () => undefined);
-  child.stdout?.on('data', () => undefined);
-  return child;
-}
 
 describe('a GPU worker killed mid-training', () => {
   let bench: SweepBench;
@@ -48,9 +18,7 @@ describe('a GPU worker killed mid-training', () => {
   });
 
   it('is replaced by a second worker that resumes from the last checkpoint without retraining earlier epochs', async () => {
-    expect(existsSync(GPU_WORKER), `${GPU_WORKER} is missing: run \`npm run build\` (npm test does)`).toBe(
-      true,
-    );
+    expect(gpuWorkerBuilt(), `${GPU_WORKER} is missing: run \`npm run build\` (npm test does)`).toBe(true);
     // Enough steps per epoch that the kill lands inside epoch 2.
     const datasetUri = await writeSafetensorsDataset(
       join(bench.dir, 'crash-data'),
@@ -125,6 +93,82 @@ describe('a GPU worker killed mid-training', () => {
       e.activityTaskStartedEventAttributes ? [e.activityTaskStartedEventAttributes.attempt ?? 1] : [],
     );
     expect(Math.max(...attempts)).toBe(2);
+    s3.destroy();
+  });
+
+  it('a GPU worker sent SIGTERM mid-epoch checkpoints that epoch, exits, and the candidate resumes elsewhere from it', async () => {
+    expect(gpuWorkerBuilt(), `${GPU_WORKER} is missing: run \`npm run build\` (npm test does)`).toBe(true);
+    const datasetUri = await writeSafetensorsDataset(
+      join(bench.dir, 'term-data'),
+      syntheticImages(480, 3, 8, 8, 1, 4),
+    );
+    const model = await bench.model('term-model', { seed: 22 });
+    const spec = bench.spec({
+      name: 'sigterm',
+      dataset: { uri: datasetUri, normalisation: '[0,1]', validationFraction: 0.1, seed: 2 },
+      candidates: [{ id: 'drained', model }],
+      training: { epochs: 3, batchSize: 4, snapshotEvery: 25, heartbeatTimeoutSeconds: 30, maxAttempts: 3 },
+    });
+    const s3 = new S3Client(testS3Options());
+    const orchestrator = await bench.orchestrator();
+    const out = await orchestrator.runUntil(async () => {
+      // Grace far longer than an epoch: the worker must leave as soon as its epoch is checkpointed.
+      const first = spawnGpuWorker(bench, { NCAP_SHUTDOWN_GRACE_SECONDS: '600' });
+      const exited = new Promise<number | null>((resolve) => first.once('exit', (code) => resolve(code)));
+      const started = await bench.start(spec);
+      const prefix = `ncap/sweeps/${started.sweepId}/candidates/drained/`;
+      const deadline = Date.now() + 240_000;
+      for (;;) {
+        if (Date.now() > deadline) throw new Error('epoch 1 never checkpointed');
+        const listed = await s3.send(
+          new ListObjectsV2Command({
+            Bucket: bench.bucket.bucket,
+            Prefix: `${prefix}checkpoints/epoch-0001/`,
+          }),
+        );
+        if ((listed.Contents ?? []).some((o) => o.Key?.endsWith('state.json'))) break;
+        await sleep(100);
+      }
+      first.kill('SIGTERM');
+      const code = await exited;
+      const afterExit = await s3.send(
+        new ListObjectsV2Command({ Bucket: bench.bucket.bucket, Prefix: `${prefix}checkpoints/` }),
+      );
+      const second = await bench.gpu({ concurrency: 1 });
+      const result = await second.runUntil(started.handle.result());
+      return { result, code, output: first.output(), prefix, afterExit };
+    });
+    expect(out.code, out.output).toBe(0);
+    // The epoch running at SIGTERM (2) was finished and checkpointed before the worker exited; not 3.
+    const committed = (out.afterExit.Contents ?? [])
+      .map((o) => o.Key!)
+      .filter((k) => k.endsWith('state.json'));
+    expect(committed.map((k) => /epoch-(\d+)/.exec(k)![1])).toEqual(['0001', '0002']);
+    expect(out.result.status).toBe('completed');
+    expect(out.result.winner).toBe('drained');
+    const result = JSON.parse(
+      await (
+        await s3.send(new GetObjectCommand({ Bucket: bench.bucket.bucket, Key: `${out.prefix}result.json` }))
+      ).Body!.transformToString(),
+    ) as CandidateResult;
+    expect(result.resumedFromEpoch).toBe(2);
+    expect(result.epochs.map((e) => e.epoch)).toEqual([1, 2, 3]);
+
+    // The first attempt ended as interrupted (retryable) and the second one resumed.
+    const history = await bench.client.workflow.getHandle(out.result.sweepId).fetchHistory();
+    const training = new Set(
+      (history.events ?? [])
+        .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'trainCandidate')
+        .map((e) => String(e.eventId)),
+    );
+    const started = (history.events ?? []).flatMap((e) =>
+      e.activityTaskStartedEventAttributes &&
+      training.has(String(e.activityTaskStartedEventAttributes.scheduledEventId))
+        ? [e.activityTaskStartedEventAttributes]
+        : [],
+    );
+    expect(started.map((a) => a.attempt)).toEqual([2]);
+    expect(started[0]!.lastFailure?.applicationFailureInfo?.type).toBe('TrainingInterruptedError');
     s3.destroy();
   });
 });

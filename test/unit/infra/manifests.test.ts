@@ -13,7 +13,7 @@ import { resolveS3Settings } from '../../../activities/store/s3-config.js';
 import { TF_BACKENDS } from '../../../activities/tf/runtime.js';
 import { DEFAULT_BUNDLE_PATH } from '../../../scripts/build-workflow-bundle.js';
 import { NATIVE_TF_VARIANTS } from '../../../scripts/setup/native-tf.mjs';
-import { TASK_QUEUES } from '../../../workers/temporal-config.js';
+import { DEFAULT_TASK_QUEUES } from '../../../workflows/sweep-api.js';
 import { loadConfig } from '../../../workers/worker-config.js';
 import {
   dockerignoreMatcher,
@@ -825,7 +825,7 @@ describe('kubernetes', () => {
     const config = byKind('ConfigMap').find((object) => object.metadata.name === 'ncap-config')?.data ?? {};
     const gpuEnv = containerEnv(containers(deployment('ncap-gpu-worker'))[0] ?? { name: '', image: '' });
     expect(trigger?.type).toBe('temporal');
-    expect(metadata.taskQueue).toBe(gpuEnv.NCAP_TASK_QUEUE_GPU ?? TASK_QUEUES.gpu);
+    expect(metadata.taskQueue).toBe(gpuEnv.NCAP_TASK_QUEUE_GPU ?? DEFAULT_TASK_QUEUES.gpu);
     expect(metadata.queueTypes).toBe('activity');
     expect(metadata.endpoint).toBe(config.TEMPORAL_ADDRESS);
     expect(metadata.namespace).toBe(config.TEMPORAL_NAMESPACE);

@@ -10,6 +10,7 @@ import {
   rmSync,
   statSync,
   symlinkSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -107,6 +108,18 @@ describe('ensureNativeTf', () => {
     expect(() => statSync(join(packageDir, 'lib', 'napi-v8', 'tfjs_binding.node'))).toThrow();
     // The library was staged where the binding's rpath looks for it.
     expect(statSync(join(packageDir, 'deps', 'lib')).isDirectory()).toBe(true);
+  });
+
+  it('takes over a lock left by a set-up that died, and releases its own', () => {
+    const { root } = fakeProject();
+    const toolsDir = temp();
+    const lockDir = join(toolsDir, `${NATIVE_TF_VARIANTS.cpu.wheelProject}.lock`);
+    mkdirSync(lockDir);
+    const old = new Date(Date.now() - 20 * 60 * 1000);
+    utimesSync(lockDir, old, old);
+    const status = ensureNativeTf({ root, toolsDir, python: failingPython, log: logger().log });
+    expect(status).toMatchObject({ status: 'unavailable', step: 'download' });
+    expect(existsSync(lockDir)).toBe(false);
   });
 
   it('is switched off by NCAP_NATIVE_TF=0', () => {

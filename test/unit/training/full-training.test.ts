@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sweepKeys } from '../../../activities/store/keys.js';
 import { InvalidTrainingInputError, TrainingCancelledError } from '../../../activities/training/errors.js';
 import { evaluationSteps } from '../../../activities/training/train-loop.js';
-import { runCandidateTraining as trainCandidate } from '../../../activities/training/run-candidate-training.js';
+import { runCandidateTraining } from '../../../activities/training/run-candidate-training.js';
 import type { CandidateResult, CandidateTrainingInput } from '../../../activities/training/types.js';
 import {
   saveModel,
@@ -91,7 +91,7 @@ describe('full training to a validation plateau', () => {
   it('stops `patience` epochs after the best one, keeps the best and the last checkpoint, and scores the test set on the best weights', async () => {
     const { store, cleanup } = await tempStore();
     try {
-      const result = await trainCandidate(input(), { tf, store });
+      const result = await runCandidateTraining(input(), { tf, store });
       const ft = result.fullTraining!;
       expect(ft).toBeDefined();
       expect(ft.stoppedBy).toBe('plateau');
@@ -107,6 +107,8 @@ describe('full training to a validation plateau', () => {
       expect(result.dataset).toMatchObject({ trainSamples: 96, valSamples: 48, testSamples: 60 });
       expect(result.test).toMatchObject({ samples: 60, epoch: ft.bestEpoch });
       expect(result.test!.accuracy).toBeGreaterThan(0.6);
+      // What observed runs learn from: the test accuracy of the best epoch.
+      expect(ft.finalAccuracy).toBe(result.test!.accuracy);
       expect(result.compute).toEqual({
         trainSamples: 96 * ft.epochsRun,
         evalSamples: 48 * result.evaluations!.length + 60,
@@ -127,7 +129,7 @@ describe('full training to a validation plateau', () => {
     const { store, cleanup } = await tempStore();
     try {
       // A learning rate that overshoots after the best epoch makes later epochs' losses differ from it.
-      const result = await trainCandidate(
+      const result = await runCandidateTraining(
         input({ learningRate: 0.05, stopping: { patience: 3 } }, { testUri: validationUri }),
         {
           tf,
@@ -152,11 +154,11 @@ describe('full training to a validation plateau', () => {
     const b = await tempStore();
     try {
       const spec = input({ evaluationsPerEpoch: 2 });
-      const uninterrupted = await trainCandidate(spec, { tf, store: a.store });
+      const uninterrupted = await runCandidateTraining(spec, { tf, store: a.store });
       expect(uninterrupted.fullTraining!.epochsRun).toBeGreaterThanOrEqual(3);
 
       const controller = new AbortController();
-      const error = await trainCandidate(spec, {
+      const error = await runCandidateTraining(spec, {
         tf,
         store: b.store,
         signal: controller.signal,
@@ -165,12 +167,12 @@ describe('full training to a validation plateau', () => {
         },
       }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(TrainingCancelledError);
-      const resumed = await trainCandidate(spec, { tf, store: b.store });
+      const resumed = await runCandidateTraining(spec, { tf, store: b.store });
       expect(resumed.resumedFromEpoch).toBe(2);
       expect(timeless(resumed)).toEqual(timeless(uninterrupted));
 
       // Once stopped, a rerun trains nothing more and reports the same.
-      const again = await trainCandidate(spec, { tf, store: b.store });
+      const again = await runCandidateTraining(spec, { tf, store: b.store });
       expect(timeless(again)).toEqual(timeless(uninterrupted));
     } finally {
       await a.cleanup();
@@ -181,7 +183,7 @@ describe('full training to a validation plateau', () => {
   it('works in frozen mode (cached features for the train, validation and test sets)', async () => {
     const { store, cleanup } = await tempStore();
     try {
-      const result = await trainCandidate(input({ learningRate: 0.02 }, {}, 'frozen'), { tf, store });
+      const result = await runCandidateTraining(input({ learningRate: 0.02 }, {}, 'frozen'), { tf, store });
       expect(result.mode).toBe('frozen');
       expect(result.fullTraining?.stoppedBy).toBe('plateau');
       expect(result.test?.epoch).toBe(result.fullTraining?.bestEpoch);
@@ -199,7 +201,7 @@ describe('full training to a validation plateau', () => {
     try {
       const bad = input({}, { validationUri: undefined, validationFraction: 0 });
       delete bad.dataset.validationUri;
-      const error = await trainCandidate(bad, { tf, store }).catch((e: unknown) => e);
+      const error = await runCandidateTraining(bad, { tf, store }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(InvalidTrainingInputError);
       expect((error as InvalidTrainingInputError).message).toMatch(/training\.stopping.*validation/);
     } finally {
@@ -227,7 +229,7 @@ describe('sub-epoch evaluation (training.evaluationsPerEpoch)', () => {
       delete spec.training!.stopping;
       delete spec.dataset.validationUri;
       delete spec.dataset.testUri;
-      const result = await trainCandidate(spec, { tf, store });
+      const result = await runCandidateTraining(spec, { tf, store });
       const steps = [2, 3, 5, 6, 8, 9, 11, 12];
       const points = result.evaluations!;
       expect(points.map((p) => p.step)).toEqual(steps);

@@ -159,8 +159,12 @@ export function progressRecorder() {
   return { calls, onProgress: (p: TrainingProgress) => void calls.push(p) };
 }
 
-/** Writes a minimal GraphModel (y = x, an Identity over a [batch, width] placeholder) to `dir`; returns its folder. */
-export async function writeIdentityGraphModel(dir: string, width: number): Promise<string> {
+/**
+ * Writes a minimal GraphModel (y = x, an Identity over a `[batch, width]` or `[batch, ...shape]` placeholder)
+ * to `dir`; returns its folder.
+ */
+export async function writeIdentityGraphModel(dir: string, width: number | number[]): Promise<string> {
+  const sampleShape = typeof width === 'number' ? [width] : width;
   await mkdir(dir, { recursive: true });
   await writeFile(
     join(dir, 'model.json'),
@@ -173,7 +177,7 @@ export async function writeIdentityGraphModel(dir: string, width: number): Promi
             op: 'Placeholder',
             attr: {
               dtype: { type: 'DT_FLOAT' },
-              shape: { shape: { dim: [{ size: '-1' }, { size: String(width) }] } },
+              shape: { shape: { dim: [{ size: '-1' }, ...sampleShape.map((d) => ({ size: String(d) }))] } },
             },
           },
           { name: 'Identity', op: 'Identity', input: ['x'], attr: { T: { type: 'DT_FLOAT' } } },

@@ -297,6 +297,60 @@ describe('feature layer selection', () => {
   });
 });
 
+describe('feature pooling', () => {
+  /** Oracle: the named layer's `[n, h, w, c]` output reduced over h and w in plain JS. */
+  function pooledOracle(
+    model: tf.LayersModel,
+    layer: string,
+    x: tf.Tensor,
+    kind: 'average' | 'max',
+  ): number[][] {
+    const raw = tf.model({
+      inputs: model.inputs,
+      outputs: model.getLayer(layer).output as tf.SymbolicTensor,
+    });
+    const maps = (raw.predict(x) as tf.Tensor).arraySync() as number[][][][];
+    return maps.map((image) => {
+      const cells = image.flat();
+      const channels = cells[0]!.length;
+      return Array.from({ length: channels }, (_, c) => {
+        const values = cells.map((cell) => cell[c]!);
+        return kind === 'average' ? values.reduce((a, b) => a + b, 0) / values.length : Math.max(...values);
+      });
+    });
+  }
+
+  it('pools a spatial layer to its channels (average and max), matching an independent reduction', () => {
+    const model = tinyConvModel();
+    const x = tf.randomUniform([3, 8, 8, 1], 0, 1, 'float32', 5);
+    for (const kind of ['average', 'max'] as const) {
+      const cut = selectFeatureLayer(model, 'mem://m', 'relu', kind);
+      expect(cut.featureShape).toEqual([4]);
+      expect(cut.featureDim).toBe(4);
+      const backbone = cutBackbone(tf, model, cut);
+      const actual = (backbone.predict(x) as tf.Tensor).arraySync() as number[][];
+      const expected = pooledOracle(model, 'relu', x, kind);
+      actual.forEach((row, i) => row.forEach((v, c) => expect(v).toBeCloseTo(expected[i]![c]!, 5)));
+    }
+    x.dispose();
+    model.dispose();
+  });
+
+  it('makes a cut with free spatial size usable, and refuses to pool a vector layer', () => {
+    const input = tf.input({ shape: [null, null, 1] });
+    const conv = tf.layers.conv2d({ filters: 2, kernelSize: 1, name: 'c' }).apply(input) as tf.SymbolicTensor;
+    const pooled = tf.layers.globalAveragePooling2d({ name: 'gap' }).apply(conv) as tf.SymbolicTensor;
+    const out = tf.layers.dense({ units: 2, name: 'head' }).apply(pooled) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: out });
+    expect(selectFeatureLayer(model, 'mem://fcn', 'c', 'average').featureShape).toEqual([2]);
+    expect(() => selectFeatureLayer(model, 'mem://fcn', 'gap', 'max')).toThrow(IncompatibleModelError);
+    expect(() => selectFeatureLayer(model, 'mem://fcn', 'gap', 'max')).toThrow(
+      /featurePooling needs a spatial output.*'gap'.*\[\?, 2\]/,
+    );
+    model.dispose();
+  });
+});
+
 describe('GraphModels', () => {
   it('are detected by their topology and loaded as graph models', async () => {
     // A minimal GraphDef: y = x (Identity), with no weights.

@@ -64,6 +64,7 @@ describe('resolveTrainingInput', () => {
       numClasses: undefined,
     });
     expect(r.model.featureLayer).toBeUndefined();
+    expect(r.model.featurePooling).toBe('none');
     expect(r.monitor).toEqual({ skipInputProjection: true, interactionModel: 'abs-product' });
   });
 
@@ -82,6 +83,29 @@ describe('resolveTrainingInput', () => {
     expect(bare).toEqual(fromSpec);
     expect(bare.dataset.normalisation).toEqual(resolveNormalisation('[0,1]'));
     expect(bare.training.epochs).toBe(spec.training.epochs);
+  });
+
+  it('carries a candidate featurePooling from the spec to training; the spec leaves it out unless set', () => {
+    const spec = validateSweepSpec({
+      dataset: { uri: 's3://bucket/data.safetensors' },
+      candidates: [
+        { id: 'pooled', model: 'file:///zoo/m/model.json', featureLayer: 'conv', featurePooling: 'max' },
+        { id: 'flat', model: 'file:///zoo/m/model.json' },
+      ],
+    });
+    expect(resolveTrainingInput(toTrainingInput(spec, 's1', 'pooled')).model).toEqual({
+      uri: 'file:///zoo/m/model.json',
+      featureLayer: 'conv',
+      featurePooling: 'max',
+    });
+    expect(resolveTrainingInput(toTrainingInput(spec, 's1', 'flat')).model.featurePooling).toBe('none');
+    expect('featurePooling' in spec.candidates[1]!).toBe(false);
+    expect(() =>
+      validateSweepSpec({
+        dataset: { uri: 's3://bucket/data.safetensors' },
+        candidates: [{ id: 'c', model: 'file:///m.json', featurePooling: 'mean' }],
+      }),
+    ).toThrow(/candidates\[0\]\.featurePooling|candidates\.0\.featurePooling/);
   });
 
   it('monitors β_eff with the interaction model it is given', () => {
@@ -104,6 +128,7 @@ describe('resolveTrainingInput', () => {
       [{ candidateId: '..' }, 'candidateId'],
       [{ model: { uri: 'ftp://x' } }, 'model.uri'],
       [{ model: { uri: 'file:///m.json', featureLayer: '' } }, 'model.featureLayer'],
+      [{ model: { uri: 'file:///m.json', featurePooling: 'mean' as never } }, 'model.featurePooling'],
       [(i) => ({ ...i, dataset: { ...i.dataset, validationFraction: 1 } }), 'dataset.validationFraction'],
       [(i) => ({ ...i, dataset: { ...i.dataset, maxSamples: 1 } }), 'dataset.maxSamples'],
       [(i) => ({ ...i, dataset: { ...i.dataset, numClasses: 1 } }), 'dataset.numClasses'],
@@ -127,6 +152,13 @@ describe('resolveTrainingInput', () => {
       [{ training: { epochs: 1, optimizer: 'rmsprop' as never } }, 'training.optimizer'],
       [{ training: { epochs: 1, momentum: 1 } }, 'training.momentum'],
       [{ training: { epochs: 1, snapshotEvery: 0 } }, 'training.snapshotEvery'],
+      [{ training: { epochs: 1, evaluationsPerEpoch: 0 } }, 'training.evaluationsPerEpoch'],
+      [{ training: { epochs: 1, stopping: { patience: 0 } } }, 'training.stopping.patience'],
+      [{ training: { epochs: 1, stopping: { patience: 2.5 } } }, 'training.stopping.patience'],
+      [{ training: { epochs: 1, stopping: { minDelta: -0.1 } } }, 'training.stopping.minDelta'],
+      [{ training: { epochs: 1, stopping: { patiense: 2 } as never } }, 'training.stopping'],
+      [(i) => ({ ...i, dataset: { ...i.dataset, testUri: 'test.safetensors' } }), 'dataset.testUri'],
+      [(i) => ({ ...i, dataset: { ...i.dataset, validationUri: 'ftp://v' } }), 'dataset.validationUri'],
     ];
     for (const [change, field] of cases) {
       const bad = typeof change === 'function' ? change(minimal) : { ...minimal, ...change };
@@ -135,6 +167,24 @@ describe('resolveTrainingInput', () => {
         field,
       ).toBe(field);
     }
+  });
+
+  it('fills the stopping defaults, and the sweep spec refuses stopping without validation samples', () => {
+    const r = resolveTrainingInput({ ...minimal, training: { epochs: 20, stopping: {} } });
+    expect(r.training.stopping).toEqual({ patience: 3, minDelta: 0 });
+    expect(resolveTrainingInput(minimal).training.stopping).toBeUndefined();
+    const spec = {
+      dataset: { uri: 'file:///d.safetensors', validationFraction: 0 },
+      candidates: [{ id: 'a', model: 'file:///m.json' }],
+      training: { epochs: 20, stopping: { patience: 2 } },
+    };
+    expect(() => validateSweepSpec(spec)).toThrow(
+      /training\.stopping: early stopping needs validation samples/,
+    );
+    expect(
+      validateSweepSpec({ ...spec, dataset: { ...spec.dataset, validationUri: 'file:///v.safetensors' } })
+        .training.stopping,
+    ).toEqual({ patience: 2, minDelta: 0 });
   });
 
   it('rejects probes with fewer than 3 weight layers, saying why', () => {

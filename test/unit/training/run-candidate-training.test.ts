@@ -440,6 +440,78 @@ describe('runCandidateTraining (frozen)', () => {
   });
 });
 
+describe('runCandidateTraining (frozen, pooled features)', () => {
+  it('pools a spatial LayersModel cut to its channels, caching it apart from the unpooled cut', async () => {
+    const { store, cleanup } = await tempStore();
+    try {
+      const pooled = await runCandidateTraining(
+        input({ mode: 'frozen', model: { uri: modelUri, featureLayer: 'relu', featurePooling: 'average' } }),
+        { tf, store },
+      );
+      const flat = await runCandidateTraining(
+        input({ mode: 'frozen', candidateId: 'flat', model: { uri: modelUri, featureLayer: 'relu' } }),
+        { tf, store },
+      );
+      expect(pooled.model).toMatchObject({ featureLayer: 'relu', featurePooling: 'average', featureDim: 4 });
+      expect(flat.model.featureDim).toBe(8 * 8 * 4);
+      expect(flat.model.featurePooling).toBeUndefined();
+      expect(pooled.featureCacheKey).not.toBe(flat.featureCacheKey);
+      expect(pooled.probe.kernelShapes[0]).toEqual([4, 8]);
+      // Oracle: the per-image channel means of the flattened relu maps the other run cached.
+      const read = async (key: string) => {
+        const t = (await decodeSafetensors(await store.get(key))).tensor('features')!;
+        return new Float32Array(t.bytes.buffer, 0, t.bytes.byteLength / 4);
+      };
+      const pooledFeatures = await read(pooled.featureCacheKey!);
+      const flatFeatures = await read(flat.featureCacheKey!);
+      for (const sample of [0, 57, 119]) {
+        for (let c = 0; c < 4; c++) {
+          let sum = 0;
+          for (let p = 0; p < 64; p++) sum += flatFeatures[sample * 256 + p * 4 + c]!;
+          expect(pooledFeatures[sample * 4 + c]).toBeCloseTo(sum / 64, 5);
+        }
+      }
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('pools a GraphModel node (max), and rejects pooling a vector node naming the field', async () => {
+    const graphDir = join(dir.path, 'graph-nhwc');
+    await writeIdentityGraphModel(graphDir, [8, 8, 1]);
+    const { store, cleanup } = await tempStore();
+    try {
+      const result = await runCandidateTraining(
+        input(
+          { mode: 'frozen', model: { uri: `file://${graphDir}/model.json`, featurePooling: 'max' } },
+          { epochs: 1 },
+        ),
+        { tf, store },
+      );
+      expect(result.model).toMatchObject({ format: 'graph-model', featureDim: 1, featurePooling: 'max' });
+      const cache = (await decodeSafetensors(await store.get(result.featureCacheKey!))).tensor('features')!;
+      const features = new Float32Array(cache.bytes.buffer, 0, cache.bytes.byteLength / 4);
+      for (const sample of [0, 33, 119]) {
+        const pixels = Array.from(images.x.subarray(sample * 64, (sample + 1) * 64));
+        expect(features[sample]).toBeCloseTo(Math.max(...pixels) / 255, 6);
+      }
+      const vectorDir = await writeIdentityGraphModel(join(dir.path, 'graph-vector'), 64);
+      await expect(
+        runCandidateTraining(
+          input({
+            mode: 'frozen',
+            candidateId: 'vector',
+            model: { uri: `file://${vectorDir}/model.json`, featurePooling: 'average' },
+          }),
+          { tf, store },
+        ),
+      ).rejects.toThrow(/featurePooling needs a spatial output.*'Identity'/);
+    } finally {
+      await cleanup();
+    }
+  });
+});
+
 describe('backbone weights', () => {
   /** A tf whose loaded models record their weights when disposed (i.e. after training). */
   function spyingTf() {
