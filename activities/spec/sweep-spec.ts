@@ -27,9 +27,9 @@ export const SELECTION_RULES = PREDICTOR_NAMES;
  * The rule that picks the winner when a spec names none: the one switch the selection benchmark
  * (`npm run bench:selection`) decides.
  */
-export const DEFAULT_SELECTION_RULE: PredictorName = 'beta-eff';
+export const DEFAULT_SELECTION_RULE: PredictorName = 'early-accuracy';
 /** The rule applied when the chosen one cannot score any candidate (e.g. a hybrid with too few observed runs). */
-export const DEFAULT_FALLBACK_RULE: PredictorName = 'beta-eff';
+export const DEFAULT_FALLBACK_RULE: PredictorName = 'early-accuracy';
 export const DIRECTIONS = ['higher', 'lower', 'calibrate'] as const;
 
 const storeUriSchema = z
@@ -128,14 +128,6 @@ export const sweepSpecSchema = z
         path: ['selection', 'interactionModel'],
         message:
           'gradient-coupled reads batch statistics from the snapshots: set probe.recordBatchStats: true',
-      });
-    }
-    if (spec.training.stopping && spec.dataset.validationFraction === 0 && !spec.dataset.validationUri) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['training', 'stopping'],
-        message:
-          'early stopping needs validation samples: set dataset.validationFraction > 0 or dataset.validationUri',
       });
     }
     if (scored < 3) {

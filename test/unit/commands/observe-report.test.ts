@@ -21,7 +21,7 @@ const ids = ['alpha', 'beta', 'gamma'];
 const spec = validateSweepSpec({
   dataset: { uri: 'file:///data', name: 'observe-set' },
   candidates: ids.map((id) => ({ id, model: `file:///${id}` })),
-  selection: { direction: 'calibrate', minObservedRuns: 3 },
+  selection: { rule: 'beta-eff', direction: 'calibrate', minObservedRuns: 3 },
 });
 
 /** Runs `ncap …` in-process; returns the exit code, stdout and stderr. */

@@ -91,7 +91,8 @@ function spec(
       model: `file:///${c.id}`,
       ...(c.truth !== undefined ? { labels: { groundTruthAccuracy: c.truth } } : {}),
     })),
-    selection,
+    // These tests are about ranking by β_eff, which is no longer the default rule.
+    selection: { rule: 'beta-eff', fallbackRule: 'beta-eff', ...selection },
   });
 }
 
@@ -235,7 +236,10 @@ describe('buildSweepReport (the reduce step)', () => {
     const outcomes = await Promise.all(zoo.map((c) => writeCandidate(sweepId, c.id, c.scale, c.acc)));
     // A dataset of its own, so other tests' runs are not in its history.
     const historySpec = (selection: Record<string, unknown>) =>
-      validateSweepSpec({ ...spec(zoo, selection), dataset: { uri: 'file:///d', name: 'history-set' } });
+      validateSweepSpec({
+        ...spec(zoo, { fallbackRule: 'beta-eff', ...selection }),
+        dataset: { uri: 'file:///d', name: 'history-set' },
+      });
     const before = await buildSweepReport(store, sweepId, historySpec({ rule: 'hybrid' }), outcomes);
     // Nothing to learn from: the hybrid cannot fit, the fallback rule ranks, and the report says so.
     expect(before.selection).toMatchObject({ rule: 'hybrid', appliedRule: 'beta-eff', direction: 'higher' });
