@@ -130,6 +130,14 @@ export const sweepSpecSchema = z
           'gradient-coupled reads batch statistics from the snapshots: set probe.recordBatchStats: true',
       });
     }
+    if (spec.training.stopping && spec.dataset.validationFraction === 0 && !spec.dataset.validationUri) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['training', 'stopping'],
+        message:
+          'early stopping needs validation samples: set dataset.validationFraction > 0 or dataset.validationUri',
+      });
+    }
     if (scored < 3) {
       ctx.addIssue({
         code: 'custom',

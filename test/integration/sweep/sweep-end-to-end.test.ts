@@ -51,7 +51,8 @@ describe('sweep end to end (real Temporal dev server, MinIO, TF.js training)', (
         { id: 'wider', hidden: 32, seed: 4 },
       ].map(async (c) => ({ id: c.id, model: await bench.model(c.id, { hidden: c.hidden, seed: c.seed }) })),
     );
-    const spec = bench.spec({ name: 'e2e', candidates });
+    // Ranked by β_eff on purpose (the default rule is early accuracy): this checks the β_eff path end to end.
+    const spec = bench.spec({ name: 'e2e', candidates, selection: { rule: 'beta-eff' } });
     const result = await withWorkers(bench, async () => {
       const started = await bench.start(spec, undefined, { searchAttributes: true });
       const out = await started.handle.result();
