@@ -27,7 +27,7 @@ import {
 } from '../../demo/zoo/manifest.js';
 import { spreadCheck, truthMarkdownTable, zooTable } from '../../demo/zoo/summary.js';
 import { DEFAULT_TRUTH_RECIPE, measureGroundTruth, TRUTH_SEEDS } from './ground-truth.js';
-import { withLocalSweeps } from './local-sweeps.js';
+import { withLocalSweeps } from '../../sweeps/local-sweeps.js';
 
 /** Zoo names `--zoo` accepts besides a folder. */
 export const TRUTH_ZOOS = { demo: DEFAULT_ZOO_DIRS.full, reversed: DEFAULT_ZOO_DIRS.reversed } as const;
@@ -39,7 +39,7 @@ export const BUILD_TRUTH_USAGE = `usage: npm run bench:selection -- --build-trut
   --seeds S,S,…      ground-truth seeds (default ${TRUTH_SEEDS.join(',')}; early runs must use others)
   --candidates IDS   only these candidates (default all)
   --store URI        artifact store of the sweeps (default NCAP_STORE_URI or file://./.ncap/store)
-  --parallel N       trainings at once (default 1)
+  --parallel N       trainings at once, each in its own worker process (default 1)
   --json             print the ground truths as JSON at the end
   --readme           only rewrite the table in the zoo's README.md from its manifest (no training)
 Resumable: finished runs are kept in the manifest (and in the store), the rest resume from checkpoints.
@@ -168,7 +168,7 @@ export async function buildZooTruth(options: BuildTruthOptions): Promise<ZooMani
 
   const file = (path: string): string => pathToFileURL(join(zooDir, path)).href;
   const { target } = manifest.dataset;
-  await withLocalSweeps({ storeUri: options.storeUri, gpuConcurrency: options.parallel, log }, (sweeps) => {
+  await withLocalSweeps({ storeUri: options.storeUri, processes: options.parallel, log }, (sweeps) => {
     log(
       `zoo ${zooDir}: ${chosen.length} candidates × seeds ${seeds.join(', ')}; TF.js backend ${sweeps.backend}`,
     );
