@@ -45,12 +45,22 @@ const alive = (pid: number): boolean => {
   }
 };
 
-describe('the GPU worker pool (supervision, with a stand-in worker)', () => {
+describe('the GPU worker pool (supervision, with a stand-in worker)', { timeout: 20_000 }, () => {
   let pool: GpuWorkerPool | undefined;
   afterEach(async () => {
+    // Whatever a failed test left running goes first, so a broken stop() cannot hang the file.
+    for (const pid of pool?.pids() ?? []) process.kill(pid, 'SIGKILL');
     await pool?.stop();
     pool = undefined;
   });
+  /** stop(), failing after `ms` instead of waiting for ever. */
+  const stopWithin = (p: GpuWorkerPool, ms = 5000): Promise<void> =>
+    Promise.race([
+      p.stop(),
+      sleep(ms).then(() => {
+        throw new Error(`stop() did not return within ${ms} ms`);
+      }),
+    ]);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   const start = (options: GpuWorkerPoolOptions & { mode?: string; backend?: string }) => {
@@ -78,7 +88,7 @@ describe('the GPU worker pool (supervision, with a stand-in worker)', () => {
     const { pool, lines } = start({ processes: 'auto' });
     expect(await pool.ready).toEqual({ processes: 3, backend: 'wasm' });
     expect(new Set(pool.pids()).size).toBe(3);
-    await pool.stop();
+    await stopWithin(pool);
     for (const n of [1, 2, 3]) expect(lines).toContain(`[worker ${n}] draining`);
   });
 
@@ -87,7 +97,7 @@ describe('the GPU worker pool (supervision, with a stand-in worker)', () => {
     expect(await pool.ready).toEqual({ processes: 2, backend: 'tfjs-node-gpu' });
     expect(lines).toContain('[worker 1] cuda 0');
     expect(lines).toContain('[worker 2] cuda 1');
-    await pool.stop();
+    await stopWithin(pool);
     const cpu = start({ processes: 'auto', gpus: 2, backend: 'tfjs-node' });
     expect(await cpu.pool.ready).toEqual({ processes: 3, backend: 'tfjs-node' });
   });
@@ -106,7 +116,7 @@ describe('the GPU worker pool (supervision, with a stand-in worker)', () => {
       true,
     );
     const all = pool.pids();
-    await pool.stop();
+    await stopWithin(pool);
     expect(all.filter(alive)).toEqual([]);
   });
 
@@ -128,16 +138,17 @@ describe('the GPU worker pool (supervision, with a stand-in worker)', () => {
     expect(
       lines.filter((l) => /^worker 2: .* starting it again in/.test(l)).map((l) => l.split(' in ')[1]),
     ).toEqual(['10 ms', '20 ms']);
-    await pool.stop();
-    expect(lines).toContain('[worker 1] draining');
+    // The pool stops the healthy process itself.
+    for (let i = 0; i < 200 && pool.pids().length > 0; i++) await sleep(25);
     expect(pool.pids()).toEqual([]);
+    expect(lines).toContain('[worker 1] draining');
   });
 
   it('stop() kills a process still running after the stop timeout', async () => {
     const { pool, lines } = start({ processes: 1, mode: 'stubborn', stopTimeoutSeconds: 0.2 });
     await pool.ready;
     const [pid] = pool.pids();
-    await pool.stop();
+    await stopWithin(pool);
     expect(alive(pid!)).toBe(false);
     expect(lines.some((l) => l.includes('still running 0.2 s after SIGTERM'))).toBe(true);
   });
