@@ -234,13 +234,15 @@ export function halvingConfigOf(budget: HalvingBudget): HalvingConfig {
 /** The bracket as the report and the result show it. */
 export function bracketSummary(halving: HalvingState): SweepBracket {
   const { decision, config } = halving;
+  // Earlier rungs by who trained them; the current (or deciding) rung by its contenders.
   const rungSizes = config.rungs
+    .slice(0, halving.rung)
     .map(
       (_, r) =>
         new Set([...halving.scores, ...halving.exits].filter((x) => x.rung === r).map((x) => x.candidateId))
           .size,
     )
-    .filter((n) => n > 0);
+    .concat(halving.contenders.length);
   return {
     rungs: [...config.rungs],
     keepFraction: config.keepFraction,

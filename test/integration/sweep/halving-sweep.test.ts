@@ -146,26 +146,27 @@ describe('halving sweeps', () => {
   it('a sweep cancelled mid-bracket and resumed continues where it stopped, training no step twice', async () => {
     const trainer = createStepTrainer({
       stepsPerEpoch: 8,
-      stepMs: 40,
+      stepMs: 150,
       accuracy: (id) => 0.4 + rank(id) / 20,
     });
     const spec = bench.spec({
       name: 'halving-cancel',
       candidates: zoo(4),
-      budget: { strategy: 'halving', rungs: [0.5, 2], keepFraction: 0.5 },
+      budget: { strategy: 'halving', rungs: [0.5, 4], keepFraction: 0.5 },
       concurrency: { maxParallel: 4 },
     });
     const cancelled = await withWorkers(
       bench,
       async () => {
         const started = await bench.start(spec);
-        // Cancel once the second rung's trainings are past their first step.
+        // Cancel a second into the second rung (4 → 32 steps at 150 ms each).
         for (let i = 0; ; i++) {
           const p = await started.handle.query(progressQuery);
-          if (p.halving?.rung === 1 && p.candidates.some((c) => c.state === 'running' && c.step > 5)) break;
-          if (i > 600) throw new Error('rung 2 never started');
+          if (p.halving?.rung === 1) break;
+          if (i > 300) throw new Error('rung 2 never started');
           await sleep(50);
         }
+        await sleep(1000);
         await started.handle.signal(cancelSweepSignal);
         return started.handle.result();
       },
@@ -177,7 +178,8 @@ describe('halving sweeps', () => {
     const stoppedAt = new Map(
       trainer.calls.map((c) => [c.candidateId, trainer.trained.get(c.candidateId)!.at(-1)]),
     );
-    expect(stoppedAt.get('c3')).toBeLessThan(16);
+    expect(stoppedAt.get('c3')).toBeGreaterThan(4);
+    expect(stoppedAt.get('c3')).toBeLessThan(32);
 
     trainer.calls.length = 0;
     const out = await withWorkers(
@@ -198,9 +200,9 @@ describe('halving sweeps', () => {
     // The first rung is reused from result.json (no training call); the two survivors continue from
     // where the cancellation left them.
     expect(trainer.calls.map((c) => c.candidateId).sort()).toEqual(['c2', 'c3']);
-    for (const c of trainer.calls) expect(c).toMatchObject({ from: stoppedAt.get(c.candidateId), to: 16 });
+    for (const c of trainer.calls) expect(c).toMatchObject({ from: stoppedAt.get(c.candidateId), to: 32 });
     expectEachStepOnce(trainer.trained);
-    expect(trainer.trained.get('c3')).toHaveLength(16);
+    expect(trainer.trained.get('c3')).toHaveLength(32);
     expect(trainer.trained.get('c0')).toHaveLength(4);
   });
 
