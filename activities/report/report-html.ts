@@ -177,9 +177,9 @@ function headerSection(report: SweepReport): SafeHtml {
         <dt>Selection</dt>
         <dd><strong>${appliedRuleText(report)}</strong> · ${observedRunsText(report)}</dd>
         ${
-          bracketText(report)
+          bracketText(report.bracket)
             ? html`<dt>Budget</dt>
-                <dd>${bracketText(report)}</dd>`
+                <dd>${bracketText(report.bracket)}</dd>`
             : null
         }
         ${

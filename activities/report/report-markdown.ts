@@ -66,7 +66,7 @@ export function renderReportMarkdown(report: SweepReport): string {
     );
   }
   lines.push(`- **Selection:** ${md(appliedRuleText(report))}; ${md(observedRunsText(report))}`);
-  const bracket = bracketText(report);
+  const bracket = bracketText(report.bracket);
   if (bracket) lines.push(`- **Budget:** ${md(bracket)}`);
   const compute = computeText(report);
   if (compute) lines.push(`- **Compute:** ${md(compute)}`);

@@ -1,5 +1,5 @@
 /** Facts about a whole sweep that every view of the report states the same way. */
-import type { CandidateStatus, ReportCandidate, SweepReport } from '../scoring/report-types.js';
+import type { CandidateStatus, ReportCandidate, SweepBracket, SweepReport } from '../scoring/report-types.js';
 
 /** "↑" when a higher β_eff ranks first, "↓" when a lower one does. */
 export function directionArrow(direction: SweepReport['selection']['direction']): string {
@@ -68,8 +68,7 @@ const epochsText = (epochs: number): string => `${epochs} epoch${epochs === 1 ? 
  * A halving sweep's bracket in one line: "halving over 0.25, 0.5, 1 epochs (keep 50 %): 8 → 4 → 2
  * contenders; decided after rung 3 (1 epoch): …". Null for a fixed sweep.
  */
-export function bracketText(report: SweepReport): string | null {
-  const bracket = report.bracket;
+export function bracketText(bracket: SweepBracket | undefined): string | null {
   if (!bracket) return null;
   const keep = `${Math.round(bracket.keepFraction * 1000) / 10} %`;
   const head = `halving over ${bracket.rungs.join(', ')} epochs (keep ${keep}): ${bracket.rungSizes.join(' → ')} contenders`;

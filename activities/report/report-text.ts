@@ -86,7 +86,7 @@ export function renderReportText(report: SweepReport, options: ReportTextOptions
   lines.push(
     `${statusSummary(report)} · winner: ${report.winner === null ? 'none (no candidate succeeded)' : safe(report.winner)}`,
   );
-  const bracket = bracketText(report);
+  const bracket = bracketText(report.bracket);
   if (bracket) lines.push(`Budget: ${safe(bracket)}`);
   const compute = computeText(report);
   if (compute) lines.push(`Compute: ${compute}`);
