@@ -319,12 +319,16 @@ export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepRes
     progressWorkflowId: info.workflowId,
   });
   let bracket: SweepBracket | undefined;
-  if (spec.budget.strategy === 'halving') {
+  // Inputs recorded before `budget` existed carry none: those sweeps are fixed.
+  const budget: SweepSpec['budget'] = (spec.budget as SweepSpec['budget'] | undefined) ?? {
+    strategy: 'fixed',
+  };
+  if (budget.strategy === 'halving') {
     const halving = await runBracket({
       input: { ...input, sweepId },
       state,
       spec,
-      budget: spec.budget,
+      budget,
       candidateIds: prepared.candidateIds,
       useChildWorkflows,
       queues,
