@@ -79,7 +79,8 @@ export function parseSelectionBenchArgs(argv: readonly string[]): SelectionBench
   };
 }
 
-async function loadZoo(name: ZooName): Promise<BenchZoo> {
+/** A zoo of the benchmark by name. @throws Error when it is not built (no manifest) */
+export async function loadZoo(name: ZooName): Promise<BenchZoo> {
   if (name === 'real') {
     const { loadRealZoo } = await import('./real-zoo.js');
     return loadRealZoo();

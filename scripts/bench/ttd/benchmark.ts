@@ -1,0 +1,107 @@
+/**
+ * The time-to-decision benchmark over the selection benchmark's zoos: reads each zoo's recorded early
+ * curves (one probe setting), replays every strategy on them and scores it. No training happens here.
+ */
+import { createStoreProvider } from '../../../activities/sweep/store-cache.js';
+import type { ProbeSetting } from '../selection/early-sweeps.js';
+import { WINDOWS } from '../selection/early-sweeps.js';
+import type { EarlySweep } from '../selection/run-early.js';
+import type { BenchZoo } from '../selection/zoos.js';
+import { loadZooCurves, type RecordedCurve, type ZooCurves } from './curves.js';
+import { scoreStrategy, type StrategyScore } from './evaluate.js';
+import {
+  asha,
+  fixedWindow,
+  fullFineTuning,
+  naiveHalving,
+  type AshaVariant,
+  type StrategyRun,
+} from './strategies.js';
+
+/** The early runs the strategies replay: the product's default probe (`probe.trainable: true`). */
+export const TTD_SETTING: ProbeSetting = 'trainable';
+
+/** ASHA as a Ray Tune user would set it up: Ray's defaults in two time units, and one like ncap's rungs. */
+export const ASHA_VARIANTS: readonly AshaVariant[] = [
+  {
+    id: 'asha-ray-epoch',
+    label: 'Ray defaults (grace 1, rf 4), 1 iter = 1 ep',
+    epochsPerIteration: 1,
+    gracePeriod: 1,
+    reductionFactor: 4,
+  },
+  {
+    id: 'asha-ray-quarter',
+    label: 'Ray defaults (grace 1, rf 4), 1 iter = ¼ ep',
+    epochsPerIteration: 0.25,
+    gracePeriod: 1,
+    reductionFactor: 4,
+  },
+  {
+    id: 'asha-quarter-rf2',
+    label: 'grace 1, rf 2, 1 iter = ¼ ep (milestones ¼, ½, 1 ep)',
+    epochsPerIteration: 0.25,
+    gracePeriod: 1,
+    reductionFactor: 2,
+  },
+];
+
+/** Workers ASHA runs on (2 = this machine's cores). */
+export const ASHA_WORKERS = [1, 2, 4] as const;
+
+/** The naive halving of the issue: everyone 1 epoch, the best third on to the horizon. */
+export const NAIVE_FIRST_EPOCHS = 1;
+
+/** A strategy that needs what this branch may not have yet (the product's halving): plugged in by the caller. */
+export type ExtraStrategy = (zoo: ZooCurves) => StrategyRun[];
+
+export interface ZooTtd {
+  zoo: ZooCurves;
+  scores: StrategyScore[];
+}
+
+export interface TtdResult {
+  setting: ProbeSetting;
+  zoos: ZooTtd[];
+}
+
+/** Every strategy on one zoo's curves. */
+export function zooStrategies(zoo: ZooCurves, extra: readonly ExtraStrategy[] = []): StrategyRun[] {
+  const curves: readonly RecordedCurve[] = zoo.curves;
+  return [
+    ...WINDOWS.map((w) => fixedWindow(curves, w)),
+    ...extra.flatMap((f) => f(zoo)),
+    ...ASHA_VARIANTS.flatMap((v) => ASHA_WORKERS.map((k) => asha(curves, v, k, zoo.horizonEpochs))),
+    naiveHalving(curves, NAIVE_FIRST_EPOCHS, zoo.horizonEpochs),
+    fullFineTuning(curves),
+  ];
+}
+
+export async function runTtdBenchmark(input: {
+  zoos: readonly BenchZoo[];
+  sweeps: readonly EarlySweep[];
+  storeUri: string;
+  extra?: readonly ExtraStrategy[];
+  log: (line: string) => void;
+}): Promise<TtdResult> {
+  const stores = createStoreProvider();
+  try {
+    const store = stores.get(input.storeUri);
+    const zoos: ZooTtd[] = [];
+    for (const zoo of input.zoos) {
+      const curves = await loadZooCurves(store, zoo, input.sweeps, TTD_SETTING);
+      if (curves.curves.length < 2) {
+        input.log(`time-to-decision: zoo ${zoo.name} has ${curves.curves.length} usable candidates; skipped`);
+        continue;
+      }
+      const scores = zooStrategies(curves, input.extra).map((run) => scoreStrategy(curves, run));
+      input.log(
+        `time-to-decision: zoo ${zoo.name}, ${curves.curves.length} candidates, ${scores.length} strategies`,
+      );
+      zoos.push({ zoo: curves, scores });
+    }
+    return { setting: TTD_SETTING, zoos };
+  } finally {
+    await stores.closeAll();
+  }
+}
