@@ -21,7 +21,10 @@ import {
 /** The early runs the strategies replay: the product's default probe (`probe.trainable: true`). */
 export const TTD_SETTING: ProbeSetting = 'trainable';
 
-/** ASHA as a Ray Tune user would set it up: Ray's defaults in two time units, and one like ncap's rungs. */
+/**
+ * ASHA as a Ray Tune user would set it up: Ray's defaults in two time units, one keeping a third per
+ * milestone as ncap's default keep fraction does, and one whose milestones are ncap's rungs.
+ */
 export const ASHA_VARIANTS: readonly AshaVariant[] = [
   {
     id: 'asha-ray-epoch',
@@ -36,6 +39,13 @@ export const ASHA_VARIANTS: readonly AshaVariant[] = [
     epochsPerIteration: 0.25,
     gracePeriod: 1,
     reductionFactor: 4,
+  },
+  {
+    id: 'asha-quarter-rf3',
+    label: 'grace 1, rf 3, 1 iter = ¼ ep (keeps ⅓ as ncap; milestones ¼, ¾ ep)',
+    epochsPerIteration: 0.25,
+    gracePeriod: 1,
+    reductionFactor: 3,
   },
   {
     id: 'asha-quarter-rf2',
