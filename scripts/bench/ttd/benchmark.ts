@@ -10,6 +10,14 @@ import type { BenchZoo } from '../selection/zoos.js';
 import { loadZooCurves, type RecordedCurve, type ZooCurves } from './curves.js';
 import { scoreStrategy, type StrategyScore } from './evaluate.js';
 import {
+  defaultHalvingBudget,
+  halvingConfigOf,
+  ncapHalving,
+  NCAP_RUNGS,
+  recordedRungScorer,
+} from './ncap-halving.js';
+import type { HalvingConfig } from '../../../workflows/halving.js';
+import {
   asha,
   fixedWindow,
   fullFineTuning,
@@ -62,9 +70,6 @@ export const ASHA_WORKERS = [1, 2, 4] as const;
 /** The naive halving of the issue: everyone 1 epoch, the best third on to the horizon. */
 export const NAIVE_FIRST_EPOCHS = 1;
 
-/** A strategy that needs what this branch may not have yet (the product's halving): plugged in by the caller. */
-export type ExtraStrategy = (zoo: ZooCurves) => StrategyRun[];
-
 export interface ZooTtd {
   zoo: ZooCurves;
   scores: StrategyScore[];
@@ -75,12 +80,18 @@ export interface TtdResult {
   zoos: ZooTtd[];
 }
 
+/** The product's halving bracket on a zoo: its spec's halving defaults with {@link NCAP_RUNGS}. */
+export function ncapHalvingConfig(zoo: ZooCurves): HalvingConfig {
+  return halvingConfigOf(defaultHalvingBudget(zoo.spec, NCAP_RUNGS));
+}
+
 /** Every strategy on one zoo's curves. */
-export function zooStrategies(zoo: ZooCurves, extra: readonly ExtraStrategy[] = []): StrategyRun[] {
+export async function zooStrategies(zoo: ZooCurves): Promise<StrategyRun[]> {
   const curves: readonly RecordedCurve[] = zoo.curves;
+  const ncap = await ncapHalving(curves, ncapHalvingConfig(zoo), recordedRungScorer(curves));
   return [
     ...WINDOWS.map((w) => fixedWindow(curves, w)),
-    ...extra.flatMap((f) => f(zoo)),
+    ncap.run,
     ...ASHA_VARIANTS.flatMap((v) => ASHA_WORKERS.map((k) => asha(curves, v, k, zoo.horizonEpochs))),
     naiveHalving(curves, NAIVE_FIRST_EPOCHS, zoo.horizonEpochs),
     fullFineTuning(curves),
@@ -91,7 +102,6 @@ export async function runTtdBenchmark(input: {
   zoos: readonly BenchZoo[];
   sweeps: readonly EarlySweep[];
   storeUri: string;
-  extra?: readonly ExtraStrategy[];
   log: (line: string) => void;
 }): Promise<TtdResult> {
   const stores = createStoreProvider();
@@ -104,7 +114,7 @@ export async function runTtdBenchmark(input: {
         input.log(`time-to-decision: zoo ${zoo.name} has ${curves.curves.length} usable candidates; skipped`);
         continue;
       }
-      const scores = zooStrategies(curves, input.extra).map((run) => scoreStrategy(curves, run));
+      const scores = (await zooStrategies(curves)).map((run) => scoreStrategy(curves, run));
       input.log(
         `time-to-decision: zoo ${zoo.name}, ${curves.curves.length} candidates, ${scores.length} strategies`,
       );

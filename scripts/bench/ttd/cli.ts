@@ -12,7 +12,7 @@ import { projectRoot } from '../../dev/tools.js';
 import { loadZoo, ZOO_NAMES, type ZooName } from '../selection/cli.js';
 import { storedEarlySweeps, type EarlySweep } from '../selection/run-early.js';
 import type { BenchZoo } from '../selection/zoos.js';
-import { runTtdBenchmark, type ExtraStrategy, type TtdResult } from './benchmark.js';
+import { runTtdBenchmark, type TtdResult } from './benchmark.js';
 import type { ProductCheck } from './product-check.js';
 import { renderTtdSection, replaceTtdSection } from './results-md.js';
 import { acrossZoos } from './verdict.js';
@@ -72,9 +72,6 @@ export function parseTtdArgs(argv: readonly string[]): TtdArgs {
 export const ttdPlotPath = (resultsPath: string): string =>
   `${resultsPath.replace(/\.md$/, '')}-ttd-plot.svg`;
 
-/** Strategies this branch plugs in from modules that are not part of the replay itself. */
-export const EXTRA_STRATEGIES: readonly ExtraStrategy[] = [];
-
 /**
  * The section and its plot for `zoos` (whose early sweeps are `sweeps`), as both commands write it.
  */
@@ -92,7 +89,6 @@ export async function ttdSection(input: {
     zoos: input.zoos,
     sweeps: input.sweeps,
     storeUri: input.storeUri,
-    extra: EXTRA_STRATEGIES,
     log: input.log,
   });
   const { markdown, svg } = await renderTtdSection({

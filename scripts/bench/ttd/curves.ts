@@ -9,6 +9,7 @@ import {
   type CandidateEvidence,
   type CandidateRow,
 } from '../../../activities/selection/index.js';
+import type { SweepSpec } from '../../../activities/spec/sweep-spec.js';
 import type { ArtifactStore } from '../../../activities/store/artifact-store.js';
 import { readStoredSpec } from '../../../activities/sweep/stored-spec.js';
 import type { EvaluationPoint } from '../../../activities/training/types.js';
@@ -36,6 +37,8 @@ export interface RecordedCurve {
   stepsPerEpoch: number;
   /** Every evaluation of the early run, ascending (¼, ½, ¾, 1, … up to the horizon). */
   points: CurvePoint[];
+  /** Validation samples each accuracy was measured on. */
+  valSamples: number;
   /** Measured training seconds of the early run per training sample (for prorated wall time). */
   secondsPerSample: number;
   /** What the selection module's predictors read (β, the validation and loss curves). */
@@ -51,6 +54,8 @@ export interface ZooCurves {
   zoo: string;
   setting: ProbeSetting;
   sweepId: string;
+  /** The early sweep's stored spec (what a halving sweep of the same runs starts from). */
+  spec: SweepSpec;
   /** Longest recorded window, epochs. */
   horizonEpochs: number;
   curves: RecordedCurve[];
@@ -138,6 +143,7 @@ export async function loadZooCurves(
         candidateId: candidate.id,
         stepsPerEpoch: spe,
         points: curvePoints(evaluations, spe, EARLY_EPOCHS, EVALUATIONS_PER_EPOCH),
+        valSamples: result.dataset.valSamples,
         secondsPerSample: result.timing.trainSeconds / trained,
         evidence: withEvaluationPoints(evidence, evaluations),
         truth: truth.accuracy,
@@ -147,5 +153,13 @@ export async function loadZooCurves(
       leftOut.push({ candidateId: candidate.id, reason: `no usable early run: ${(error as Error).message}` });
     }
   }
-  return { zoo: zoo.name, setting, sweepId: sweep.sweepId, horizonEpochs: EARLY_EPOCHS, curves, leftOut };
+  return {
+    zoo: zoo.name,
+    setting,
+    sweepId: sweep.sweepId,
+    spec: stored.spec,
+    horizonEpochs: EARLY_EPOCHS,
+    curves,
+    leftOut,
+  };
 }

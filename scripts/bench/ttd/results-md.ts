@@ -32,7 +32,9 @@ const seconds = (s: number) => (s >= 600 ? `${(s / 60).toFixed(0)} min` : `${s.t
 
 function rungsCell(s: StrategyScore): string {
   if (s.run.family === 'full') return 'all to a validation plateau';
-  return s.run.rungs.map((r) => `${epochLabel(r.epochs)}: ${r.candidates.length}`).join(' → ');
+  const rungs = s.run.rungs.map((r) => `${epochLabel(r.epochs)}: ${r.candidates.length}`).join(' → ');
+  // The halving bracket says why it stopped (margin, sole survivor, budget, last rung).
+  return s.run.family === 'ncap-halving' ? `${rungs} (${s.run.note.split(':')[0]})` : rungs;
 }
 
 function zooTable(scores: readonly StrategyScore[]): string[] {
@@ -96,11 +98,6 @@ export function ttdVerdict(result: TtdResult): string[] {
     );
   }
   const ncapRows = rows.filter((r) => r.family === 'ncap-halving');
-  if (ncapRows.length === 0) {
-    lines.push(
-      "**ncap halving is not in this table**: the product's successive-halving state machine (`workflows/halving.ts`) is not on this branch yet; the comparison with ASHA is open.",
-    );
-  }
   for (const r of ncapRows) {
     const parts = result.zoos.map((z, i) => {
       const ncap = r.perZoo[i];

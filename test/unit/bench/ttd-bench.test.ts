@@ -15,6 +15,13 @@ import {
 } from '../../../scripts/bench/ttd/asha.js';
 import type { RecordedCurve, ZooCurves } from '../../../scripts/bench/ttd/curves.js';
 import { rankingScores, scoreStrategy } from '../../../scripts/bench/ttd/evaluate.js';
+import {
+  defaultHalvingBudget,
+  halvingConfigOf,
+  ncapHalving,
+  recordedRungScorer,
+} from '../../../scripts/bench/ttd/ncap-halving.js';
+import { earlySweepSpec } from '../../../scripts/bench/selection/early-sweeps.js';
 import { replaceTtdSection, TTD_BEGIN, TTD_END } from '../../../scripts/bench/ttd/results-md.js';
 import {
   asha,
@@ -188,6 +195,7 @@ function curve(id: string, accuracies: number[], truth: number, secondsPerSample
     candidateId: id,
     stepsPerEpoch: SPE,
     points,
+    valSamples: 1000,
     secondsPerSample,
     evidence,
     truth,
@@ -201,7 +209,26 @@ const curves = [
   curve('c', [0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55], 0.6),
   curve('d', [0.4, 0.5, 0.55, 0.58, 0.6, 0.62, 0.64, 0.65], 0.75),
 ];
+const spec = earlySweepSpec(
+  {
+    name: 'synthetic',
+    trainUri: 'file:///tmp/train.safetensors',
+    validationUri: 'file:///tmp/validation.safetensors',
+    trainSamples: 40,
+    normalisation: '[0,1]',
+    mode: 'finetune',
+    batchSize: 10,
+    learningRate: 1e-3,
+    probeWidths: [16, 8, 4],
+    candidates: ['a', 'b', 'c', 'd', 'e1', 'e2', 'e3', 'e4', 'e5', 'e6'].map((id) => ({
+      id,
+      model: `file:///tmp/${id}/model.json`,
+    })),
+  },
+  'trainable',
+);
 const zoo: ZooCurves = {
+  spec,
   zoo: 'synthetic',
   setting: 'trainable',
   sweepId: 's',
@@ -292,6 +319,57 @@ describe('strategies on recorded curves', () => {
     expect(score.computeFraction).toBe(1);
     expect(score.metrics.regret.value).toBe(0);
     expect(score.metrics.kendallTau.value).toBeCloseTo(1, 12);
+  });
+});
+
+describe('ncap halving replay (the product state machine on recorded curves)', () => {
+  // Rung ¼: e1 .50, e2 .49 — a gap of .01, inside 2 × √(σ₁² + σ₂²) ≈ .045 (σ = √(p(1 − p)/1000)):
+  // no decision; ⌊6/3⌋ = 2 go on. Rung ½: e2 .60 vs e1 .55 — .05 > 2 × √(.24 + .2475)/√1000 ≈ .0442.
+  const six = [
+    curve('e1', [0.5, 0.55, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6], 0.7),
+    curve('e2', [0.49, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6], 0.8),
+    curve('e3', [0.48, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9], 0.9),
+    curve('e4', [0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3], 0.4),
+    curve('e5', [0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2], 0.3),
+    curve('e6', [0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1], 0.2),
+  ];
+  const config = halvingConfigOf(defaultHalvingBudget(spec, [0.25, 0.5, 1, 2]));
+
+  it("takes the spec schema's halving defaults with the benchmark's rungs", () => {
+    expect(config).toMatchObject({ rungs: [0.25, 0.5, 1, 2], maxCandidateEpochs: null });
+    expect(config.keepFraction).toBeGreaterThan(0);
+    expect(config.z).toBeGreaterThan(0);
+  });
+
+  it('matches the hand-computed bracket: survivors per rung, samples, the decision and the ranking', async () => {
+    const { run, decision } = await ncapHalving(
+      six,
+      { ...config, keepFraction: 1 / 3, z: 2, minGap: 0 },
+      recordedRungScorer(six),
+    );
+    expect(run.rungs).toEqual([
+      { epochs: 0.25, candidates: ['e1', 'e2', 'e3', 'e4', 'e5', 'e6'] },
+      { epochs: 0.5, candidates: ['e1', 'e2'] },
+    ]);
+    expect(decision).toMatchObject({ winner: 'e2', rung: 1, reason: 'margin' });
+    expect(run.spent.map((s) => s.trainSamples)).toEqual([20, 20, 10, 10, 10, 10]);
+    expect(run.ranking.map((r) => r.candidateId)).toEqual(['e2', 'e1', 'e3', 'e4', 'e5', 'e6']);
+    const sixZoo = { ...zoo, curves: six };
+    const score = scoreStrategy(sixZoo, run);
+    expect(score.samples).toBe(80);
+    // e3 was cut at ¼ (its late jump never seen): regret 0.9 − 0.8.
+    expect(score.metrics.regret.value).toBeCloseTo(0.1, 12);
+  });
+
+  it('without a margin (z = ∞) it runs the rungs down to one survivor', async () => {
+    const { run, decision } = await ncapHalving(
+      six,
+      { ...config, keepFraction: 1 / 3, z: Infinity, minGap: 0 },
+      recordedRungScorer(six),
+    );
+    // ¼: 6 → 2 (e1, e2); ½: e2 .60 leads, ⌊2/3⌋ → 1 kept: decided with e2.
+    expect(decision).toMatchObject({ winner: 'e2', reason: 'sole-survivor' });
+    expect(run.spent.map((s) => s.trainSamples)).toEqual([20, 20, 10, 10, 10, 10]);
   });
 });
 
