@@ -2,19 +2,18 @@
  * `npm run bench:ttd`: the time-to-decision benchmark's command line. Replays every strategy on the
  * selection benchmark's stored early runs and rewrites only the time-to-decision section of
  * bench/selection/RESULTS.md (and its plot); `npm run bench:selection` writes the same section through
- * {@link ttdSection} when it regenerates the file.
+ * `ttdSection` (section.ts) when it regenerates the file.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { basename, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultStoreUri } from '../../../workers/worker-config.js';
 import { projectRoot } from '../../dev/tools.js';
 import { loadZoo, ZOO_NAMES, type ZooName } from '../selection/cli.js';
 import { storedEarlySweeps, type EarlySweep } from '../selection/run-early.js';
 import type { BenchZoo } from '../selection/zoos.js';
-import { runTtdBenchmark, type TtdResult } from './benchmark.js';
-import type { ProductCheck } from './product-check.js';
-import { renderTtdSection, replaceTtdSection } from './results-md.js';
+import { replaceTtdSection } from './results-md.js';
+import { ttdPlotPath, ttdSection } from './section.js';
 import { acrossZoos } from './verdict.js';
 
 export const TTD_USAGE = `usage: npm run bench:ttd [-- --zoos demo,reversed,real] [--store URI] [--out FILE] [--json]
@@ -66,42 +65,6 @@ export function parseTtdArgs(argv: readonly string[]): TtdArgs {
     json: values.json,
     help: values.help,
   };
-}
-
-/** Plot file beside a RESULTS.md. */
-export const ttdPlotPath = (resultsPath: string): string =>
-  `${resultsPath.replace(/\.md$/, '')}-ttd-plot.svg`;
-
-/**
- * The section and its plot for `zoos` (whose early sweeps are `sweeps`), as both commands write it.
- */
-export async function ttdSection(input: {
-  zoos: readonly BenchZoo[];
-  sweeps: readonly EarlySweep[];
-  storeUri: string;
-  command: string;
-  resultsPath: string;
-  log: (line: string) => void;
-  productChecks?: readonly ProductCheck[] | null;
-}): Promise<{ markdown: string; svg: string; result: TtdResult }> {
-  const started = Date.now();
-  const result = await runTtdBenchmark({
-    zoos: input.zoos,
-    sweeps: input.sweeps,
-    storeUri: input.storeUri,
-    log: input.log,
-  });
-  const { markdown, svg } = await renderTtdSection({
-    result,
-    productChecks: input.productChecks ?? null,
-    productCheckNote: input.productChecks
-      ? null
-      : "Not run in this generation: the product's `budget.strategy: halving` sweep is not on this branch yet.",
-    command: input.command,
-    wallSeconds: (Date.now() - started) / 1000,
-    plotFile: basename(ttdPlotPath(input.resultsPath)),
-  });
-  return { markdown, svg, result };
 }
 
 export async function runTtdCli(argv: readonly string[]): Promise<number> {
