@@ -289,7 +289,7 @@ describe('runCandidateTraining (finetune)', () => {
           epochs: rung.training.epochs,
           totalSteps: rung.training.totalSteps,
           from: rung.resumedFromStep,
-          last: rung.evaluations.at(-1)!.step,
+          last: rung.evaluations!.at(-1)!.step,
         });
       }
       expect(calls).toEqual([
