@@ -6,6 +6,7 @@ import { createStoreProvider } from '../../../activities/sweep/store-cache.js';
 import type { ProbeSetting } from '../selection/early-sweeps.js';
 import { WINDOWS } from '../selection/early-sweeps.js';
 import type { EarlySweep } from '../selection/run-early.js';
+import { SELECTION_ZOOS } from '../selection/score.js';
 import type { BenchZoo } from '../selection/zoos.js';
 import { loadZooCurves, type RecordedCurve, type ZooCurves } from './curves.js';
 import { scoreStrategy, type StrategyScore } from './evaluate.js';
@@ -73,6 +74,24 @@ export const NAIVE_FIRST_EPOCHS = 1;
 export interface ZooTtd {
   zoo: ZooCurves;
   scores: StrategyScore[];
+  /** Whether the default strategy is chosen without it (any zoo but the selection benchmark's). */
+  heldOut: boolean;
+  /**
+   * Root-mean-square over candidates of the ground truth's standard deviation across its seeds, accuracy
+   * units: how far apart two equally good candidates can land. null with fewer than 2 seeds.
+   */
+  seedNoise: number | null;
+}
+
+/** Seed noise of a zoo's ground truth (see {@link ZooTtd.seedNoise}). */
+export function truthSeedNoise(zoo: BenchZoo): number | null {
+  const rows = zoo.truth.filter((t) => t.seedAccuracies.length >= 2);
+  if (rows.length === 0 || rows.length < zoo.truth.length) return null;
+  const variance = (xs: readonly number[]) => {
+    const m = xs.reduce((a, b) => a + b, 0) / xs.length;
+    return xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1);
+  };
+  return Math.sqrt(rows.reduce((a, t) => a + variance(t.seedAccuracies), 0) / rows.length);
 }
 
 export interface TtdResult {
@@ -118,7 +137,12 @@ export async function runTtdBenchmark(input: {
       input.log(
         `time-to-decision: zoo ${zoo.name}, ${curves.curves.length} candidates, ${scores.length} strategies`,
       );
-      zoos.push({ zoo: curves, scores });
+      zoos.push({
+        zoo: curves,
+        scores,
+        heldOut: !(SELECTION_ZOOS as readonly string[]).includes(zoo.name),
+        seedNoise: truthSeedNoise(zoo),
+      });
     }
     return { setting: TTD_SETTING, zoos };
   } finally {

@@ -433,9 +433,21 @@ describe('verdict rules', () => {
     expect(versusAsha([ashaRun(80, 0.1)], ncap)).toEqual({ cheapestAsha: null, lessCompute: true });
   });
 
-  it('the supported default: the lowest worst-zoo regret among fixed windows (and ncap halving), then compute', () => {
-    const rows = acrossZoos({ setting: 'trainable', zoos: [{ zoo, scores }] });
-    expect(supportedDefault(rows)!.id).toBe('fixed@2');
+  it('the supported default: the lowest worst-zoo regret among fixed windows (and ncap halving), then compute, on the selection zoos only', () => {
+    const selection = { zoo, scores, heldOut: false, seedNoise: null };
+    expect(supportedDefault({ setting: 'trainable', zoos: [selection] })!.id).toBe('fixed@2');
+    // A held-out zoo where fixed@2 does badly does not change the choice.
+    const worse = scores.map((s) =>
+      s.run.id === 'fixed@2'
+        ? { ...s, metrics: { ...s.metrics, regret: { value: 0.5, low: 0, high: 1 } } }
+        : s,
+    );
+    const held = { zoo: { ...zoo, zoo: 'held' }, scores: worse, heldOut: true, seedNoise: null };
+    expect(supportedDefault({ setting: 'trainable', zoos: [selection, held] })!.id).toBe('fixed@2');
+    expect(
+      acrossZoos({ setting: 'trainable', zoos: [selection, held] }).find((r) => r.id === 'fixed@2')!
+        .worstRegret,
+    ).toBe(0.5);
   });
 });
 
