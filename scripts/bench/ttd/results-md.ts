@@ -209,10 +209,10 @@ export function ttdPlotSpec(result: TtdResult): TopLevelSpec {
 
 export interface TtdSectionInput {
   result: TtdResult;
-  /** The product's halving sweeps compared with the simulation, when run. */
-  productChecks: readonly ProductCheck[] | null;
-  /** Why the product check was not run, when it was not. */
-  productCheckNote: string | null;
+  /** The product's halving sweeps compared with the simulation (those in the store). */
+  productChecks: readonly ProductCheck[];
+  /** What the section says when there is none. */
+  productCheckNote: string;
   command: string;
   wallSeconds: number;
   /** File name of the plot, relative to RESULTS.md. */
@@ -264,18 +264,18 @@ export async function renderTtdSection(input: TtdSectionInput): Promise<{ markdo
     );
   }
   lines.push("### The product's halving sweep against the simulation", '');
-  if (input.productChecks && input.productChecks.length > 0) {
+  if (input.productChecks.length > 0) {
     lines.push(
       '| zoo | sweep | contenders per rung: product / simulation | same survivors per rung | winner: product / simulation | samples: product / simulation |',
       '|---|---|---|---|---|---|',
       ...input.productChecks.map(
         (c) =>
-          `| ${c.zoo} | \`${c.sweepId}\` | ${c.productRungs.join(' → ')} / ${c.simulatedRungs.join(' → ')} | ${c.sameSurvivors ? 'yes' : `**no**: ${c.differences.join('; ')}`} | \`${c.productWinner}\` / \`${c.simulatedWinner}\` | ${c.productSamples.toLocaleString('en-US')} / ${c.simulatedSamples.toLocaleString('en-US')} |`,
+          `| ${c.zoo} | \`${c.sweepId}\` | ${c.productRungs.join(' → ')} / ${c.simulatedRungs.join(' → ')} | ${c.sameSurvivors ? 'yes' : `**no**: ${c.differences.join('; ')}`} | \`${c.productWinner ?? 'none'}\` / \`${c.simulatedWinner}\` | ${c.productSamples?.toLocaleString('en-US') ?? 'unrecorded'} / ${c.simulatedSamples.toLocaleString('en-US')} |`,
       ),
       '',
     );
   } else {
-    lines.push(input.productCheckNote ?? 'Not run.', '');
+    lines.push(input.productCheckNote, '');
   }
   lines.push(TTD_END, '');
   const svg = await renderVegaLiteSvg(ttdPlotSpec(result));

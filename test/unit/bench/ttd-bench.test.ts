@@ -22,6 +22,7 @@ import {
   recordedRungScorer,
 } from '../../../scripts/bench/ttd/ncap-halving.js';
 import { earlySweepSpec } from '../../../scripts/bench/selection/early-sweeps.js';
+import { compareWithProduct, halvingSweepSpec } from '../../../scripts/bench/ttd/product-check.js';
 import { replaceTtdSection, TTD_BEGIN, TTD_END } from '../../../scripts/bench/ttd/results-md.js';
 import {
   asha,
@@ -370,6 +371,93 @@ describe('ncap halving replay (the product state machine on recorded curves)', (
     // ¼: 6 → 2 (e1, e2); ½: e2 .60 leads, ⌊2/3⌋ → 1 kept: decided with e2.
     expect(decision).toMatchObject({ winner: 'e2', reason: 'sole-survivor' });
     expect(run.spent.map((s) => s.trainSamples)).toEqual([20, 20, 10, 10, 10, 10]);
+  });
+});
+
+describe('the product check', () => {
+  const benchZoo = {
+    name: 'synthetic',
+    description: '',
+    task: {
+      name: 'synthetic',
+      trainUri: 'file:///tmp/train.safetensors',
+      validationUri: 'file:///tmp/validation.safetensors',
+      trainSamples: 40,
+      normalisation: '[0,1]' as const,
+      mode: 'finetune' as const,
+      batchSize: 10,
+      learningRate: 1e-3,
+      probeWidths: [16, 8, 4],
+      candidates: [{ id: 'a', model: 'file:///tmp/a/model.json' }],
+    },
+    truth: [],
+    missingTruth: [],
+    truthRecipe: '',
+  };
+
+  it('runs the early sweep again as a halving sweep over the rungs (same seed and data, its own id)', () => {
+    const spec = halvingSweepSpec(benchZoo, 'trainable');
+    const early = earlySweepSpec(benchZoo.task, 'trainable');
+    expect(spec.budget).toMatchObject({ strategy: 'halving', rungs: [0.25, 0.5, 1, 2] });
+    expect(spec.training).toMatchObject({ epochs: 2, seed: early.training.seed, evaluationsPerEpoch: 4 });
+    expect(spec.dataset).toEqual(early.dataset);
+    expect(spec.id).not.toBe(early.id);
+    expect(halvingSweepSpec(benchZoo, 'trainable').id).toBe(spec.id);
+  });
+
+  const replay = {
+    ...fixedWindow(curves, 0.25),
+    rungs: [
+      { epochs: 0.25, candidates: ['a', 'b', 'c', 'd'] },
+      { epochs: 0.5, candidates: ['a', 'b'] },
+    ],
+    ranking: ['b', 'a', 'c', 'd'].map((candidateId) => ({ candidateId, key: [0] })),
+    spent: ['a', 'b', 'c', 'd'].map((candidateId, i) => ({
+      candidateId,
+      epochs: i < 2 ? 0.5 : 0.25,
+      trainSamples: i < 2 ? 20 : 10,
+    })),
+  };
+  const bracket = (cutAt0: string[], winner: string) => ({
+    rungSizes: [4, 4 - cutAt0.length],
+    decision: { winner },
+    entries: ['a', 'b', 'c', 'd'].map((candidateId) => ({
+      candidateId,
+      rung: cutAt0.includes(candidateId) ? 0 : 1,
+    })),
+  });
+
+  it('agrees when the product kept the same survivors, picked the same winner and spent the same samples', () => {
+    const check = compareWithProduct(
+      'z',
+      's',
+      { bracket: bracket(['c', 'd'], 'b'), compute: { trainSamples: 60 } },
+      replay,
+    );
+    expect(check).toMatchObject({
+      sameSurvivors: true,
+      differences: [],
+      productRungs: [4, 2],
+      simulatedRungs: [4, 2],
+    });
+  });
+
+  it('names every rung, the winner and the samples where they differ', () => {
+    const check = compareWithProduct(
+      'z',
+      's',
+      { bracket: bracket(['b', 'd'], 'c'), compute: { trainSamples: 70 } },
+      replay,
+    );
+    expect(check.sameSurvivors).toBe(false);
+    expect(check.differences).toEqual([
+      'rung 2: only the product trained c; only the replay b',
+      'winner: product c, replay b',
+      'samples: product 70, replay 60',
+    ]);
+    expect(compareWithProduct('z', 's', { compute: { trainSamples: 60 } }, replay).differences[0]).toMatch(
+      /no bracket/,
+    );
   });
 });
 
