@@ -82,6 +82,7 @@ async function uploadZoo(stores: StoreProvider, zooUri: string): Promise<{ spec:
   const zoo = stores.get(zooUri);
   const files = [
     manifest.dataset.target.train.path,
+    manifest.dataset.target.validation.path,
     ...manifest.candidates.flatMap((c) => {
       const dir = c.modelPath.replace(/model\.json$/, '');
       return [
@@ -111,13 +112,24 @@ function smokeSpec(
     id: options.sweepId,
     name: 'prod-smoke',
     description: 'npm run prod:smoke: the demo zoo twice, on the compose stack run from registry packages',
-    dataset: { ...demo.dataset, uri: toS3(demo.dataset.uri), maxSamples: options.samples },
+    dataset: {
+      ...demo.dataset,
+      uri: toS3(demo.dataset.uri),
+      ...(demo.dataset.validationUri ? { validationUri: toS3(demo.dataset.validationUri) } : {}),
+      maxSamples: options.samples,
+    },
     candidates: demo.candidates.flatMap((c) => [
       { ...c, model: toS3(c.model) },
       { ...c, id: `${c.id}-twin`, model: toS3(c.model) },
     ]),
     // A killed worker's training is retried after this many seconds without a heartbeat (default 60).
-    training: { ...demo.training, epochs: options.epochs, heartbeatTimeoutSeconds: 15 },
+    // One validation pass per epoch (the demo's four would double each candidate's time here).
+    training: {
+      ...demo.training,
+      epochs: options.epochs,
+      evaluationsPerEpoch: 1,
+      heartbeatTimeoutSeconds: 15,
+    },
     // One training per GPU worker at a time.
     concurrency: { ...demo.concurrency, maxParallel: 2 },
   });
@@ -219,7 +231,7 @@ async function main(): Promise<number> {
     writeFileSync(specPath, JSON.stringify(spec, null, 2));
 
     log(
-      `Sweep ${sweepId}: ${spec.candidates.length} candidates, ${epochs} epochs on ${Math.round(samples * (1 - spec.dataset.validationFraction))} images each`,
+      `Sweep ${sweepId}: ${spec.candidates.length} candidates, ${epochs} epochs on ${spec.dataset.validationUri ? samples : Math.round(samples * (1 - spec.dataset.validationFraction))} training images each`,
     );
     const tSweep = performance.now();
     const started = spawnSync(

@@ -155,7 +155,7 @@ export class ProdStack {
         ...hostEnv(this.compose, 'temporal-schema', this.vars, this.view),
         ...db,
         // The admin-tools image's schema folder, here the Temporal module's own.
-        TEMPORAL_SCHEMA_DIR: tools.schemaDir,
+        SQL_SCHEMA_DIR: tools.schemaDir,
       }),
     );
     await this.phase('Temporal server start', () => this.startTemporal());
