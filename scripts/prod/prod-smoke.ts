@@ -19,7 +19,7 @@ import { validateSweepSpec, type SweepSpec } from '../../activities/spec/sweep-s
 import { createStoreProvider, type StoreProvider } from '../../activities/sweep/store-cache.js';
 import { sweepKeys } from '../../activities/store/keys.js';
 import type { CandidateResult } from '../../activities/training/types.js';
-import { progressQuery, type SweepProgress, type SweepResult } from '../../workflows/sweep-api.js';
+import type { SweepResult } from '../../workflows/sweep-api.js';
 import { demoSpec } from '../demo/demo.js';
 import { readManifest } from '../demo/zoo/manifest.js';
 import { prodToolPaths, projectRoot, toolPaths } from '../dev/tools.js';
@@ -135,6 +135,15 @@ function smokeSpec(
   });
 }
 
+/** The candidate and epoch of the last checkpoint a GPU worker logged (`epoch done { … checkpoint: '…' }`). */
+function lastCheckpoint(log: string): { candidateId: string; epoch: number } | undefined {
+  const matches = [
+    ...log.matchAll(/epoch: (\d+),[^}]*?checkpoint: '[^']*\/candidates\/([^/']+)\/checkpoints\//g),
+  ];
+  const last = matches.at(-1);
+  return last ? { candidateId: last[2]!, epoch: Number(last[1]) } : undefined;
+}
+
 /** The result, waiting through the server's absence (the client's calls fail while it is down). */
 async function resultThroughOutage(client: Client, sweepId: string, timeoutMs: number): Promise<SweepResult> {
   return waitFor(
@@ -248,18 +257,19 @@ async function main(): Promise<number> {
     const client = new Client({ connection, namespace: cliEnv.TEMPORAL_NAMESPACE ?? 'default' });
     const handle = client.workflow.getHandle(sweepId);
 
-    // 1. A GPU worker SIGKILLed while both workers train.
-    const running = await waitFor('two candidates training, some finished', 600_000, async () => {
+    // 1. GPU worker 1 SIGKILLed mid-training: right after it checkpointed a candidate's first epoch, so
+    // that candidate is in its next epoch there (its log says which) and must resume elsewhere.
+    const victim = await waitFor('gpu-worker-1 between epochs of a candidate', 600_000, async () => {
       const done = await finishedCandidates(stores!, storeUri, sweepId);
-      const progress = (await handle.query(progressQuery)) as SweepProgress;
-      const training = progress.candidates.filter((c) => c.state === 'running' && c.step > 0);
-      return done >= 3 && training.length === 2
-        ? { done, training: training.map((c) => c.candidateId) }
-        : undefined;
+      const last = lastCheckpoint(stack.gpuWorkers[0]!.logTail(20_000));
+      if (done < 3 || !last || last.epoch >= epochs) return undefined;
+      if (await stores!.get(storeUri).exists(sweepKeys(sweepId).candidate(last.candidateId).result))
+        return undefined;
+      return { done, ...last };
     });
     const killed = await stack.killGpuWorker(0);
     note(
-      `SIGKILL gpu-worker-1 (pid ${killed.pid}): ${running.done}/20 done, training ${running.training.join(', ')}`,
+      `SIGKILL gpu-worker-1 (pid ${killed.pid}) while it trained ${victim.candidateId}, epoch ${victim.epoch} checkpointed: ${victim.done}/20 done`,
     );
     await stack.restartGpuWorker(0);
     note('gpu-worker-1 started again (compose: restart unless-stopped)');
@@ -322,8 +332,8 @@ async function main(): Promise<number> {
       (r) => `${r.candidateId} (attempt ${r.attempt} after: ${r.lastFailure})`,
     );
     check(
-      running.training.some((id) => (attempts.get(id)?.attempt ?? 1) > 1),
-      `the training on the killed worker was retried: ${retried.join(', ') || 'no candidate needed a second attempt'}`,
+      (attempts.get(victim.candidateId)?.attempt ?? 1) > 1,
+      `${victim.candidateId}, killed mid-training, was retried: ${retried.join(', ') || 'no candidate needed a second attempt'}`,
     );
     check(
       attempts.size === ids.length,
