@@ -12,7 +12,7 @@ import { projectRoot } from '../../dev/tools.js';
 import { loadZoo, ZOO_NAMES, type ZooName } from '../selection/cli.js';
 import { storedEarlySweeps, type EarlySweep } from '../selection/run-early.js';
 import type { BenchZoo } from '../selection/zoos.js';
-import { withLocalSweeps } from '../truth/local-sweeps.js';
+import { withLocalSweeps } from '../../sweeps/local-sweeps.js';
 import { TTD_SETTING } from './benchmark.js';
 import { halvingSweepSpec } from './product-check.js';
 import { replaceTtdSection } from './results-md.js';
