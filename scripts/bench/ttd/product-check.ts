@@ -43,11 +43,19 @@ interface ReportBracket {
 }
 
 /**
- * The halving sweep of `zoo`: its early sweep's spec (same data, candidates, seed, optimiser, probe and
- * evaluations) with `budget: { strategy: halving, rungs }` and training up to the last rung.
+ * The halving sweep of `zoo`: its early sweep's spec (same data, seed, optimiser, probe and evaluations)
+ * over the candidates the replay has (`candidateIds`, default: those with a ground truth), with
+ * `budget: { strategy: halving, rungs }` and training up to the last rung.
  */
-export function halvingSweepSpec(zoo: BenchZoo, setting: ProbeSetting): SweepSpec & { id: string } {
-  const early = earlySweepSpec(zoo.task, setting);
+export function halvingSweepSpec(
+  zoo: BenchZoo,
+  setting: ProbeSetting,
+  candidateIds: readonly string[] = zoo.truth.map((t) => t.candidateId),
+): SweepSpec & { id: string } {
+  const early = earlySweepSpec(
+    { ...zoo.task, candidates: zoo.task.candidates.filter((c) => candidateIds.includes(c.id)) },
+    setting,
+  );
   const { id: _earlyId, concurrency: _concurrency, ...rest } = early;
   const input = {
     ...rest,
@@ -96,6 +104,10 @@ export function compareWithProduct(
       );
   }
   const productWinner = bracket.decision?.winner ?? null;
+  if (productWinner === null)
+    differences.unshift(
+      'the product sweep named no winner (every contender failed, or it was cancelled): see its report',
+    );
   if (productWinner !== simulatedWinner)
     differences.push(`winner: product ${productWinner ?? 'none'}, replay ${simulatedWinner}`);
   const productSamples = report.compute?.trainSamples ?? null;
@@ -104,7 +116,7 @@ export function compareWithProduct(
   return {
     ...base,
     productRungs: bracket.rungSizes,
-    sameSurvivors: differences.every((d) => !d.startsWith('rung')),
+    sameSurvivors: productWinner !== null && differences.every((d) => !d.startsWith('rung')),
     differences,
     productWinner,
     productSamples,
@@ -118,7 +130,11 @@ export async function storedProductChecks(
 ): Promise<ProductCheck[]> {
   const out: ProductCheck[] = [];
   for (const { zoo, setting, simulated } of zoos) {
-    const sweepId = halvingSweepSpec(zoo, setting).id;
+    const sweepId = halvingSweepSpec(
+      zoo,
+      setting,
+      simulated.spent.map((s) => s.candidateId),
+    ).id;
     let report: ReportBracket;
     try {
       report = JSON.parse(

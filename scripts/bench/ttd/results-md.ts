@@ -274,6 +274,12 @@ export async function renderTtdSection(input: TtdSectionInput): Promise<{ markdo
       ),
       '',
     );
+    const missing = result.zoos.filter((z) => !input.productChecks.some((c) => c.zoo === z.zoo.zoo));
+    if (missing.length)
+      lines.push(
+        `No halving sweep of ${missing.map((z) => z.zoo.zoo).join(', ')} in the store (\`npm run bench:ttd -- --run-product\` runs it; the real zoo needs its models and cached features, \`npm run zoo:real:build\`).`,
+        '',
+      );
   } else {
     lines.push(input.productCheckNote, '');
   }

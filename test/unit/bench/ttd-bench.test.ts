@@ -388,9 +388,14 @@ describe('the product check', () => {
       batchSize: 10,
       learningRate: 1e-3,
       probeWidths: [16, 8, 4],
-      candidates: [{ id: 'a', model: 'file:///tmp/a/model.json' }],
+      candidates: [
+        { id: 'a', model: 'file:///tmp/a/model.json' },
+        { id: 'no-truth', model: 'file:///tmp/n/model.json' },
+      ],
     },
-    truth: [],
+    truth: [
+      { candidateId: 'a', accuracy: 0.5, seedAccuracies: [], seeds: [], fullSamples: 1, epochsRun: [] },
+    ],
     missingTruth: [],
     truthRecipe: '',
   };
@@ -401,6 +406,8 @@ describe('the product check', () => {
     expect(spec.budget).toMatchObject({ strategy: 'halving', rungs: [0.25, 0.5, 1, 2] });
     expect(spec.training).toMatchObject({ epochs: 2, seed: early.training.seed, evaluationsPerEpoch: 4 });
     expect(spec.dataset).toEqual(early.dataset);
+    // Only the candidates the replay has (those with a ground truth).
+    expect(spec.candidates.map((c) => c.id)).toEqual(['a']);
     expect(spec.id).not.toBe(early.id);
     expect(halvingSweepSpec(benchZoo, 'trainable').id).toBe(spec.id);
   });
