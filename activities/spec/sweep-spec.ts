@@ -28,6 +28,11 @@ export const SELECTION_RULES = PREDICTOR_NAMES;
  * (`npm run bench:selection`) decides.
  */
 export const DEFAULT_SELECTION_RULE: PredictorName = 'early-accuracy';
+/**
+ * The early-training window, in epochs, at which the selection benchmark scored {@link DEFAULT_SELECTION_RULE}
+ * when it chose it: what the demo trains, and the window a spec should start from.
+ */
+export const DEFAULT_EARLY_EPOCHS = 0.5;
 /** The rule applied when the chosen one cannot score any candidate (e.g. a hybrid with too few observed runs). */
 export const DEFAULT_FALLBACK_RULE: PredictorName = 'early-accuracy';
 export const DIRECTIONS = ['higher', 'lower', 'calibrate'] as const;
@@ -85,6 +90,83 @@ const concurrencySchema = z.strictObject({
   candidatesPerRun: z.number().int().min(1).max(1000).default(100),
 });
 
+/** How the sweep spends its training budget. */
+export const BUDGET_STRATEGIES = ['fixed', 'halving'] as const;
+
+const epochCount = (field: string) =>
+  z
+    .number({ error: `${field} must be a number of epochs, e.g. 0.5` })
+    .positive(`${field} must be > 0 epochs`)
+    .max(SPEC_LIMITS.epochs, `${field} must be at most ${SPEC_LIMITS.epochs} epochs`)
+    .refine((e) => Number.isInteger(e * SPEC_LIMITS.epochFractionDenominator), {
+      message: `${field} must be a multiple of 1/${SPEC_LIMITS.epochFractionDenominator} epoch, e.g. 0.25 or 1.5`,
+    });
+
+/**
+ * `halving`: successive halving over rungs. Every candidate trains to the first rung; after each rung the
+ * selection rule scores the contenders and the best `keepFraction` continue, from their checkpoint, to the
+ * next; the bracket stops early once the leader is clear (`stop`).
+ */
+const halvingBudgetSchema = z.strictObject({
+  strategy: z.literal('halving'),
+  /** Epochs trained by the end of each rung, strictly increasing; fractions allowed. @default [0.25, 0.5, 1, 2, 4] */
+  rungs: z
+    .array(epochCount('budget.rungs[]'))
+    .min(1, 'budget.rungs needs at least one rung, e.g. [0.25, 0.5, 1, 2, 4]')
+    .max(16, 'budget.rungs may hold at most 16 rungs')
+    .superRefine((rungs, ctx) => {
+      rungs.forEach((r, i) => {
+        if (i > 0 && !(r > rungs[i - 1]!))
+          ctx.addIssue({
+            code: 'custom',
+            path: [i],
+            message: `${r} is not above the rung before (${rungs[i - 1]}): rungs must strictly increase`,
+          });
+      });
+    })
+    .default([0.25, 0.5, 1, 2, 4]),
+  /** Fraction of a rung's contenders that go on to the next rung (at least one always does). @default 1/3 */
+  keepFraction: z
+    .number({ error: 'budget.keepFraction must be a number in (0, 1), e.g. 0.333' })
+    .gt(0, 'budget.keepFraction must be > 0 (e.g. 0.333 keeps the best third)')
+    .lt(1, 'budget.keepFraction must be below 1; keeping everyone is strategy: fixed')
+    .default(1 / 3),
+  /** When the bracket stops before its last rung. */
+  stop: z
+    .strictObject({
+      /**
+       * Decided once the leader's score exceeds the runner-up's by more than z × √(σ₁² + σ₂²), σ the
+       * predictor's uncertainty (for early-accuracy the binomial standard error of the validation accuracy).
+       * @default 2
+       */
+      z: z
+        .number({ error: 'budget.stop.z must be a number ≥ 0' })
+        .min(0, 'budget.stop.z must be ≥ 0')
+        .default(2),
+      /** Smallest score gap that counts as decided (score units; accuracy for early-accuracy). @default 0 */
+      minGap: z
+        .number({ error: 'budget.stop.minGap must be a number ≥ 0' })
+        .min(0, 'budget.stop.minGap must be ≥ 0')
+        .default(0),
+      /**
+       * Budget in candidate-epochs (Σ over candidates of the epochs each trained): the bracket stops before
+       * a rung that would spend more. @default none: the rungs are the budget
+       */
+      maxCandidateEpochs: z
+        .number({ error: 'budget.stop.maxCandidateEpochs must be a number of candidate-epochs' })
+        .positive('budget.stop.maxCandidateEpochs must be > 0')
+        .optional(),
+    })
+    .default(() => ({ z: 2, minGap: 0 })),
+});
+
+/** `fixed`: every candidate trains `training.epochs` epochs (the default). */
+const fixedBudgetSchema = z.strictObject({ strategy: z.literal('fixed') });
+
+const budgetSchema = z.discriminatedUnion('strategy', [fixedBudgetSchema, halvingBudgetSchema], {
+  error: `budget.strategy must be one of ${BUDGET_STRATEGIES.join(', ')}`,
+});
+
 export const sweepSpecSchema = z
   .strictObject({
     version: z.literal(1).default(1),
@@ -118,6 +200,8 @@ export const sweepSpecSchema = z
     probe: probeSchema.default(() => probeSchema.parse({})),
     selection: selectionSchema.default(() => selectionSchema.parse({})),
     concurrency: concurrencySchema.default(() => concurrencySchema.parse({})),
+    /** How training is spent: `fixed` (`training.epochs` each) or `halving` (rungs). @default { strategy: fixed } */
+    budget: budgetSchema.default({ strategy: 'fixed' }),
   })
   .superRefine((spec, ctx) => {
     // β_eff needs ≥ 3 scored weight layers: hidden widths + head, minus the input projection when skipped.
@@ -137,6 +221,30 @@ export const sweepSpecSchema = z
         message:
           'early stopping needs validation samples: set dataset.validationFraction > 0 or dataset.validationUri',
       });
+    }
+    if (spec.training.stopping && !Number.isInteger(spec.training.epochs)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['training', 'epochs'],
+        message: `${spec.training.epochs} is not a whole number of epochs; training.stopping counts whole epochs: use e.g. ${Math.ceil(spec.training.epochs)}`,
+      });
+    }
+    if (spec.budget.strategy === 'halving') {
+      if (spec.training.stopping)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['budget', 'strategy'],
+          message:
+            'halving stops candidates at its rungs; training.stopping trains to a plateau: remove one of them',
+        });
+      const { rungs, stop } = spec.budget;
+      const firstRung = spec.candidates.length * rungs[0]!;
+      if (stop.maxCandidateEpochs !== undefined && firstRung > stop.maxCandidateEpochs)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['budget', 'stop', 'maxCandidateEpochs'],
+          message: `the first rung alone spends ${firstRung} candidate-epochs (${spec.candidates.length} × ${rungs[0]}): raise it or lower budget.rungs[0]`,
+        });
     }
     if (scored < 3) {
       ctx.addIssue({

@@ -18,6 +18,8 @@ export const SPEC_LIMITS = {
   candidates: 1000,
   /** Epochs of the observation window. */
   epochs: 100,
+  /** Epoch counts (window, halving rungs) are multiples of 1/this: exact in binary and in JSON. */
+  epochFractionDenominator: 64,
   /** Samples per step. */
   batchSize: 4096,
   /** NCP hidden layers. */
@@ -145,12 +147,17 @@ export const modeSchema = z.enum(TRAINING_MODES).default('finetune');
 
 /** The fields of the training loop itself (what the training library reads). */
 export const trainingLoopSchema = z.strictObject({
-  /** Epochs of the observation window. */
+  /**
+   * Epochs of the observation window; fractions allowed (`0.5`: training stops after
+   * round(0.5 × steps per epoch) steps, at least one). Whole epochs with `stopping`.
+   */
   epochs: z
-    .number()
-    .int()
-    .min(1)
+    .number({ error: 'training.epochs must be a number of epochs, e.g. 3 or 0.5' })
+    .positive('training.epochs must be > 0 (fractions such as 0.5 are allowed)')
     .max(SPEC_LIMITS.epochs, `training.epochs must be at most ${SPEC_LIMITS.epochs}`)
+    .refine((e) => Number.isInteger(e * SPEC_LIMITS.epochFractionDenominator), {
+      message: `training.epochs must be a multiple of 1/${SPEC_LIMITS.epochFractionDenominator} epoch, e.g. 0.25 or 1.5`,
+    })
     .default(3),
   /** Samples per training step (the last step of an epoch may be smaller). */
   batchSize: z.number().int().min(1).max(SPEC_LIMITS.batchSize).default(32),

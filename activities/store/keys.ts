@@ -105,6 +105,9 @@ export const sweepKeys = (sweepId: string) => {
         snapshot: (step: number) => `${c}/snapshots/${pad(step, 10)}.safetensors`,
         checkpointsPrefix: `${c}/checkpoints/`,
         checkpoint: (epoch: number) => `${c}/checkpoints/epoch-${pad(epoch, 4)}/`,
+        /** A checkpoint inside epoch `epochsDone + 1`, at global `step` (the end of a fractional window). */
+        checkpointInside: (epochsDone: number, step: number) =>
+          `${c}/checkpoints/epoch-${pad(epochsDone, 4)}.step-${pad(step, 9)}/`,
         result: `${c}/result.json`,
       };
     },

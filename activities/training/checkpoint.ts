@@ -30,6 +30,11 @@ export interface CheckpointState {
   epoch: number;
   /** Global optimizer steps completed. */
   step: number;
+  /**
+   * Set when the checkpoint lies inside epoch `epoch + 1` (a fractional window ended there): the steps of
+   * that epoch already trained and the sum of their losses. Absent at an epoch's end.
+   */
+  partialEpoch?: { steps: number; lossSum: number };
   /** Hash of the training setup; a checkpoint resumes only a run with the same one. */
   fingerprint: string;
   /** Shuffling depends only on (seed, epoch): this is the whole RNG state. */
@@ -153,7 +158,8 @@ export async function readCheckpointAt(store: ArtifactStore, key: string): Promi
   return { key, state, variables, optimizer };
 }
 
-const EPOCH_FOLDER = /epoch-(\d{4,})\/state\.json$/;
+/** `epoch-0003/` (after 3 epochs) or `epoch-0003.step-000000050/` (at step 50, inside epoch 4). */
+const CHECKPOINT_FOLDER = /epoch-(\d{4,})(?:\.step-(\d+))?\/state\.json$/;
 
 /**
  * The latest complete checkpoint under `checkpointsPrefix`, or `undefined`. A corrupt one is logged and
@@ -164,13 +170,18 @@ export async function readLatestCheckpoint(
   checkpointsPrefix: string,
   log?: TrainingLogger,
 ): Promise<Checkpoint | undefined> {
-  const committed: { epoch: number; key: string }[] = [];
+  const committed: { epoch: number; inside: number; key: string }[] = [];
   for await (const info of store.list(checkpointsPrefix)) {
-    const match = EPOCH_FOLDER.exec(info.key);
+    const match = CHECKPOINT_FOLDER.exec(info.key);
     if (match)
-      committed.push({ epoch: Number(match[1]), key: info.key.slice(0, -CHECKPOINT_STATE_FILE.length) });
+      committed.push({
+        epoch: Number(match[1]),
+        inside: match[2] === undefined ? 0 : Number(match[2]),
+        key: info.key.slice(0, -CHECKPOINT_STATE_FILE.length),
+      });
   }
-  committed.sort((a, b) => b.epoch - a.epoch);
+  // Latest first: by completed epochs, then a checkpoint inside the next epoch after that epoch's end.
+  committed.sort((a, b) => b.epoch - a.epoch || b.inside - a.inside);
   for (const { key } of committed) {
     try {
       return await readCheckpointAt(store, key);

@@ -56,6 +56,11 @@ export function resolveTrainingInput(input: CandidateTrainingInput): ResolvedTra
     return fail(path || 'input', message);
   }
   const { sweepId, candidateId, model, dataset, mode, probe, training, monitor } = parsed.data;
+  if (training.stopping && !Number.isInteger(training.epochs))
+    fail(
+      'training.epochs',
+      `${training.epochs} is not a whole number of epochs; training.stopping counts whole epochs: use e.g. ${Math.ceil(training.epochs)}`,
+    );
   // Spelled out, in this order: the checkpoint fingerprint hashes these objects.
   return {
     sweepId,
@@ -96,9 +101,9 @@ export function checkSnapshotCount(
   snapshotEvery: number,
   epochs: number,
 ): void {
-  const count = 1 + Math.floor(totalSteps / snapshotEvery) + epochs;
+  const count = 1 + Math.floor(totalSteps / snapshotEvery) + Math.ceil(epochs);
   if (count > MAX_SNAPSHOTS) {
-    const suggestion = Math.ceil(totalSteps / (MAX_SNAPSHOTS - 1 - epochs));
+    const suggestion = Math.ceil(totalSteps / (MAX_SNAPSHOTS - 1 - Math.ceil(epochs)));
     fail(
       'training.snapshotEvery',
       `${snapshotEvery} gives about ${count} snapshots over ${totalSteps} steps (${stepsPerEpoch} per epoch); ` +

@@ -9,6 +9,7 @@ import type { LayersModel, Optimizer, Tensor, Variable } from '@tensorflow/tfjs'
 import { openStore } from '../store/open-store.js';
 import { sweepKeys } from '../store/keys.js';
 import { readLatestCheckpoint } from './checkpoint.js';
+import { stepsForEpochs } from './epoch-steps.js';
 import type { SampleSource } from './dataset-source.js';
 import { openDataset } from './datasets.js';
 import {
@@ -151,7 +152,7 @@ export async function runCandidateTraining(
       );
     const stepsPerEpoch = Math.ceil(split.train.length / resolved.training.batchSize);
     checkSnapshotCount(
-      stepsPerEpoch * resolved.training.epochs,
+      stepsForEpochs(resolved.training.epochs, stepsPerEpoch),
       stepsPerEpoch,
       resolved.training.snapshotEvery,
       resolved.training.epochs,
@@ -372,6 +373,7 @@ export async function runCandidateTraining(
       compute: outcome.compute,
       checkpointKeys: outcome.checkpointKeys,
       resumedFromEpoch: outcome.resumedFromEpoch,
+      resumedFromStep: outcome.resumedFromStep,
       ...(frozen ? { featureCacheKey: frozen.cacheKey } : {}),
       ...(frozen ? { selectionSignals: { logme } } : {}),
       timing: {

@@ -27,6 +27,7 @@ import { exportOptimizerState, importOptimizerState } from './optimizer-state.js
 import { readProbeWeights, type Probe } from './probe.js';
 import type { ResolvedTrainingInput } from './resolve-input.js';
 import { epochOrder } from './rng.js';
+import { stepsForEpochs } from './epoch-steps.js';
 import type { DatasetSplit } from './split.js';
 import { stoppingStateOf, type StoppingState } from './stopping.js';
 import type {
@@ -101,7 +102,10 @@ export interface TrainLoopOutcome {
   compute: { trainSamples: number; evalSamples: number };
   snapshots: { steps: number[]; betaEff: (number | null)[]; sha256?: string[] };
   checkpointKeys: string[];
+  /** Epochs (fractional inside an epoch) already trained when this call started. */
   resumedFromEpoch: number;
+  /** Steps already trained when this call started: this call trained `totalSteps − resumedFromStep`. */
+  resumedFromStep: number;
   stepsPerEpoch: number;
   totalSteps: number;
   /** Seconds spent in this call. */
@@ -148,7 +152,9 @@ export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainL
   const { epochs, batchSize, snapshotEvery, seed, evaluationsPerEpoch, stopping } = input.training;
   const started = clock.now();
   const stepsPerEpoch = Math.ceil(split.train.length / batchSize);
-  const totalSteps = stepsPerEpoch * epochs;
+  // A fractional window ends inside its last epoch, after round(epochs × stepsPerEpoch) steps.
+  const totalSteps = stepsForEpochs(epochs, stepsPerEpoch);
+  const lastEpoch = Math.ceil(totalSteps / stepsPerEpoch);
   const { backbone, probe } = network;
 
   const history: EpochSummary[] = [...(options.resume?.state.history ?? [])];
@@ -169,8 +175,17 @@ export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainL
     : history.map((h) => keys.checkpoint(h.epoch));
   let step = options.resume?.state.step ?? 0;
   const startEpoch = (options.resume?.state.epoch ?? 0) + 1;
+  // A checkpoint inside an epoch (the end of a fractional window) resumes at the next batch of that
+  // epoch's order, with the epoch's running loss restored: no step is trained twice or skipped.
+  const partial = options.resume?.state.partialEpoch;
+  const resumeOffset = step - (startEpoch - 1) * stepsPerEpoch;
+  if (resumeOffset !== (partial?.steps ?? 0))
+    throw new CheckpointMismatchError(
+      `checkpoint ${options.resume?.key} is at step ${step}, ${resumeOffset} steps into epoch ${startEpoch}, but records ${partial?.steps ?? 0}`,
+      options.resume?.key ?? '',
+    );
   let lastCheckpointKey = options.resume?.key;
-  // Running totals since step 0, carried across a resume by the last evaluation point (an epoch's end).
+  // Running totals since step 0, carried across a resume by the last evaluation point (every checkpoint is one).
   let trainLossSum = evaluations.at(-1)?.trainLossSum ?? 0;
   let trainSamples = evaluations.at(-1)?.trainSamples ?? 0;
   const stoppingState = (): StoppingState | undefined =>
@@ -260,12 +275,16 @@ export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainL
     }
   }
 
-  for (let epoch = startEpoch; epoch <= epochs; epoch++) {
+  for (let epoch = startEpoch; epoch <= lastEpoch && step < totalSteps; epoch++) {
     if (stoppingState()?.phase === 'stopped') break;
     const epochStarted = clock.now();
+    const resumedInside = epoch === startEpoch && partial ? partial : undefined;
+    // Where this call stops in this epoch: its end, or the window's end inside it.
+    const stopStep = Math.min(epoch * stepsPerEpoch, totalSteps);
     const evalAt = new Set(evaluationSteps(epoch, stepsPerEpoch, evaluationsPerEpoch));
-    let lossSum = 0;
-    let stepsInEpoch = 0;
+    evalAt.add(stopStep);
+    let lossSum = resumedInside?.lossSum ?? 0;
+    let stepsInEpoch = resumedInside?.steps ?? 0;
     let lastLoss = Number.NaN;
     let lossSinceEval = 0;
     let stepsSinceEval = 0;
@@ -287,7 +306,8 @@ export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainL
       evaluations.push(point);
       return point;
     };
-    for await (const batch of feed.batches(epochOrder(split.train, seed, epoch), batchSize)) {
+    const order = epochOrder(split.train, seed, epoch).slice(stepsInEpoch * batchSize);
+    for await (const batch of feed.batches(order, batchSize)) {
       try {
         // One macrotask turn per batch: with in-memory batches and the cpu/wasm backends every await
         // above is a microtask, which would starve the event loop and hold back cancellation and
@@ -323,14 +343,15 @@ export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainL
           progress.snapshotKey = key;
           if (betaEff !== null) progress.betaEff = betaEff;
         }
-        // Inside the epoch here; the epoch's end is evaluated below, after the loop over batches.
-        if (evalAt.has(step) && !epochEnd) {
+        // Inside the epoch here; the epoch's (or the window's) end is evaluated below, after the batches.
+        if (evalAt.has(step) && step !== stopStep) {
           const metrics = await validate();
           evaluationPoint(step, metrics);
           if (metrics.accuracy !== null) progress.valAccuracy = metrics.accuracy;
           if (metrics.loss !== null) progress.valLoss = metrics.loss;
         }
         options.onProgress?.(progress);
+        if (step >= stopStep) break;
       } finally {
         batch.x.dispose();
       }
@@ -338,6 +359,8 @@ export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainL
 
     const evaluation = await validate();
     evaluationPoint(step, evaluation);
+    // False when a fractional window ends inside this epoch: that checkpoint records where in the epoch.
+    const epochComplete = step === epoch * stepsPerEpoch;
     const summary: EpochSummary = {
       epoch,
       trainLoss: stepsInEpoch > 0 ? lossSum / stepsInEpoch : Number.NaN,
@@ -346,8 +369,8 @@ export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainL
       step,
       seconds: (clock.now() - epochStarted) / 1000,
     };
-    history.push(summary);
-    const state = stoppingState();
+    if (epochComplete) history.push(summary);
+    const state = epochComplete ? stoppingState() : undefined;
     const variables: SavedVariable[] = [];
     for (const w of network.saved) {
       variables.push({
@@ -356,7 +379,7 @@ export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainL
         values: Float32Array.from((await w.read().data()) as Float32Array),
       });
     }
-    const checkpointKey = keys.checkpoint(epoch);
+    const checkpointKey = epochComplete ? keys.checkpoint(epoch) : keys.checkpointInside(epoch - 1, step);
     // A full-training run keeps only the checkpoints of its best and its last epoch.
     const kept = state
       ? [...new Set([keys.checkpoint(state.bestEpoch), checkpointKey])].sort()
@@ -368,10 +391,11 @@ export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainL
         version: 1,
         sweepId: input.sweepId,
         candidateId: input.candidateId,
-        epoch,
+        epoch: epochComplete ? epoch : epoch - 1,
         step,
+        ...(epochComplete ? {} : { partialEpoch: { steps: stepsInEpoch, lossSum } }),
         fingerprint: options.fingerprint,
-        rng: { seed, nextEpoch: epoch + 1 },
+        rng: { seed, nextEpoch: epochComplete ? epoch + 1 : epoch },
         optimizer: input.training.optimizer,
         history,
         evaluations,
@@ -381,7 +405,7 @@ export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainL
     });
     for (const old of checkpointKeys) if (!kept.includes(old)) await store.deletePrefix(old);
     checkpointKeys.splice(0, checkpointKeys.length, ...kept);
-    log?.info('epoch done', {
+    log?.info(epochComplete ? 'epoch done' : 'window done inside an epoch', {
       epoch,
       step,
       trainLoss: summary.trainLoss,
@@ -398,7 +422,7 @@ export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainL
       ...(evaluation.loss === null ? {} : { valLoss: evaluation.loss }),
       checkpointKey: lastCheckpointKey,
     });
-    if (options.drain?.aborted && epoch < epochs)
+    if (options.drain?.aborted && step < totalSteps)
       throw new TrainingInterruptedError(input.candidateId, epoch, lastCheckpointKey);
   }
 
@@ -459,7 +483,8 @@ export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainL
     },
     snapshots: snapshotRecord(),
     checkpointKeys,
-    resumedFromEpoch: options.resume?.state.epoch ?? 0,
+    resumedFromEpoch: (options.resume?.state.step ?? 0) / stepsPerEpoch,
+    resumedFromStep: options.resume?.state.step ?? 0,
     stepsPerEpoch,
     totalSteps,
     trainSeconds: (clock.now() - started) / 1000,

@@ -230,8 +230,10 @@ export interface CandidateResult {
   compute?: { trainSamples: number; evalSamples: number };
   /** Checkpoint key prefixes kept, ascending by epoch (with `training.stopping`: the best and the last). */
   checkpointKeys: string[];
-  /** Epoch (1-based) whose checkpoint this run resumed from; 0 when it started from scratch. */
+  /** Epochs already trained at the checkpoint this run resumed from (fractional inside an epoch); 0 from scratch. */
   resumedFromEpoch: number;
+  /** Steps already trained at that checkpoint: this run trained `training.totalSteps − resumedFromStep`. */
+  resumedFromStep?: number;
   /** Store key of the frozen-feature cache used (`frozen` mode). */
   featureCacheKey?: string;
   /** Signals for selection computed from the frozen features (`frozen` mode). */

@@ -1,9 +1,10 @@
 /**
- * `npm run zoo:real:build -- [--cache-dir DIR] [--store URI] [--data-dir DIR] [--candidates a,b] [--skip-truth] [--json]`
+ * `npm run zoo:real:build -- [--cache-dir DIR] [--store URI] [--data-dir DIR] [--candidates a,b] [--json]`
  *
  * Builds the real-network zoo (infra/real-zoo/README.md): networks from registry packages converted to
  * TF.js model folders, the Fashion-MNIST target data, every candidate's frozen features as ncap
- * feature-cache entries in the store, and the frozen ground truth. Cached and resumable.
+ * feature-cache entries in the store. Cached and resumable. Its ground truth comes from ncap's own
+ * full-training sweeps: `npm run bench:selection -- --build-truth --zoo real`.
  */
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -24,7 +25,6 @@ const USAGE = `usage: npm run zoo:real:build -- [options]
   --data-dir DIR      Fashion-MNIST IDX files (default ${DEBIAN_FASHION_MNIST_DIR}, apt-get install dataset-fashion-mnist)
   --manifest FILE     manifest to write (default ${MANIFEST_PATH})
   --candidates IDS    comma-separated candidate ids (default all)
-  --skip-truth        zoo and features only, no ground truth
   --json              print the manifest as JSON at the end
   -h, --help          this text`;
 
@@ -39,7 +39,6 @@ async function main(): Promise<number> {
         'data-dir': { type: 'string', default: DEBIAN_FASHION_MNIST_DIR },
         manifest: { type: 'string' },
         candidates: { type: 'string' },
-        'skip-truth': { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -82,7 +81,6 @@ async function main(): Promise<number> {
             .filter(Boolean),
         }
       : {}),
-    skipTruth: values['skip-truth'],
     log: say,
   });
   if (values.json) {

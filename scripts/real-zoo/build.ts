@@ -1,31 +1,27 @@
 /**
  * Builds the real-network zoo: converts the networks registry packages ship into TF.js model folders in a
  * git-ignored cache, writes the target data set next to them, computes every candidate's frozen features
- * (one pass per network and split, stored as ncap feature-cache entries) and, unless skipped, the frozen
- * ground truth. Everything is cached: a second build recomputes nothing whose inputs did not change.
+ * (one pass per network and split, stored as ncap feature-cache entries). Everything is cached: a second
+ * build recomputes nothing whose inputs did not change. The ground truth is measured separately, through
+ * ncap's own full-training sweeps (`npm run bench:selection -- --build-truth --zoo real`); a rebuild keeps
+ * it in the manifest.
  */
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ArtifactStore } from '../../activities/store/artifact-store.js';
-import { readFeatureCache } from '../../activities/training/feature-cache.js';
-import { decodeSafetensors } from '../../activities/training/safetensors-file.js';
 import type { Tf } from '../../activities/tf/tf-namespace.js';
 import { extractNetworkFeatures, type NetworkFeatures } from './features.js';
-import {
-  FROZEN_TRUTH_RECIPE,
-  trainProbeToPlateau,
-  type FeatureSplit,
-  type TruthRun,
-} from './frozen-ground-truth.js';
+import type { GroundTruth } from '../demo/zoo/manifest.js';
 import { convertNsfwjsModel } from './nsfwjs-bundle.js';
 import { REAL_CANDIDATES, REAL_NETWORKS, TARGET_PLAN, type RealCandidate, type RealNetwork } from './plan.js';
 import { TARGET_SPLITS, writeTargetData, type TargetSplit } from './target-data.js';
 
 export const REAL_ZOO_MANIFEST_VERSION = 1;
+/** The manifest's `createdBy`: tells this format from the Fashion-MNIST zoos'. */
+export const REAL_ZOO_BUILDER = 'scripts/real-zoo/build-real-zoo.ts';
 
 export interface ManifestNetwork extends RealNetwork {
   /** `model.json` relative to the cache folder. */
@@ -40,19 +36,6 @@ export interface ManifestNetwork extends RealNetwork {
   featureBackend?: string;
 }
 
-export interface GroundTruth {
-  /** Mean test accuracy over the seeds, in [0, 1] (higher is better). */
-  accuracyMean: number;
-  /** Sample standard deviation (n − 1) of the runs' test accuracies. */
-  accuracyStd: number;
-  recipe: typeof FROZEN_TRUTH_RECIPE & {
-    implementation: 'scripts/real-zoo/frozen-ground-truth.ts (stopgap)';
-  };
-  runs: Omit<TruthRun, 'validationCurve'>[];
-  /** Hash of the features and recipe the runs depend on; a rebuild reuses the runs while it matches. */
-  cacheKey: string;
-}
-
 export interface ManifestCandidate extends RealCandidate {
   /** Width of the probe's input. */
   featureDim: number;
@@ -63,7 +46,7 @@ export interface ManifestCandidate extends RealCandidate {
 
 export interface RealZooManifest {
   version: typeof REAL_ZOO_MANIFEST_VERSION;
-  createdBy: 'scripts/real-zoo/build-real-zoo.ts';
+  createdBy: typeof REAL_ZOO_BUILDER;
   /** Where models and data live, relative to the repository root (git-ignored; `npm run zoo:real:build` makes it). */
   cacheDir: string;
   dataset: {
@@ -93,12 +76,10 @@ export interface BuildRealZooOptions {
   dataDir: string;
   /** The store feature-cache entries are written to (a sweep over the zoo should use the same one). */
   store: ArtifactStore;
-  /** Manifest file (read for cached ground truth and timings, then rewritten after every step). */
+  /** Manifest file (read for timings and the ground truth to carry over, then rewritten after every step). */
   manifestPath: string;
   /** Only these candidate ids. @default all */
   only?: readonly string[];
-  /** Leave out the ground truth (zoo and features only). @default false */
-  skipTruth?: boolean;
   batchSize?: number;
   log: (line: string) => void;
 }
@@ -113,7 +94,7 @@ export async function readRealZooManifest(path: string): Promise<RealZooManifest
   }
 }
 
-async function writeManifest(path: string, manifest: RealZooManifest): Promise<void> {
+export async function writeRealZooManifest(path: string, manifest: RealZooManifest): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}`;
   await writeFile(tmp, `${JSON.stringify(manifest, null, 2)}\n`);
@@ -144,13 +125,6 @@ export function packageFolder(name: string, version: string): string {
   }
 }
 
-const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
-const sampleStd = (xs: readonly number[]): number => {
-  if (xs.length < 2) return 0;
-  const m = mean(xs);
-  return Math.sqrt(xs.reduce((s, x) => s + (x - m) ** 2, 0) / (xs.length - 1));
-};
-
 /** Builds (or completes) the zoo and returns its manifest. */
 export async function buildRealZoo(options: BuildRealZooOptions): Promise<RealZooManifest> {
   const { tf, cacheDir, store, log } = options;
@@ -169,7 +143,7 @@ export async function buildRealZoo(options: BuildRealZooOptions): Promise<RealZo
   }
   const manifest: RealZooManifest = {
     version: REAL_ZOO_MANIFEST_VERSION,
-    createdBy: 'scripts/real-zoo/build-real-zoo.ts',
+    createdBy: REAL_ZOO_BUILDER,
     cacheDir: options.cacheDirLabel,
     dataset: {
       name: 'fashion-mnist',
@@ -243,74 +217,22 @@ export async function buildRealZoo(options: BuildRealZooOptions): Promise<RealZo
         },
       });
     }
-    await writeManifest(options.manifestPath, manifest);
+    await writeRealZooManifest(options.manifestPath, manifest);
   }
   // Candidates in the plan's order.
   manifest.candidates.sort(
     (a, b) =>
       REAL_CANDIDATES.findIndex((c) => c.id === a.id) - REAL_CANDIDATES.findIndex((c) => c.id === b.id),
   );
-  await writeManifest(options.manifestPath, manifest);
-  if (options.skipTruth) return manifest;
-
-  for (const [index, candidate] of manifest.candidates.entries()) {
-    const tag = `[${index + 1}/${manifest.candidates.length}] ${candidate.id}`;
-    const cacheKey = createHash('sha256')
-      .update(JSON.stringify({ v: 1, features: candidate.featureKeys, recipe: FROZEN_TRUTH_RECIPE }))
-      .digest('hex')
-      .slice(0, 16);
-    const cached = previous?.candidates.find((c) => c.id === candidate.id)?.groundTruth;
-    if (cached?.cacheKey === cacheKey) {
-      candidate.groundTruth = cached;
-      log(
-        `${tag} ground truth cached: ${(100 * cached.accuracyMean).toFixed(2)} ± ${(100 * cached.accuracyStd).toFixed(2)}%`,
-      );
-      continue;
-    }
-    const splits = {} as Record<TargetSplit, FeatureSplit>;
-    for (const split of TARGET_SPLITS) {
-      const labels = await readLabels(join(cacheDir, target.paths[split]));
-      const indices = Array.from({ length: labels.length }, (_, i) => i);
-      const features = await readFeatureCache(store, candidate.featureKeys[split], indices);
-      if (!features)
-        throw new Error(`${candidate.id}: feature cache entry ${candidate.featureKeys[split]} is missing`);
-      splits[split] = { x: features.features, y: labels };
-    }
-    const runs: TruthRun[] = [];
-    const started = performance.now();
-    for (const seed of FROZEN_TRUTH_RECIPE.seeds) {
-      runs.push(
-        await trainProbeToPlateau(tf, {
-          train: splits.train,
-          validation: splits.validation,
-          test: splits.test,
-          featureDim: candidate.featureDim,
-          numClasses: target.classNames.length,
-          seed,
-        }),
-      );
-    }
-    const accuracies = runs.map((r) => r.testAccuracy);
-    candidate.groundTruth = {
-      accuracyMean: mean(accuracies),
-      accuracyStd: sampleStd(accuracies),
-      recipe: { ...FROZEN_TRUTH_RECIPE, implementation: 'scripts/real-zoo/frozen-ground-truth.ts (stopgap)' },
-      runs: runs.map(({ validationCurve: _curve, ...run }) => run),
-      cacheKey,
-    };
-    log(
-      `${tag} ground truth ${(100 * candidate.groundTruth.accuracyMean).toFixed(2)} ± ${(100 * candidate.groundTruth.accuracyStd).toFixed(2)}% ` +
-        `(best epochs ${runs.map((r) => r.bestEpoch).join(', ')}; ${((performance.now() - started) / 1000).toFixed(0)} s)`,
-    );
-    await writeManifest(options.manifestPath, manifest);
+  await writeRealZooManifest(options.manifestPath, manifest);
+  // The ground truth is measured by full-training sweeps; their cache key (features + recipe) says
+  // whether it still holds, so a rebuild carries it over and `--build-truth` re-measures stale runs.
+  for (const candidate of manifest.candidates) {
+    const truth: GroundTruth | undefined = previous?.candidates.find(
+      (c) => c.id === candidate.id,
+    )?.groundTruth;
+    if (truth) candidate.groundTruth = truth;
   }
+  await writeRealZooManifest(options.manifestPath, manifest);
   return manifest;
-}
-
-/** The `y` labels of a target split file. */
-async function readLabels(path: string): Promise<Int32Array> {
-  const file = await decodeSafetensors(new Uint8Array(await readFile(path)));
-  const y = file.tensor('y');
-  if (!y) throw new Error(`${path} has no y tensor`);
-  return new Int32Array(y.bytes.buffer.slice(y.bytes.byteOffset, y.bytes.byteOffset + y.bytes.byteLength));
 }

@@ -40,3 +40,22 @@ export function spreadSummary(manifest: RealZooManifest): string | undefined {
     `ratio ${check.ratio.toFixed(1)}; ${check.separatedPairs}/${check.pairs} candidate pairs separated by more than their summed std`
   );
 }
+
+/** The README's ground-truth table: one row per candidate, best first. */
+export function realTruthMarkdownTable(manifest: RealZooManifest): string {
+  const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
+  const rows = [...manifest.candidates]
+    .sort((a, b) => (b.groundTruth?.accuracyMean ?? -1) - (a.groundTruth?.accuracyMean ?? -1))
+    .map((c) => {
+      const t = c.groundTruth;
+      if (!t) return `| \`${c.id}\` | ${c.featureDim} | — | — | — | — |`;
+      const runs = t.runs.map((r) => (100 * r.testAccuracy).toFixed(1)).join(', ');
+      const epochs = `${mean(t.runs.map((r) => r.bestEpoch)).toFixed(1)} / ${mean(t.runs.map((r) => r.epochsRun)).toFixed(1)}`;
+      return `| \`${c.id}\` | ${c.featureDim} | ${percent(t.accuracyMean)} ± ${percent(t.accuracyStd)} (n=${t.runs.length}) | ${runs} | ${epochs} | ${Math.round(t.samplesProcessedMean).toLocaleString('en-US')} |`;
+    });
+  return [
+    '| candidate | width | test accuracy (mean ± std) | runs | best / run epochs | samples per run |',
+    '| --- | ---: | ---: | --- | ---: | ---: |',
+    ...rows,
+  ].join('\n');
+}

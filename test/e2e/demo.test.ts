@@ -3,17 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { DEFAULT_EARLY_EPOCHS, DEFAULT_SELECTION_RULE } from '../../activities/spec/sweep-spec.js';
 import { runDemo, type DemoOptions } from '../../scripts/demo/demo.js';
 import { stack, uniqueTaskQueue } from '../helpers/stack.js';
 
 // The README's main job at reduced size: 3 candidates of the bundled zoo, 1 epoch, on real data.
-describe('npm run demo (reduced: 3 candidates, 1 epoch)', () => {
+describe('npm run demo (reduced: 3 candidates, 300 samples, the default window)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ncap-demo-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const options = (): DemoOptions => ({
     storeUri: pathToFileURL(join(dir, 'store')).href,
     candidates: 3,
-    epochs: 1,
     maxSamples: 300,
     temporalAddress: stack().temporal.address,
     taskQueues: { orchestrator: uniqueTaskQueue('demo'), gpu: uniqueTaskQueue('demo-gpu') },
@@ -33,6 +33,9 @@ describe('npm run demo (reduced: 3 candidates, 1 epoch)', () => {
     const html = readFileSync(first.reportHtml, 'utf8');
     expect(html).toContain(first.result.winner!);
     expect(first.report.candidates).toHaveLength(3);
+    // The demo's winner is the evidence-based default's pick at the window it was chosen at.
+    expect(first.report.selection.appliedRule).toBe(DEFAULT_SELECTION_RULE);
+    expect(first.report.training.epochs).toBe(DEFAULT_EARLY_EPOCHS);
     // Ground truth from the zoo's manifest makes the report evaluate the selection.
     expect(first.report.evaluation?.metrics.length).toBeGreaterThan(0);
 

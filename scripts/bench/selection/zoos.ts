@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { projectRoot } from '../../dev/tools.js';
 import { DEFAULT_ZOO_DIRS } from '../../demo/zoo/args.js';
-import { readManifest, type ZooManifest } from '../../demo/zoo/manifest.js';
+import { readManifest, type GroundTruth, type GroundTruthRecipe } from '../../demo/zoo/manifest.js';
 import { DEFAULT_TRUTH_RECIPE } from '../truth/ground-truth.js';
 import type { EarlyTask } from './early-sweeps.js';
 
@@ -49,8 +49,11 @@ const ZOO_DESCRIPTIONS: Record<keyof typeof FASHION_ZOOS, string> = {
 };
 
 /** The truth of every candidate of `manifest` that has one (`seeds`: the seeds every one of them has). */
-export function manifestTruth(manifest: ZooManifest): { truth: CandidateTruth[]; missing: string[] } {
-  const withTruth = manifest.candidates.filter((c) => c.groundTruth && c.groundTruth.runs.length > 0);
+export function manifestTruth(candidates: readonly { id: string; groundTruth?: GroundTruth }[]): {
+  truth: CandidateTruth[];
+  missing: string[];
+} {
+  const withTruth = candidates.filter((c) => c.groundTruth && c.groundTruth.runs.length > 0);
   // The noise ceiling needs the same seeds per candidate: keep the seeds all of them have.
   const common = withTruth.length
     ? withTruth
@@ -71,7 +74,7 @@ export function manifestTruth(manifest: ZooManifest): { truth: CandidateTruth[];
         epochsRun: truth.runs.map((r) => r.epochsRun),
       };
     }),
-    missing: manifest.candidates.filter((c) => !withTruth.includes(c)).map((c) => c.id),
+    missing: candidates.filter((c) => !withTruth.includes(c)).map((c) => c.id),
   };
 }
 
@@ -82,7 +85,7 @@ export async function loadFashionZoo(name: keyof typeof FASHION_ZOOS): Promise<B
   if (!manifest) throw new Error(`no zoo manifest in ${dir}: build it with npm run demo:build-zoo`);
   const file = (path: string): string => pathToFileURL(join(dir, path)).href;
   const recipe = manifest.candidates.find((c) => c.groundTruth)?.groundTruth?.recipe;
-  const { truth, missing } = manifestTruth(manifest);
+  const { truth, missing } = manifestTruth(manifest.candidates);
   return {
     name,
     description: ZOO_DESCRIPTIONS[name],
@@ -105,9 +108,13 @@ export async function loadFashionZoo(name: keyof typeof FASHION_ZOOS): Promise<B
     },
     truth,
     missingTruth: missing,
-    truthRecipe:
-      recipe && 'maxEpochs' in recipe
-        ? `${recipe.mode} to a validation plateau (patience ${recipe.patience}, ≤ ${recipe.maxEpochs} epochs), Adam lr ${recipe.learningRate}, batch ${recipe.batchSize}, test accuracy at the best validation epoch`
-        : 'none',
+    truthRecipe: truthRecipeLine(recipe),
   };
+}
+
+/** What a ground truth is, in one line. */
+export function truthRecipeLine(recipe: GroundTruthRecipe | undefined): string {
+  return recipe
+    ? `${recipe.mode} to a validation plateau (patience ${recipe.patience}, ≤ ${recipe.maxEpochs} epochs), Adam lr ${recipe.learningRate}, batch ${recipe.batchSize}, test accuracy at the best validation epoch`
+    : 'none';
 }

@@ -47,6 +47,20 @@ export const DEFAULT_TRUTH_RECIPE: GroundTruthRecipe = {
   normalisation: '[0,1]',
 };
 
+/**
+ * The real-network zoo's recipe (frozen backbones, features cached): only the NCP unit and the head
+ * train, with Adam 2e-3 and batch 64 to a plateau of validation accuracy (patience 5, at most 40 epochs;
+ * its 600 training images make an epoch 10 steps, so a plateau needs more epochs than the Fashion-MNIST
+ * zoos' 6,000).
+ */
+export const FROZEN_TRUTH_RECIPE: GroundTruthRecipe = {
+  ...DEFAULT_TRUTH_RECIPE,
+  mode: 'frozen',
+  maxEpochs: 40,
+  patience: 5,
+  learningRate: 2e-3,
+};
+
 /** Seeds of the ground-truth runs. Early-training runs (the predictors' input) must not use these. */
 export const TRUTH_SEEDS = [1001, 1002, 1003] as const;
 
@@ -66,6 +80,8 @@ export interface TruthCandidate {
   /** `model.json` URI. */
   model: string;
   featureLayer?: string;
+  /** Global pooling of a convolutional feature layer (the sweep spec's `featurePooling`). */
+  featurePooling?: 'average' | 'max';
 }
 
 export interface MeasureGroundTruthOptions {
@@ -106,6 +122,7 @@ export function truthSweepSpec(
       id: c.id,
       model: c.model,
       ...(c.featureLayer ? { featureLayer: c.featureLayer } : {}),
+      ...(c.featurePooling ? { featurePooling: c.featurePooling } : {}),
     })),
     mode: recipe.mode,
     training: {

@@ -28,6 +28,12 @@ const BASE = {
   probe: { widths: [16, 8] },
   selection: { interactionModel: 'abs-product', direction: 'calibrate' },
   concurrency: { maxParallel: 4 },
+  budget: {
+    strategy: 'halving',
+    rungs: [0.25, 0.5, 1],
+    keepFraction: 0.34,
+    stop: { z: 2, maxCandidateEpochs: 10 },
+  },
   store: 's3://bucket/ncap',
 };
 

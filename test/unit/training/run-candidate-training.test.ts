@@ -268,6 +268,59 @@ describe('runCandidateTraining (finetune)', () => {
     }
   });
 
+  it('stops at a fractional epoch and continues rung by rung with no step trained twice (same weights as one run)', async () => {
+    const a = await tempStore();
+    const b = await tempStore();
+    try {
+      const keys = sweepKeys('sweep-1').candidate('tiny');
+      const whole = await runCandidateTraining(input({}, { epochs: 2 }), { tf, store: a.store });
+      // Rungs ¼, ½, 1½, 2 epochs of 6 steps: stops after steps 2 (round 1.5), 3, 9 and 12.
+      const trained: number[] = [];
+      const calls = [];
+      for (const epochs of [0.25, 0.5, 1.5, 2]) {
+        const rung = await runCandidateTraining(input({}, { epochs }), {
+          tf,
+          store: b.store,
+          onProgress: (p) => {
+            if (Number.isFinite(p.loss) && p.checkpointKey === undefined) trained.push(p.step);
+          },
+        });
+        calls.push({
+          epochs: rung.training.epochs,
+          totalSteps: rung.training.totalSteps,
+          from: rung.resumedFromStep,
+          last: rung.evaluations!.at(-1)!.step,
+        });
+      }
+      expect(calls).toEqual([
+        { epochs: 0.25, totalSteps: 2, from: 0, last: 2 },
+        { epochs: 0.5, totalSteps: 3, from: 2, last: 3 },
+        { epochs: 1.5, totalSteps: 9, from: 3, last: 9 },
+        { epochs: 2, totalSteps: 12, from: 9, last: 12 },
+      ]);
+      expect(trained).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+      // A checkpoint inside an epoch, found as the latest while it is.
+      expect(await b.store.exists(`${keys.checkpointInside(1, 9)}state.json`)).toBe(true);
+      const final = `${keys.checkpoint(2)}weights.safetensors`;
+      expect(
+        Buffer.compare(Buffer.from(await b.store.get(final)), Buffer.from(await a.store.get(final))),
+      ).toBe(0);
+      // Every snapshot of the single run exists, byte-identical, in the rung-by-rung one.
+      const snapsA = await readAll(a.store, keys.snapshotsPrefix);
+      const snapsB = await readAll(b.store, keys.snapshotsPrefix);
+      for (const [name, bytes] of snapsA)
+        expect(Buffer.compare(Buffer.from(snapsB.get(name)!), Buffer.from(bytes)), name).toBe(0);
+      const result = JSON.parse(Buffer.from(await b.store.get(keys.result)).toString('utf8'));
+      expect(result.epochs.map((e: { trainLoss: number }) => e.trainLoss)).toEqual(
+        whole.epochs.map((e) => e.trainLoss),
+      );
+      expect(result.compute.trainSamples).toBe(whole.compute!.trainSamples);
+    } finally {
+      await a.cleanup();
+      await b.cleanup();
+    }
+  });
+
   it('rebuilds result.json from the last checkpoint when training had finished but the result was lost', async () => {
     const { store, cleanup } = await tempStore();
     try {

@@ -1,0 +1,118 @@
+/** The spec's `budget` block and fractional `training.epochs`: defaults, and errors naming the field and the fix. */
+import { describe, expect, it } from 'vitest';
+import { InvalidSpecError, validateSweepSpec } from '../../../activities/spec/sweep-spec.js';
+import { resolveTrainingInput } from '../../../activities/training/resolve-input.js';
+import { DEFAULT_HALVING_STOP } from '../../../workflows/halving.js';
+
+const BASE = {
+  dataset: { uri: 'file:///data/d.safetensors' },
+  candidates: [
+    { id: 'a', model: 'file:///zoo/a/model.json' },
+    { id: 'b', model: 'file:///zoo/b/model.json' },
+  ],
+};
+
+function issues(extra: Record<string, unknown>): string[] {
+  try {
+    validateSweepSpec({ ...BASE, ...extra });
+  } catch (error) {
+    expect(error).toBeInstanceOf(InvalidSpecError);
+    return (error as InvalidSpecError).issues.map((i) => `${i.path}: ${i.message}`);
+  }
+  return [];
+}
+
+describe('budget', () => {
+  it('defaults to the fixed strategy', () => {
+    expect(validateSweepSpec(BASE).budget).toEqual({ strategy: 'fixed' });
+  });
+
+  it('fills the halving defaults, which are the state machine’s', () => {
+    const spec = validateSweepSpec({ ...BASE, budget: { strategy: 'halving' } });
+    expect(spec.budget).toEqual({
+      strategy: 'halving',
+      rungs: [0.25, 0.5, 1, 2, 4],
+      keepFraction: 1 / 3,
+      stop: { z: DEFAULT_HALVING_STOP.z, minGap: DEFAULT_HALVING_STOP.minGap },
+    });
+    expect(DEFAULT_HALVING_STOP.maxCandidateEpochs).toBeNull();
+  });
+
+  it('accepts explicit rungs, keep fraction and stop rule', () => {
+    const spec = validateSweepSpec({
+      ...BASE,
+      budget: {
+        strategy: 'halving',
+        rungs: [0.5, 1.5, 3],
+        keepFraction: 0.5,
+        stop: { z: 1, minGap: 0.01, maxCandidateEpochs: 20 },
+      },
+    });
+    expect(spec.budget).toMatchObject({
+      rungs: [0.5, 1.5, 3],
+      keepFraction: 0.5,
+      stop: { z: 1, minGap: 0.01, maxCandidateEpochs: 20 },
+    });
+  });
+
+  it('names the field and the fix of every bad halving setting', () => {
+    expect(issues({ budget: { strategy: 'fast' } })).toEqual([
+      expect.stringMatching(/^budget.strategy: .*fixed, halving/),
+    ]);
+    expect(issues({ budget: { strategy: 'halving', rungs: [1, 0.5] } })).toEqual([
+      'budget.rungs[1]: 0.5 is not above the rung before (1): rungs must strictly increase',
+    ]);
+    expect(issues({ budget: { strategy: 'halving', rungs: [] } })).toEqual([
+      expect.stringMatching(/^budget.rungs: needs|^budget.rungs: budget.rungs needs at least one rung/),
+    ]);
+    expect(issues({ budget: { strategy: 'halving', rungs: [0, 1] } })[0]).toMatch(
+      /^budget.rungs\[0\]: .*> 0/,
+    );
+    expect(issues({ budget: { strategy: 'halving', rungs: [0.3] } })[0]).toMatch(
+      /^budget.rungs\[0\]: .*multiple of 1\/64/,
+    );
+    expect(issues({ budget: { strategy: 'halving', keepFraction: 1 } })[0]).toMatch(
+      /^budget.keepFraction: .*strategy: fixed/,
+    );
+    expect(issues({ budget: { strategy: 'halving', keepFraction: 0 } })[0]).toMatch(
+      /^budget.keepFraction: .*> 0/,
+    );
+    expect(issues({ budget: { strategy: 'halving', stop: { z: -1 } } })[0]).toMatch(/^budget.stop.z: .*≥ 0/);
+    expect(issues({ budget: { strategy: 'halving', stop: { maxCandidateEpochs: 0.25 } } })).toEqual([
+      'budget.stop.maxCandidateEpochs: the first rung alone spends 0.5 candidate-epochs (2 × 0.25): raise it or lower budget.rungs[0]',
+    ]);
+    expect(issues({ budget: { strategy: 'halving', stop: { patience: 3 } } })[0]).toMatch(
+      /^budget.stop: .*patience/,
+    );
+    expect(issues({ budget: { strategy: 'fixed', rungs: [1] } })[0]).toMatch(/^budget: .*rungs/);
+    expect(issues({ budget: { strategy: 'halving' }, training: { stopping: {} } })).toEqual([
+      'budget.strategy: halving stops candidates at its rungs; training.stopping trains to a plateau: remove one of them',
+    ]);
+  });
+});
+
+describe('fractional training.epochs', () => {
+  it('accepts multiples of 1/64 epoch for the fixed strategy', () => {
+    expect(validateSweepSpec({ ...BASE, training: { epochs: 0.5 } }).training.epochs).toBe(0.5);
+    expect(validateSweepSpec({ ...BASE, training: { epochs: 1.25 } }).training.epochs).toBe(1.25);
+    expect(issues({ training: { epochs: 0.3 } })).toEqual([
+      expect.stringMatching(/^training.epochs: .*multiple of 1\/64 epoch/),
+    ]);
+    expect(issues({ training: { epochs: 0 } })).toEqual([expect.stringMatching(/^training.epochs: .*> 0/)]);
+  });
+
+  it('with training.stopping, epochs stay whole (the library refuses the rest too)', () => {
+    expect(issues({ training: { epochs: 1.5, stopping: {} } })).toEqual([
+      'training.epochs: 1.5 is not a whole number of epochs; training.stopping counts whole epochs: use e.g. 2',
+    ]);
+    expect(() =>
+      resolveTrainingInput({
+        sweepId: 's',
+        candidateId: 'c',
+        model: { uri: 'file:///m.json' },
+        dataset: { uri: 'file:///d.safetensors' },
+        training: { epochs: 1.5, stopping: {} },
+      }),
+    ).toThrow(/training.epochs: 1.5 is not a whole number of epochs; .*use e.g. 2/);
+  });
+});
