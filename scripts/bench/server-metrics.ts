@@ -21,21 +21,23 @@ export function metricsUrlFromLog(log: string): string | undefined {
 }
 
 /**
- * The server's retries, so far, of history tasks that could not take a workflow's lock in time
- * (`task_errors_throttled` with cause BusyWorkflow, summed over task types); each waits a back-off.
+ * The server's retries of history tasks that could not take a workflow's lock in time, from a Prometheus
+ * text page: `task_errors_throttled` with cause BusyWorkflow, summed over task types; each waits a back-off.
  */
+export function sumBusyWorkflowRetries(metricsText: string): number {
+  let sum = 0;
+  for (const line of metricsText.split('\n')) {
+    if (line.startsWith('task_errors_throttled{') && line.includes('resource_exhausted_cause="BusyWorkflow"'))
+      sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return sum;
+}
+
+/** {@link sumBusyWorkflowRetries} of the server's counters so far, or null when they cannot be read. */
 export async function busyWorkflowRetries(metricsUrl: string): Promise<number | null> {
   try {
-    const text = await (await fetch(metricsUrl, { signal: AbortSignal.timeout(30_000) })).text();
-    let sum = 0;
-    for (const line of text.split('\n')) {
-      if (
-        line.startsWith('task_errors_throttled{') &&
-        line.includes('resource_exhausted_cause="BusyWorkflow"')
-      )
-        sum += Number(line.slice(line.lastIndexOf(' ') + 1));
-    }
-    return sum;
+    const response = await fetch(metricsUrl, { signal: AbortSignal.timeout(30_000) });
+    return sumBusyWorkflowRetries(await response.text());
   } catch (error) {
     console.error(`server metrics unavailable (${metricsUrl}): ${String(error)}`);
     return null;
