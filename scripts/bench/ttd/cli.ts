@@ -12,7 +12,7 @@ import { projectRoot } from '../../dev/tools.js';
 import { loadZoo, ZOO_NAMES, type ZooName } from '../selection/cli.js';
 import { storedEarlySweeps, type EarlySweep } from '../selection/run-early.js';
 import type { BenchZoo } from '../selection/zoos.js';
-import { withLocalSweeps } from '../truth/local-sweeps.js';
+import { withLocalSweeps } from '../../sweeps/local-sweeps.js';
 import { TTD_SETTING } from './benchmark.js';
 import { halvingSweepSpec } from './product-check.js';
 import { replaceTtdSection } from './results-md.js';
@@ -155,7 +155,7 @@ async function runProductSweeps(
   zoos: readonly BenchZoo[],
   log: (line: string) => void,
 ): Promise<void> {
-  await withLocalSweeps({ storeUri: args.storeUri, gpuConcurrency: args.parallel, log }, async (local) => {
+  await withLocalSweeps({ storeUri: args.storeUri, processes: args.parallel, log }, async (local) => {
     for (const zoo of zoos) {
       const spec = halvingSweepSpec(zoo, TTD_SETTING);
       const started = Date.now();
