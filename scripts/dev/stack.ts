@@ -127,6 +127,31 @@ export async function stackHealthy(state: DevStackState): Promise<boolean> {
   return true;
 }
 
+/**
+ * Whether the recorded processes that are alive answer. A probe that times out is tried again until
+ * `timeoutMs` (on a loaded machine a healthy server can miss one 2-s probe, and judging it by that one
+ * would report a running stack as not reused, or as unhealthy); a refused connection is final at once.
+ */
+async function liveProcessesHealthy(
+  state: DevStackState,
+  alive: { temporal: boolean; minio: boolean },
+  timeoutMs: number,
+): Promise<boolean> {
+  const minioAddress = state.info.s3.endpoint.replace(/^https?:\/\//, '');
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const temporalOk =
+      !alive.temporal || (await temporalHealthy(state.info.temporal.address, state.info.temporal.namespace));
+    const minioOk = !alive.minio || (await s3Healthy(state.info.s3.endpoint));
+    if (temporalOk && minioOk) return true;
+    const refused =
+      (!temporalOk && !(await tcpReady(state.info.temporal.address))) ||
+      (!minioOk && !(await tcpReady(minioAddress)));
+    if (refused || Date.now() > deadline) return false;
+    await sleep(250);
+  }
+}
+
 async function waitFor(
   what: string,
   check: () => Promise<boolean>,
@@ -217,17 +242,14 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<Star
   const temporalAlive = isAlive(existing?.pids.temporal);
   const minioAlive = isAlive(existing?.pids.minio);
   if (existing && (temporalAlive || minioAlive)) {
-    if ((await stackHealthy(existing)) && (!wantS3 || existing.pids.minio !== undefined)) {
-      return { ...existing, reused: true, notes: [] };
-    }
-    const unhealthy =
-      (temporalAlive &&
-        !(await temporalHealthy(existing.info.temporal.address, existing.info.temporal.namespace))) ||
-      (minioAlive && !(await s3Healthy(existing.info.s3.endpoint)));
-    if (unhealthy) {
+    if (!(await liveProcessesHealthy(existing, { temporal: temporalAlive, minio: minioAlive }, timeoutMs))) {
       throw new DevStackError(
         `A dev stack recorded in ${dataDir}/stack.json is running but not healthy; stop it with \`ncap dev down\``,
       );
+    }
+    const allAlive = temporalAlive && (existing.pids.minio === undefined || minioAlive);
+    if (allAlive && (!wantS3 || existing.pids.minio !== undefined)) {
+      return { ...existing, reused: true, notes: [] };
     }
   }
   // A live, healthy process of the recorded stack is kept; the others (re)start.

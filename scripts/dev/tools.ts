@@ -47,3 +47,51 @@ export function toolPaths(): ToolPaths {
     ...(python && existsSync(python) ? { python } : {}),
   };
 }
+
+/** The production stack's servers (`node scripts/setup/ensure-tools.mjs prod`), for `npm run prod:smoke`. */
+export interface ProdToolPaths {
+  temporalServer: string;
+  sqlTool: string;
+  /** `schema/postgresql/v12` of the Temporal server's Go module (versioned schema folders). */
+  schemaDir: string;
+  /** Version of the server, from the compose file's image tag. */
+  temporalVersion: string;
+  /** The Temporal UI server and its root folder (holding `config/docker.yaml`); absent when it did not build. */
+  ui?: { path: string; root: string; version: string };
+  uiUnavailable?: string;
+  /** Folder holding initdb, postgres, pg_isready. */
+  postgresBin: string;
+  /** Folder holding `nc` (the compose schema script waits with it). */
+  netcatDir: string;
+}
+
+/** @throws MissingToolError telling the user to run the `prod` set-up. */
+export function prodToolPaths(): ProdToolPaths {
+  const manifestPath = join(projectRoot(), '.tools', 'tools.json');
+  const manifest = (existsSync(manifestPath) ? JSON.parse(readFileSync(manifestPath, 'utf8')) : {}) as Record<
+    string,
+    Record<string, string> | undefined
+  >;
+  const server = manifest['temporal-server'];
+  const postgres = manifest.postgres;
+  const netcat = manifest.netcat;
+  const ui = manifest['temporal-ui'];
+  const missing = [server?.path, server?.sqlTool, server?.schemaDir, postgres?.path, netcat?.path].some(
+    (p) => !p || !existsSync(p),
+  );
+  if (missing || !server || !postgres || !netcat)
+    throw new MissingToolError(
+      'The production stack is not installed: run `node scripts/setup/ensure-tools.mjs prod` (npm run prod:smoke does)',
+    );
+  return {
+    temporalServer: server.path!,
+    sqlTool: server.sqlTool!,
+    schemaDir: server.schemaDir!,
+    temporalVersion: server.version!,
+    ...(ui?.path && ui.root && existsSync(ui.path)
+      ? { ui: { path: ui.path, root: ui.root, version: ui.version ?? '' } }
+      : { uiUnavailable: ui?.step ?? 'not installed' }),
+    postgresBin: postgres.path!,
+    netcatDir: dirname(netcat.path!),
+  };
+}

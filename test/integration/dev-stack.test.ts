@@ -41,6 +41,20 @@ describe('dev stack', () => {
     expect(second.info).toEqual(first.info);
   });
 
+  it('a running stack slow to answer (MinIO paused longer than one health probe) is still reused', async () => {
+    // What a loaded machine does to a health probe, made deterministic: MinIO accepts but does not answer.
+    process.kill(first.pids.minio!, 'SIGSTOP');
+    const resume = setTimeout(() => process.kill(first.pids.minio!, 'SIGCONT'), 3_000);
+    try {
+      const again = await startDevStack({ dataDir, s3: true });
+      expect(again.reused).toBe(true);
+      expect(again.pids).toEqual(first.pids);
+    } finally {
+      clearTimeout(resume);
+      process.kill(first.pids.minio!, 'SIGCONT');
+    }
+  });
+
   it('a recorded stack that is alive but not answering fails clearly', async () => {
     const statePath = join(dataDir, 'stack.json');
     const original = readFileSync(statePath, 'utf8');

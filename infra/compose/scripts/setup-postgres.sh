@@ -1,13 +1,14 @@
 #!/bin/sh
 # Creates Temporal's two databases and brings their schemas to the version of this admin-tools image.
 # Idempotent: run on every `docker compose up`; an existing database is kept and only migrated.
-# Env (temporalio/admin-tools): POSTGRES_SEEDS, DB_PORT, POSTGRES_USER, SQL_PASSWORD.
+# Env (temporalio/admin-tools): POSTGRES_SEEDS, DB_PORT, POSTGRES_USER, SQL_PASSWORD; SQL_SCHEMA_DIR
+# (default: the image's schema folder; `npm run prod:smoke` points it at the Go module's).
 set -eu
 
 host="${POSTGRES_SEEDS:-postgresql}"
 port="${DB_PORT:-5432}"
 user="${POSTGRES_USER:-temporal}"
-schema_root=/etc/temporal/schema/postgresql/v12
+schema_root="${SQL_SCHEMA_DIR:-/etc/temporal/schema/postgresql/v12}"
 
 echo "waiting for PostgreSQL at ${host}:${port}"
 tries=0

@@ -12,6 +12,8 @@ import { runEarlySweeps, storedEarlySweeps, type EarlySweep } from './run-early.
 import { loadFashionZoo, type BenchZoo } from './zoos.js';
 import { scoreBenchmark } from './score.js';
 import { renderResults } from './results-md.js';
+import { ttdPlotPath, ttdSection } from '../ttd/section.js';
+import { replaceTtdSection } from '../ttd/results-md.js';
 
 export const ZOO_NAMES = ['demo', 'reversed', 'real'] as const;
 export type ZooName = (typeof ZOO_NAMES)[number];
@@ -79,7 +81,8 @@ export function parseSelectionBenchArgs(argv: readonly string[]): SelectionBench
   };
 }
 
-async function loadZoo(name: ZooName): Promise<BenchZoo> {
+/** A zoo of the benchmark by name. @throws Error when it is not built (no manifest) */
+export async function loadZoo(name: ZooName): Promise<BenchZoo> {
   if (name === 'real') {
     const { loadRealZoo } = await import('./real-zoo.js');
     return loadRealZoo();
@@ -135,9 +138,19 @@ export async function runSelectionBenchCli(argv: readonly string[]): Promise<num
     argv,
     plotFile: basename(plotPath),
   });
+  // The time-to-decision section (scripts/bench/ttd) replays strategies on the same early runs.
+  const ttd = await ttdSection({
+    zoos,
+    sweeps,
+    storeUri: args.storeUri,
+    command: `npm run bench:selection${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
+    resultsPath: args.out,
+    log,
+  });
   await mkdir(dirname(args.out), { recursive: true });
-  await writeFile(args.out, markdown.markdown);
+  await writeFile(args.out, replaceTtdSection(markdown.markdown, ttd.markdown));
   await writeFile(plotPath, markdown.svg);
+  await writeFile(ttdPlotPath(args.out), ttd.svg);
   if (args.json) console.log(JSON.stringify(scores, null, 2));
   console.log(markdown.summary);
   log(`wrote ${args.out} in ${wallSeconds.toFixed(0)} s`);

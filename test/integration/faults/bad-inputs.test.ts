@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syntheticImages, writeSafetensorsDataset } from '../../unit/training/helpers.js';
 import { createSweepBench, withWorkers, type SweepBench } from '../sweep/sweep-harness.js';
-import { trainingAttempts } from './history.js';
+import { trainingAttempts } from '../../../scripts/sweeps/training-attempts.js';
 
 describe('bad input, end to end: a clear non-retryable failure of that candidate only', () => {
   let bench: SweepBench;

@@ -13,7 +13,7 @@ import type { CandidateResult } from '../../../activities/training/types.js';
 import { isAlive, startDevStack, stopDevStack, type StartedDevStack } from '../../../scripts/dev/stack.js';
 import type { SweepResult } from '../../../workflows/sweep-api.js';
 import { createSweepBench, withWorkers, type SweepBench } from '../sweep/sweep-harness.js';
-import { trainingAttempts } from './history.js';
+import { trainingAttempts } from '../../../scripts/sweeps/training-attempts.js';
 
 async function waitDead(pid: number): Promise<void> {
   for (let i = 0; i < 200 && isAlive(pid); i++) await sleep(50);
