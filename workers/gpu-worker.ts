@@ -5,18 +5,20 @@
  * one still running after NCAP_SHUTDOWN_GRACE_SECONDS is cancelled and resumes from its last checkpoint.
  */
 import { Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createStoreProvider } from '../activities/sweep/store-cache.js';
 import { initTf } from '../activities/tf/runtime.js';
 import { runCandidateTraining } from '../activities/training/run-candidate-training.js';
 import type { Tf } from '../activities/tf/tf-namespace.js';
 import { createGpuWorker, logStoreOutage } from './create-workers.js';
+import { GPU_WORKER_READY, type GpuWorkerReadyMessage } from './gpu-worker-pool.js';
 import { codecFromEnv } from './payload-codec.js';
 import { temporalTarget } from './temporal-config.js';
 import { loadConfig } from './worker-config.js';
 
 export async function runGpuWorker(): Promise<void> {
   const config = loadConfig();
+  if (config.logLevel) Runtime.install({ logger: new DefaultLogger(config.logLevel) });
   const codec = codecFromEnv();
   const target = temporalTarget();
   const connection = await NativeConnection.connect(target.connectionOptions);
@@ -30,6 +32,12 @@ export async function runGpuWorker(): Promise<void> {
   // each stops after its next epoch checkpoint and its retry elsewhere loses nothing.
   const drain = new AbortController();
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => drain.abort(signal));
+  // Under a pool, the supervisor's going away means the same (once: a second signal would kill).
+  const orphaned = (): void => {
+    // Our output went to the supervisor: a write to the closed pipe must not end the shutdown early.
+    for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+    if (!drain.signal.aborted) process.kill(process.pid, 'SIGTERM');
+  };
   try {
     const worker = await createGpuWorker({
       connection,
@@ -47,8 +55,22 @@ export async function runGpuWorker(): Promise<void> {
     console.error(
       `ncap gpu worker: queue ${worker.options.taskQueue}, concurrency ${config.gpuConcurrency}, tf backend ${runtime.backend}`,
     );
+    if (process.send) {
+      // Forked by a pool (gpu-worker-pool.ts): say we poll, and shut down when the supervisor goes away,
+      // so a killed supervisor leaves no worker behind.
+      process.once('disconnect', orphaned);
+      const ready: GpuWorkerReadyMessage = {
+        type: GPU_WORKER_READY,
+        backend: runtime.backend,
+        taskQueue: worker.options.taskQueue,
+      };
+      if (process.connected) process.send(ready);
+      else orphaned();
+    }
     await worker.run();
   } finally {
+    // The listener holds the IPC channel open; without it the process can exit.
+    process.off('disconnect', orphaned);
     await stores.closeAll();
     await clientConnection.close();
     await connection.close();

@@ -4,7 +4,7 @@
  * Production runs a prebuilt bundle (NCAP_WORKFLOW_BUNDLE,
  * made by `npm run build:bundle`).
  */
-import { NativeConnection } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createStoreProvider } from '../activities/sweep/store-cache.js';
 import { createOrchestratorWorker, logStoreOutage } from './create-workers.js';
 import { codecFromEnv } from './payload-codec.js';
@@ -13,6 +13,7 @@ import { loadConfig } from './worker-config.js';
 
 export async function runOrchestratorWorker(): Promise<void> {
   const config = loadConfig();
+  if (config.logLevel) Runtime.install({ logger: new DefaultLogger(config.logLevel) });
   const codec = codecFromEnv();
   const target = temporalTarget();
   const connection = await NativeConnection.connect(target.connectionOptions);

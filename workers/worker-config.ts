@@ -5,6 +5,8 @@
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { DEFAULT_TASK_QUEUES, type TaskQueues } from '../workflows/sweep-api.js';
+import type { LogLevel } from '@temporalio/common';
+import type { GpuWorkerProcesses } from './gpu-worker-pool.js';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -16,10 +18,22 @@ export interface NcapConfig {
   storeUri: string;
   /** Training activities one GPU worker runs at once. Env `NCAP_GPU_CONCURRENCY`. @default 1 */
   gpuConcurrency: number;
+  /**
+   * GPU worker processes `ncap worker gpu` runs: a count, or `auto` (one per core on the CPU backends,
+   * one per GPU on tfjs-node-gpu). Env `NCAP_GPU_PROCESSES`; the `--processes` option overrides it.
+   * @default 'auto'
+   */
+  gpuProcesses: GpuWorkerProcesses;
   /** Seconds a stopping GPU worker gives running trainings to reach a checkpoint. Env `NCAP_SHUTDOWN_GRACE_SECONDS`. @default 120 */
   shutdownGraceSeconds: number;
   /** Prebuilt workflow bundle (production). Env `NCAP_WORKFLOW_BUNDLE`. @default bundle at start-up */
   workflowBundlePath?: string;
+  /**
+   * Lowest level the worker processes log (Temporal SDK and activity logs). Env `NCAP_LOG_LEVEL`:
+   * TRACE, DEBUG, INFO, WARN or ERROR.
+   * @default INFO (the SDK's)
+   */
+  logLevel?: LogLevel;
   /** Upsert typed search attributes (the server must have NcapDataset/NcapStatus/NcapWinner). Env `NCAP_SEARCH_ATTRIBUTES=1`. @default false */
   searchAttributes: boolean;
   /**
@@ -46,6 +60,30 @@ function positiveInt(name: string, raw: string | undefined, fallback: number): n
   return value;
 }
 
+/**
+ * Parses a GPU worker process count (`NCAP_GPU_PROCESSES`, `--processes`): `auto` or a positive integer.
+ * @param name the variable or option, for the error
+ */
+export function parseGpuProcesses(name: string, raw: string | undefined): GpuWorkerProcesses {
+  if (raw === undefined || raw === '' || raw === 'auto') return 'auto';
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1)
+    throw new ConfigError(
+      `${name} must be a positive integer or 'auto' (one per core, or per GPU on tfjs-node-gpu), got '${raw}'`,
+    );
+  return value;
+}
+
+const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'] as const satisfies readonly LogLevel[];
+
+function logLevel(name: string, raw: string | undefined): LogLevel | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const level = raw.toUpperCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(level))
+    throw new ConfigError(`${name} must be one of ${LOG_LEVELS.join(', ')}, got '${raw}'`);
+  return level as LogLevel;
+}
+
 export function defaultStoreUri(cwd = process.cwd()): string {
   return pathToFileURL(join(cwd, '.ncap', 'store')).href;
 }
@@ -58,7 +96,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): NcapConfig {
   return {
     storeUri,
     gpuConcurrency: positiveInt('NCAP_GPU_CONCURRENCY', env.NCAP_GPU_CONCURRENCY, 1),
+    gpuProcesses: parseGpuProcesses('NCAP_GPU_PROCESSES', env.NCAP_GPU_PROCESSES),
     shutdownGraceSeconds: positiveInt('NCAP_SHUTDOWN_GRACE_SECONDS', env.NCAP_SHUTDOWN_GRACE_SECONDS, 120),
+    ...(env.NCAP_LOG_LEVEL ? { logLevel: logLevel('NCAP_LOG_LEVEL', env.NCAP_LOG_LEVEL) } : {}),
     ...(env.NCAP_WORKFLOW_BUNDLE ? { workflowBundlePath: env.NCAP_WORKFLOW_BUNDLE } : {}),
     searchAttributes: env.NCAP_SEARCH_ATTRIBUTES === '1' || env.NCAP_SEARCH_ATTRIBUTES === 'true',
     taskQueues: {

@@ -4,7 +4,13 @@
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { SweepSpec } from '../activities/spec/sweep-spec.js';
-import type { CandidateOutcome, CandidateProgressSignal, RankingRow } from '../activities/sweep/types.js';
+import type {
+  CandidateOutcome,
+  CandidateProgressSignal,
+  RankingRow,
+  SweepBracket,
+} from '../activities/sweep/types.js';
+import type { HalvingState } from './halving.js';
 import { toSegment } from '../activities/store/key-segment.js';
 
 /** Task queues of a sweep: workflows and light activities on `orchestrator`, training on `gpu`. */
@@ -47,6 +53,10 @@ export interface CarriedState {
   sweepCancelled: boolean;
   startedAt: string;
   runs: number;
+  /** A halving sweep's bracket so far. */
+  halving?: HalvingState;
+  /** Candidates whose training at the bracket's current rung has ended (their outcome is in `outcomes`). */
+  rungDone?: string[];
 }
 
 export const SWEEP_STATUSES = ['running', 'scoring', 'completed', 'cancelled', 'failed'] as const;
@@ -81,6 +91,20 @@ export interface SweepProgress {
   counts: Record<CandidateState, number>;
   candidates: CandidateProgress[];
   winner: string | null;
+  /** A halving sweep: the rung being trained and the bracket so far. */
+  halving?: HalvingProgress;
+}
+
+export interface HalvingProgress {
+  /** Rung (0-based) being trained, or where the decision was made. */
+  rung: number;
+  rungs: number[];
+  /** Candidates still in the bracket. */
+  contenders: string[];
+  /** Why the bracket stopped; null while it runs. */
+  decision: string | null;
+  /** Who left the bracket so far, with the rung they reached. */
+  exits: { candidateId: string; rung: number; reason: 'cut' | 'failed'; score: number | null }[];
 }
 
 export interface SweepResult {
@@ -96,6 +120,8 @@ export interface SweepResult {
   reused: string[];
   reportKey: string | null;
   reportHtmlKey: string | null;
+  /** A halving sweep's bracket (who stopped at which rung, the decision). */
+  bracket?: SweepBracket;
 }
 
 export const progressQuery = defineQuery<SweepProgress>('progress');
@@ -109,6 +135,6 @@ export const cancelSweepSignal = defineSignal<[]>('cancelSweep');
 /** The sweep id of a run started without one: schedule-made workflow IDs carry `:` and must be mapped. */
 export const sweepIdFromWorkflowId = (workflowId: string): string => toSegment(workflowId, 'sweep');
 
-/** Deterministic child workflow ID of a candidate. */
-export const candidateWorkflowId = (sweepId: string, candidateId: string): string =>
-  `${sweepId}/${candidateId}`;
+/** Deterministic child workflow ID of a candidate (of one rung of a halving sweep, when given). */
+export const candidateWorkflowId = (sweepId: string, candidateId: string, rung?: number): string =>
+  rung === undefined ? `${sweepId}/${candidateId}` : `${sweepId}/${candidateId}/rung-${rung}`;

@@ -9,6 +9,7 @@ import type {
   CandidateProgress,
   CandidateState,
   CarriedState,
+  HalvingProgress,
   SweepProgress,
   SweepStatus,
 } from './sweep-api.js';
@@ -71,7 +72,7 @@ export class SweepState {
     p.reused = outcome.reused ?? false;
     p.failure = outcome.failure ?? null;
     if (outcome.status === 'succeeded') {
-      p.epoch = this.totalEpochs;
+      p.epoch = outcome.epochs ?? this.totalEpochs;
       p.betaEff = outcome.finalBetaEff ?? p.betaEff;
       p.valAccuracy = outcome.valAccuracy ?? p.valAccuracy;
     }
@@ -138,8 +139,12 @@ export class SweepState {
     return c;
   }
 
+  /** A halving sweep's bracket, as the `progress` query shows it. */
+  halving: HalvingProgress | undefined;
+
   snapshot(startedAt: string, runs: number): SweepProgress {
     return {
+      ...(this.halving ? { halving: this.halving } : {}),
       sweepId: this.sweepId,
       status: this.status,
       startedAt,
@@ -155,6 +160,9 @@ export class SweepState {
     const c = this.counts();
     return (
       `sweep ${this.sweepId}: ${this.status}; ${c.succeeded} succeeded, ${c.failed} failed, ${c.cancelled} cancelled, ${c.running} running, ${c.pending} pending of ${this.progress.size}` +
+      (this.halving && !this.halving.decision
+        ? `; halving rung ${this.halving.rung + 1}/${this.halving.rungs.length} (${this.halving.rungs[this.halving.rung]} epochs), ${this.halving.contenders.length} contenders`
+        : '') +
       (this.winner ? `; winner ${this.winner}` : '')
     );
   }

@@ -24,7 +24,12 @@ import { defineSearchAttributeKey } from '@temporalio/common';
 import type { OrchestratorActivities } from '../activities/sweep/orchestrator-activities.js';
 import type { TrainingActivities } from '../activities/sweep/training-activities.js';
 import type { SweepSpec } from '../activities/spec/sweep-spec.js';
-import type { CandidateOutcome, ScoreSweepOutput, TrainCandidateInput } from '../activities/sweep/types.js';
+import type {
+  CandidateOutcome,
+  ScoreSweepOutput,
+  SweepBracket,
+  TrainCandidateInput,
+} from '../activities/sweep/types.js';
 import { PREPARE_PROFILE, SCORE_PROFILE, trainingProfile } from './activity-profiles.js';
 import { candidateWorkflow } from './candidate-workflow.js';
 import {
@@ -39,6 +44,16 @@ import {
   type SweepWorkflowInput,
 } from './sweep-api.js';
 import { SweepState } from './sweep-state.js';
+import {
+  bracketOf,
+  candidateEpochsSpent,
+  nextStep,
+  recordFailure,
+  recordScore,
+  startHalving,
+  type HalvingConfig,
+  type HalvingState,
+} from './halving.js';
 
 export const SEARCH_ATTRIBUTE_KEYS = {
   dataset: defineSearchAttributeKey('NcapDataset', 'KEYWORD'),
@@ -100,6 +115,7 @@ function candidateRunner(
   useChildWorkflows: boolean,
   queues: SweepQueues,
   activityInputOf: (candidateId: string) => TrainCandidateInput,
+  childIdOf: (candidateId: string) => string = (id) => candidateWorkflowId(state.sweepId, id),
 ): CandidateRunner {
   const { trainCandidate } = proxyActivities<TrainingActivities>({
     ...trainingProfile(spec),
@@ -109,7 +125,7 @@ function candidateRunner(
     const activityInput = activityInputOf(candidateId);
     return useChildWorkflows
       ? executeChild(candidateWorkflow, {
-          workflowId: candidateWorkflowId(state.sweepId, candidateId),
+          workflowId: childIdOf(candidateId),
           taskQueue: queues.orchestrator,
           args: [{ ...activityInput, training: spec.training, gpuTaskQueue: queues.gpu }],
           // A terminated sweep must not leave trainings running on GPUs.
@@ -180,8 +196,10 @@ function sweepResult(
   state: SweepState,
   ordered: readonly CandidateOutcome[],
   scored: Pick<ScoreSweepOutput, 'ranking' | 'reportKey' | 'reportHtmlKey' | 'unscorable'>,
+  bracket?: SweepBracket,
 ): SweepResult {
   return {
+    ...(bracket ? { bracket } : {}),
     sweepId: state.sweepId,
     status: state.cancelled ? 'cancelled' : 'completed',
     winner: state.winner,
@@ -197,6 +215,64 @@ function sweepResult(
     reused: ordered.filter((o) => o.reused).map((o) => o.candidateId),
     reportKey: scored.reportKey,
     reportHtmlKey: scored.reportHtmlKey,
+  };
+}
+
+type HalvingBudget = Extract<SweepSpec['budget'], { strategy: 'halving' }>;
+
+/** The state machine's config from the spec's `budget` block. */
+export function halvingConfigOf(budget: HalvingBudget): HalvingConfig {
+  return {
+    rungs: budget.rungs,
+    keepFraction: budget.keepFraction,
+    z: budget.stop.z,
+    minGap: budget.stop.minGap,
+    maxCandidateEpochs: budget.stop.maxCandidateEpochs ?? null,
+  };
+}
+
+/** The bracket as the report and the result show it. */
+export function bracketSummary(halving: HalvingState): SweepBracket {
+  const { decision, config } = halving;
+  // Earlier rungs by who trained them; the current (or deciding) rung by its contenders.
+  const rungSizes = config.rungs
+    .slice(0, halving.rung)
+    .map(
+      (_, r) =>
+        new Set([...halving.scores, ...halving.exits].filter((x) => x.rung === r).map((x) => x.candidateId))
+          .size,
+    )
+    .concat(halving.contenders.length);
+  return {
+    rungs: [...config.rungs],
+    keepFraction: config.keepFraction,
+    rungSizes,
+    decision: decision
+      ? {
+          winner: decision.winner,
+          rung: decision.rung,
+          epochs: config.rungs[decision.rung]!,
+          reason: decision.reason,
+          message: decision.message,
+        }
+      : null,
+    entries: bracketOf(halving),
+    candidateEpochs: candidateEpochsSpent(halving),
+  };
+}
+
+function halvingProgress(halving: HalvingState): SweepState['halving'] {
+  return {
+    rung: halving.decision?.rung ?? halving.rung,
+    rungs: [...halving.config.rungs],
+    contenders: [...halving.contenders],
+    decision: halving.decision?.message ?? null,
+    exits: halving.exits.map((e) => ({
+      candidateId: e.candidateId,
+      rung: e.rung,
+      reason: e.reason,
+      score: e.score,
+    })),
   };
 }
 
@@ -236,22 +312,45 @@ export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepRes
 
   // 2. Train the rest in the window; large zoos use child workflows and continue-as-new.
   const useChildWorkflows = prepared.candidateIds.length > spec.concurrency.childWorkflowThreshold;
-  const runner = candidateRunner(state, spec, useChildWorkflows, queues, (candidateId) => ({
+  const activityInputOf = (candidateId: string): TrainCandidateInput => ({
     sweepId,
     storeUri,
     candidateId,
     progressWorkflowId: info.workflowId,
-  }));
-  const queue = prepared.candidateIds.filter((id) => !state.isSettled(id));
-  const pause = (): boolean =>
-    useChildWorkflows &&
-    (runner.started >= spec.concurrency.candidatesPerRun || workflowInfo().continueAsNewSuggested);
-  await runWindow(state, queue, spec.concurrency.maxParallel, runner, pause);
+  });
+  let bracket: SweepBracket | undefined;
+  // Inputs recorded before `budget` existed carry none: those sweeps are fixed.
+  const budget: SweepSpec['budget'] = (spec.budget as SweepSpec['budget'] | undefined) ?? {
+    strategy: 'fixed',
+  };
+  if (budget.strategy === 'halving') {
+    const halving = await runBracket({
+      input: { ...input, sweepId },
+      state,
+      spec,
+      budget,
+      candidateIds: prepared.candidateIds,
+      useChildWorkflows,
+      queues,
+      activityInputOf,
+      startedAt,
+      runs,
+    });
+    bracket = bracketSummary(halving);
+  } else {
+    const runner = candidateRunner(state, spec, useChildWorkflows, queues, activityInputOf);
+    const queue = prepared.candidateIds.filter((id) => !state.isSettled(id));
+    const pause = (): boolean =>
+      useChildWorkflows &&
+      (runner.started >= spec.concurrency.candidatesPerRun || workflowInfo().continueAsNewSuggested);
+    await runWindow(state, queue, spec.concurrency.maxParallel, runner, pause);
 
-  if (state.cancelled) {
-    for (const id of queue.splice(0)) state.recordCancelled(id, 'the sweep was cancelled before it started');
-  } else if (queue.length > 0) {
-    await continueAsNew<typeof sweepWorkflow>({ ...input, sweepId, carried: state.carry(startedAt, runs) });
+    if (state.cancelled) {
+      for (const id of queue.splice(0))
+        state.recordCancelled(id, 'the sweep was cancelled before it started');
+    } else if (queue.length > 0) {
+      await continueAsNew<typeof sweepWorkflow>({ ...input, sweepId, carried: state.carry(startedAt, runs) });
+    }
   }
 
   // 3. Score what finished, even after a cancellation: the report records who was cancelled and why.
@@ -259,10 +358,120 @@ export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepRes
   publish(state, input.searchAttributes);
   const ordered = state.outcomesOf(prepared.candidateIds);
   const scored = await CancellationScope.nonCancellable(() =>
-    scoreSweep({ sweepId, storeUri, outcomes: ordered }),
+    scoreSweep({ sweepId, storeUri, outcomes: ordered, ...(bracket ? { bracket } : {}) }),
   );
   state.winner = scored.winner;
   state.status = state.cancelled ? 'cancelled' : 'completed';
   publish(state, input.searchAttributes);
-  return sweepResult(state, ordered, scored);
+  return sweepResult(state, ordered, scored, bracket);
+}
+
+/**
+ * A halving bracket: each rung is a fan-out of the contenders through the same window and runner as a
+ * fixed sweep (each training continues from the candidate's last checkpoint to the rung's epochs; one that
+ * already reached them is reused), then one `scoreRung` activity, whose scores the state machine turns
+ * into the next rung's contenders or the decision. Continue-as-new carries the bracket and who finished
+ * the current rung. A cancelled sweep stops with the bracket undecided.
+ */
+async function runBracket(options: {
+  input: SweepWorkflowInput & { sweepId: string };
+  state: SweepState;
+  spec: SweepSpec;
+  budget: HalvingBudget;
+  candidateIds: string[];
+  useChildWorkflows: boolean;
+  queues: SweepQueues;
+  activityInputOf: (candidateId: string) => TrainCandidateInput;
+  startedAt: string;
+  runs: number;
+}): Promise<HalvingState> {
+  const { input, state, spec, useChildWorkflows, queues, activityInputOf } = options;
+  const { scoreRung } = proxyActivities<OrchestratorActivities>({
+    ...SCORE_PROFILE,
+    taskQueue: queues.orchestrator,
+  });
+  let halving = input.carried?.halving ?? startHalving(halvingConfigOf(options.budget), options.candidateIds);
+  const rungDone = new Set(input.carried?.rungDone ?? []);
+  let rung = halving.rung;
+  let epochs = halving.config.rungs[rung]!;
+  const runner = candidateRunner(
+    state,
+    spec,
+    useChildWorkflows,
+    queues,
+    (candidateId) => ({ ...activityInputOf(candidateId), epochs }),
+    (candidateId) => candidateWorkflowId(state.sweepId, candidateId, rung),
+  );
+  const show = (): void => {
+    state.halving = halvingProgress(halving);
+    setCurrentDetails(state.details());
+  };
+  show();
+  for (let step = nextStep(halving); step.kind === 'train' && !state.cancelled; step = nextStep(halving)) {
+    if (step.rung !== rung) rungDone.clear();
+    ({ rung, epochs } = step);
+    const queue = step.candidateIds.filter((id) => !rungDone.has(id));
+    const pause = (): boolean =>
+      useChildWorkflows &&
+      (runner.started >= spec.concurrency.candidatesPerRun || workflowInfo().continueAsNewSuggested);
+    const tracked: CandidateRunner = {
+      get started() {
+        return runner.started;
+      },
+      async run(candidateId) {
+        await runner.run(candidateId);
+        if (!state.cancelled) rungDone.add(candidateId);
+      },
+    };
+    await runWindow(state, queue, spec.concurrency.maxParallel, tracked, pause);
+    if (state.cancelled) break;
+    if (queue.length > 0)
+      await continueAsNew<typeof sweepWorkflow>({
+        ...input,
+        carried: { ...state.carry(options.startedAt, options.runs), halving, rungDone: [...rungDone] },
+      });
+
+    const outcomes = state.outcomesOf(step.candidateIds);
+    const succeeded = outcomes.filter((o) => o.status === 'succeeded' && o.resultKey);
+    for (const o of outcomes)
+      if (!succeeded.includes(o))
+        halving = recordFailure(halving, {
+          candidateId: o.candidateId,
+          rung,
+          message: `${o.failure?.type ?? 'failed'}: ${o.failure?.message ?? ''}`,
+        });
+    const scored = await scoreRung({
+      sweepId: state.sweepId,
+      storeUri: input.storeUri,
+      epochs,
+      contenders: succeeded.map((o) => ({ candidateId: o.candidateId, resultKey: o.resultKey! })),
+    });
+    const unscorable = new Map(scored.unscorable.map((u) => [u.candidateId, u.failure]));
+    const scoreOf = new Map(scored.scores.map((x) => [x.candidateId, x]));
+    for (const o of succeeded) {
+      const x = scoreOf.get(o.candidateId);
+      const failure = unscorable.get(o.candidateId);
+      if (x && x.score !== null) {
+        halving = recordScore(halving, {
+          candidateId: o.candidateId,
+          rung,
+          score: x.score,
+          uncertainty: x.uncertainty,
+        });
+      } else {
+        halving = recordFailure(halving, {
+          candidateId: o.candidateId,
+          rung,
+          message: failure
+            ? `${failure.type}: ${failure.message}`
+            : `rule ${scored.appliedRule} cannot score it at ${epochs} epochs`,
+        });
+      }
+    }
+    show();
+  }
+  if (state.cancelled)
+    for (const id of options.candidateIds)
+      if (!state.isSettled(id)) state.recordCancelled(id, 'the sweep was cancelled before it started');
+  return halving;
 }

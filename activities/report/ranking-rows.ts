@@ -14,6 +14,7 @@ import {
   formatPredicted,
   type BetaTrend,
 } from './report-format.js';
+import { bracketStop } from './report-summary.js';
 
 /** One candidate's row, every cell already formatted (not yet escaped). */
 export interface RankingRow {
@@ -36,6 +37,8 @@ export interface RankingRow {
   parameters: string;
   /** "Type: message" for failed/cancelled candidates, else `null`. */
   failure: string | null;
+  /** Where a halving bracket left it ("cut at 0.25 epochs (score 0.412)"), else `null`. */
+  bracket: string | null;
   /** The spec's free-form labels as `[key, value]` pairs, in key order. */
   labels: [string, string][];
 }
@@ -46,6 +49,8 @@ export interface RankingColumns {
   predicted: boolean;
   /** Some candidate failed or was cancelled with a reason. */
   failure: boolean;
+  /** The sweep ran a halving bracket. */
+  bracket: boolean;
 }
 
 function failureText(candidate: ReportCandidate): string | null {
@@ -58,7 +63,11 @@ function failureText(candidate: ReportCandidate): string | null {
 }
 
 /** Formats one candidate. */
-export function rankingRow(candidate: ReportCandidate, winner: string | null): RankingRow {
+export function rankingRow(
+  candidate: ReportCandidate,
+  winner: string | null,
+  bracket: string | null = null,
+): RankingRow {
   return {
     candidateId: candidate.candidateId,
     isWinner: winner !== null && candidate.candidateId === winner,
@@ -73,6 +82,7 @@ export function rankingRow(candidate: ReportCandidate, winner: string | null): R
     backend: candidate.backend ?? MISSING,
     parameters: formatParameters(candidate.parameters),
     failure: failureText(candidate),
+    bracket,
     labels: Object.keys(candidate.labels)
       .sort()
       .map((key) => [key, String(candidate.labels[key])]),
@@ -81,7 +91,9 @@ export function rankingRow(candidate: ReportCandidate, winner: string | null): R
 
 /** Every candidate's row, in the report's order. */
 export function rankingRows(report: SweepReport): RankingRow[] {
-  return report.candidates.map((candidate) => rankingRow(candidate, report.winner));
+  return report.candidates.map((candidate) =>
+    rankingRow(candidate, report.winner, bracketStop(report, candidate.candidateId)),
+  );
 }
 
 /** The optional columns worth showing: a column of dashes only is left out. */
@@ -91,5 +103,6 @@ export function rankingColumns(report: SweepReport): RankingColumns {
       (c) => c.predictedAccuracy !== null && Number.isFinite(c.predictedAccuracy.mean),
     ),
     failure: report.candidates.some((c) => c.status !== 'succeeded'),
+    bracket: report.bracket !== undefined,
   };
 }

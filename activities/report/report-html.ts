@@ -24,6 +24,8 @@ import {
 import { REPORT_CSS } from './report-styles.js';
 import {
   appliedRuleText,
+  bracketText,
+  computeText,
   datasetName,
   directionArrow,
   directionText,
@@ -174,6 +176,18 @@ function headerSection(report: SweepReport): SafeHtml {
         <dd>${statusSummary(report)}</dd>
         <dt>Selection</dt>
         <dd><strong>${appliedRuleText(report)}</strong> · ${observedRunsText(report)}</dd>
+        ${
+          bracketText(report.bracket)
+            ? html`<dt>Budget</dt>
+                <dd>${bracketText(report.bracket)}</dd>`
+            : null
+        }
+        ${
+          computeText(report)
+            ? html`<dt>Compute</dt>
+                <dd>${computeText(report)}</dd>`
+            : null
+        }
         <dt>β_eff</dt>
         <dd>
           interaction model
@@ -213,6 +227,7 @@ function rankingSection(report: SweepReport): SafeHtml {
             <th class="num" scope="col">Rank</th>
             <th scope="col">Candidate</th>
             <th scope="col">Status</th>
+            ${columns.bracket ? html`<th scope="col">Stopped</th>` : null}
             <th class="num" scope="col" title="${directionText(report.selection.direction)}">
               β_eff ${arrow}
             </th>
@@ -244,6 +259,7 @@ function rankingRowHtml(row: RankingRow, columns: RankingColumns): SafeHtml {
       >${row.isWinner ? html` <span class="winner-tag">winner</span>` : null}${labels ? html`<span class="labels" title="${labels}">${labels}</span>` : null}
     </td>
     <td><span class="status">${row.status}</span></td>
+    ${columns.bracket ? html`<td class="nowrap">${row.bracket ?? ''}</td>` : null}
     <td class="num">${row.betaEff}</td>
     <td class="num trend-${row.trend.direction}">${row.trend.label}</td>
     ${columns.predicted ? html`<td class="num">${row.predicted}</td>` : null}

@@ -17,6 +17,8 @@ import {
 } from './report-format.js';
 import {
   appliedRuleText,
+  bracketText,
+  computeText,
   datasetName,
   directionArrow,
   directionText,
@@ -64,6 +66,10 @@ export function renderReportMarkdown(report: SweepReport): string {
     );
   }
   lines.push(`- **Selection:** ${md(appliedRuleText(report))}; ${md(observedRunsText(report))}`);
+  const bracket = bracketText(report.bracket);
+  if (bracket) lines.push(`- **Budget:** ${md(bracket)}`);
+  const compute = computeText(report);
+  if (compute) lines.push(`- **Compute:** ${md(compute)}`);
   lines.push(
     `- **β\\_eff:** interaction model ${md(selection.interactionModel)}, ` +
       `${md(directionText(selection.direction))} ${directionArrow(selection.direction)} (direction source: ${md(selection.directionSource)})` +
@@ -74,6 +80,10 @@ export function renderReportMarkdown(report: SweepReport): string {
   const columns = rankingColumns(report);
   const header = ['Rank', 'Candidate', 'Status', `β\\_eff ${directionArrow(selection.direction)}`, 'Trend'];
   const align = ['---:', ':---', ':---', '---:', '---:'];
+  if (columns.bracket) {
+    header.splice(3, 0, 'Stopped');
+    align.splice(3, 0, ':---');
+  }
   if (columns.predicted) {
     header.push('Predicted acc.');
     align.push('---:');
@@ -90,6 +100,7 @@ export function renderReportMarkdown(report: SweepReport): string {
       row.rank,
       row.isWinner ? `**${md(row.candidateId)}** ★` : md(row.candidateId),
       row.status,
+      ...(columns.bracket ? [md(row.bracket ?? '')] : []),
       row.betaEff,
       row.trend.label,
     ];

@@ -1,5 +1,5 @@
 /** Facts about a whole sweep that every view of the report states the same way. */
-import type { CandidateStatus, ReportCandidate, SweepReport } from '../scoring/report-types.js';
+import type { CandidateStatus, ReportCandidate, SweepBracket, SweepReport } from '../scoring/report-types.js';
 
 /** "↑" when a higher β_eff ranks first, "↓" when a lower one does. */
 export function directionArrow(direction: SweepReport['selection']['direction']): string {
@@ -60,4 +60,40 @@ export function observedRunsText(report: SweepReport): string {
   if (runs.otherSetup > 0) parts.push(`${runs.otherSetup} of another early-training setup set aside`);
   if (runs.recorded > 0) parts.push(`${runs.recorded} recorded from this sweep’s full-training results`);
   return `learned from ${parts.join('; ')}`;
+}
+
+const epochsText = (epochs: number): string => `${epochs} epoch${epochs === 1 ? '' : 's'}`;
+
+/**
+ * A halving sweep's bracket in one line: "halving over 0.25, 0.5, 1 epochs (keep 50 %): 8 → 4 → 2
+ * contenders; decided after rung 3 (1 epoch): …". Null for a fixed sweep.
+ */
+export function bracketText(bracket: SweepBracket | undefined): string | null {
+  if (!bracket) return null;
+  const keep = `${Math.round(bracket.keepFraction * 1000) / 10} %`;
+  const head = `halving over ${bracket.rungs.join(', ')} epochs (keep ${keep}): ${bracket.rungSizes.join(' → ')} contenders`;
+  if (!bracket.decision)
+    return `${head}; not decided (the sweep stopped during rung ${bracket.rungSizes.length})`;
+  const { rung, epochs, reason, message } = bracket.decision;
+  return `${head}; decided after rung ${rung + 1} (${epochsText(epochs)}) by ${reason}: ${message}`;
+}
+
+/** Where the bracket left a candidate: "winner at 1 epoch", "cut at 0.25 epochs (score 0.412)"; null without one. */
+export function bracketStop(report: SweepReport, candidateId: string): string | null {
+  const entry = report.bracket?.entries.find((e) => e.candidateId === candidateId);
+  if (!entry) return null;
+  const score = entry.score === null ? '' : ` (score ${entry.score.toPrecision(3)})`;
+  return `${entry.status} at ${epochsText(entry.epochs)}${score}`;
+}
+
+/** Training compute: "320 samples trained, 50 % of every candidate over the whole window (640)"; null when unknown. */
+export function computeText(report: SweepReport): string | null {
+  const compute = report.compute;
+  if (!compute) return null;
+  const full = compute.fullWindowTrainSamples;
+  const share =
+    full && full > 0
+      ? `, ${Math.round((1000 * compute.trainSamples) / full) / 10} % of training every candidate over the whole window (${full})`
+      : '';
+  return `${compute.trainSamples} samples trained${share}`;
 }

@@ -8,6 +8,8 @@ import { rankingColumns, rankingRows } from './ranking-rows.js';
 import { formatTimestamp } from './report-format.js';
 import {
   appliedRuleText,
+  bracketText,
+  computeText,
   datasetName,
   directionArrow,
   directionText,
@@ -84,6 +86,10 @@ export function renderReportText(report: SweepReport, options: ReportTextOptions
   lines.push(
     `${statusSummary(report)} · winner: ${report.winner === null ? 'none (no candidate succeeded)' : safe(report.winner)}`,
   );
+  const bracket = bracketText(report.bracket);
+  if (bracket) lines.push(`Budget: ${safe(bracket)}`);
+  const compute = computeText(report);
+  if (compute) lines.push(`Compute: ${compute}`);
   lines.push('');
 
   interface Column {
@@ -97,6 +103,7 @@ export function renderReportText(report: SweepReport, options: ReportTextOptions
     { title: '#', right: true, cells: rows.map((r) => r.rank) },
     { title: 'CANDIDATE', right: false, cells: rows.map((r) => clip(safe(r.candidateId), maxCandidate)) },
     { title: 'STATUS', right: false, cells: rows.map((r) => r.status) },
+    ...(columns.bracket ? [{ title: 'STOPPED', right: false, cells: rows.map((r) => r.bracket ?? '') }] : []),
     { title: `β_eff ${directionArrow(selection.direction)}`, right: true, cells: rows.map((r) => r.betaEff) },
     { title: 'TREND', right: true, cells: rows.map((r) => r.trend.label) },
   ];

@@ -22,7 +22,7 @@ import {
   createPredictor,
   type PredictorSettings,
 } from '../selection/predictors.js';
-import { rankCandidates } from '../selection/rank.js';
+import { rankCandidates, type RankedCandidate } from '../selection/rank.js';
 import { loadCandidateEvidence, SNAPSHOT_READ_CONCURRENCY } from '../selection/sweep-evidence.js';
 import { ArtifactIntegrityError, ArtifactNotFoundError } from '../store/errors.js';
 import type { SweepSpec } from '../spec/sweep-spec.js';
@@ -31,7 +31,7 @@ import type { CandidateResult } from '../training/types.js';
 import { mapLimit } from '../sweep/map-limit.js';
 import type { CandidateOutcome } from '../sweep/types.js';
 import { loadObservedHistory, observedRunSetup } from './observed-history.js';
-import type { ReportCandidate, SweepReport } from './report-types.js';
+import type { ReportCandidate, SweepBracket, SweepCompute, SweepReport } from './report-types.js';
 
 export interface ScoreOptions {
   /**
@@ -50,6 +50,24 @@ export interface ScoreOptions {
    */
   recordObservedRuns?: boolean;
   now?: () => Date;
+  /**
+   * A halving sweep's bracket: its decision is the winner, and the ranking follows it (the furthest rung
+   * first, by score there). @default none: the rule's ranking over every candidate
+   */
+  bracket?: SweepBracket;
+}
+
+/** Ranks under a bracket: the winner, then by rung reached (furthest first), then by score at that rung. */
+function bracketOrder(bracket: SweepBracket): Map<string, number> {
+  const status = { winner: 0, contender: 1, cut: 1, failed: 2 } as const;
+  const order = [...bracket.entries].sort(
+    (a, b) =>
+      (a.status === 'winner' ? 0 : 1) - (b.status === 'winner' ? 0 : 1) ||
+      b.rung - a.rung ||
+      status[a.status] - status[b.status] ||
+      (b.score ?? -Infinity) - (a.score ?? -Infinity),
+  );
+  return new Map(order.map((e, i) => [e.candidateId, i]));
 }
 
 const finiteOrNull = (x: number | null | undefined): number | null =>
@@ -117,7 +135,8 @@ export async function buildSweepReport(
           betaSlope: features.betaSlope,
           betaRelativeChange: features.betaRelativeChange,
           betaScaleFree: features.betaScaleFree,
-          earlyValAccuracy: finiteOrNull(result.epochs.at(-1)?.valAccuracy),
+          // The last validation point: an epoch's end, or the end of a fractional window (a halving rung).
+          earlyValAccuracy: finiteOrNull(features.earlyValAccuracy),
           trainLossSum: features.tse,
           score: null,
           predictedAccuracy: null,
@@ -165,7 +184,18 @@ export async function buildSweepReport(
   // β_eff is shown whatever the rule: its direction is calibrated the same way.
   const betaFit = createPredictor('beta-eff', settings).fit(labelled).fit;
   const byId = new Map(scored.map((s) => [s.row.candidateId, s.row]));
-  const ranked: ReportCandidate[] = ranking.candidates.map((r) => {
+  const bracketRank = options.bracket ? bracketOrder(options.bracket) : undefined;
+  const ordered: RankedCandidate[] = bracketRank
+    ? [...ranking.candidates]
+        .filter((r) => r.score !== null)
+        .sort(
+          (a, b) =>
+            (bracketRank.get(a.candidateId) ?? Infinity) - (bracketRank.get(b.candidateId) ?? Infinity),
+        )
+        .map((r, i): RankedCandidate => ({ ...r, rank: i + 1 }))
+        .concat(ranking.candidates.filter((r) => r.score === null))
+    : ranking.candidates;
+  const ranked: ReportCandidate[] = ordered.map((r) => {
     const row = byId.get(r.candidateId)!;
     row.rank = r.rank;
     row.score = r.score ? { value: r.score.value, uncertainty: r.score.uncertainty } : null;
@@ -200,7 +230,21 @@ export async function buildSweepReport(
     labels: labelsOf.get(o.candidateId) ?? {},
   }));
 
-  const winner = ranked.find((c) => c.rank === 1)?.candidateId ?? null;
+  const winner = options.bracket?.decision
+    ? options.bracket.decision.winner
+    : (ranked.find((c) => c.rank === 1)?.candidateId ?? null);
+  const windowEpochs = options.bracket ? options.bracket.rungs.at(-1)! : spec.training.epochs;
+  const recordedSamples = scored.map((s) => s.result.compute?.trainSamples).filter((x) => x !== undefined);
+  const compute: SweepCompute | undefined =
+    recordedSamples.length > 0
+      ? {
+          trainSamples: recordedSamples.reduce((a, b) => a + b, 0),
+          fullWindowTrainSamples:
+            datasetInfo.trainSamples === null
+              ? null
+              : Math.round(spec.candidates.length * windowEpochs * datasetInfo.trainSamples),
+        }
+      : undefined;
   return {
     version: 1,
     sweepId,
@@ -233,6 +277,9 @@ export async function buildSweepReport(
             : 'default (too few observed runs)',
     },
     winner,
+    budget: spec.budget.strategy,
+    ...(options.bracket ? { bracket: options.bracket } : {}),
+    ...(compute ? { compute } : {}),
     candidates: [...ranked, ...notSucceeded],
     evaluation: evaluate(scored, labelled, settings),
   };

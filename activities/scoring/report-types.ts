@@ -15,6 +15,50 @@ export interface BetaPoint {
   betaEff: number;
 }
 
+/** One candidate's place in a halving bracket. */
+export interface BracketEntry {
+  candidateId: string;
+  /** Rung index (0-based) it reached. */
+  rung: number;
+  /** Epochs of that rung. */
+  epochs: number;
+  /** `winner`/`contender`: still in at the decision (or at a cancellation); `cut`; `failed` at that rung. */
+  status: 'winner' | 'contender' | 'cut' | 'failed';
+  /** Its score at that rung under the selection rule (null when it failed there or none yet). */
+  score: number | null;
+  uncertainty: number | null;
+}
+
+/** A halving sweep's bracket, as the workflow ran it (`budget.strategy: halving`). */
+export interface SweepBracket {
+  rungs: number[];
+  keepFraction: number;
+  /** Contenders trained at each rung so far. */
+  rungSizes: number[];
+  /** Why and where the bracket stopped; null when it was cancelled before a decision. */
+  decision: {
+    winner: string | null;
+    rung: number;
+    epochs: number;
+    reason: string;
+    message: string;
+  } | null;
+  entries: BracketEntry[];
+  /** Σ over candidates of the epochs each trained. */
+  candidateEpochs: number;
+}
+
+/** Training compute of a sweep, in samples (forward + backward passes). */
+export interface SweepCompute {
+  /** Samples trained on, all candidates together. */
+  trainSamples: number;
+  /**
+   * What training every candidate for the whole window would have cost (the last rung for halving,
+   * `training.epochs` for fixed); `trainSamples / fullWindowTrainSamples` is the fraction spent.
+   */
+  fullWindowTrainSamples: number | null;
+}
+
 export interface ReportCandidate {
   candidateId: string;
   /** 1 = the pick; `null` for candidates that did not finish. */
@@ -86,6 +130,12 @@ export interface SweepReport {
   };
   /** Candidate id of the pick, or `null` when no candidate succeeded. */
   winner: string | null;
+  /** `budget.strategy`. Absent in reports written before budgets existed (fixed). */
+  budget?: 'fixed' | 'halving';
+  /** The halving bracket: who stopped at which rung, and why the decision was made. */
+  bracket?: SweepBracket;
+  /** Samples trained on (absent when no result recorded it). */
+  compute?: SweepCompute;
   /** Every candidate: succeeded ones by rank, then failed/cancelled ones. */
   candidates: ReportCandidate[];
   /** How well β_eff and the baselines agreed with known final accuracies, when they were given. */

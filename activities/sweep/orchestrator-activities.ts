@@ -4,6 +4,7 @@
  * observed runs from full-training results).
  */
 import { buildSweepReport } from '../scoring/build-sweep-report.js';
+import { scoreRung } from '../scoring/score-rung.js';
 import type { SweepReport } from '../scoring/report-types.js';
 import { validateSweepSpec } from '../spec/sweep-spec.js';
 import { ArtifactNotFoundError } from '../store/errors.js';
@@ -17,6 +18,8 @@ import type {
   CandidateOutcome,
   PrepareSweepInput,
   PrepareSweepOutput,
+  ScoreRungInput,
+  ScoreRungOutput,
   ScoreSweepInput,
   ScoreSweepOutput,
 } from './types.js';
@@ -61,6 +64,31 @@ export function createOrchestratorActivities(deps: OrchestratorActivityDeps) {
       }
     },
 
+    /** Scores one halving rung's contenders under the spec's rule (the workflow's state machine decides). */
+    async scoreRung(input: ScoreRungInput): Promise<ScoreRungOutput> {
+      const { sweepId, storeUri } = input;
+      try {
+        const store = deps.stores.get(storeUri);
+        const stored = await readStoredSpec(store, sweepId);
+        if (!stored)
+          throw new ArtifactNotFoundError(`sweep ${sweepId} has no spec.json in ${storeUri}`, {
+            uri: storeUri,
+          });
+        const scored = await scoreRung(store, sweepId, stored.spec, input);
+        return {
+          appliedRule: scored.appliedRule,
+          scores: scored.rows.map(({ candidateId, score, uncertainty }) => ({
+            candidateId,
+            score,
+            uncertainty,
+          })),
+          unscorable: scored.unscorable,
+        };
+      } catch (error) {
+        throw toApplicationFailure(error, `scoring a rung of sweep ${sweepId}`);
+      }
+    },
+
     async scoreSweep(input: ScoreSweepInput): Promise<ScoreSweepOutput> {
       const { sweepId, storeUri } = input;
       try {
@@ -74,6 +102,7 @@ export function createOrchestratorActivities(deps: OrchestratorActivityDeps) {
         const report = await buildSweepReport(store, sweepId, stored.spec, input.outcomes, {
           recordObservedRuns: true,
           now,
+          ...(input.bracket ? { bracket: input.bracket } : {}),
         });
         const keys = sweepKeys(sweepId);
         await store.put(keys.reportJson, `${JSON.stringify(report, null, 2)}\n`, {

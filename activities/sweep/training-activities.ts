@@ -8,6 +8,7 @@ import type { ArtifactStore } from '../store/artifact-store.js';
 import { ArtifactNotFoundError } from '../store/errors.js';
 import { sweepKeys } from '../store/keys.js';
 import { toTrainingInput } from '../spec/training-input.js';
+import { stepsForEpochs } from '../training/epoch-steps.js';
 import { TrainingCancelledError } from '../training/errors.js';
 import type {
   CandidateResult,
@@ -75,11 +76,19 @@ export function outcomeFromResult(
     status: 'succeeded',
     resultKey,
     ...(typeof finalBetaEff === 'number' ? { finalBetaEff } : {}),
-    valAccuracy: lastEpoch?.valAccuracy ?? null,
+    // The last evaluation: an epoch's end, or where a fractional window (a halving rung) ended.
+    valAccuracy: result.evaluations?.at(-1)?.valAccuracy ?? lastEpoch?.valAccuracy ?? null,
     trainSeconds: result.timing.trainSeconds,
     reused,
     resumedFromEpoch: result.resumedFromEpoch,
+    epochs: result.training.epochs,
+    ...(result.compute ? { trainSamples: result.compute.trainSamples } : {}),
   };
+}
+
+/** Whether a stored result already covers `epochs` (in steps, the one rounding rule). */
+export function resultReaches(result: CandidateResult, epochs: number): boolean {
+  return result.training.totalSteps >= stepsForEpochs(epochs, result.training.stepsPerEpoch);
 }
 
 export function createTrainingActivities(deps: TrainingActivityDeps) {
@@ -107,7 +116,8 @@ export function createTrainingActivities(deps: TrainingActivityDeps) {
         const store = deps.stores.get(storeUri);
         const resultKey = sweepKeys(sweepId).candidate(candidateId).result;
         const existing = await readCandidateResult(store, sweepId, candidateId);
-        if (existing) return outcomeFromResult(existing, resultKey, true);
+        if (existing && (input.epochs === undefined || resultReaches(existing, input.epochs)))
+          return outcomeFromResult(existing, resultKey, true);
 
         const stored = await readStoredSpec(store, sweepId);
         if (!stored)
@@ -115,7 +125,11 @@ export function createTrainingActivities(deps: TrainingActivityDeps) {
             `sweep ${sweepId} has no spec.json in ${storeUri}; start the sweep again`,
             { uri: storeUri },
           );
-        const trainingInput = toTrainingInput(stored.spec, sweepId, candidateId);
+        const specInput = toTrainingInput(stored.spec, sweepId, candidateId);
+        const trainingInput =
+          input.epochs === undefined
+            ? specInput
+            : { ...specInput, training: { ...specInput.training, epochs: input.epochs } };
         const totalEpochs = trainingInput.training.epochs;
         if (previous)
           context.log.info('retrying after a checkpoint', { ...previous, attempt: context.info.attempt });

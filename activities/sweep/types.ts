@@ -3,7 +3,9 @@
  * never snapshots or weights (payloads are capped at 2 MB; we stay far below).
  */
 import type { SweepSpec } from '../spec/sweep-spec.js';
-import type { CandidateStatus } from '../scoring/report-types.js';
+import type { CandidateStatus, SweepBracket } from '../scoring/report-types.js';
+
+export type { SweepBracket } from '../scoring/report-types.js';
 
 export interface SweepRef {
   sweepId: string;
@@ -27,6 +29,10 @@ export interface CandidateOutcome {
   reused?: boolean;
   /** Epoch the training resumed from (0 = from scratch). */
   resumedFromEpoch?: number;
+  /** Epochs the result covers (a halving candidate's rung reached). */
+  epochs?: number;
+  /** Samples trained on since step 0 (forward + backward passes), as result.json records them. */
+  trainSamples?: number;
   /** Failure type and message (failed / cancelled). */
   failure?: { type: string; message: string };
 }
@@ -45,6 +51,11 @@ export interface PrepareSweepOutput {
 
 export interface TrainCandidateInput extends SweepRef {
   candidateId: string;
+  /**
+   * Train to this many epochs (a halving rung; fractions allowed), continuing from the candidate's last
+   * checkpoint. @default the spec's `training.epochs` (and any existing result.json is reused as is)
+   */
+  epochs?: number;
   /** Workflow ID of the sweep, which receives `candidateProgress` signals. @default no progress signals */
   progressWorkflowId?: string;
 }
@@ -74,6 +85,23 @@ export interface CandidateProgressSignal {
 
 export interface ScoreSweepInput extends SweepRef {
   outcomes: CandidateOutcome[];
+  /** A halving sweep's bracket: its decision picks the winner and orders the ranking. */
+  bracket?: SweepBracket;
+}
+
+export interface ScoreRungInput extends SweepRef {
+  /** Epochs of the rung: each contender is scored on its first round(epochs × steps per epoch) steps. */
+  epochs: number;
+  contenders: { candidateId: string; resultKey: string }[];
+}
+
+export interface ScoreRungOutput {
+  /** The rule that produced the scores (the fallback rule when the spec's could not score any). */
+  appliedRule: string;
+  /** One per scorable contender; `score` null when the rule cannot score it. */
+  scores: { candidateId: string; score: number | null; uncertainty: number | null }[];
+  /** Contenders whose stored run cannot be read or scored, with the reason. */
+  unscorable: { candidateId: string; failure: { type: string; message: string } }[];
 }
 
 /** One ranked candidate as the sweep's result lists it. */

@@ -10,6 +10,7 @@ import { dirname, sep } from 'node:path';
 import { InvalidTfBackendError, TfBackendUnavailableError, TfRuntimeConflictError } from './errors.js';
 import { registerGradientKernels } from './kernels/register-gradient-kernels.js';
 import type { Tf } from './tf-namespace.js';
+import { TF_BACKEND_ENV, TF_BACKEND_PACKAGES, TF_BACKENDS, type TfBackendName } from './backend-names.js';
 import type * as WasmBackendModule from '@tensorflow/tfjs-backend-wasm';
 
 /** Puts back `util.isNullOrUndefined` (removed in Node 23) for tfjs-node's native binding. */
@@ -34,20 +35,7 @@ export function quietUtilIsArray(): void {
 
 export type { Tf } from './tf-namespace.js';
 
-/** The backends, in the order `auto` tries them. */
-export const TF_BACKENDS = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const;
-export type TfBackendName = (typeof TF_BACKENDS)[number];
-
-/** Environment variable that overrides the automatic choice. */
-export const TF_BACKEND_ENV = 'NCAP_TF_BACKEND';
-
-/** The npm package that provides each backend. */
-export const TF_BACKEND_PACKAGES: Readonly<Record<TfBackendName, string>> = {
-  'tfjs-node-gpu': '@tensorflow/tfjs-node-gpu',
-  'tfjs-node': '@tensorflow/tfjs-node',
-  wasm: '@tensorflow/tfjs-backend-wasm',
-  cpu: '@tensorflow/tfjs',
-};
+export { TF_BACKEND_ENV, TF_BACKEND_PACKAGES, TF_BACKENDS, type TfBackendName } from './backend-names.js';
 
 /** Where the runtime reports its choice (console, a Temporal logger…). */
 export interface TfLogger {

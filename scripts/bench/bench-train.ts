@@ -11,12 +11,12 @@
  * - the replacement kernels against the backend's own (cpu Conv2DBackpropFilter and
  *   DepthwiseConv2dNativeBackpropFilter, wasm Conv2DBackpropInput and transposed BatchMatMul) on the
  *   small CNN's and a MobileNet-style layer's shapes;
- * - peak RSS; and, when `.tools/bench-venv` has PyTorch, the same CNN's finetune rate in PyTorch on this
- *   machine (1 thread, like TF.js wasm, and all threads) as a ratio.
+ * - peak RSS; and, whenever a Python here imports `torch` (the project venv, `python3` on PATH, or
+ *   Debian's `/usr/bin/python3` with `python3-torch`; `--python` picks one), the same CNN's finetune
+ *   rate in PyTorch on this machine (1 thread, like TF.js wasm, and all threads) as a ratio.
  * Rates are steps over at least `--seconds` of wall time after warm-up; ratios come from this one run.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { LayersModel, NamedAttrMap, Optimizer, Tensor, Tensor2D, Tensor4D } from '@tensorflow/tfjs';
@@ -29,18 +29,28 @@ import {
 import { TF_BACKENDS, startTfRuntime, type Tf, type TfBackendName } from '../../activities/tf/runtime.js';
 import { makeToyImages } from '../../test/support/toy-data.js';
 import { buildProbeMlp, buildToyConvNet, stackModels } from '../../test/support/toy-models.js';
+import { projectRoot } from '../dev/tools.js';
+import { findTorchPython, TORCH_PYTHONS, type TorchPython } from './torch-python.js';
 
 const BATCH = 64;
 const CLASSES = 5;
 const FEATURES = 128;
 const FROZEN_SAMPLES = 640;
-const DEFAULT_PYTHON = '.tools/bench-venv/bin/python';
+
+const USAGE = `usage: npm run bench:train -- [--json] [--backends wasm,cpu] [--seconds 2] [--python PATH]
+  --backends B,B   TF.js backends to measure (default every one that starts: ${TF_BACKENDS.join(', ')})
+  --seconds S      wall time per measured rate, after warm-up (default 2)
+  --python PATH    the Python for the PyTorch anchor (default the first that imports torch of
+                   ${TORCH_PYTHONS.join(', ')}); without one the anchor is reported unavailable
+  --json           print the figures as JSON`;
 
 interface BenchOptions {
+  help: boolean;
   json: boolean;
   backends: TfBackendName[] | undefined;
   seconds: number;
-  python: string;
+  /** The Python for the PyTorch anchor. @default the first of {@link TORCH_PYTHONS} that imports torch */
+  python: string | undefined;
 }
 
 interface BackendRow {
@@ -81,7 +91,13 @@ interface TorchResult {
 }
 
 function parseArgs(argv: readonly string[]): BenchOptions {
-  const options: BenchOptions = { json: false, backends: undefined, seconds: 2, python: DEFAULT_PYTHON };
+  const options: BenchOptions = {
+    help: false,
+    json: false,
+    backends: undefined,
+    seconds: 2,
+    python: undefined,
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -90,6 +106,7 @@ function parseArgs(argv: readonly string[]): BenchOptions {
       return next;
     };
     if (arg === '--json') options.json = true;
+    else if (arg === '--help' || arg === '-h') options.help = true;
     else if (arg === '--seconds') options.seconds = Number(value());
     else if (arg === '--python') options.python = value();
     else if (arg === '--backends') {
@@ -337,8 +354,6 @@ print(json.dumps({"version": torch.__version__, "threads": threads, "samplesPerS
 `;
 
 function benchTorch(python: string, threads: number, seconds: number): TorchResult | string {
-  if (!existsSync(python))
-    return `no ${python} (create it with: python3 -m venv .tools/bench-venv && .tools/bench-venv/bin/pip install torch)`;
   const run = spawnSync(python, ['-c', TORCH_SCRIPT, String(threads), String(seconds)], {
     encoding: 'utf8',
     timeout: 120_000,
@@ -369,10 +384,12 @@ async function main(): Promise<number> {
   try {
     options = parseArgs(process.argv.slice(2));
   } catch (error) {
-    console.error(
-      `${(error as Error).message}\nusage: bench-train [--json] [--backends wasm,cpu] [--seconds 2] [--python PATH]`,
-    );
+    console.error(`${(error as Error).message}\n${USAGE}`);
     return 2;
+  }
+  if (options.help) {
+    console.log(USAGE);
+    return 0;
   }
   const quiet = { info: () => {}, warn: () => {} };
   const log = options.json ? () => {} : (line: string) => console.error(line);
@@ -394,8 +411,12 @@ async function main(): Promise<number> {
     rows.push(benchBackend(tf, backend, options.seconds));
     kernels.push(...benchKernels(tf, tf.getBackend()));
   }
+  const search = findTorchPython(options.python ? [options.python] : TORCH_PYTHONS, projectRoot());
+  const anchor: TorchPython | undefined = search.found;
+  const noTorch = `no Python here imports torch (${search.rejected.map((r) => `${r.python}: ${r.reason}`).join('; ')}); install it with \`apt-get install python3-torch\` or \`pip install torch\`, or name one with --python`;
+  log(anchor ? `PyTorch anchor: ${anchor.executable} (torch ${anchor.version})` : noTorch);
   const torch = [1, availableParallelism()].map((threads) =>
-    benchTorch(options.python, threads, options.seconds),
+    anchor ? benchTorch(anchor.python, threads, options.seconds) : noTorch,
   );
   const torchOne = typeof torch[0] === 'object' ? torch[0] : undefined;
   const best = rows.reduce<BackendRow | undefined>(
@@ -410,7 +431,9 @@ async function main(): Promise<number> {
     backends: rows,
     skippedBackends: skipped,
     kernels,
-    pytorch: torch.map((t) => (typeof t === 'string' ? { unavailable: t } : t)),
+    pytorch: torch.map((t) =>
+      typeof t === 'string' ? { unavailable: t } : { ...t, python: anchor?.executable },
+    ),
     /** Best TF.js finetune rate / PyTorch's single-thread rate. */
     tfjsOverPytorch1Thread:
       best && torchOne ? best.finetuneSamplesPerSecond / torchOne.samplesPerSecond : null,
@@ -468,7 +491,9 @@ async function main(): Promise<number> {
       3,
     ),
   );
-  console.log('\nPyTorch (same CNN + probe, Adam, CPU)');
+  console.log(
+    `\nPyTorch (same CNN + probe, Adam, CPU)${anchor ? `: ${anchor.executable}, torch ${anchor.version}` : ''}`,
+  );
   for (const t of torch) {
     console.log(
       typeof t === 'string'

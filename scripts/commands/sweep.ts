@@ -7,6 +7,7 @@ import { WorkflowFailedError, type Client } from '@temporalio/client';
 import type { Command } from 'commander';
 import { InvalidSpecError } from '../../activities/spec/sweep-spec.js';
 import { cancelCandidateSignal, cancelSweepSignal, type SweepResult } from '../../workflows/sweep-api.js';
+import { bracketText } from '../../activities/report/report-summary.js';
 import { createProgressView, rankingTable } from '../sweeps/progress-view.js';
 import {
   SweepNotFoundError,
@@ -73,6 +74,14 @@ function printResult(result: SweepResult, json: boolean | undefined): void {
   for (const f of result.failed)
     console.log(`  ${f.status}: ${f.candidateId}: ${f.failure.type}: ${f.failure.message}`);
   if (result.reused.length > 0) console.log(`  reused from an earlier run: ${result.reused.join(', ')}`);
+  const bracket = bracketText(result.bracket);
+  if (bracket && result.bracket) {
+    console.log(`Budget: ${bracket}`);
+    for (const e of result.bracket.entries.filter((x) => x.status === 'cut' || x.status === 'failed'))
+      console.log(
+        `  ${e.status} at ${e.epochs} epochs: ${e.candidateId}${e.score === null ? '' : ` (score ${e.score.toPrecision(3)})`}`,
+      );
+  }
   console.log(result.winner ? `Winner: ${result.winner}` : 'No winner: no candidate finished.');
   if (result.reportKey)
     console.log(
@@ -148,6 +157,13 @@ export function registerSweepCommands(program: Command): void {
           console.log(
             `  ${p.candidateId.padEnd(24)} ${p.state.padEnd(9)} epoch ${p.epoch}/${p.totalEpochs} β_eff ${p.betaEff?.toPrecision(5) ?? '-'}${p.etaSeconds !== null ? ` eta ${Math.round(p.etaSeconds)}s` : ''}${p.failure ? ` ${p.failure.type}: ${p.failure.message}` : ''}`,
           );
+        }
+        if (progress.halving) {
+          const h = progress.halving;
+          console.log(
+            `Halving: rung ${h.rung + 1}/${h.rungs.length} (${h.rungs[h.rung]} epochs), contenders ${h.contenders.join(', ') || '-'}${h.decision ? `; decided: ${h.decision}` : ''}`,
+          );
+          for (const e of h.exits) console.log(`  ${e.reason} at rung ${e.rung + 1}: ${e.candidateId}`);
         }
         if (progress.winner) console.log(`Winner: ${progress.winner}`);
       });

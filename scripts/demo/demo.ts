@@ -1,6 +1,7 @@
 /**
  * `npm run demo`: the main job on embedded defaults. Starts the Temporal dev server if none is configured,
- * runs the orchestrator and a GPU worker in this process, sweeps the bundled demo zoo (Fashion-MNIST,
+ * runs the orchestrator in this process and the trainings in a pool of worker processes (one per core),
+ * sweeps the bundled demo zoo (Fashion-MNIST,
  * infra/demo-zoo) with live progress, prints the ranking and the winner, writes the report and stops
  * what it started. A second run reuses finished candidates unless --fresh.
  */
@@ -8,25 +9,14 @@ import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { renderReportText } from '../../activities/report/report-text.js';
-import type { SweepReport } from '../../activities/scoring/report-types.js';
 import { DEFAULT_EARLY_EPOCHS, validateSweepSpec, type SweepSpec } from '../../activities/spec/sweep-spec.js';
-import { createStoreProvider } from '../../activities/sweep/store-cache.js';
 import { canonicalJson } from '../../activities/sweep/stored-spec.js';
-import { sweepKeys } from '../../activities/store/keys.js';
-import { initTf } from '../../activities/tf/runtime.js';
-import { runCandidateTraining } from '../../activities/training/run-candidate-training.js';
-import type { Tf } from '../../activities/tf/tf-namespace.js';
-import { createGpuWorker, createOrchestratorWorker } from '../../workers/create-workers.js';
-import { temporalTarget } from '../../workers/temporal-config.js';
-import { defaultStoreUri } from '../../workers/worker-config.js';
-import { startDevStack, stopDevStack } from '../dev/stack.js';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { GpuWorkerPoolError, type GpuWorkerProcesses } from '../../workers/gpu-worker-pool.js';
+import { ConfigError, defaultStoreUri, parseGpuProcesses } from '../../workers/worker-config.js';
+import { runLocalSweep, type LocalSweepOutcome } from '../sweeps/run-local-sweep.js';
 import { projectRoot } from '../dev/tools.js';
-import { startSweep } from '../sweeps/sweep-client.js';
-import { watchSweep } from '../commands/sweep.js';
-import type { SweepResult } from '../../workflows/sweep-api.js';
 import { readManifest, type ZooManifest } from './zoo/manifest.js';
 
 export interface DemoOptions {
@@ -48,17 +38,19 @@ export interface DemoOptions {
   taskQueues?: { orchestrator: string; gpu: string };
   /** Draw progress bars. @default true */
   progress?: boolean;
+  /**
+   * Training worker processes: a count, or `auto` (one per core on the CPU backends, one per GPU on
+   * tfjs-node-gpu).
+   * @default 'auto'
+   */
+  processes?: GpuWorkerProcesses;
   log?: (line: string) => void;
+  /** The worker processes' output lines. @default log */
+  workerLog?: (line: string) => void;
 }
 
-export interface DemoOutcome {
+export interface DemoOutcome extends LocalSweepOutcome {
   sweepId: string;
-  result: SweepResult;
-  report: SweepReport;
-  reportHtml: string;
-  wallSeconds: number;
-  startedStack: boolean;
-  backend: string;
 }
 
 export class DemoSetupError extends Error {
@@ -116,7 +108,6 @@ export function demoSpec(
 
 export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
   const log = options.log ?? ((line: string) => console.error(line));
-  const t0 = performance.now();
   const zooDir = resolve(options.zooDir ?? join(projectRoot(), 'infra', 'demo-zoo'));
   const manifest = await readManifest(zooDir);
   if (!manifest)
@@ -126,90 +117,23 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
     epochs: options.epochs ?? DEFAULT_EARLY_EPOCHS,
     maxSamples: options.maxSamples ?? 3000,
   });
-  const storeUri = options.storeUri ?? process.env.NCAP_STORE_URI ?? defaultStoreUri();
   const sweepId = spec.id!;
-  const stores = createStoreProvider();
-  const store = stores.get(storeUri);
-  if (options.fresh) {
-    const removed = await store.deletePrefix(sweepKeys(sweepId).root);
-    if (removed > 0) log(`--fresh: removed ${removed} objects of the earlier run ${sweepId}`);
-  }
-
-  // Temporal: the configured one, or the embedded dev server (started here, stopped at the end).
-  let address = options.temporalAddress;
-  let startedStack = false;
-  const target = temporalTarget(address ? { address } : {});
-  if (!address && target.isDefault) {
-    const stack = await startDevStack({ s3: false });
-    address = stack.info.temporal.address;
-    startedStack = !stack.reused;
-    log(
-      `${stack.reused ? 'Using the running' : 'Started the'} Temporal dev server at ${address} (UI ${stack.info.temporal.uiUrl})`,
-    );
-  }
-  const connectionOptions = address ? { ...target.connectionOptions, address } : target.connectionOptions;
-  const native = await NativeConnection.connect(connectionOptions);
-  const connection = await Connection.connect(connectionOptions as Parameters<typeof Connection.connect>[0]);
-  const client = new Client({ connection, namespace: target.namespace });
-  try {
-    const runtime = await initTf({ logger: { info: log, warn: log } });
-    const tf = async (): Promise<Tf> => runtime.tf as Tf;
-    const orchestrator = await createOrchestratorWorker({
-      connection: native,
-      namespace: target.namespace,
-      stores,
-      defaultStoreUri: storeUri,
-      ...(options.taskQueues ? { taskQueue: options.taskQueues.orchestrator } : {}),
-    });
-    const gpu = await createGpuWorker({
-      connection: native,
-      clientConnection: connection,
-      namespace: target.namespace,
-      stores,
-      tf,
-      runTraining: runCandidateTraining,
-      concurrency: 1,
-      shutdownGraceSeconds: 30,
-      ...(options.taskQueues ? { taskQueue: options.taskQueues.gpu } : {}),
-    });
-    log(
-      `Sweeping ${spec.candidates.length} candidates on ${manifest.dataset.name} (target classes ${manifest.dataset.target.classNames.join(', ')}), ${spec.training.epochs} epochs each — sweep ${sweepId}`,
-    );
-    const result = await orchestrator.runUntil(
-      gpu.runUntil(async () => {
-        const started = await startSweep(client, {
-          spec,
-          sweepId,
-          defaultStoreUri: storeUri,
-          ...(options.taskQueues ? { taskQueues: options.taskQueues } : {}),
-        });
-        return options.progress === false ? started.handle.result() : watchSweep(client, sweepId);
-      }),
-    );
-    const report = JSON.parse(
-      Buffer.from(await store.get(sweepKeys(sweepId).reportJson)).toString('utf8'),
-    ) as SweepReport;
-    const reportHtml = storeUri.startsWith('file://')
-      ? join(fileURLToPath(storeUri), sweepKeys(sweepId).reportHtml)
-      : `${storeUri.replace(/\/$/, '')}/${sweepKeys(sweepId).reportHtml}`;
-    return {
-      sweepId,
-      result,
-      report,
-      reportHtml,
-      wallSeconds: (performance.now() - t0) / 1000,
-      startedStack,
-      backend: runtime.backend,
-    };
-  } finally {
-    await stores.closeAll();
-    await native.close();
-    await connection.close();
-    if (startedStack) {
-      await stopDevStack();
-      log('Stopped the Temporal dev server this demo started.');
-    }
-  }
+  log(
+    `Sweeping ${spec.candidates.length} candidates on ${manifest.dataset.name} (target classes ${manifest.dataset.target.classNames.join(', ')}), ${spec.training.epochs} epochs each — sweep ${sweepId}`,
+  );
+  const outcome = await runLocalSweep({
+    spec,
+    sweepId,
+    storeUri: options.storeUri ?? process.env.NCAP_STORE_URI ?? defaultStoreUri(),
+    fresh: options.fresh ?? false,
+    progress: options.progress ?? true,
+    log,
+    ...(options.temporalAddress ? { temporalAddress: options.temporalAddress } : {}),
+    ...(options.taskQueues ? { taskQueues: options.taskQueues } : {}),
+    ...(options.processes !== undefined ? { processes: options.processes } : {}),
+    ...(options.workerLog ? { workerLog: options.workerLog } : {}),
+  });
+  return { sweepId, ...outcome };
 }
 
 async function main(): Promise<void> {
@@ -221,12 +145,13 @@ async function main(): Promise<void> {
       samples: { type: 'string' },
       zoo: { type: 'string' },
       store: { type: 'string' },
+      processes: { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) {
-    console.log(`usage: npm run demo -- [--fresh] [--candidates N] [--epochs E] [--samples N] [--zoo DIR] [--store URI] [--json]
+    console.log(`usage: npm run demo -- [--fresh] [--candidates N] [--epochs E] [--samples N] [--zoo DIR] [--store URI] [--processes N] [--json]
   --fresh          retrain every candidate (default: reuse finished ones of an earlier run with the same settings)
   --candidates N   sweep only the first N candidates of the zoo
   --epochs E       early-training epochs per candidate, fractions allowed (default \${DEFAULT_EARLY_EPOCHS}: the window
@@ -234,6 +159,8 @@ async function main(): Promise<void> {
   --samples N      target training samples (default 3000)
   --zoo DIR        the zoo folder (default infra/demo-zoo)
   --store URI      artifact store (default NCAP_STORE_URI or file://./.ncap/store)
+  --processes N    training worker processes, or 'auto' (default: one per core on the CPU backends,
+                   one per GPU on tfjs-node-gpu); their output lines are prefixed [worker N]
   --json           print the outcome as JSON
 Temporal: TEMPORAL_ADDRESS (and the other standard TEMPORAL_* variables), else the embedded dev server.`);
     return;
@@ -253,6 +180,13 @@ Temporal: TEMPORAL_ADDRESS (and the other standard TEMPORAL_* variables), else t
       `--epochs must be a positive number of epochs such as 0.5 or 2, got '${values.epochs}'`,
     );
   const maxSamples = int('samples', values.samples);
+  let processes: GpuWorkerProcesses | undefined;
+  try {
+    processes =
+      values.processes === undefined ? undefined : parseGpuProcesses('--processes', values.processes);
+  } catch (error) {
+    throw error instanceof ConfigError ? new DemoSetupError(error.message) : error;
+  }
   const outcome = await runDemo({
     fresh: values.fresh,
     ...(candidates ? { candidates } : {}),
@@ -260,6 +194,7 @@ Temporal: TEMPORAL_ADDRESS (and the other standard TEMPORAL_* variables), else t
     ...(maxSamples ? { maxSamples } : {}),
     ...(values.zoo ? { zooDir: values.zoo } : {}),
     ...(values.store ? { storeUri: values.store } : {}),
+    ...(processes !== undefined ? { processes } : {}),
     progress: !values.json,
   });
   if (values.json) {
@@ -274,6 +209,7 @@ Temporal: TEMPORAL_ADDRESS (and the other standard TEMPORAL_* variables), else t
           reportHtml: outcome.reportHtml,
           wallSeconds: outcome.wallSeconds,
           backend: outcome.backend,
+          processes: outcome.processes,
         },
         null,
         2,
@@ -290,12 +226,16 @@ Temporal: TEMPORAL_ADDRESS (and the other standard TEMPORAL_* variables), else t
     outcome.result.winner ? `Winner: ${outcome.result.winner}` : 'No winner: no candidate finished.',
   );
   console.log(`Report: ${outcome.reportHtml}`);
-  console.log(`Done in ${outcome.wallSeconds.toFixed(0)} s (TF.js backend ${outcome.backend}).`);
+  console.log(
+    `Done in ${outcome.wallSeconds.toFixed(0)} s (TF.js backend ${outcome.backend}, ${outcome.processes} worker process${outcome.processes > 1 ? 'es' : ''}).`,
+  );
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   main().catch((error: unknown) => {
-    console.error(error instanceof DemoSetupError ? error.message : error);
+    console.error(
+      error instanceof DemoSetupError || error instanceof GpuWorkerPoolError ? error.message : error,
+    );
     process.exitCode = 1;
   });
 }

@@ -7,11 +7,13 @@ import { basename, dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultStoreUri } from '../../../workers/worker-config.js';
 import { projectRoot } from '../../dev/tools.js';
-import { withLocalSweeps } from '../truth/local-sweeps.js';
+import { withLocalSweeps } from '../../sweeps/local-sweeps.js';
 import { runEarlySweeps, storedEarlySweeps, type EarlySweep } from './run-early.js';
 import { loadFashionZoo, type BenchZoo } from './zoos.js';
 import { scoreBenchmark } from './score.js';
 import { renderResults } from './results-md.js';
+import { ttdPlotPath, ttdSection } from '../ttd/section.js';
+import { replaceTtdSection } from '../ttd/results-md.js';
 
 export const ZOO_NAMES = ['demo', 'reversed', 'real'] as const;
 export type ZooName = (typeof ZOO_NAMES)[number];
@@ -24,7 +26,7 @@ export const SELECTION_BENCH_USAGE = `usage: npm run bench:selection [-- --zoos 
   --zoos LIST     zoos to run (default demo,reversed,real; real needs npm run zoo:real:build)
   --sweeps-only   run or complete the early sweeps, score nothing
   --score-only    score the early sweeps already in the store (no Temporal, no training)
-  --parallel N    trainings at once (default 1)
+  --parallel N    trainings at once, each in its own worker process (default 1)
   --store URI     artifact store of the sweeps (default NCAP_STORE_URI or file://./.ncap/store)
   --out FILE      where RESULTS.md goes (default bench/selection/RESULTS.md)
   --json          print the scores as JSON as well
@@ -79,7 +81,8 @@ export function parseSelectionBenchArgs(argv: readonly string[]): SelectionBench
   };
 }
 
-async function loadZoo(name: ZooName): Promise<BenchZoo> {
+/** A zoo of the benchmark by name. @throws Error when it is not built (no manifest) */
+export async function loadZoo(name: ZooName): Promise<BenchZoo> {
   if (name === 'real') {
     const { loadRealZoo } = await import('./real-zoo.js');
     return loadRealZoo();
@@ -112,16 +115,13 @@ export async function runSelectionBenchCli(argv: readonly string[]): Promise<num
   }
   const { sweeps, backend } = args.scoreOnly
     ? await storedEarlySweeps(args.storeUri, zoos)
-    : await withLocalSweeps(
-        { storeUri: args.storeUri, gpuConcurrency: args.parallel, log },
-        async (local) => {
-          log(`TF.js backend ${local.backend}`);
-          const all: EarlySweep[] = [];
-          for (const zoo of zoos)
-            all.push(...(await runEarlySweeps(local, zoo, { maxParallel: args.parallel, log })));
-          return { sweeps: all, backend: local.backend };
-        },
-      );
+    : await withLocalSweeps({ storeUri: args.storeUri, processes: args.parallel, log }, async (local) => {
+        log(`TF.js backend ${local.backend}`);
+        const all: EarlySweep[] = [];
+        for (const zoo of zoos)
+          all.push(...(await runEarlySweeps(local, zoo, { maxParallel: args.parallel, log })));
+        return { sweeps: all, backend: local.backend };
+      });
   const sweepSeconds = (Date.now() - started) / 1000;
   log(`early sweeps done in ${sweepSeconds.toFixed(0)} s`);
   if (args.sweepsOnly) return 0;
@@ -138,9 +138,19 @@ export async function runSelectionBenchCli(argv: readonly string[]): Promise<num
     argv,
     plotFile: basename(plotPath),
   });
+  // The time-to-decision section (scripts/bench/ttd) replays strategies on the same early runs.
+  const ttd = await ttdSection({
+    zoos,
+    sweeps,
+    storeUri: args.storeUri,
+    command: `npm run bench:selection${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
+    resultsPath: args.out,
+    log,
+  });
   await mkdir(dirname(args.out), { recursive: true });
-  await writeFile(args.out, markdown.markdown);
+  await writeFile(args.out, replaceTtdSection(markdown.markdown, ttd.markdown));
   await writeFile(plotPath, markdown.svg);
+  await writeFile(ttdPlotPath(args.out), ttd.svg);
   if (args.json) console.log(JSON.stringify(scores, null, 2));
   console.log(markdown.summary);
   log(`wrote ${args.out} in ${wallSeconds.toFixed(0)} s`);

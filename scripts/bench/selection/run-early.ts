@@ -5,7 +5,7 @@
 import { sweepKeys } from '../../../activities/store/keys.js';
 import { createStoreProvider } from '../../../activities/sweep/store-cache.js';
 import type { CandidateResult } from '../../../activities/training/types.js';
-import type { LocalSweeps } from '../truth/local-sweeps.js';
+import type { LocalSweeps } from '../../sweeps/local-sweeps.js';
 import { earlySweepSpec, PROBE_SETTING_NAMES, type ProbeSetting } from './early-sweeps.js';
 import type { BenchZoo } from './zoos.js';
 

@@ -41,7 +41,7 @@ import {
 } from '../../real-zoo/build.js';
 import { MANIFEST_PATH as REAL_ZOO_MANIFEST_PATH } from '../../real-zoo/paths.js';
 import { realTruthMarkdownTable, zooTable as realZooTable } from '../../real-zoo/summary.js';
-import { withLocalSweeps } from './local-sweeps.js';
+import { withLocalSweeps } from '../../sweeps/local-sweeps.js';
 
 /** Zoo names `--zoo` accepts besides a folder. */
 export const TRUTH_ZOOS = {
@@ -58,7 +58,7 @@ export const BUILD_TRUTH_USAGE = `usage: npm run bench:selection -- --build-trut
   --seeds S,S,…      ground-truth seeds (default ${TRUTH_SEEDS.join(',')}; early runs must use others)
   --candidates IDS   only these candidates (default all)
   --store URI        artifact store of the sweeps (default NCAP_STORE_URI or file://./.ncap/store)
-  --parallel N       trainings at once (default 1)
+  --parallel N       trainings at once, each in its own worker process (default 1)
   --json             print the ground truths as JSON at the end
   --readme           only rewrite the table in the zoo's README.md from its manifest (no training)
 Resumable: finished runs are kept in the manifest (and in the store), the rest resume from checkpoints.
@@ -290,7 +290,7 @@ async function measureZooTruth(zoo: TruthZoo, options: BuildTruthOptions): Promi
   };
   await save();
 
-  await withLocalSweeps({ storeUri: options.storeUri, gpuConcurrency: options.parallel, log }, (sweeps) => {
+  await withLocalSweeps({ storeUri: options.storeUri, processes: options.parallel, log }, (sweeps) => {
     log(
       `zoo ${zooDir}: ${chosen.length} candidates × seeds ${seeds.join(', ')}; TF.js backend ${sweeps.backend}`,
     );

@@ -23,7 +23,7 @@ import { canonicalJson } from '../../../activities/sweep/stored-spec.js';
 import { sweepKeys } from '../../../activities/store/keys.js';
 import type { CandidateResult } from '../../../activities/training/types.js';
 import type { GroundTruthRecipe, GroundTruthRun } from '../../demo/zoo/manifest.js';
-import type { LocalSweeps } from './local-sweeps.js';
+import type { LocalSweeps } from '../../sweeps/local-sweeps.js';
 
 /**
  * The recipe of the shipped ground truths: the network a sweep trains (backbone, NCP unit, fresh head;

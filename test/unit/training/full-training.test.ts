@@ -84,6 +84,7 @@ const timeless = (r: CandidateResult) => ({
   ...r,
   timing: undefined,
   resumedFromEpoch: undefined,
+  resumedFromStep: undefined,
   epochs: r.epochs.map(({ seconds: _s, ...e }) => e),
 });
 

@@ -1,0 +1,130 @@
+/**
+ * Scores a halving rung: each contender's features inside the rung's window (its first
+ * round(rung epochs × steps per epoch) steps, so a result that has since trained further scores the same),
+ * ranked through the selection module under the spec's rule, as the final report would. The score is the
+ * rule's oriented value (higher = better); its uncertainty is the predictor's, or — for a rule whose score
+ * is a validation accuracy and which has none (early-accuracy) — the binomial standard error
+ * √(p(1 − p) / n_val) of that accuracy.
+ */
+import { CapacitanceError } from '../capacitance/errors.js';
+import { extractFeatures } from '../selection/features.js';
+import { comparableRuns } from '../selection/observed-runs.js';
+import type { CandidateRow } from '../selection/predictor.js';
+import type { PredictorName, PredictorSettings } from '../selection/predictors.js';
+import { rankCandidates } from '../selection/rank.js';
+import { loadCandidateEvidence, SNAPSHOT_READ_CONCURRENCY } from '../selection/sweep-evidence.js';
+import type { SweepSpec } from '../spec/sweep-spec.js';
+import type { ArtifactStore } from '../store/artifact-store.js';
+import { ArtifactIntegrityError, ArtifactNotFoundError } from '../store/errors.js';
+import { mapLimit } from '../sweep/map-limit.js';
+import { stepsForEpochs } from '../training/epoch-steps.js';
+import { loadObservedHistory, observedRunSetup } from './observed-history.js';
+
+/** Rules whose raw score is a validation accuracy in [0, 1], measured on the validation split. */
+const VALIDATION_ACCURACY_RULES: ReadonlySet<PredictorName> = new Set(['early-accuracy']);
+
+export interface RungScoreRow {
+  candidateId: string;
+  /** The applied rule's oriented score (higher = better); null when it cannot score the candidate. */
+  score: number | null;
+  /** Standard deviation of `score`, or null when neither the predictor nor the accuracy gives one. */
+  uncertainty: number | null;
+  /** Steps of the window scored. */
+  step: number;
+  /** Samples trained on up to the end of this rung (result.json's running total). */
+  trainSamples: number | null;
+}
+
+export interface RungScores {
+  appliedRule: PredictorName;
+  rows: RungScoreRow[];
+  /** Contenders whose stored artifacts cannot be read or scored, with the reason. */
+  unscorable: { candidateId: string; failure: { type: string; message: string } }[];
+}
+
+/** Binomial standard error of an accuracy `p` measured on `n` samples (0 < n); 0 at p ∈ {0, 1}. */
+export function accuracyStandardError(p: number, n: number): number {
+  return Math.sqrt((p * (1 - p)) / n);
+}
+
+export async function scoreRung(
+  store: ArtifactStore,
+  sweepId: string,
+  spec: SweepSpec,
+  input: { epochs: number; contenders: readonly { candidateId: string; resultKey: string }[] },
+): Promise<RungScores> {
+  const unscorable: RungScores['unscorable'] = [];
+  const loaded = await mapLimit(input.contenders, Math.max(1, SNAPSHOT_READ_CONCURRENCY / 2), async (c) => {
+    try {
+      const { result, evidence } = await loadCandidateEvidence(
+        store,
+        sweepId,
+        c.candidateId,
+        spec.selection,
+        {
+          resultKey: c.resultKey,
+        },
+      );
+      const step = stepsForEpochs(input.epochs, evidence.stepsPerEpoch);
+      const atRung = result.evaluations?.filter((e) => e.step <= step).at(-1);
+      return {
+        candidateId: c.candidateId,
+        features: extractFeatures(evidence, { maxStep: step }),
+        valSamples: result.dataset.valSamples,
+        step,
+        trainSamples: atRung?.trainSamples ?? result.compute?.trainSamples ?? null,
+      };
+    } catch (error) {
+      if (!(
+        error instanceof CapacitanceError ||
+        error instanceof ArtifactNotFoundError ||
+        error instanceof ArtifactIntegrityError ||
+        error instanceof SyntaxError
+      ))
+        throw error;
+      unscorable.push({
+        candidateId: c.candidateId,
+        failure: { type: 'ScoringError', message: `cannot score the stored run: ${error.message}` },
+      });
+      return null;
+    }
+  });
+  const scored = loaded.filter((x) => x !== null);
+  const history = await loadObservedHistory(store, spec);
+  const { labelled } = comparableRuns(history, { ...observedRunSetup(spec), epochs: input.epochs });
+  const settings: PredictorSettings = {
+    betaDirection: spec.selection.direction,
+    minRuns: spec.selection.minObservedRuns,
+  };
+  const rows: CandidateRow[] = scored.map((s) => ({ candidateId: s.candidateId, features: s.features }));
+  const ranking = rankCandidates({
+    rule: spec.selection.rule,
+    fallbackRule: spec.selection.fallbackRule,
+    candidates: rows,
+    labelled,
+    settings,
+  });
+  const scoreOf = new Map(ranking.candidates.map((c) => [c.candidateId, c.score]));
+  return {
+    appliedRule: ranking.appliedRule,
+    unscorable,
+    rows: scored.map((s) => {
+      const score = scoreOf.get(s.candidateId) ?? null;
+      let uncertainty = score?.uncertainty ?? null;
+      if (
+        score &&
+        uncertainty === null &&
+        VALIDATION_ACCURACY_RULES.has(ranking.appliedRule) &&
+        s.valSamples > 0
+      )
+        uncertainty = accuracyStandardError(score.raw, s.valSamples);
+      return {
+        candidateId: s.candidateId,
+        score: score?.value ?? null,
+        uncertainty,
+        step: s.step,
+        trainSamples: s.trainSamples,
+      };
+    }),
+  };
+}

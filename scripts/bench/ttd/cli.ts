@@ -1,0 +1,180 @@
+/**
+ * `npm run bench:ttd`: the time-to-decision benchmark's command line. Replays every strategy on the
+ * selection benchmark's stored early runs and rewrites only the time-to-decision section of
+ * bench/selection/RESULTS.md (and its plot); `npm run bench:selection` writes the same section through
+ * `ttdSection` (section.ts) when it regenerates the file.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { defaultStoreUri } from '../../../workers/worker-config.js';
+import { projectRoot } from '../../dev/tools.js';
+import { loadZoo, ZOO_NAMES, type ZooName } from '../selection/cli.js';
+import { storedEarlySweeps, type EarlySweep } from '../selection/run-early.js';
+import type { BenchZoo } from '../selection/zoos.js';
+import { withLocalSweeps } from '../../sweeps/local-sweeps.js';
+import { TTD_SETTING } from './benchmark.js';
+import { halvingSweepSpec } from './product-check.js';
+import { replaceTtdSection } from './results-md.js';
+import { ttdPlotPath, ttdSection } from './section.js';
+import { acrossZoos } from './verdict.js';
+
+export const TTD_USAGE = `usage: npm run bench:ttd [-- --zoos demo,reversed,real] [--run-product] [--parallel N] [--store URI] [--out FILE] [--json]
+  The time-to-decision benchmark: replays fixed windows, ncap halving, ASHA (Ray Tune's rule), a naive
+  halving and full fine-tuning on the selection benchmark's recorded early runs (run them first with
+  npm run bench:selection), scores compute against regret and τ on the zoos' converged ground truth, and
+  rewrites the time-to-decision section of RESULTS.md (the rest of the file is left as it is) and its plot.
+  --zoos LIST     zoos to replay (default demo,reversed,real; a zoo without a manifest or early runs is
+                  skipped and named in the output)
+  --run-product   first run the product's budget.strategy: halving sweep of each zoo for real (embedded
+                  Temporal, workers in this process; finished candidates reused) and compare its bracket
+                  with the replay (same survivors per rung, winner, samples)
+  --parallel N    trainings at once for --run-product (default 1)
+  --store URI     artifact store of the early sweeps (default NCAP_STORE_URI or file://./.ncap/store)
+  --out FILE      the RESULTS.md to update (default bench/selection/RESULTS.md)
+  --json          print the scores as JSON as well`;
+
+export interface TtdArgs {
+  zoos: ZooName[];
+  runProduct: boolean;
+  parallel: number;
+  storeUri: string;
+  out: string;
+  json: boolean;
+  help: boolean;
+}
+
+/** @throws TypeError naming the option and the fix. */
+export function parseTtdArgs(argv: readonly string[]): TtdArgs {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      zoos: { type: 'string', default: ZOO_NAMES.join(',') },
+      'run-product': { type: 'boolean', default: false },
+      parallel: { type: 'string', default: '1' },
+      store: { type: 'string' },
+      out: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  const zoos = values.zoos
+    .split(',')
+    .map((z) => z.trim())
+    .filter(Boolean);
+  const unknown = zoos.filter((z) => !(ZOO_NAMES as readonly string[]).includes(z));
+  if (unknown.length > 0 || zoos.length === 0)
+    throw new TypeError(
+      `--zoos: ${zoos.length === 0 ? 'no zoo given' : `unknown zoo ${unknown.join(', ')}`}; choose from ${ZOO_NAMES.join(', ')}`,
+    );
+  const parallel = Number(values.parallel);
+  if (!Number.isInteger(parallel) || parallel < 1)
+    throw new TypeError(`--parallel must be a positive integer, got '${values.parallel}'`);
+  return {
+    zoos: zoos as ZooName[],
+    runProduct: values['run-product'],
+    parallel,
+    storeUri: values.store ?? process.env.NCAP_STORE_URI ?? defaultStoreUri(),
+    out: resolve(projectRoot(), values.out ?? 'bench/selection/RESULTS.md'),
+    json: values.json,
+    help: values.help,
+  };
+}
+
+export async function runTtdCli(argv: readonly string[]): Promise<number> {
+  let args: TtdArgs;
+  try {
+    args = parseTtdArgs(argv);
+  } catch (error) {
+    console.error(`${(error as Error).message}\n${TTD_USAGE}`);
+    return 2;
+  }
+  if (args.help) {
+    console.log(TTD_USAGE);
+    return 0;
+  }
+  const log = (line: string): void => console.error(`${new Date().toISOString().slice(11, 19)} ${line}`);
+  const zoos: BenchZoo[] = [];
+  const sweeps: EarlySweep[] = [];
+  for (const name of args.zoos) {
+    try {
+      const zoo = await loadZoo(name);
+      const stored = await storedEarlySweeps(args.storeUri, [zoo]);
+      zoos.push(zoo);
+      sweeps.push(...stored.sweeps);
+    } catch (error) {
+      log(`zoo ${name} skipped: ${(error as Error).message}`);
+    }
+  }
+  if (zoos.length === 0) {
+    console.error(`no zoo has early runs in ${args.storeUri}: run npm run bench:selection first`);
+    return 2;
+  }
+  let document: string;
+  try {
+    document = await readFile(args.out, 'utf8');
+  } catch {
+    console.error(`${args.out} does not exist: run npm run bench:selection first (it writes the file)`);
+    return 2;
+  }
+  if (args.runProduct) await runProductSweeps(args, zoos, log);
+  const { markdown, svg, result, productChecks } = await ttdSection({
+    zoos,
+    sweeps,
+    storeUri: args.storeUri,
+    command: `npm run bench:ttd${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
+    resultsPath: args.out,
+    log,
+  });
+  await writeFile(args.out, replaceTtdSection(document, markdown));
+  await writeFile(ttdPlotPath(args.out), svg);
+  if (args.json) console.log(JSON.stringify(result, null, 2));
+  for (const r of acrossZoos(result))
+    console.log(
+      `${r.id.padEnd(28)} ${r.perZoo
+        .map((s) =>
+          s
+            ? `${s.zoo} ${(100 * s.computeFraction).toFixed(2)}% regret ${(100 * s.metrics.regret.value).toFixed(2)}`
+            : '—',
+        )
+        .join('  ')}${r.goal ? '  GOAL' : ''}`,
+    );
+  for (const c of productChecks)
+    console.log(
+      `product halving ${c.zoo}: rungs ${c.productRungs.join('→')} (replay ${c.simulatedRungs.join('→')}), winner ${c.productWinner} (replay ${c.simulatedWinner}), samples ${c.productSamples} (replay ${c.simulatedSamples})${c.differences.length ? `; DIFFERS: ${c.differences.join('; ')}` : '; same'}`,
+    );
+  log(`updated the time-to-decision section of ${args.out}`);
+  return 0;
+}
+
+/** Runs (or completes) the product's halving sweep of each zoo; a failed one is logged, the others run. */
+async function runProductSweeps(
+  args: TtdArgs,
+  zoos: readonly BenchZoo[],
+  log: (line: string) => void,
+): Promise<void> {
+  await withLocalSweeps({ storeUri: args.storeUri, processes: args.parallel, log }, async (local) => {
+    for (const zoo of zoos) {
+      const spec = halvingSweepSpec(zoo, TTD_SETTING);
+      const started = Date.now();
+      log(`zoo ${zoo.name}: product halving sweep ${spec.id} (${spec.candidates.length} candidates)`);
+      try {
+        const result = await local.run(
+          { ...spec, concurrency: { ...spec.concurrency, maxParallel: args.parallel } },
+          (p) =>
+            log(
+              `  ${zoo.name}: ${p.candidates.filter((c) => c.state === 'succeeded').length}/${p.candidates.length} done, ${((Date.now() - started) / 1000).toFixed(0)} s`,
+            ),
+          15,
+        );
+        log(
+          `  ${zoo.name}: ${result.status}, winner ${result.winner}, ${((Date.now() - started) / 1000).toFixed(0)} s`,
+        );
+      } catch (error) {
+        log(`  ${zoo.name}: the halving sweep failed: ${(error as Error).message}`);
+      }
+    }
+  });
+}

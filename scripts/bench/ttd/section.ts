@@ -1,0 +1,61 @@
+/**
+ * The time-to-decision section as both `npm run bench:ttd` and `npm run bench:selection` write it: the
+ * replayed strategies on the given zoos' early runs, rendered with their plot.
+ */
+import { basename } from 'node:path';
+import { createStoreProvider } from '../../../activities/sweep/store-cache.js';
+import type { EarlySweep } from '../selection/run-early.js';
+import type { BenchZoo } from '../selection/zoos.js';
+import { runTtdBenchmark, type TtdResult } from './benchmark.js';
+import type { ProductCheck } from './product-check.js';
+import { storedProductChecks } from './product-check.js';
+import { renderTtdSection } from './results-md.js';
+
+/** Plot file beside a RESULTS.md. */
+export const ttdPlotPath = (resultsPath: string): string =>
+  `${resultsPath.replace(/\.md$/, '')}-ttd-plot.svg`;
+
+/**
+ * The section and its plot for `zoos` (whose early sweeps are `sweeps`), as both commands write it; the
+ * product's halving sweeps found in the store are compared with their replays.
+ */
+export async function ttdSection(input: {
+  zoos: readonly BenchZoo[];
+  sweeps: readonly EarlySweep[];
+  storeUri: string;
+  command: string;
+  resultsPath: string;
+  log: (line: string) => void;
+}): Promise<{ markdown: string; svg: string; result: TtdResult; productChecks: ProductCheck[] }> {
+  const started = Date.now();
+  const result = await runTtdBenchmark({
+    zoos: input.zoos,
+    sweeps: input.sweeps,
+    storeUri: input.storeUri,
+    log: input.log,
+  });
+  const stores = createStoreProvider();
+  let productChecks: ProductCheck[];
+  try {
+    productChecks = await storedProductChecks(
+      stores.get(input.storeUri),
+      result.zoos.map((z) => ({
+        zoo: input.zoos.find((b) => b.name === z.zoo.zoo)!,
+        setting: result.setting,
+        simulated: z.scores.find((s) => s.run.family === 'ncap-halving')!.run,
+      })),
+    );
+  } finally {
+    await stores.closeAll();
+  }
+  const { markdown, svg } = await renderTtdSection({
+    result,
+    productChecks,
+    productCheckNote:
+      'No halving sweep of these zoos is in the store: `npm run bench:ttd -- --run-product` runs one per zoo through the product (needs the halving sweep workflow).',
+    command: input.command,
+    wallSeconds: (Date.now() - started) / 1000,
+    plotFile: basename(ttdPlotPath(input.resultsPath)),
+  });
+  return { markdown, svg, result, productChecks };
+}
