@@ -3,6 +3,8 @@
  * `ncap-gpu`). One training per GPU (NCAP_GPU_CONCURRENCY). On SIGTERM/SIGINT it stops polling, and each
  * running training stops after its current epoch's checkpoint and is retried on another worker from it;
  * one still running after NCAP_SHUTDOWN_GRACE_SECONDS is cancelled and resumes from its last checkpoint.
+ * `ncap worker gpu` runs several of these under a supervisor (gpu-worker-pool.ts); the deployments run
+ * one per container.
  */
 import { Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';

@@ -155,7 +155,7 @@ async function runProductSweeps(
   zoos: readonly BenchZoo[],
   log: (line: string) => void,
 ): Promise<void> {
-  await withLocalSweeps({ storeUri: args.storeUri, gpuConcurrency: args.parallel, log }, async (local) => {
+  await withLocalSweeps({ storeUri: args.storeUri, processes: args.parallel, log }, async (local) => {
     for (const zoo of zoos) {
       const spec = halvingSweepSpec(zoo, TTD_SETTING);
       const started = Date.now();
