@@ -295,7 +295,8 @@ export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepRes
   const state = new SweepState(
     sweepId,
     spec.candidates.map((c) => c.id),
-    spec.training.epochs,
+    // A halving sweep's window is its last rung.
+    spec.budget?.strategy === 'halving' ? spec.budget.rungs.at(-1)! : spec.training.epochs,
     carried,
   );
   registerHandlers(state, startedAt, runs);

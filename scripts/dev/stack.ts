@@ -15,6 +15,16 @@ import { projectRoot, toolPaths } from './tools.js';
 
 export type { DevStackInfo };
 
+/**
+ * SQLite settings of the dev server's file. The server's default (a rollback journal synced on every
+ * commit) makes each history write wait for the disk while the workflow's lock is held; a child-workflow
+ * sweep writes to its parent several times per candidate, so the server kept retrying children's starts
+ * ("busy workflow") with back-off. A write-ahead log synced at checkpoints keeps every commit across a
+ * crash of the server process (`ncap dev up` brings it back on its data); only a crash of the machine may
+ * lose the last ones. `npm run bench:orchestration -- --sqlite-default` measures the difference.
+ */
+export const SQLITE_PRAGMAS = ['journal_mode=wal', 'synchronous=normal'] as const;
+
 /** Search attributes the sweep workflow sets; registered at server start so they are typed. */
 export const SEARCH_ATTRIBUTES = ['NcapDataset=Keyword', 'NcapStatus=Keyword', 'NcapWinner=Keyword'] as const;
 
@@ -27,6 +37,8 @@ export interface DevStackOptions {
   startTimeoutMs?: number;
   /** Temporal namespace. @default 'default' */
   namespace?: string;
+  /** SQLite pragmas of the server's file (`[]`: the server's own defaults). @default {@link SQLITE_PRAGMAS} */
+  sqlitePragmas?: readonly string[];
 }
 
 export interface DevStackState {
@@ -291,6 +303,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<Star
       String(uiPort),
       '--db-filename',
       join(dataDir, 'temporal.sqlite'),
+      ...(options.sqlitePragmas ?? SQLITE_PRAGMAS).flatMap((pragma) => ['--sqlite-pragma', pragma]),
       '--namespace',
       namespace,
       '--log-level',

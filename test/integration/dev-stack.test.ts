@@ -34,6 +34,14 @@ describe('dev stack', () => {
     expect((await devStackStatus({ dataDir })).healthy).toBe(true);
   });
 
+  it("keeps the server's SQLite file in write-ahead-log mode", () => {
+    // Bytes 18 and 19 of an SQLite file are its write and read format versions: 2 in WAL mode, 1 with a
+    // rollback journal (the server's default, whose per-commit disk syncs stall busy sweeps).
+    const header = readFileSync(join(dataDir, 'temporal.sqlite')).subarray(0, 100);
+    expect(header.subarray(0, 15).toString('latin1')).toBe('SQLite format 3');
+    expect([header[18], header[19]]).toEqual([2, 2]);
+  });
+
   it('a second start while it runs reuses the running stack', async () => {
     const second = await startDevStack({ dataDir, s3: true });
     expect(second.reused).toBe(true);

@@ -11,7 +11,9 @@ import {
   validateSweepSpec,
   type SweepSpec,
 } from '../../../activities/spec/sweep-spec.js';
+import { accuracyStandardError } from '../../../activities/scoring/score-rung.js';
 import { stepsForEpochs } from '../../../activities/training/epoch-steps.js';
+import { halvingConfigOf } from '../../../workflows/sweep-workflow.js';
 import {
   bracketOf,
   nextStep,
@@ -33,9 +35,6 @@ export type RungScorer = (
   rung: number,
   epochs: number,
 ) => RungScore[] | Promise<RungScore[]>;
-
-/** Binomial standard error of an accuracy `p` measured on `n` samples. */
-const accuracyStandardError = (p: number, n: number): number => Math.sqrt((p * (1 - p)) / n);
 
 /**
  * Scores as the product scores a rung: each contender's features inside the rung's window (its first
@@ -90,19 +89,6 @@ export function defaultHalvingBudget(
   });
   if (validated.budget.strategy !== 'halving') throw new Error('budget.strategy: halving did not validate');
   return validated.budget;
-}
-
-/** The state machine's config for a spec's halving budget. */
-export function halvingConfigOf(
-  budget: Extract<SweepSpec['budget'], { strategy: 'halving' }>,
-): HalvingConfig {
-  return {
-    rungs: [...budget.rungs],
-    keepFraction: budget.keepFraction,
-    z: budget.stop.z,
-    minGap: budget.stop.minGap,
-    maxCandidateEpochs: budget.stop.maxCandidateEpochs ?? null,
-  };
 }
 
 export interface NcapHalvingReplay {
@@ -171,3 +157,5 @@ export async function ncapHalving(
 }
 
 const fractionLabel = (f: number): string => (Math.abs(f - 1 / 3) < 1e-9 ? '⅓' : String(f));
+
+export { halvingConfigOf };
