@@ -32,7 +32,7 @@ export const DEFAULT_SELECTION_RULE: PredictorName = 'early-accuracy';
  * The early-training window, in epochs, at which the selection benchmark scored {@link DEFAULT_SELECTION_RULE}
  * when it chose it: what the demo trains, and the window a spec should start from.
  */
-export const DEFAULT_EARLY_EPOCHS = 0.5;
+export const DEFAULT_EARLY_EPOCHS = 0.25;
 /** The rule applied when the chosen one cannot score any candidate (e.g. a hybrid with too few observed runs). */
 export const DEFAULT_FALLBACK_RULE: PredictorName = 'early-accuracy';
 export const DIRECTIONS = ['higher', 'lower', 'calibrate'] as const;

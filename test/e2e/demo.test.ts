@@ -7,7 +7,7 @@ import { DEFAULT_EARLY_EPOCHS, DEFAULT_SELECTION_RULE } from '../../activities/s
 import { runDemo, type DemoOptions } from '../../scripts/demo/demo.js';
 import { stack, uniqueTaskQueue } from '../helpers/stack.js';
 
-// The README's main job at reduced size: 3 candidates of the bundled zoo, 1 epoch, on real data.
+// The README's main job at reduced size: 3 candidates of the bundled zoo at the default window, on real data.
 describe('npm run demo (reduced: 3 candidates, 300 samples, the default window)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ncap-demo-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
