@@ -16,6 +16,9 @@ import type { PayloadCodec } from '@temporalio/common';
 import { candidateProgressSignal, DEFAULT_TASK_QUEUES } from '../workflows/sweep-api.js';
 import { dataConverterOption } from './payload-codec.js';
 
+/** How long one progress signal may take, retries included, before it is dropped (ms). */
+const PROGRESS_SIGNAL_DEADLINE_MS = 10_000;
+
 /** The workflows entry next to this file: `.ts` when run from source (tests), `.js` from dist. */
 const WORKFLOWS_PATH = fileURLToPath(
   new URL(`../workflows/index${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url),
@@ -118,8 +121,12 @@ export async function createGpuWorker(options: GpuWorkerOptions): Promise<Worker
         : {}),
       ...(client
         ? {
+            // Best effort, with a deadline: during a server outage the client would otherwise keep
+            // retrying a stale progress signal long after its training moved on (or its connection closed).
             reportProgress: async (workflowId, progress) => {
-              await client.workflow.getHandle(workflowId).signal(candidateProgressSignal, progress);
+              await client.withDeadline(Date.now() + PROGRESS_SIGNAL_DEADLINE_MS, () =>
+                client.workflow.getHandle(workflowId).signal(candidateProgressSignal, progress),
+              );
             },
           }
         : {}),

@@ -48,12 +48,28 @@ async function expectSnapshotsOnce(bench: SweepBench, sweepId: string, ids: stri
   }
 }
 
+/**
+ * @temporalio/client's gRPC retry interceptor retries a call that failed while the server was down on a
+ * timer; when the test closes its connection before such a timer fires, the retry throws "Channel has
+ * been shut down" from the timer, outside any test. Only that error is set aside here (and counted);
+ * anything else still fails the run.
+ */
+const lateRetries: Error[] = [];
+const onUncaught = (error: Error): void => {
+  if (error.message === 'Channel has been shut down' && /grpc-retry/.test(error.stack ?? '')) {
+    lateRetries.push(error);
+    return;
+  }
+  throw error;
+};
+
 describe('server outages mid-sweep (a private Temporal dev server and MinIO)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'ncap-outage-'));
   let servers: StartedDevStack;
   let bench: SweepBench;
   const outageWaits: string[] = [];
   beforeAll(async () => {
+    process.prependListener('uncaughtException', onUncaught);
     servers = await startDevStack({ dataDir, s3: true, startTimeoutMs: 120_000 });
     bench = await createSweepBench('outage', {
       servers: servers.info,
@@ -70,7 +86,10 @@ describe('server outages mid-sweep (a private Temporal dev server and MinIO)', (
     await bench?.close();
     await stopDevStack({ dataDir });
     rmSync(dataDir, { recursive: true, force: true });
-  });
+    // Late retry timers of calls made during the outage fire after the connection closed.
+    await sleep(15_000);
+    process.removeListener('uncaughtException', onUncaught);
+  }, 60_000);
 
   const ids = ['m0', 'm1', 'm2', 'm3', 'm4', 'm5'];
   const sweepSpec = async (name: string) =>
