@@ -5,7 +5,7 @@
  * and shown, whatever the rule. Pure over an ArtifactStore: the `scoreSweep` activity adds Temporal and
  * writes the report.
  */
-import { CapacitanceError } from '../capacitance/errors.js';
+import { isUnscorableRunError } from './unscorable-run.js';
 import { selectionMetrics } from '../selection/metrics.js';
 import { extractFeatures, type CandidateEvidence, type CandidateFeatures } from '../selection/features.js';
 import { fullTrainingAccuracy, MAX_OBSERVED_WINDOW_EPOCHS } from '../selection/full-training.js';
@@ -24,7 +24,6 @@ import {
 } from '../selection/predictors.js';
 import { rankCandidates, type RankedCandidate } from '../selection/rank.js';
 import { loadCandidateEvidence, SNAPSHOT_READ_CONCURRENCY } from '../selection/sweep-evidence.js';
-import { ArtifactIntegrityError, ArtifactNotFoundError } from '../store/errors.js';
 import type { SweepSpec } from '../spec/sweep-spec.js';
 import type { ArtifactStore } from '../store/artifact-store.js';
 import type { CandidateResult } from '../training/types.js';
@@ -148,13 +147,7 @@ export async function buildSweepReport(
         };
         return { row, result, evidence, features };
       } catch (error) {
-        if (!(
-          error instanceof CapacitanceError ||
-          error instanceof ArtifactNotFoundError ||
-          error instanceof ArtifactIntegrityError ||
-          error instanceof SyntaxError
-        ))
-          throw error;
+        if (!isUnscorableRunError(error)) throw error;
         unscorable.push({
           candidateId: outcome.candidateId,
           status: 'failed',

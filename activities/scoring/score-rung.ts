@@ -6,7 +6,7 @@
  * is a validation accuracy and which has none (early-accuracy) — the binomial standard error
  * √(p(1 − p) / n_val) of that accuracy.
  */
-import { CapacitanceError } from '../capacitance/errors.js';
+import { isUnscorableRunError } from './unscorable-run.js';
 import { extractFeatures } from '../selection/features.js';
 import { comparableRuns } from '../selection/observed-runs.js';
 import type { CandidateRow } from '../selection/predictor.js';
@@ -15,7 +15,6 @@ import { rankCandidates } from '../selection/rank.js';
 import { loadCandidateEvidence, SNAPSHOT_READ_CONCURRENCY } from '../selection/sweep-evidence.js';
 import type { SweepSpec } from '../spec/sweep-spec.js';
 import type { ArtifactStore } from '../store/artifact-store.js';
-import { ArtifactIntegrityError, ArtifactNotFoundError } from '../store/errors.js';
 import { mapLimit } from '../sweep/map-limit.js';
 import { stepsForEpochs } from '../training/epoch-steps.js';
 import { loadObservedHistory, observedRunSetup } from './observed-history.js';
@@ -75,13 +74,7 @@ export async function scoreRung(
         trainSamples: atRung?.trainSamples ?? result.compute?.trainSamples ?? null,
       };
     } catch (error) {
-      if (!(
-        error instanceof CapacitanceError ||
-        error instanceof ArtifactNotFoundError ||
-        error instanceof ArtifactIntegrityError ||
-        error instanceof SyntaxError
-      ))
-        throw error;
+      if (!isUnscorableRunError(error)) throw error;
       unscorable.push({
         candidateId: c.candidateId,
         failure: { type: 'ScoringError', message: `cannot score the stored run: ${error.message}` },
