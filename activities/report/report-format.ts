@@ -128,3 +128,12 @@ export function formatTimestamp(iso: string): string {
   if (Number.isNaN(date.getTime())) return iso;
   return date.toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
 }
+
+/**
+ * The early-training window in words: "2 epochs", or for a halving sweep its rungs.
+ * @example trainingWindowText(2, undefined) === '2 epochs'; trainingWindowText(2, [0.25, 2]) === 'halving, rungs of 0.25, 2 epochs'
+ */
+export function trainingWindowText(epochs: number, halvingRungs: readonly number[] | undefined): string {
+  if (halvingRungs) return `halving, rungs of ${halvingRungs.join(', ')} epochs`;
+  return `${epochs} epoch${epochs === 1 ? '' : 's'}`;
+}

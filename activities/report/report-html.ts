@@ -20,6 +20,7 @@ import {
   formatPredicted,
   formatTimestamp,
   isFiniteNumber,
+  trainingWindowText,
 } from './report-format.js';
 import { REPORT_CSS } from './report-styles.js';
 import {
@@ -201,7 +202,7 @@ function headerSection(report: SweepReport): SafeHtml {
         </dd>
         <dt>Early training</dt>
         <dd>
-          ${report.training.epochs} epoch${report.training.epochs === 1 ? '' : 's'} · batch
+          ${trainingWindowText(report.training.epochs, report.bracket?.rungs)} · batch
           ${report.training.batchSize} · ${report.training.optimizer} at lr
           ${formatNumber(report.training.learningRate)}
         </dd>
@@ -359,7 +360,7 @@ function metadataSection(report: SweepReport): SafeHtml {
     ['Classes', dataset.numClasses === null ? MISSING : String(dataset.numClasses)],
     ['Train / val samples', `${dataset.trainSamples ?? MISSING} / ${dataset.valSamples ?? MISSING}`],
     ['Mode', report.mode],
-    ['Epochs', String(training.epochs)],
+    ['Epochs', trainingWindowText(training.epochs, report.bracket?.rungs)],
     ['Batch size', String(training.batchSize)],
     ['Learning rate', String(training.learningRate)],
     ['Optimizer', training.optimizer],

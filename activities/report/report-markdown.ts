@@ -14,6 +14,7 @@ import {
   formatNumber,
   formatPredicted,
   formatTimestamp,
+  trainingWindowText,
 } from './report-format.js';
 import {
   appliedRuleText,
@@ -140,7 +141,7 @@ export function renderReportMarkdown(report: SweepReport): string {
   lines.push(`- **Artifact store:** ${md(report.storeUri)}`);
   lines.push(`- **Dataset URI:** ${md(dataset.uri)}`);
   lines.push(
-    `- **Early training:** ${training.epochs} epochs, batch ${training.batchSize}, ${md(training.optimizer)} at learning rate ${formatNumber(training.learningRate)}`,
+    `- **Early training:** ${trainingWindowText(training.epochs, report.bracket?.rungs)}, batch ${training.batchSize}, ${md(training.optimizer)} at learning rate ${formatNumber(training.learningRate)}`,
   );
   lines.push(
     `- **Probe:** widths ${report.probe.widths.length > 0 ? report.probe.widths.join(' → ') : MISSING}, ${report.probe.trainable ? 'trainable' : 'frozen'}`,

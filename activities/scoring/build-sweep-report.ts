@@ -27,6 +27,7 @@ import { loadCandidateEvidence, SNAPSHOT_READ_CONCURRENCY } from '../selection/s
 import type { SweepSpec } from '../spec/sweep-spec.js';
 import type { ArtifactStore } from '../store/artifact-store.js';
 import type { CandidateResult } from '../training/types.js';
+import { samplesForEpochs } from '../training/epoch-steps.js';
 import { mapLimit } from '../sweep/map-limit.js';
 import type { CandidateOutcome } from '../sweep/types.js';
 import { loadObservedHistory, observedRunSetup } from './observed-history.js';
@@ -235,7 +236,8 @@ export async function buildSweepReport(
           fullWindowTrainSamples:
             datasetInfo.trainSamples === null
               ? null
-              : Math.round(spec.candidates.length * windowEpochs * datasetInfo.trainSamples),
+              : spec.candidates.length *
+                samplesForEpochs(windowEpochs, datasetInfo.trainSamples, spec.training.batchSize),
         }
       : undefined;
   return {

@@ -92,6 +92,15 @@ const concurrencySchema = z.strictObject({
 
 /** How the sweep spends its training budget. */
 export const BUDGET_STRATEGIES = ['fixed', 'halving'] as const;
+export type BudgetStrategy = (typeof BUDGET_STRATEGIES)[number];
+/**
+ * The strategy of a spec without a `budget` block that asks for no window of its own (see
+ * {@link defaultBudgetStrategy}): the one the time-to-decision table of `bench/selection/RESULTS.md`
+ * (`npm run bench:ttd`) supports.
+ */
+export const DEFAULT_BUDGET_STRATEGY: BudgetStrategy = 'halving';
+/** Halving's rungs when a spec names none, in epochs: the ones the time-to-decision table scored. */
+export const DEFAULT_HALVING_RUNGS: readonly number[] = [0.25, 0.5, 1, 2];
 
 const epochCount = (field: string) =>
   z
@@ -102,6 +111,8 @@ const epochCount = (field: string) =>
       message: `${field} must be a multiple of 1/${SPEC_LIMITS.epochFractionDenominator} epoch, e.g. 0.25 or 1.5`,
     });
 
+const isEpochCount = (x: unknown): x is number => epochCount('epochs').safeParse(x).success;
+
 /**
  * `halving`: successive halving over rungs. Every candidate trains to the first rung; after each rung the
  * selection rule scores the contenders and the best `keepFraction` continue, from their checkpoint, to the
@@ -109,10 +120,10 @@ const epochCount = (field: string) =>
  */
 const halvingBudgetSchema = z.strictObject({
   strategy: z.literal('halving'),
-  /** Epochs trained by the end of each rung, strictly increasing; fractions allowed. @default [0.25, 0.5, 1, 2, 4] */
+  /** Epochs trained by the end of each rung, strictly increasing; fractions allowed. @default DEFAULT_HALVING_RUNGS */
   rungs: z
     .array(epochCount('budget.rungs[]'))
-    .min(1, 'budget.rungs needs at least one rung, e.g. [0.25, 0.5, 1, 2, 4]')
+    .min(1, `budget.rungs needs at least one rung, e.g. [${DEFAULT_HALVING_RUNGS.join(', ')}]`)
     .max(16, 'budget.rungs may hold at most 16 rungs')
     .superRefine((rungs, ctx) => {
       rungs.forEach((r, i) => {
@@ -124,7 +135,7 @@ const halvingBudgetSchema = z.strictObject({
           });
       });
     })
-    .default([0.25, 0.5, 1, 2, 4]),
+    .default(() => [...DEFAULT_HALVING_RUNGS]),
   /** Fraction of a rung's contenders that go on to the next rung (at least one always does). @default 1/3 */
   keepFraction: z
     .number({ error: 'budget.keepFraction must be a number in (0, 1), e.g. 0.333' })
@@ -160,14 +171,14 @@ const halvingBudgetSchema = z.strictObject({
     .default(() => ({ z: 2, minGap: 0 })),
 });
 
-/** `fixed`: every candidate trains `training.epochs` epochs (the default). */
+/** `fixed`: every candidate trains `training.epochs` epochs. */
 const fixedBudgetSchema = z.strictObject({ strategy: z.literal('fixed') });
 
 const budgetSchema = z.discriminatedUnion('strategy', [fixedBudgetSchema, halvingBudgetSchema], {
   error: `budget.strategy must be one of ${BUDGET_STRATEGIES.join(', ')}`,
 });
 
-export const sweepSpecSchema = z
+const sweepSpecObjectSchema = z
   .strictObject({
     version: z.literal(1).default(1),
     /** Makes starts idempotent; without it every start is a new sweep `<name>-<nanoid>`. */
@@ -200,8 +211,11 @@ export const sweepSpecSchema = z
     probe: probeSchema.default(() => probeSchema.parse({})),
     selection: selectionSchema.default(() => selectionSchema.parse({})),
     concurrency: concurrencySchema.default(() => concurrencySchema.parse({})),
-    /** How training is spent: `fixed` (`training.epochs` each) or `halving` (rungs). @default { strategy: fixed } */
-    budget: budgetSchema.default({ strategy: 'fixed' }),
+    /**
+     * How training is spent: `fixed` (`training.epochs` each) or `halving` (rungs).
+     * @default see {@link defaultBudgetStrategy}
+     */
+    budget: budgetSchema,
   })
   .superRefine((spec, ctx) => {
     // β_eff needs ≥ 3 scored weight layers: hidden widths + head, minus the input projection when skipped.
@@ -238,6 +252,13 @@ export const sweepSpecSchema = z
             'halving stops candidates at its rungs; training.stopping trains to a plateau: remove one of them',
         });
       const { rungs, stop } = spec.budget;
+      // An invalid last rung has its own issue.
+      if (isEpochCount(rungs.at(-1)) && spec.training.epochs !== rungs.at(-1))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['training', 'epochs'],
+          message: `is ${spec.training.epochs}, but halving trains to its rungs (the last is ${rungs.at(-1)}): remove training.epochs, or set budget.strategy: fixed for a fixed window`,
+        });
       const firstRung = spec.candidates.length * rungs[0]!;
       if (stop.maxCandidateEpochs !== undefined && firstRung > stop.maxCandidateEpochs)
         ctx.addIssue({
@@ -245,6 +266,18 @@ export const sweepSpecSchema = z
           path: ['budget', 'stop', 'maxCandidateEpochs'],
           message: `the first rung alone spends ${firstRung} candidate-epochs (${spec.candidates.length} × ${rungs[0]}): raise it or lower budget.rungs[0]`,
         });
+    }
+    if (
+      spec.selection.rule === 'early-accuracy' &&
+      spec.dataset.validationFraction === 0 &&
+      !spec.dataset.validationUri
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['selection', 'rule'],
+        message:
+          'early-accuracy ranks by validation accuracy and the spec holds out none: set dataset.validationFraction > 0 or dataset.validationUri, or choose a rule that needs no validation (e.g. tse)',
+      });
     }
     if (scored < 3) {
       ctx.addIssue({
@@ -255,10 +288,44 @@ export const sweepSpecSchema = z
     }
   });
 
-/** What the user wrote (defaults optional). */
-export type SweepSpecInput = z.input<typeof sweepSpecSchema>;
+/**
+ * The budget strategy of a spec written without a `budget` block: {@link DEFAULT_BUDGET_STRATEGY}, unless the
+ * spec asks for a window of its own — `training.epochs` (a fixed early window) or `training.stopping` (full
+ * training to a plateau) — which it then gets, as `fixed`. A spec with `budget` keeps it.
+ */
+export function defaultBudgetStrategy(input: {
+  training?: { epochs?: unknown; stopping?: unknown };
+}): BudgetStrategy {
+  const training = input.training;
+  if (training && (training.epochs !== undefined || training.stopping !== undefined)) return 'fixed';
+  return DEFAULT_BUDGET_STRATEGY;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * The schema of a spec as written: fills `budget` per {@link defaultBudgetStrategy}, and under halving an
+ * unwritten `training.epochs` with the last rung (the most any candidate trains; a written one must equal it).
+ */
+export const sweepSpecSchema = z.preprocess((raw) => {
+  if (!isRecord(raw)) return raw;
+  const training = isRecord(raw.training) ? raw.training : {};
+  const budget = raw.budget ?? { strategy: defaultBudgetStrategy({ training }) };
+  if (!isRecord(budget) || budget.strategy !== 'halving' || training.epochs !== undefined)
+    return { ...raw, budget };
+  const lastRung: unknown = (Array.isArray(budget.rungs) ? budget.rungs : DEFAULT_HALVING_RUNGS).at(-1);
+  return isEpochCount(lastRung)
+    ? { ...raw, budget, training: { ...training, epochs: lastRung } }
+    : { ...raw, budget };
+}, sweepSpecObjectSchema);
+
+/** What the user wrote (defaults optional; `budget` per {@link defaultBudgetStrategy}). */
+export type SweepSpecInput = Omit<z.input<typeof sweepSpecObjectSchema>, 'budget'> & {
+  budget?: z.input<typeof budgetSchema>;
+};
 /** A validated spec with every default filled in. */
-export type SweepSpec = z.output<typeof sweepSpecSchema>;
+export type SweepSpec = z.output<typeof sweepSpecObjectSchema>;
 export type CandidateSpec = SweepSpec['candidates'][number];
 
 /** Invalid spec: `issues` lists every problem as `path: message`. */
@@ -283,6 +350,19 @@ export function validateSweepSpec(input: unknown): SweepSpec {
     throw new InvalidSpecError(parsed.error.issues.map(describeIssue), { cause: parsed.error });
   }
   return parsed.data;
+}
+
+/**
+ * Validates a spec a sweep recorded (its `spec.json`, its workflow input). Halving specs recorded before
+ * `training.epochs` followed the rungs carry the old default there, which their training never read: it
+ * is replaced by the last rung, as such a spec is validated today.
+ */
+export function validateRecordedSpec(input: unknown): SweepSpec {
+  if (isRecord(input) && isRecord(input.budget) && input.budget.strategy === 'halving') {
+    const { epochs: _unused, ...training } = isRecord(input.training) ? input.training : {};
+    return validateSweepSpec({ ...input, training });
+  }
+  return validateSweepSpec(input);
 }
 
 /** Parses YAML or JSON text (JSON is YAML) and validates it. */

@@ -6,7 +6,7 @@
 import { buildSweepReport } from '../scoring/build-sweep-report.js';
 import { scoreRung } from '../scoring/score-rung.js';
 import type { SweepReport } from '../scoring/report-types.js';
-import { validateSweepSpec } from '../spec/sweep-spec.js';
+import { validateRecordedSpec } from '../spec/sweep-spec.js';
 import { ArtifactNotFoundError } from '../store/errors.js';
 import { sweepKeys } from '../store/keys.js';
 import { SpecConflictError, toApplicationFailure } from './failures.js';
@@ -37,7 +37,7 @@ export function createOrchestratorActivities(deps: OrchestratorActivityDeps) {
     async prepareSweep(input: PrepareSweepInput): Promise<PrepareSweepOutput> {
       const { sweepId, storeUri } = input;
       try {
-        const spec = validateSweepSpec(input.spec);
+        const spec = validateRecordedSpec(input.spec);
         const store = deps.stores.get(storeUri);
         const keys = sweepKeys(sweepId);
         const existing = await readStoredSpec(store, sweepId);

@@ -2,7 +2,7 @@
 import type { ArtifactStore } from '../store/artifact-store.js';
 import { ArtifactNotFoundError } from '../store/errors.js';
 import { sweepKeys } from '../store/keys.js';
-import { validateSweepSpec, type SweepSpec } from '../spec/sweep-spec.js';
+import { validateRecordedSpec, type SweepSpec } from '../spec/sweep-spec.js';
 
 export interface StoredSpec {
   version: 1;
@@ -16,7 +16,7 @@ export async function readStoredSpec(store: ArtifactStore, sweepId: string): Pro
   try {
     const bytes = await store.get(sweepKeys(sweepId).spec);
     const stored = JSON.parse(Buffer.from(bytes).toString('utf8')) as StoredSpec;
-    return { ...stored, spec: validateSweepSpec(stored.spec) };
+    return { ...stored, spec: validateRecordedSpec(stored.spec) };
   } catch (error) {
     if (error instanceof ArtifactNotFoundError) return undefined;
     throw error;

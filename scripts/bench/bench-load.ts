@@ -97,6 +97,8 @@ async function main(): Promise<void> {
           model: `file:///bench/c${i}/model.json`,
         })),
         concurrency: { maxParallel: workers * 8 },
+        // One fan-out of every candidate: the load is the candidates, not the rungs.
+        budget: { strategy: 'fixed' },
       });
     const out = await orchestrator.runUntil(async () => {
       // 1. One large sweep.

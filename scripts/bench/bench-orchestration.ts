@@ -142,6 +142,8 @@ async function main(): Promise<void> {
         })),
         // Child workflows above the threshold; continue-as-new every candidatesPerRun (the default) either way.
         concurrency: { maxParallel, childWorkflowThreshold: childWorkflows ? 1 : candidates },
+        // One fan-out of every candidate: the overhead measured is per candidate, not per rung.
+        budget: { strategy: 'fixed' },
       });
       const load0 = load();
       const busy0 = await busyRetries();

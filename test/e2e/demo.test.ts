@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEFAULT_EARLY_EPOCHS, DEFAULT_SELECTION_RULE } from '../../activities/spec/sweep-spec.js';
+import { DEFAULT_HALVING_RUNGS, DEFAULT_SELECTION_RULE } from '../../activities/spec/sweep-spec.js';
 import { runDemo, type DemoOptions } from '../../scripts/demo/demo.js';
 import { stack, uniqueTaskQueue } from '../helpers/stack.js';
 
-// The README's main job at reduced size: 3 candidates of the bundled zoo at the default window, on real data.
-describe('npm run demo (reduced: 3 candidates, 300 samples, the default window)', () => {
+// The README's main job at reduced size: 3 candidates of the bundled zoo on the default budget, on real data.
+describe('npm run demo (reduced: 3 candidates, 300 samples, the default budget)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ncap-demo-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const options = (): DemoOptions => ({
@@ -33,9 +33,13 @@ describe('npm run demo (reduced: 3 candidates, 300 samples, the default window)'
     const html = readFileSync(first.reportHtml, 'utf8');
     expect(html).toContain(first.result.winner!);
     expect(first.report.candidates).toHaveLength(3);
-    // The demo's winner is the evidence-based default's pick at the window it was chosen at.
+    // The demo's winner is the evidence-based defaults' pick: the default rule, spent by halving.
     expect(first.report.selection.appliedRule).toBe(DEFAULT_SELECTION_RULE);
-    expect(first.report.training.epochs).toBe(DEFAULT_EARLY_EPOCHS);
+    const bracket = first.result.bracket!;
+    expect(bracket.rungs).toEqual(DEFAULT_HALVING_RUNGS);
+    expect(bracket.decision?.winner).toBe(first.result.winner);
+    expect(first.report.bracket?.decision?.winner).toBe(first.result.winner);
+    expect(first.report.compute!.trainSamples).toBeLessThan(first.report.compute!.fullWindowTrainSamples!);
     // Ground truth from the zoo's manifest makes the report evaluate the selection.
     expect(first.report.evaluation?.metrics.length).toBeGreaterThan(0);
 

@@ -7,6 +7,7 @@
 import { extractFeatures, rankCandidates, type PredictorName } from '../../../activities/selection/index.js';
 import {
   DEFAULT_FALLBACK_RULE,
+  DEFAULT_HALVING_RUNGS,
   DEFAULT_SELECTION_RULE,
   validateSweepSpec,
   type SweepSpec,
@@ -26,8 +27,8 @@ import {
 import { pointAt, type RecordedCurve } from './curves.js';
 import { epochLabel, type StrategyRun } from './strategies.js';
 
-/** Rungs of the replayed bracket: ncap's default rungs inside the recorded 2-epoch horizon. */
-export const NCAP_RUNGS = [0.25, 0.5, 1, 2] as const;
+/** Rungs of the replayed bracket: the spec's default rungs (they must lie inside the recorded 2-epoch horizon). */
+export const NCAP_RUNGS = DEFAULT_HALVING_RUNGS;
 
 /** Scores of the contenders at a rung (higher = better, with the predictor's uncertainty). */
 export type RungScorer = (

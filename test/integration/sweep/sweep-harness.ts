@@ -101,9 +101,11 @@ export async function createSweepBench(
       return uri;
     },
     spec(input) {
+      // A fixed window of 2 epochs; a halving spec trains to its rungs instead.
+      const epochs = input.budget?.strategy === 'halving' ? {} : { epochs: 2 };
       return validateSweepSpec({
         dataset: { uri: datasetUri, normalisation: '[0,1]', validationFraction: 0.25, seed: 1 },
-        training: { epochs: 2, batchSize: 16, snapshotEvery: 2, heartbeatTimeoutSeconds: 10 },
+        training: { ...epochs, batchSize: 16, snapshotEvery: 2, heartbeatTimeoutSeconds: 10 },
         probe: { widths: [8, 6, 4] },
         store: bucket.uri,
         ...input,

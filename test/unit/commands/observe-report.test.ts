@@ -22,6 +22,7 @@ const spec = validateSweepSpec({
   dataset: { uri: 'file:///data', name: 'observe-set' },
   candidates: ids.map((id) => ({ id, model: `file:///${id}` })),
   selection: { rule: 'beta-eff', direction: 'calibrate', minObservedRuns: 3 },
+  budget: { strategy: 'fixed' },
 });
 
 /** Runs `ncap …` in-process; returns the exit code, stdout and stderr. */

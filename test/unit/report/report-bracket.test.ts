@@ -56,7 +56,9 @@ describe('the bracket in the report', () => {
     expect(md).toContain('**Budget:**');
     expect(md).toContain('cut at 0.25 epochs (score 0.412)');
     expect(md).toContain('320 samples trained, 50 %');
+    expect(md).toContain('**Early training:** halving, rungs of 0.25, 0.5 epochs, batch');
     const html = await renderReportHtml(report);
+    expect(html).toMatch(/<dt>Early training<\/dt>\s*<dd>\s*halving, rungs of 0.25, 0.5 epochs · batch/);
     expect(html).toContain('<dt>Budget</dt>');
     expect(html).toContain('cut at 0.25 epochs (score 0.412)');
     expect(html).toContain('320 samples trained, 50 %');
@@ -67,5 +69,6 @@ describe('the bracket in the report', () => {
     expect(renderReportText(fixed)).not.toContain('Budget:');
     expect(renderReportText(fixed)).not.toContain('STOPPED');
     expect(renderReportMarkdown(fixed)).not.toContain('**Budget:**');
+    expect(renderReportMarkdown(fixed)).toContain(`**Early training:** ${fixed.training.epochs} epoch`);
   });
 });

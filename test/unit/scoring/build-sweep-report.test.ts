@@ -91,8 +91,9 @@ function spec(
       model: `file:///${c.id}`,
       ...(c.truth !== undefined ? { labels: { groundTruthAccuracy: c.truth } } : {}),
     })),
-    // These tests are about ranking by β_eff, which is no longer the default rule.
+    // These tests are about ranking by β_eff, which is no longer the default rule, over one fixed window.
     selection: { rule: 'beta-eff', fallbackRule: 'beta-eff', ...selection },
+    budget: { strategy: 'fixed' },
   });
 }
 

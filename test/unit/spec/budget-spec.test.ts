@@ -1,6 +1,13 @@
 /** The spec's `budget` block and fractional `training.epochs`: defaults, and errors naming the field and the fix. */
 import { describe, expect, it } from 'vitest';
-import { InvalidSpecError, validateSweepSpec } from '../../../activities/spec/sweep-spec.js';
+import {
+  DEFAULT_BUDGET_STRATEGY,
+  DEFAULT_HALVING_RUNGS,
+  defaultBudgetStrategy,
+  InvalidSpecError,
+  validateRecordedSpec,
+  validateSweepSpec,
+} from '../../../activities/spec/sweep-spec.js';
 import { resolveTrainingInput } from '../../../activities/training/resolve-input.js';
 import { DEFAULT_HALVING_STOP } from '../../../workflows/halving.js';
 
@@ -23,15 +30,71 @@ function issues(extra: Record<string, unknown>): string[] {
 }
 
 describe('budget', () => {
-  it('defaults to the fixed strategy', () => {
-    expect(validateSweepSpec(BASE).budget).toEqual({ strategy: 'fixed' });
+  it('defaults to halving over the default rungs, training.epochs being the last rung', () => {
+    expect(DEFAULT_BUDGET_STRATEGY).toBe('halving');
+    const spec = validateSweepSpec(BASE);
+    expect(spec.budget).toMatchObject({ strategy: 'halving', rungs: DEFAULT_HALVING_RUNGS });
+    expect(spec.training.epochs).toBe(DEFAULT_HALVING_RUNGS.at(-1));
+    // A validated spec validates to itself (spec.json and workflow inputs are validated again).
+    expect(validateSweepSpec(spec)).toEqual(spec);
+    expect(validateRecordedSpec(spec)).toEqual(spec);
+  });
+
+  it('keeps a fixed window for a spec that asks for one: training.epochs or training.stopping', () => {
+    expect(validateSweepSpec({ ...BASE, training: { epochs: 0.5 } }).budget).toEqual({ strategy: 'fixed' });
+    expect(validateSweepSpec({ ...BASE, training: { stopping: {} } }).budget).toEqual({ strategy: 'fixed' });
+    expect(validateSweepSpec({ ...BASE, budget: { strategy: 'fixed' } })).toMatchObject({
+      budget: { strategy: 'fixed' },
+      training: { epochs: 3 },
+    });
+    expect(defaultBudgetStrategy({ training: { epochs: 2 } })).toBe('fixed');
+    expect(defaultBudgetStrategy({})).toBe(DEFAULT_BUDGET_STRATEGY);
+  });
+
+  it('refuses a written training.epochs that is not the last rung, naming the field and both fixes', () => {
+    expect(issues({ budget: { strategy: 'halving', rungs: [0.5, 1] }, training: { epochs: 3 } })).toEqual([
+      'training.epochs: is 3, but halving trains to its rungs (the last is 1): remove training.epochs, or set budget.strategy: fixed for a fixed window',
+    ]);
+    const spec = validateSweepSpec({
+      ...BASE,
+      budget: { strategy: 'halving', rungs: [0.5, 1] },
+      training: { epochs: 1 },
+    });
+    expect(spec.training.epochs).toBe(1);
+  });
+
+  it('reads a halving spec recorded with the old training.epochs default as trained to its last rung', () => {
+    const recorded = { ...validateSweepSpec({ ...BASE, budget: { strategy: 'halving', rungs: [0.25, 4] } }) };
+    const old = { ...recorded, training: { ...recorded.training, epochs: 3 } };
+    expect(() => validateSweepSpec(old)).toThrow(InvalidSpecError);
+    expect(validateRecordedSpec(old)).toEqual(recorded);
+  });
+
+  it('refuses early-accuracy without validation samples, with the fixes', () => {
+    expect(issues({ dataset: { uri: 'file:///d.safetensors', validationFraction: 0 } })).toEqual([
+      expect.stringMatching(
+        /^selection.rule: early-accuracy .*validationFraction > 0 or dataset.validationUri.*tse/,
+      ),
+    ]);
+    const withFile = {
+      uri: 'file:///d.safetensors',
+      validationFraction: 0,
+      validationUri: 'file:///v.safetensors',
+    };
+    expect(issues({ dataset: withFile })).toEqual([]);
+    expect(
+      issues({
+        dataset: { uri: 'file:///d.safetensors', validationFraction: 0 },
+        selection: { rule: 'tse' },
+      }),
+    ).toEqual([]);
   });
 
   it('fills the halving defaults, which are the state machine’s', () => {
     const spec = validateSweepSpec({ ...BASE, budget: { strategy: 'halving' } });
     expect(spec.budget).toEqual({
       strategy: 'halving',
-      rungs: [0.25, 0.5, 1, 2, 4],
+      rungs: [...DEFAULT_HALVING_RUNGS],
       keepFraction: 1 / 3,
       stop: { z: DEFAULT_HALVING_STOP.z, minGap: DEFAULT_HALVING_STOP.minGap },
     });

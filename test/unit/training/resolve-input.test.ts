@@ -69,9 +69,11 @@ describe('resolveTrainingInput', () => {
   });
 
   it('takes its defaults from the sweep spec schema (one source)', () => {
+    // The library trains one fixed window; a halving spec sets it to its last rung instead.
     const spec = validateSweepSpec({
       dataset: { uri: 's3://bucket/data.safetensors' },
       candidates: [{ id: 'c1', model: 'file:///zoo/m/model.json' }],
+      budget: { strategy: 'fixed' },
     });
     const fromSpec = resolveTrainingInput(toTrainingInput(spec, 's1', 'c1'));
     const bare = resolveTrainingInput({
