@@ -19,6 +19,13 @@ export interface HalvingConfig {
   /** Fraction of a rung's contenders that go on to the next rung, in (0, 1]; at least one always does. */
   keepFraction: number;
   /**
+   * Also keep every contender the stop rule cannot tell apart from the leader (its gap to the leader is
+   * within the margin of {@link z} and {@link minGap}; both uncertainties known), so a near-tie is trained
+   * further instead of cut by rank. Absent in brackets recorded before it existed: false.
+   * @default false
+   */
+  keepTies?: boolean;
+  /**
    * The decision is made after a rung once the leader's score exceeds the runner-up's by more than
    * `z × √(σ_leader² + σ_runner-up²)` (σ: the predictor's uncertainty) and by more than {@link minGap}.
    * A missing uncertainty never lets the margin rule fire. Infinity turns the rule off.
@@ -276,6 +283,16 @@ export function decisionMargin(
   return Math.max(config.minGap, config.z * Math.hypot(leader.uncertainty, runnerUp.uncertainty));
 }
 
+/** Whether the stop rule cannot tell `other` apart from the leader: both uncertainties known, gap within the margin. */
+function tiedWithLeader(
+  config: Pick<HalvingConfig, 'z' | 'minGap'>,
+  leader: RungScore,
+  other: RungScore,
+): boolean {
+  if (leader.uncertainty === null || other.uncertainty === null) return false;
+  return leader.score - other.score <= decisionMargin(config, leader, other);
+}
+
 /** Candidate-epochs spent by the end of the current rung's training (cut and failed ones included). */
 export function candidateEpochsSpent(state: HalvingState): number {
   const reached = new Map<string, number>();
@@ -330,8 +347,11 @@ function closeIfComplete(state: HalvingState): HalvingState {
       'sole-survivor',
       `${leader!.candidateId} is the only contender left ${at}`,
     );
-  const kept = standings.slice(0, keepCount(standings.length, config.keepFraction));
-  const cut = standings.slice(kept.length);
+  const byRank = keepCount(standings.length, config.keepFraction);
+  const kept = standings.filter(
+    (s, i) => i < byRank || (config.keepTies === true && tiedWithLeader(config, leader!, s)),
+  );
+  const cut = standings.filter((s) => !kept.includes(s));
   const exits: HalvingExit[] = cut.map((s) => ({
     candidateId: s.candidateId,
     rung,

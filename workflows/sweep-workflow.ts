@@ -225,6 +225,8 @@ export function halvingConfigOf(budget: HalvingBudget): HalvingConfig {
   return {
     rungs: budget.rungs,
     keepFraction: budget.keepFraction,
+    // Specs recorded before keepTies existed carry none: their brackets cut by rank alone.
+    ...(budget.keepTies ? { keepTies: true } : {}),
     z: budget.stop.z,
     minGap: budget.stop.minGap,
     maxCandidateEpochs: budget.stop.maxCandidateEpochs ?? null,
@@ -246,6 +248,7 @@ export function bracketSummary(halving: HalvingState): SweepBracket {
   return {
     rungs: [...config.rungs],
     keepFraction: config.keepFraction,
+    ...(config.keepTies ? { keepTies: true } : {}),
     rungSizes,
     decision: decision
       ? {

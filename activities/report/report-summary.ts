@@ -70,7 +70,7 @@ const epochsText = (epochs: number): string => `${epochs} epoch${epochs === 1 ? 
  */
 export function bracketText(bracket: SweepBracket | undefined): string | null {
   if (!bracket) return null;
-  const keep = `${Math.round(bracket.keepFraction * 1000) / 10} %`;
+  const keep = `${Math.round(bracket.keepFraction * 1000) / 10} %${bracket.keepTies ? ' and ties with the leader' : ''}`;
   const head = `halving over ${bracket.rungs.join(', ')} epochs (keep ${keep}): ${bracket.rungSizes.join(' → ')} contenders`;
   if (!bracket.decision)
     return `${head}; not decided (the sweep stopped during rung ${bracket.rungSizes.length})`;

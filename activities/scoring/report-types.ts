@@ -33,6 +33,8 @@ export interface BracketEntry {
 export interface SweepBracket {
   rungs: number[];
   keepFraction: number;
+  /** Whether contenders tied with the leader were kept beyond `keepFraction`. Absent before it existed: false. */
+  keepTies?: boolean;
   /** Contenders trained at each rung so far. */
   rungSizes: number[];
   /** Why and where the bracket stopped; null when it was cancelled before a decision. */

@@ -99,6 +99,8 @@ export type BudgetStrategy = (typeof BUDGET_STRATEGIES)[number];
  * (`npm run bench:ttd`) supports.
  */
 export const DEFAULT_BUDGET_STRATEGY: BudgetStrategy = 'halving';
+/** Whether halving keeps contenders tied with the leader when a spec does not say: the time-to-decision table's choice. */
+export const DEFAULT_KEEP_TIES = false;
 /** Halving's rungs when a spec names none, in epochs: the ones the time-to-decision table scored. */
 export const DEFAULT_HALVING_RUNGS: readonly number[] = [0.25, 0.5, 1, 2];
 
@@ -142,6 +144,12 @@ const halvingBudgetSchema = z.strictObject({
     .gt(0, 'budget.keepFraction must be > 0 (e.g. 0.333 keeps the best third)')
     .lt(1, 'budget.keepFraction must be below 1; keeping everyone is strategy: fixed')
     .default(1 / 3),
+  /**
+   * Also keep every contender the stop rule cannot tell apart from the leader (gap within the margin of
+   * `stop.z` and `stop.minGap`), so a near-tie trains on instead of being cut by rank. Needs a rule with an
+   * uncertainty (early-accuracy has one). @default DEFAULT_KEEP_TIES
+   */
+  keepTies: z.boolean({ error: 'budget.keepTies must be true or false' }).default(() => DEFAULT_KEEP_TIES),
   /** When the bracket stops before its last rung. */
   stop: z
     .strictObject({

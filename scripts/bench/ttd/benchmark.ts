@@ -107,10 +107,14 @@ export function ncapHalvingConfig(zoo: ZooCurves): HalvingConfig {
 /** Every strategy on one zoo's curves. */
 export async function zooStrategies(zoo: ZooCurves): Promise<StrategyRun[]> {
   const curves: readonly RecordedCurve[] = zoo.curves;
-  const ncap = await ncapHalving(curves, ncapHalvingConfig(zoo), recordedRungScorer(curves));
+  const config = ncapHalvingConfig(zoo);
+  // Both cut rules, whichever is the spec's default: the table decides `budget.keepTies`.
+  const ncap = await Promise.all(
+    [false, true].map((keepTies) => ncapHalving(curves, { ...config, keepTies }, recordedRungScorer(curves))),
+  );
   return [
     ...WINDOWS.map((w) => fixedWindow(curves, w)),
-    ncap.run,
+    ...ncap.map((n) => n.run),
     ...ASHA_VARIANTS.flatMap((v) => ASHA_WORKERS.map((k) => asha(curves, v, k, zoo.horizonEpochs))),
     naiveHalving(curves, NAIVE_FIRST_EPOCHS, zoo.horizonEpochs),
     fullFineTuning(curves),

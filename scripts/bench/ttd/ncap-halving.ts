@@ -92,6 +92,10 @@ export function defaultHalvingBudget(
   return validated.budget;
 }
 
+/** The strategy id of a bracket config: `ncap-halving`, or `ncap-halving-ties` with `keepTies`. */
+export const ncapHalvingId = (config: Pick<HalvingConfig, 'keepTies'>): string =>
+  config.keepTies ? 'ncap-halving-ties' : 'ncap-halving';
+
 export interface NcapHalvingReplay {
   run: StrategyRun;
   decision: HalvingDecision;
@@ -135,9 +139,9 @@ export async function ncapHalving(
   return {
     decision,
     run: {
-      id: 'ncap-halving',
+      id: ncapHalvingId(config),
       family: 'ncap-halving',
-      label: `ncap halving (rungs ${config.rungs.map(epochLabel).join(', ')} ep, keep ${fractionLabel(config.keepFraction)}, z ${config.z})`,
+      label: `ncap halving (rungs ${config.rungs.map(epochLabel).join(', ')} ep, keep ${fractionLabel(config.keepFraction)}${config.keepTies ? ' and ties' : ''}, z ${config.z})`,
       spent: curves.map((c) => {
         const b = bracket.find((x) => x.candidateId === c.candidateId)!;
         return {

@@ -6,7 +6,7 @@
  * compare whatever halving sweeps the store holds (a sweep's id follows its spec, so it is found again).
  */
 import { createHash } from 'node:crypto';
-import { validateSweepSpec, type SweepSpec } from '../../../activities/spec/sweep-spec.js';
+import { DEFAULT_KEEP_TIES, validateSweepSpec, type SweepSpec } from '../../../activities/spec/sweep-spec.js';
 import type { ArtifactStore } from '../../../activities/store/artifact-store.js';
 import { ArtifactNotFoundError } from '../../../activities/store/errors.js';
 import { sweepKeys } from '../../../activities/store/keys.js';
@@ -62,7 +62,12 @@ export function halvingSweepSpec(
     name: `ttd-halving-${zoo.task.name}`,
     description: `time-to-decision benchmark: the product's halving sweep of ${zoo.task.name}`,
     training: { ...early.training, epochs: NCAP_RUNGS.at(-1)! },
-    budget: { strategy: 'halving' as const, rungs: [...NCAP_RUNGS] },
+    // keepTies only when it is the default, so sweeps recorded before it existed keep their ids.
+    budget: {
+      strategy: 'halving' as const,
+      rungs: [...NCAP_RUNGS],
+      ...(DEFAULT_KEEP_TIES ? { keepTies: true } : {}),
+    },
   };
   const hash = createHash('sha256').update(canonicalJson(input)).digest('hex').slice(0, 10);
   const id = `ttd-halving-${zoo.task.name}-${setting}-${hash}`;

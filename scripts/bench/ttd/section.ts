@@ -10,6 +10,8 @@ import { runTtdBenchmark, type TtdResult } from './benchmark.js';
 import type { ProductCheck } from './product-check.js';
 import { storedProductChecks } from './product-check.js';
 import { renderTtdSection } from './results-md.js';
+import { ncapHalvingId } from './ncap-halving.js';
+import { DEFAULT_KEEP_TIES } from '../../../activities/spec/sweep-spec.js';
 
 /** Plot file beside a RESULTS.md. */
 export const ttdPlotPath = (resultsPath: string): string =>
@@ -42,7 +44,8 @@ export async function ttdSection(input: {
       result.zoos.map((z) => ({
         zoo: input.zoos.find((b) => b.name === z.zoo.zoo)!,
         setting: result.setting,
-        simulated: z.scores.find((s) => s.run.family === 'ncap-halving')!.run,
+        // The product's sweep runs the spec's default cut rule.
+        simulated: z.scores.find((s) => s.run.id === ncapHalvingId({ keepTies: DEFAULT_KEEP_TIES }))!.run,
       })),
     );
   } finally {

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_BUDGET_STRATEGY,
   DEFAULT_HALVING_RUNGS,
+  DEFAULT_KEEP_TIES,
   defaultBudgetStrategy,
   InvalidSpecError,
   validateRecordedSpec,
@@ -10,6 +11,7 @@ import {
 } from '../../../activities/spec/sweep-spec.js';
 import { resolveTrainingInput } from '../../../activities/training/resolve-input.js';
 import { DEFAULT_HALVING_STOP } from '../../../workflows/halving.js';
+import { halvingConfigOf } from '../../../workflows/sweep-workflow.js';
 
 const BASE = {
   dataset: { uri: 'file:///data/d.safetensors' },
@@ -96,9 +98,21 @@ describe('budget', () => {
       strategy: 'halving',
       rungs: [...DEFAULT_HALVING_RUNGS],
       keepFraction: 1 / 3,
+      keepTies: DEFAULT_KEEP_TIES,
       stop: { z: DEFAULT_HALVING_STOP.z, minGap: DEFAULT_HALVING_STOP.minGap },
     });
     expect(DEFAULT_HALVING_STOP.maxCandidateEpochs).toBeNull();
+  });
+
+  it('passes keepTies to the bracket, and names the field of a bad one', () => {
+    const spec = validateSweepSpec({ ...BASE, budget: { strategy: 'halving', keepTies: true } });
+    expect(spec.budget).toMatchObject({ keepTies: true });
+    if (spec.budget.strategy !== 'halving') throw new Error('not halving');
+    expect(halvingConfigOf(spec.budget).keepTies).toBe(true);
+    expect(halvingConfigOf({ ...spec.budget, keepTies: false })).not.toHaveProperty('keepTies');
+    expect(issues({ budget: { strategy: 'halving', keepTies: 'yes' } })).toEqual([
+      'budget.keepTies: budget.keepTies must be true or false',
+    ]);
   });
 
   it('accepts explicit rungs, keep fraction and stop rule', () => {

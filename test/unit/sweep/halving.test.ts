@@ -304,3 +304,51 @@ describe('successive halving', () => {
     expect(() => startHalving(config(), ['a', 'a'])).toThrow(/unique/);
   });
 });
+
+describe('keepTies', () => {
+  // The demo's seed-0 case: after rung 1 three contenders within one standard error of each other.
+  const close = { c0: 0.759, c1: 0.753, c2: 0.75 } as Record<string, number>;
+  const scoreOf = (id: string, rung: number): number =>
+    rung === 0 ? (close[id] ?? 0.1) : 0.7 + rank(id) / 100;
+
+  it('without it, a third of three is one: the near-tie is cut by rank', () => {
+    const { state, sizes } = drive(startHalving(config({ rungs: [0.25, 0.5, 1] }), ids(9)), scoreOf, 0.014);
+    expect(sizes).toEqual([9, 3]);
+    expect(state.decision).toMatchObject({ reason: 'sole-survivor' });
+  });
+
+  it('keeps every contender the margin cannot tell from the leader, and cuts the clear losers', () => {
+    const s0 = startHalving(config({ rungs: [0.25, 0.5, 1], keepTies: true }), ids(9));
+    // Rung 1: c0–c2 are close, the rest far below: a third (3) is kept by rank anyway.
+    const { state, sizes } = drive(s0, (id, r) => (r === 0 ? (close[id] ?? 0.1) : close[id]!), 0.014);
+    // Rung 2: the three are still within 2·√2·σ ≈ 0.04 of each other: all three go on to the last rung.
+    expect(sizes).toEqual([9, 3, 3]);
+    expect(state.decision).toMatchObject({ reason: 'last-rung', winner: 'c0' });
+    expect(bracketOf(state).filter((b) => b.status === 'cut')).toHaveLength(6);
+  });
+
+  it('cuts by rank when the scores have no uncertainty (nothing to tell a tie by)', () => {
+    const { state, sizes } = drive(
+      startHalving(config({ rungs: [0.25, 0.5, 1], keepTies: true }), ids(9)),
+      scoreOf,
+      null,
+    );
+    expect(sizes).toEqual([9, 3]);
+    expect(state.decision).toMatchObject({ reason: 'sole-survivor' });
+  });
+
+  it('a tie need not be a prefix of the standings: only who is tied is kept, the rest are cut', () => {
+    let state = startHalving(config({ rungs: [0.25, 0.5], keepFraction: 0.25, keepTies: true }), ids(4));
+    const rows: [string, number, number][] = [
+      ['c0', 0.8, 0.01],
+      ['c1', 0.79, 0.01], // margin 2·√2·0.01 ≈ 0.028 > gap 0.01: tied (and no margin stop)
+      ['c2', 0.75, 0.005], // margin 2·√(0.01² + 0.005²) ≈ 0.022 < gap 0.05: cut
+      ['c3', 0.74, 0.04], // margin ≈ 0.082 > gap 0.06: tied
+    ];
+    for (const [candidateId, score, uncertainty] of rows)
+      state = recordScore(state, { candidateId, rung: 0, score, uncertainty });
+    expect(state.decision).toBeNull();
+    expect(state.contenders).toEqual(['c0', 'c1', 'c3']);
+    expect(state.exits.map((e) => e.candidateId)).toEqual(['c2']);
+  });
+});
