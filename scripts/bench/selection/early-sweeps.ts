@@ -7,7 +7,8 @@
  * - `frozen-probe`: the NCP unit keeps its seeded initialisation (`probe.trainable: false`) and records
  *   batch statistics; β_eff with `gradient-coupled` (the patent's reading).
  *
- * Seeds are {@link EARLY_SEEDS}, never the ground truth's. A sweep's id follows its content, so a re-run
+ * The seed is {@link EARLY_SEED} ({@link REPLICATE_EARLY_SEEDS} for the time-to-decision benchmark's
+ * replicates), never the ground truth's. A sweep's id follows its content, so a re-run
  * reuses every finished candidate and resumes the others from their checkpoints.
  */
 import { createHash } from 'node:crypto';
@@ -17,6 +18,11 @@ import { TRUTH_SEEDS } from '../truth/ground-truth.js';
 
 /** Seed of the early runs (probe initialisation, batch order); disjoint from the ground truth's. */
 export const EARLY_SEED = 2001;
+/**
+ * Further training seeds of the `trainable` early runs, replayed by the time-to-decision benchmark so a
+ * strategy's regret is not one seed's luck (`npm run bench:ttd -- --run-seeds` trains them).
+ */
+export const REPLICATE_EARLY_SEEDS = [2002, 2003] as const;
 /** Longest early window, epochs (the others are read from the same run). */
 export const EARLY_EPOCHS = 2;
 /** Validation evaluations per epoch of the early runs: points at ¼, ½, ¾, 1, … epochs. */
@@ -26,8 +32,9 @@ export const WINDOWS = [0.25, 0.5, 1, 2] as const;
 /** β_eff snapshots per epoch besides the evaluation points (so short windows still have a trajectory). */
 const SNAPSHOTS_PER_EPOCH = 8;
 
-if ((TRUTH_SEEDS as readonly number[]).includes(EARLY_SEED))
-  throw new Error(`EARLY_SEED ${EARLY_SEED} must differ from the ground truth's seeds`);
+for (const seed of [EARLY_SEED, ...REPLICATE_EARLY_SEEDS])
+  if ((TRUTH_SEEDS as readonly number[]).includes(seed))
+    throw new Error(`early seed ${seed} must differ from the ground truth's seeds`);
 
 export const PROBE_SETTINGS = {
   trainable: {
@@ -60,8 +67,31 @@ export interface EarlyTask {
   candidates: { id: string; model: string; featureLayer?: string; featurePooling?: string }[];
 }
 
-/** The sweep spec of one zoo's early runs under one probe setting (its id follows its content). */
-export function earlySweepSpec(task: EarlyTask, setting: ProbeSetting, maxParallel = 1): SweepSpec {
+/**
+ * The sweep id of a zoo's early runs before its content hash: `early-<zoo>-<setting>-` for
+ * {@link EARLY_SEED} (the ids runs have had from the start), `early-<zoo>-<setting>-s<seed>-` for another.
+ */
+export const earlySweepIdPrefix = (zoo: string, setting: ProbeSetting, seed: number): string =>
+  `early-${zoo}-${setting}-${seed === EARLY_SEED ? '' : `s${seed}-`}`;
+
+/** Whether `sweepId` is an early sweep of `zoo` under `setting` and `seed` (any content hash). */
+export function isEarlySweepId(
+  sweepId: string,
+  zoo: string,
+  setting: ProbeSetting,
+  seed: number = EARLY_SEED,
+): boolean {
+  const prefix = earlySweepIdPrefix(zoo, setting, seed);
+  return sweepId.startsWith(prefix) && /^[0-9a-f]{10}$/.test(sweepId.slice(prefix.length));
+}
+
+/** The sweep spec of one zoo's early runs under one probe setting and seed (its id follows its content). */
+export function earlySweepSpec(
+  task: EarlyTask,
+  setting: ProbeSetting,
+  maxParallel = 1,
+  seed: number = EARLY_SEED,
+): SweepSpec {
   const s = PROBE_SETTINGS[setting];
   const stepsPerEpoch = Math.ceil(task.trainSamples / task.batchSize);
   const input = {
@@ -87,7 +117,7 @@ export function earlySweepSpec(task: EarlyTask, setting: ProbeSetting, maxParall
       learningRate: task.learningRate,
       optimizer: 'adam',
       snapshotEvery: Math.max(1, Math.floor(stepsPerEpoch / SNAPSHOTS_PER_EPOCH)),
-      seed: EARLY_SEED,
+      seed,
       evaluationsPerEpoch: EVALUATIONS_PER_EPOCH,
       maxMinutesPerCandidate: 60,
     },
@@ -99,7 +129,7 @@ export function earlySweepSpec(task: EarlyTask, setting: ProbeSetting, maxParall
   const hash = createHash('sha256').update(canonicalJson(input)).digest('hex').slice(0, 10);
   return validateSweepSpec({
     ...input,
-    id: `early-${task.name}-${setting}-${hash}`,
+    id: `${earlySweepIdPrefix(task.name, setting, seed)}${hash}`,
     concurrency: { maxParallel },
   });
 }

@@ -6,12 +6,21 @@ import { sweepKeys } from '../../../activities/store/keys.js';
 import { createStoreProvider } from '../../../activities/sweep/store-cache.js';
 import type { CandidateResult } from '../../../activities/training/types.js';
 import type { LocalSweeps } from '../../sweeps/local-sweeps.js';
-import { earlySweepSpec, PROBE_SETTING_NAMES, type ProbeSetting } from './early-sweeps.js';
+import {
+  EARLY_SEED,
+  earlySweepIdPrefix,
+  earlySweepSpec,
+  isEarlySweepId,
+  PROBE_SETTING_NAMES,
+  type ProbeSetting,
+} from './early-sweeps.js';
 import type { BenchZoo } from './zoos.js';
 
 export interface EarlySweep {
   zoo: string;
   setting: ProbeSetting;
+  /** Training seed of the runs. */
+  seed: number;
   sweepId: string;
   /** Candidates whose early run failed, with the reason. */
   failed: { candidateId: string; reason: string }[];
@@ -23,11 +32,19 @@ export interface EarlySweep {
 export async function runEarlySweeps(
   sweeps: LocalSweeps,
   zoo: BenchZoo,
-  options: { maxParallel: number; log: (line: string) => void },
+  options: {
+    maxParallel: number;
+    log: (line: string) => void;
+    /** @default EARLY_SEED */
+    seed?: number;
+    /** @default every probe setting */
+    settings?: readonly ProbeSetting[];
+  },
 ): Promise<EarlySweep[]> {
   const out: EarlySweep[] = [];
-  for (const setting of PROBE_SETTING_NAMES) {
-    const spec = earlySweepSpec(zoo.task, setting, options.maxParallel);
+  const seed = options.seed ?? EARLY_SEED;
+  for (const setting of options.settings ?? PROBE_SETTING_NAMES) {
+    const spec = earlySweepSpec(zoo.task, setting, options.maxParallel, seed);
     const started = Date.now();
     const seen = new Set<string>();
     options.log(`zoo ${zoo.name}, ${setting}: sweep ${spec.id} (${spec.candidates.length} candidates)`);
@@ -52,6 +69,7 @@ export async function runEarlySweeps(
     out.push({
       zoo: zoo.name,
       setting,
+      seed,
       sweepId: result.sweepId,
       failed,
       reused: result.reused.length,
@@ -70,19 +88,21 @@ export async function runEarlySweeps(
 export async function storedEarlySweeps(
   storeUri: string,
   zoos: readonly BenchZoo[],
+  options: { seed?: number; settings?: readonly ProbeSetting[] } = {},
 ): Promise<{ sweeps: EarlySweep[]; backend: string }> {
+  const seed = options.seed ?? EARLY_SEED;
   const stores = createStoreProvider();
   const backends = new Set<string>();
   try {
     const store = stores.get(storeUri);
     const sweeps: EarlySweep[] = [];
     for (const zoo of zoos) {
-      for (const setting of PROBE_SETTING_NAMES) {
-        const prefix = `early-${zoo.task.name}-${setting}-`;
+      for (const setting of options.settings ?? PROBE_SETTING_NAMES) {
+        const prefix = earlySweepIdPrefix(zoo.task.name, setting, seed);
         const finished = new Map<string, Set<string>>();
         for await (const object of store.list('sweeps/')) {
           const match = /^sweeps\/([^/]+)\/candidates\/([^/]+)\/result\.json$/.exec(object.key);
-          if (!match || !match[1]!.startsWith(prefix)) continue;
+          if (!match || !isEarlySweepId(match[1]!, zoo.task.name, setting, seed)) continue;
           finished.set(match[1]!, (finished.get(match[1]!) ?? new Set()).add(match[2]!));
         }
         const best = [...finished.entries()].sort(
@@ -90,7 +110,9 @@ export async function storedEarlySweeps(
         )[0];
         if (!best)
           throw new Error(
-            `no early sweep ${prefix}… in ${storeUri}: run npm run bench:selection without --score-only`,
+            seed === EARLY_SEED
+              ? `no early sweep ${prefix}… in ${storeUri}: run npm run bench:selection without --score-only`
+              : `no early sweep ${prefix}… in ${storeUri}: run npm run bench:ttd -- --run-seeds`,
           );
         const [sweepId, done] = best;
         const failed = zoo.task.candidates
@@ -100,7 +122,7 @@ export async function storedEarlySweeps(
           const bytes = await store.get(sweepKeys(sweepId).candidate(id).result);
           backends.add((JSON.parse(Buffer.from(bytes).toString('utf8')) as CandidateResult).backend);
         }
-        sweeps.push({ zoo: zoo.name, setting, sweepId, failed, reused: done.size, seconds: 0 });
+        sweeps.push({ zoo: zoo.name, setting, seed, sweepId, failed, reused: done.size, seconds: 0 });
       }
     }
     return { sweeps, backend: [...backends].join(', ') || 'none' };

@@ -73,6 +73,8 @@ export const NAIVE_FIRST_EPOCHS = 1;
 
 export interface ZooTtd {
   zoo: ZooCurves;
+  /** Training seed of the early runs replayed. */
+  seed: number;
   scores: StrategyScore[];
   /** Whether the default strategy is chosen without it (any zoo but the selection benchmark's). */
   heldOut: boolean;
@@ -96,7 +98,10 @@ export function truthSeedNoise(zoo: BenchZoo): number | null {
 
 export interface TtdResult {
   setting: ProbeSetting;
+  /** Each zoo on the early runs of {@link EARLY_SEED}: the tables, the plot and the product check. */
   zoos: ZooTtd[];
+  /** The same zoos on the replicate seeds' early runs the store holds (any number per zoo, maybe none). */
+  replicates: ZooTtd[];
 }
 
 /** The product's halving bracket on a zoo: its spec's halving defaults with {@link NCAP_RUNGS}. */
@@ -123,32 +128,51 @@ export async function zooStrategies(zoo: ZooCurves): Promise<StrategyRun[]> {
 
 export async function runTtdBenchmark(input: {
   zoos: readonly BenchZoo[];
+  /** The zoos' early sweeps of {@link EARLY_SEED}. */
   sweeps: readonly EarlySweep[];
+  /** Replicate early sweeps (other seeds, {@link TTD_SETTING}). @default none */
+  replicates?: readonly EarlySweep[];
   storeUri: string;
   log: (line: string) => void;
 }): Promise<TtdResult> {
   const stores = createStoreProvider();
   try {
     const store = stores.get(input.storeUri);
-    const zoos: ZooTtd[] = [];
-    for (const zoo of input.zoos) {
-      const curves = await loadZooCurves(store, zoo, input.sweeps, TTD_SETTING);
+    const replay = async (zoo: BenchZoo, sweep: EarlySweep): Promise<ZooTtd | null> => {
+      const curves = await loadZooCurves(store, zoo, [sweep], TTD_SETTING);
       if (curves.curves.length < 2) {
-        input.log(`time-to-decision: zoo ${zoo.name} has ${curves.curves.length} usable candidates; skipped`);
-        continue;
+        input.log(
+          `time-to-decision: zoo ${zoo.name} seed ${sweep.seed} has ${curves.curves.length} usable candidates; skipped`,
+        );
+        return null;
       }
       const scores = (await zooStrategies(curves)).map((run) => scoreStrategy(curves, run));
       input.log(
-        `time-to-decision: zoo ${zoo.name}, ${curves.curves.length} candidates, ${scores.length} strategies`,
+        `time-to-decision: zoo ${zoo.name} seed ${sweep.seed}, ${curves.curves.length} candidates, ${scores.length} strategies`,
       );
-      zoos.push({
+      return {
         zoo: curves,
+        seed: sweep.seed,
         scores,
         heldOut: !(SELECTION_ZOOS as readonly string[]).includes(zoo.name),
         seedNoise: truthSeedNoise(zoo),
-      });
+      };
+    };
+    const zoos: ZooTtd[] = [];
+    const replicates: ZooTtd[] = [];
+    for (const zoo of input.zoos) {
+      const sweep = input.sweeps.find((s) => s.zoo === zoo.name && s.setting === TTD_SETTING);
+      if (!sweep) throw new Error(`zoo ${zoo.name}: no early sweep for ${TTD_SETTING}`);
+      const primary = await replay(zoo, sweep);
+      if (!primary) continue;
+      zoos.push(primary);
+      for (const r of input.replicates ?? [])
+        if (r.zoo === zoo.name && r.setting === TTD_SETTING) {
+          const replicate = await replay(zoo, r);
+          if (replicate) replicates.push(replicate);
+        }
     }
-    return { setting: TTD_SETTING, zoos };
+    return { setting: TTD_SETTING, zoos, replicates };
   } finally {
     await stores.closeAll();
   }

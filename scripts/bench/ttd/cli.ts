@@ -10,7 +10,8 @@ import { parseArgs } from 'node:util';
 import { defaultStoreUri } from '../../../workers/worker-config.js';
 import { projectRoot } from '../../dev/tools.js';
 import { loadZoo, ZOO_NAMES, type ZooName } from '../selection/cli.js';
-import { storedEarlySweeps, type EarlySweep } from '../selection/run-early.js';
+import { REPLICATE_EARLY_SEEDS } from '../selection/early-sweeps.js';
+import { runEarlySweeps, storedEarlySweeps, type EarlySweep } from '../selection/run-early.js';
 import type { BenchZoo } from '../selection/zoos.js';
 import { withLocalSweeps } from '../../sweeps/local-sweeps.js';
 import { TTD_SETTING } from './benchmark.js';
@@ -19,23 +20,27 @@ import { replaceTtdSection } from './results-md.js';
 import { ttdPlotPath, ttdSection } from './section.js';
 import { acrossZoos } from './verdict.js';
 
-export const TTD_USAGE = `usage: npm run bench:ttd [-- --zoos demo,reversed,real] [--run-product] [--parallel N] [--store URI] [--out FILE] [--json]
+export const TTD_USAGE = `usage: npm run bench:ttd [-- --zoos demo,reversed,real] [--run-seeds] [--run-product] [--parallel N] [--store URI] [--out FILE] [--json]
   The time-to-decision benchmark: replays fixed windows, ncap halving, ASHA (Ray Tune's rule), a naive
   halving and full fine-tuning on the selection benchmark's recorded early runs (run them first with
   npm run bench:selection), scores compute against regret and τ on the zoos' converged ground truth, and
   rewrites the time-to-decision section of RESULTS.md (the rest of the file is left as it is) and its plot.
   --zoos LIST     zoos to replay (default demo,reversed,real; a zoo without a manifest or early runs is
                   skipped and named in the output)
+  --run-seeds     first train the replicate early runs (training seeds ${REPLICATE_EARLY_SEEDS.join(', ')}, trainable probe) that
+                  the store lacks (embedded Temporal, worker processes; finished candidates reused); without
+                  it, the replicates the store holds are replayed and the others named in the output
   --run-product   first run the product's budget.strategy: halving sweep of each zoo for real (embedded
                   Temporal, workers in this process; finished candidates reused) and compare its bracket
                   with the replay (same survivors per rung, winner, samples)
-  --parallel N    trainings at once for --run-product (default 1)
+  --parallel N    trainings at once for --run-seeds and --run-product (default 1)
   --store URI     artifact store of the early sweeps (default NCAP_STORE_URI or file://./.ncap/store)
   --out FILE      the RESULTS.md to update (default bench/selection/RESULTS.md)
   --json          print the scores as JSON as well`;
 
 export interface TtdArgs {
   zoos: ZooName[];
+  runSeeds: boolean;
   runProduct: boolean;
   parallel: number;
   storeUri: string;
@@ -50,6 +55,7 @@ export function parseTtdArgs(argv: readonly string[]): TtdArgs {
     args: [...argv],
     options: {
       zoos: { type: 'string', default: ZOO_NAMES.join(',') },
+      'run-seeds': { type: 'boolean', default: false },
       'run-product': { type: 'boolean', default: false },
       parallel: { type: 'string', default: '1' },
       store: { type: 'string' },
@@ -74,6 +80,7 @@ export function parseTtdArgs(argv: readonly string[]): TtdArgs {
     throw new TypeError(`--parallel must be a positive integer, got '${values.parallel}'`);
   return {
     zoos: zoos as ZooName[],
+    runSeeds: values['run-seeds'],
     runProduct: values['run-product'],
     parallel,
     storeUri: values.store ?? process.env.NCAP_STORE_URI ?? defaultStoreUri(),
@@ -119,6 +126,7 @@ export async function runTtdCli(argv: readonly string[]): Promise<number> {
     console.error(`${args.out} does not exist: run npm run bench:selection first (it writes the file)`);
     return 2;
   }
+  if (args.runSeeds) await runReplicateSweeps(args, zoos, log);
   if (args.runProduct) await runProductSweeps(args, zoos, log);
   const { markdown, svg, result, productChecks } = await ttdSection({
     zoos,
@@ -147,6 +155,29 @@ export async function runTtdCli(argv: readonly string[]): Promise<number> {
     );
   log(`updated the time-to-decision section of ${args.out}`);
   return 0;
+}
+
+/** Trains (or completes) each zoo's replicate early runs; a failed sweep is logged, the others run. */
+async function runReplicateSweeps(
+  args: TtdArgs,
+  zoos: readonly BenchZoo[],
+  log: (line: string) => void,
+): Promise<void> {
+  await withLocalSweeps({ storeUri: args.storeUri, processes: args.parallel, log }, async (local) => {
+    for (const zoo of zoos)
+      for (const seed of REPLICATE_EARLY_SEEDS) {
+        try {
+          await runEarlySweeps(local, zoo, {
+            maxParallel: args.parallel,
+            log,
+            seed,
+            settings: [TTD_SETTING],
+          });
+        } catch (error) {
+          log(`  ${zoo.name} seed ${seed}: the early sweep failed: ${(error as Error).message}`);
+        }
+      }
+  });
 }
 
 /** Runs (or completes) the product's halving sweep of each zoo; a failed one is logged, the others run. */

@@ -4,9 +4,10 @@
  */
 import { basename } from 'node:path';
 import { createStoreProvider } from '../../../activities/sweep/store-cache.js';
-import type { EarlySweep } from '../selection/run-early.js';
+import { REPLICATE_EARLY_SEEDS } from '../selection/early-sweeps.js';
+import { storedEarlySweeps, type EarlySweep } from '../selection/run-early.js';
 import type { BenchZoo } from '../selection/zoos.js';
-import { runTtdBenchmark, type TtdResult } from './benchmark.js';
+import { runTtdBenchmark, TTD_SETTING, type TtdResult } from './benchmark.js';
 import type { ProductCheck } from './product-check.js';
 import { storedProductChecks } from './product-check.js';
 import { renderTtdSection } from './results-md.js';
@@ -33,6 +34,7 @@ export async function ttdSection(input: {
   const result = await runTtdBenchmark({
     zoos: input.zoos,
     sweeps: input.sweeps,
+    replicates: await storedReplicates(input.storeUri, input.zoos, input.log),
     storeUri: input.storeUri,
     log: input.log,
   });
@@ -61,4 +63,28 @@ export async function ttdSection(input: {
     plotFile: basename(ttdPlotPath(input.resultsPath)),
   });
   return { markdown, svg, result, productChecks };
+}
+
+/** The replicate early sweeps the store holds complete; an absent or partial one is named and left out. */
+export async function storedReplicates(
+  storeUri: string,
+  zoos: readonly BenchZoo[],
+  log: (line: string) => void,
+): Promise<EarlySweep[]> {
+  const out: EarlySweep[] = [];
+  for (const zoo of zoos)
+    for (const seed of REPLICATE_EARLY_SEEDS) {
+      try {
+        const { sweeps } = await storedEarlySweeps(storeUri, [zoo], { seed, settings: [TTD_SETTING] });
+        const sweep = sweeps[0]!;
+        if (sweep.failed.length > 0)
+          log(
+            `zoo ${zoo.name} seed ${seed}: ${sweep.failed.length} candidates without an early run; replicate left out (--run-seeds completes it)`,
+          );
+        else out.push(sweep);
+      } catch (error) {
+        log(`zoo ${zoo.name} seed ${seed}: ${(error as Error).message}`);
+      }
+    }
+  return out;
 }

@@ -7,7 +7,12 @@ import { describe, expect, it } from 'vitest';
 import type { CandidateEvidence } from '../../../activities/selection/index.js';
 import { extractFeatures } from '../../../activities/selection/index.js';
 import { chooseDefaultRule, type SelectionEntry } from '../../../scripts/bench/selection/default-rule.js';
-import { earlySweepSpec, EARLY_SEED } from '../../../scripts/bench/selection/early-sweeps.js';
+import {
+  earlySweepSpec,
+  EARLY_SEED,
+  isEarlySweepId,
+  REPLICATE_EARLY_SEEDS,
+} from '../../../scripts/bench/selection/early-sweeps.js';
 import { windowCut, withEvaluationPoints } from '../../../scripts/bench/selection/windows.js';
 import { TRUTH_SEEDS } from '../../../scripts/bench/truth/ground-truth.js';
 
@@ -163,5 +168,19 @@ describe('earlySweepSpec', () => {
     expect(trainable.id).not.toBe(frozen.id);
     // The id follows the content, not how many run at once (so a re-run reuses finished candidates).
     expect(earlySweepSpec(task, 'trainable', 4).id).toBe(trainable.id);
+  });
+
+  it('a replicate seed trains under its own id, which the default seed’s lookup never takes', () => {
+    for (const seed of REPLICATE_EARLY_SEEDS) expect(TRUTH_SEEDS).not.toContain(seed);
+    const primary = earlySweepSpec(task, 'trainable');
+    const replicate = earlySweepSpec(task, 'trainable', 1, 2002);
+    expect(replicate.training.seed).toBe(2002);
+    expect(replicate.id).toMatch(/^early-toy-zoo-trainable-s2002-[0-9a-f]{10}$/);
+    expect(primary.id).toMatch(/^early-toy-zoo-trainable-[0-9a-f]{10}$/);
+    expect(isEarlySweepId(primary.id!, 'toy-zoo', 'trainable')).toBe(true);
+    expect(isEarlySweepId(replicate.id!, 'toy-zoo', 'trainable')).toBe(false);
+    expect(isEarlySweepId(replicate.id!, 'toy-zoo', 'trainable', 2002)).toBe(true);
+    expect(isEarlySweepId(replicate.id!, 'toy-zoo', 'trainable', 2003)).toBe(false);
+    expect(isEarlySweepId(primary.id!, 'toy-zoo', 'frozen-probe')).toBe(false);
   });
 });

@@ -31,7 +31,13 @@ import {
   naiveHalving,
   type AshaVariant,
 } from '../../../scripts/bench/ttd/strategies.js';
-import { supportedDefault, versusAsha, withinGoal, acrossZoos } from '../../../scripts/bench/ttd/verdict.js';
+import {
+  acrossSeeds,
+  acrossZoos,
+  supportedDefault,
+  versusAsha,
+  withinGoal,
+} from '../../../scripts/bench/ttd/verdict.js';
 
 describe('nanPercentile', () => {
   it("is numpy's linear percentile, NaNs left out", () => {
@@ -529,20 +535,58 @@ describe('verdict rules', () => {
   });
 
   it('the supported default: the lowest worst-zoo regret among fixed windows (and ncap halving), then compute, on the selection zoos only', () => {
-    const selection = { zoo, scores, heldOut: false, seedNoise: null };
-    expect(supportedDefault({ setting: 'trainable', zoos: [selection] })!.id).toBe('fixed@2');
+    const selection = { zoo, seed: 2001, scores, heldOut: false, seedNoise: null };
+    expect(supportedDefault({ setting: 'trainable', zoos: [selection], replicates: [] })!.id).toBe('fixed@2');
     // A held-out zoo where fixed@2 does badly does not change the choice.
     const worse = scores.map((s) =>
       s.run.id === 'fixed@2'
         ? { ...s, metrics: { ...s.metrics, regret: { value: 0.5, low: 0, high: 1 } } }
         : s,
     );
-    const held = { zoo: { ...zoo, zoo: 'held' }, scores: worse, heldOut: true, seedNoise: null };
-    expect(supportedDefault({ setting: 'trainable', zoos: [selection, held] })!.id).toBe('fixed@2');
+    const held = { zoo: { ...zoo, zoo: 'held' }, seed: 2001, scores: worse, heldOut: true, seedNoise: null };
+    expect(supportedDefault({ setting: 'trainable', zoos: [selection, held], replicates: [] })!.id).toBe(
+      'fixed@2',
+    );
     expect(
-      acrossZoos({ setting: 'trainable', zoos: [selection, held] }).find((r) => r.id === 'fixed@2')!
-        .worstRegret,
+      acrossZoos({ setting: 'trainable', zoos: [selection, held], replicates: [] }).find(
+        (r) => r.id === 'fixed@2',
+      )!.worstRegret,
     ).toBe(0.5);
+  });
+
+  it('with replicate seeds, a zoo counts by its mean regret over seeds: one lucky seed does not decide', () => {
+    const withRegret = (id: string, regret: number) =>
+      scores.map((s) =>
+        s.run.id === id
+          ? {
+              ...s,
+              metrics: {
+                ...s.metrics,
+                regret: { value: regret, low: 0, high: 1 },
+                top1Hit: { value: regret === 0, rate: NaN },
+              },
+            }
+          : s,
+      );
+    // Seed 2001: fixed@2 and fixed@0.25 both exact, ¼ much cheaper; seeds 2002 and 2003: ¼ misses by 3 points.
+    const primary = { zoo, seed: 2001, scores: withRegret('fixed@0.25', 0), heldOut: false, seedNoise: null };
+    const replicate = (seed: number) => ({ ...primary, seed, scores: withRegret('fixed@0.25', 0.03) });
+    expect(supportedDefault({ setting: 'trainable', zoos: [primary], replicates: [] })!.id).toBe(
+      'fixed@0.25',
+    );
+    const result = {
+      setting: 'trainable' as const,
+      zoos: [primary],
+      replicates: [replicate(2002), replicate(2003)],
+    };
+    const chosen = supportedDefault(result)!;
+    expect(chosen.id).toBe('fixed@2');
+    const quarter = acrossSeeds(result).find((r) => r.id === 'fixed@0.25')!.perZoo[0]!;
+    expect(quarter).toMatchObject({ seeds: [2001, 2002, 2003], minRegret: 0, maxRegret: 0.03, hits: 1 });
+    expect(quarter.meanRegret).toBeCloseTo(0.02, 12);
+    // A replicate of another zoo does not count for this one.
+    const other = { ...replicate(2002), zoo: { ...zoo, zoo: 'other' } };
+    expect(supportedDefault({ ...result, replicates: [other] })!.id).toBe('fixed@0.25');
   });
 });
 
