@@ -14,11 +14,23 @@ const eta = (s: number | null): string =>
         ? `${Math.round(s / 60)}m`
         : `${Math.round(s)}s`;
 
+/**
+ * "epoch 2/3" for a whole-epoch window; for a fractional one (a halving rung, `training.epochs: 0.25`)
+ * the epochs trained so far, "epochs 0.31/0.5", since "epoch 1/0.5" reads as overrun.
+ */
+export function epochText(
+  c: Pick<CandidateProgress, 'epoch' | 'totalEpochs' | 'step' | 'totalSteps'>,
+): string {
+  if (Number.isInteger(c.totalEpochs) || c.totalSteps <= 0) return `epoch ${c.epoch}/${c.totalEpochs}`;
+  const done = (c.totalEpochs * Math.min(c.step, c.totalSteps)) / c.totalSteps;
+  return `epochs ${Number(done.toFixed(2))}/${c.totalEpochs}`;
+}
+
 function barPayload(c: CandidateProgress) {
   const detail =
     c.state === 'failed' || c.state === 'cancelled'
       ? `${c.state}: ${c.failure?.type ?? ''} ${c.failure?.message.slice(0, 60) ?? ''}`
-      : `${c.state}${c.reused ? ' (reused)' : ''} epoch ${c.epoch}/${c.totalEpochs} loss ${fmt(c.loss, 3)} β_eff ${fmt(c.betaEff)}${c.etaSeconds !== null ? ` eta ${eta(c.etaSeconds)}` : ''}`;
+      : `${c.state}${c.reused ? ' (reused)' : ''} ${epochText(c)} loss ${fmt(c.loss, 3)} β_eff ${fmt(c.betaEff)}${c.etaSeconds !== null ? ` eta ${eta(c.etaSeconds)}` : ''}`;
   return { id: c.candidateId.padEnd(18).slice(0, 18), detail };
 }
 
