@@ -18,7 +18,7 @@ import { TTD_SETTING } from './benchmark.js';
 import { halvingSweepSpec } from './product-check.js';
 import { replaceTtdSection } from './results-md.js';
 import { ttdPlotPath, ttdSection } from './section.js';
-import { acrossZoos } from './verdict.js';
+import { acrossSeeds, acrossZoos, supportedDefault } from './verdict.js';
 
 export const TTD_USAGE = `usage: npm run bench:ttd [-- --zoos demo,reversed,real] [--run-seeds] [--run-product] [--parallel N] [--store URI] [--out FILE] [--json]
   The time-to-decision benchmark: replays fixed windows, ncap halving, ASHA (Ray Tune's rule), a naive
@@ -149,6 +149,21 @@ export async function runTtdCli(argv: readonly string[]): Promise<number> {
         )
         .join('  ')}${r.goal ? '  GOAL' : ''}`,
     );
+  if (result.replicates.length > 0) {
+    console.log('across seeds (mean regret, compute):');
+    for (const r of acrossSeeds(result))
+      console.log(
+        `${r.id.padEnd(28)} ${r.perZoo
+          .map((s) =>
+            s
+              ? `${s.zoo} ×${s.seeds.length} ${(100 * s.meanComputeFraction).toFixed(2)}% regret ${(100 * s.meanRegret).toFixed(2)}`
+              : '—',
+          )
+          .join('  ')}`,
+      );
+  }
+  const chosen = supportedDefault(result);
+  if (chosen) console.log(`supported default: ${chosen.id}`);
   for (const c of productChecks)
     console.log(
       `product halving ${c.zoo}: rungs ${c.productRungs.join('→')} (replay ${c.simulatedRungs.join('→')}), winner ${c.productWinner} (replay ${c.simulatedWinner}), samples ${c.productSamples} (replay ${c.simulatedSamples})${c.differences.length ? `; DIFFERS: ${c.differences.join('; ')}` : '; same'}`,
