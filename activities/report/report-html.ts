@@ -30,6 +30,7 @@ import {
   datasetName,
   directionArrow,
   directionText,
+  rankingOrderText,
   observedRunsText,
   statusSummary,
   winnerCandidate,
@@ -217,9 +218,8 @@ function rankingSection(report: SweepReport): SafeHtml {
   return html`<section class="card" id="ranking">
     <h2>Ranking</h2>
     <p class="section-note">
-      Succeeded candidates by rank (${directionText(report.selection.direction)}), then failed and cancelled
-      ones. Trend: change of β_eff from the first to the last snapshot. TSE: sum of the per-epoch mean
-      training losses.
+      Succeeded candidates ${rankingOrderText(report)}, then failed and cancelled ones. Trend: change of β_eff
+      from the first to the last snapshot. TSE: sum of the per-epoch mean training losses.
     </p>
     <div class="table-wrap">
       <table class="ranking">

@@ -52,6 +52,15 @@ export function appliedRuleText(report: SweepReport): string {
   return `rule ${applied}${selection.fallback ? ` (${selection.fallback})` : ''}`;
 }
 
+/**
+ * How the ranking is ordered: "by rule early-accuracy", or for a halving sweep "by the rung reached, then
+ * the score there under rule early-accuracy".
+ */
+export function rankingOrderText(report: SweepReport): string {
+  const rule = report.selection.appliedRule ?? report.selection.rule;
+  return report.bracket ? `by the rung reached, then the score there under rule ${rule}` : `by rule ${rule}`;
+}
+
 /** What the rule learned from: "learned from 12 observed runs (2 of another setup set aside)". */
 export function observedRunsText(report: SweepReport): string {
   const runs = report.selection.observedRuns as SweepReport['selection']['observedRuns'] | undefined;

@@ -60,15 +60,23 @@ describe('the bracket in the report', () => {
     const html = await renderReportHtml(report);
     expect(html).toMatch(/<dt>Early training<\/dt>\s*<dd>\s*halving, rungs of 0.25, 0.5 epochs · batch/);
     expect(html).toContain('<dt>Budget</dt>');
+    expect(html).toMatch(
+      /Succeeded candidates by the rung reached, then the score there under rule \S+, then failed/,
+    );
     expect(html).toContain('cut at 0.25 epochs (score 0.412)');
     expect(html).toContain('320 samples trained, 50 %');
   });
 
-  it('a fixed sweep shows no bracket column or line', () => {
+  it('a fixed sweep shows no bracket column or line', async () => {
     const fixed = makeReport({ seed: 5, candidates: 4 });
     expect(renderReportText(fixed)).not.toContain('Budget:');
     expect(renderReportText(fixed)).not.toContain('STOPPED');
     expect(renderReportMarkdown(fixed)).not.toContain('**Budget:**');
+    expect(await renderReportHtml(fixed)).toMatch(
+      new RegExp(
+        `Succeeded candidates by rule ${fixed.selection.appliedRule ?? fixed.selection.rule}, then failed`,
+      ),
+    );
     expect(renderReportMarkdown(fixed)).toContain(`**Early training:** ${fixed.training.epochs} epoch`);
   });
 });
