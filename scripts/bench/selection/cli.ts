@@ -3,11 +3,10 @@
  * [--out FILE] [--json]`: the selection benchmark's command line (see bench-selection.ts).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { basename, dirname, resolve } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { defaultStoreUri } from '../../../workers/worker-config.js';
-import { projectRoot } from '../../dev/tools.js';
 import { withLocalSweeps } from '../../sweeps/local-sweeps.js';
+import { SHARED_BENCH_OPTIONS, sharedBenchArgs, type SharedBenchArgs, type ZooName } from './bench-args.js';
 import { runEarlySweeps, storedEarlySweeps, type EarlySweep } from './run-early.js';
 import { loadFashionZoo, type BenchZoo } from './zoos.js';
 import { scoreBenchmark } from './score.js';
@@ -15,8 +14,7 @@ import { renderResults } from './results-md.js';
 import { ttdPlotPath, ttdSection } from '../ttd/section.js';
 import { replaceTtdSection } from '../ttd/results-md.js';
 
-export const ZOO_NAMES = ['demo', 'reversed', 'real'] as const;
-export type ZooName = (typeof ZOO_NAMES)[number];
+export { ZOO_NAMES, type ZooName } from './bench-args.js';
 
 export const SELECTION_BENCH_USAGE = `usage: npm run bench:selection [-- --zoos demo,reversed,real] [--sweeps-only] [--parallel N] [--store URI] [--out FILE] [--json]
   Runs every zoo's early sweeps (2 epochs, 4 evaluations per epoch; a trainable probe with abs-product
@@ -32,15 +30,9 @@ export const SELECTION_BENCH_USAGE = `usage: npm run bench:selection [-- --zoos 
   --json          print the scores as JSON as well
   --build-truth   measure a zoo's ground truth instead (see --build-truth --help)`;
 
-export interface SelectionBenchArgs {
-  zoos: ZooName[];
+export interface SelectionBenchArgs extends SharedBenchArgs {
   sweepsOnly: boolean;
   scoreOnly: boolean;
-  parallel: number;
-  storeUri: string;
-  out: string;
-  json: boolean;
-  help: boolean;
 }
 
 /** @throws TypeError naming the option and the fix. */
@@ -48,37 +40,17 @@ export function parseSelectionBenchArgs(argv: readonly string[]): SelectionBench
   const { values } = parseArgs({
     args: [...argv],
     options: {
-      zoos: { type: 'string', default: ZOO_NAMES.join(',') },
+      ...SHARED_BENCH_OPTIONS,
       'sweeps-only': { type: 'boolean', default: false },
       'score-only': { type: 'boolean', default: false },
-      parallel: { type: 'string', default: '1' },
-      store: { type: 'string' },
-      out: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
     allowPositionals: false,
   });
-  const zoos = values.zoos.split(',').map((z) => z.trim());
-  const unknown = zoos.filter((z) => !(ZOO_NAMES as readonly string[]).includes(z));
-  if (unknown.length > 0 || zoos.length === 0)
-    throw new TypeError(`--zoos: unknown zoo ${unknown.join(', ')}; choose from ${ZOO_NAMES.join(', ')}`);
+  const shared = sharedBenchArgs(values);
   if (values['sweeps-only'] && values['score-only'])
     throw new TypeError('--sweeps-only and --score-only exclude each other: give one');
-  const parallel = Number(values.parallel);
-  if (!Number.isInteger(parallel) || parallel < 1)
-    throw new TypeError(`--parallel must be a positive integer, got '${values.parallel}'`);
-  return {
-    zoos: zoos as ZooName[],
-    sweepsOnly: values['sweeps-only'],
-    scoreOnly: values['score-only'],
-    parallel,
-    storeUri: values.store ?? process.env.NCAP_STORE_URI ?? defaultStoreUri(),
-    out: resolve(projectRoot(), values.out ?? 'bench/selection/RESULTS.md'),
-    json: values.json,
-    help: values.help,
-  };
+  return { ...shared, sweepsOnly: values['sweeps-only'], scoreOnly: values['score-only'] };
 }
 
 /** A zoo of the benchmark by name. @throws Error when it is not built (no manifest) */

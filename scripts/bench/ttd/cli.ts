@@ -5,11 +5,9 @@
  * `ttdSection` (section.ts) when it regenerates the file.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { defaultStoreUri } from '../../../workers/worker-config.js';
-import { projectRoot } from '../../dev/tools.js';
-import { loadZoo, ZOO_NAMES, type ZooName } from '../selection/cli.js';
+import { SHARED_BENCH_OPTIONS, sharedBenchArgs, type SharedBenchArgs } from '../selection/bench-args.js';
+import { loadZoo } from '../selection/cli.js';
 import { REPLICATE_EARLY_SEEDS } from '../selection/early-sweeps.js';
 import { runEarlySweeps, storedEarlySweeps, type EarlySweep } from '../selection/run-early.js';
 import type { BenchZoo } from '../selection/zoos.js';
@@ -38,15 +36,9 @@ export const TTD_USAGE = `usage: npm run bench:ttd [-- --zoos demo,reversed,real
   --out FILE      the RESULTS.md to update (default bench/selection/RESULTS.md)
   --json          print the scores as JSON as well`;
 
-export interface TtdArgs {
-  zoos: ZooName[];
+export interface TtdArgs extends SharedBenchArgs {
   runSeeds: boolean;
   runProduct: boolean;
-  parallel: number;
-  storeUri: string;
-  out: string;
-  json: boolean;
-  help: boolean;
 }
 
 /** @throws TypeError naming the option and the fix. */
@@ -54,40 +46,14 @@ export function parseTtdArgs(argv: readonly string[]): TtdArgs {
   const { values } = parseArgs({
     args: [...argv],
     options: {
-      zoos: { type: 'string', default: ZOO_NAMES.join(',') },
+      ...SHARED_BENCH_OPTIONS,
       'run-seeds': { type: 'boolean', default: false },
       'run-product': { type: 'boolean', default: false },
-      parallel: { type: 'string', default: '1' },
-      store: { type: 'string' },
-      out: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
     allowPositionals: false,
   });
-  const zoos = values.zoos
-    .split(',')
-    .map((z) => z.trim())
-    .filter(Boolean);
-  const unknown = zoos.filter((z) => !(ZOO_NAMES as readonly string[]).includes(z));
-  if (unknown.length > 0 || zoos.length === 0)
-    throw new TypeError(
-      `--zoos: ${zoos.length === 0 ? 'no zoo given' : `unknown zoo ${unknown.join(', ')}`}; choose from ${ZOO_NAMES.join(', ')}`,
-    );
-  const parallel = Number(values.parallel);
-  if (!Number.isInteger(parallel) || parallel < 1)
-    throw new TypeError(`--parallel must be a positive integer, got '${values.parallel}'`);
-  return {
-    zoos: zoos as ZooName[],
-    runSeeds: values['run-seeds'],
-    runProduct: values['run-product'],
-    parallel,
-    storeUri: values.store ?? process.env.NCAP_STORE_URI ?? defaultStoreUri(),
-    out: resolve(projectRoot(), values.out ?? 'bench/selection/RESULTS.md'),
-    json: values.json,
-    help: values.help,
-  };
+  return { ...sharedBenchArgs(values), runSeeds: values['run-seeds'], runProduct: values['run-product'] };
 }
 
 export async function runTtdCli(argv: readonly string[]): Promise<number> {
