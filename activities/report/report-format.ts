@@ -34,6 +34,15 @@ export function formatAccuracy(value: number | null | undefined): string {
   return (value * 100).toFixed(1) + '%';
 }
 
+/**
+ * An accuracy difference (accuracy units) in percentage points, as the benchmarks state regret.
+ * @example formatPoints(0.0298) === '2.98 pts'; formatPoints(0) === '0.00 pts'
+ */
+export function formatPoints(value: number | null | undefined): string {
+  if (!isFiniteNumber(value)) return MISSING;
+  return `${(value * 100).toFixed(2)} pts`;
+}
+
 /** A predicted accuracy `mean ± std` (both in [0, 1]) as "81.3% ± 1.2 pp"; the std is dropped when not finite. */
 export function formatPredicted(prediction: { mean: number; std: number } | null | undefined): string {
   if (!prediction || !isFiniteNumber(prediction.mean)) return MISSING;

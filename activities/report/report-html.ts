@@ -17,6 +17,7 @@ import {
   formatBeta,
   formatCount,
   formatNumber,
+  formatPoints,
   formatPredicted,
   formatTimestamp,
   isFiniteNumber,
@@ -303,17 +304,19 @@ function evaluationSection(report: SweepReport): SafeHtml | null {
     spearman: best((m) => m.spearman, true),
     regret: best((m) => m.regret, false),
   };
-  const cell = (value: number, bestValue: number | null): SafeHtml =>
-    html`<td class="num${bestValue !== null && value === bestValue ? ' best' : ''}">
-      ${formatNumber(value, 3)}
-    </td>`;
+  const cell = (
+    value: number,
+    bestValue: number | null,
+    format = (v: number) => formatNumber(v, 3),
+  ): SafeHtml =>
+    html`<td class="num${bestValue !== null && value === bestValue ? ' best' : ''}">${format(value)}</td>`;
   return html`<section class="card" id="evaluation">
     <h2>Evaluation</h2>
     <p class="section-note">
       Agreement between each predictor's ranking and the ranking by final accuracy
-      (${evaluation.truthSource}). Correlations: higher is better (1 = same order). Regret: accuracy lost by
-      taking the predictor's pick instead of the best candidate (lower is better). Best value per column in
-      bold.
+      (${evaluation.truthSource}). Correlations: higher is better (1 = same order). Regret: accuracy points
+      lost by taking the predictor's pick instead of the best candidate (lower is better). Best value per
+      column in bold.
     </p>
     <div class="table-wrap">
       <table class="metrics">
@@ -339,7 +342,7 @@ function evaluationSection(report: SweepReport): SafeHtml | null {
                 <td>
                   ${m.top1Hit ? html`<span class="hit">✓ yes</span>` : html`<span class="miss">✗ no</span>`}
                 </td>
-                ${cell(m.regret, bests.regret)}
+                ${cell(m.regret, bests.regret, formatPoints)}
               </tr> `,
           )}
         </tbody>

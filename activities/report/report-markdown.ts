@@ -12,6 +12,7 @@ import {
   formatBeta,
   formatCount,
   formatNumber,
+  formatPoints,
   formatPredicted,
   formatTimestamp,
   trainingWindowText,
@@ -130,7 +131,7 @@ export function renderReportMarkdown(report: SweepReport): string {
           formatNumber(m.weightedTau, 3),
           formatNumber(m.spearman, 3),
           m.top1Hit ? 'yes' : 'no',
-          formatNumber(m.regret, 3),
+          formatPoints(m.regret),
         ]),
       );
     }

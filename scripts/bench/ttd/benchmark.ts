@@ -27,7 +27,7 @@ import {
   type StrategyRun,
 } from './strategies.js';
 
-/** The early runs the strategies replay: the product's default probe (`probe.trainable: true`). */
+/** The early runs the strategies replay by default: the product's default probe (`probe.trainable: true`). */
 export const TTD_SETTING: ProbeSetting = 'trainable';
 
 /**
@@ -130,16 +130,19 @@ export async function runTtdBenchmark(input: {
   zoos: readonly BenchZoo[];
   /** The zoos' early sweeps of {@link EARLY_SEED}. */
   sweeps: readonly EarlySweep[];
-  /** Replicate early sweeps (other seeds, {@link TTD_SETTING}). @default none */
+  /** Replicate early sweeps (other seeds). @default none */
   replicates?: readonly EarlySweep[];
+  /** The probe setting whose early runs are replayed. @default TTD_SETTING */
+  setting?: ProbeSetting;
   storeUri: string;
   log: (line: string) => void;
 }): Promise<TtdResult> {
+  const setting = input.setting ?? TTD_SETTING;
   const stores = createStoreProvider();
   try {
     const store = stores.get(input.storeUri);
     const replay = async (zoo: BenchZoo, sweep: EarlySweep): Promise<ZooTtd | null> => {
-      const curves = await loadZooCurves(store, zoo, [sweep], TTD_SETTING);
+      const curves = await loadZooCurves(store, zoo, [sweep], setting);
       if (curves.curves.length < 2) {
         input.log(
           `time-to-decision: zoo ${zoo.name} seed ${sweep.seed} has ${curves.curves.length} usable candidates; skipped`,
@@ -161,18 +164,18 @@ export async function runTtdBenchmark(input: {
     const zoos: ZooTtd[] = [];
     const replicates: ZooTtd[] = [];
     for (const zoo of input.zoos) {
-      const sweep = input.sweeps.find((s) => s.zoo === zoo.name && s.setting === TTD_SETTING);
-      if (!sweep) throw new Error(`zoo ${zoo.name}: no early sweep for ${TTD_SETTING}`);
+      const sweep = input.sweeps.find((s) => s.zoo === zoo.name && s.setting === setting);
+      if (!sweep) throw new Error(`zoo ${zoo.name}: no early sweep for ${setting}`);
       const primary = await replay(zoo, sweep);
       if (!primary) continue;
       zoos.push(primary);
       for (const r of input.replicates ?? [])
-        if (r.zoo === zoo.name && r.setting === TTD_SETTING) {
+        if (r.zoo === zoo.name && r.setting === setting) {
           const replicate = await replay(zoo, r);
           if (replicate) replicates.push(replicate);
         }
     }
-    return { setting: TTD_SETTING, zoos, replicates };
+    return { setting, zoos, replicates };
   } finally {
     await stores.closeAll();
   }

@@ -8,7 +8,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { SHARED_BENCH_OPTIONS, sharedBenchArgs, type SharedBenchArgs } from '../selection/bench-args.js';
 import { loadZoo } from '../selection/cli.js';
-import { REPLICATE_EARLY_SEEDS } from '../selection/early-sweeps.js';
+import { PROBE_SETTING_NAMES, REPLICATE_EARLY_SEEDS, type ProbeSetting } from '../selection/early-sweeps.js';
 import { runEarlySweeps, storedEarlySweeps, type EarlySweep } from '../selection/run-early.js';
 import type { BenchZoo } from '../selection/zoos.js';
 import { withLocalSweeps } from '../../sweeps/local-sweeps.js';
@@ -18,14 +18,15 @@ import { replaceTtdSection } from './results-md.js';
 import { ttdPlotPath, ttdSection } from './section.js';
 import { acrossSeeds, acrossZoos, supportedDefault } from './verdict.js';
 
-export const TTD_USAGE = `usage: npm run bench:ttd [-- --zoos demo,reversed,real] [--run-seeds] [--run-product] [--parallel N] [--store URI] [--out FILE] [--json]
+export const TTD_USAGE = `usage: npm run bench:ttd [-- --zoos demo,reversed,real] [--setting S] [--run-seeds] [--run-product] [--parallel N] [--store URI] [--out FILE] [--json]
   The time-to-decision benchmark: replays fixed windows, ncap halving, ASHA (Ray Tune's rule), a naive
   halving and full fine-tuning on the selection benchmark's recorded early runs (run them first with
   npm run bench:selection), scores compute against regret and τ on the zoos' converged ground truth, and
   rewrites the time-to-decision section of RESULTS.md (the rest of the file is left as it is) and its plot.
   --zoos LIST     zoos to replay (default demo,reversed,real; a zoo without a manifest or early runs is
                   skipped and named in the output)
-  --run-seeds     first train the replicate early runs (training seeds ${REPLICATE_EARLY_SEEDS.join(', ')}, trainable probe) that
+  --setting S     the early runs replayed: trainable (default, the product's default probe) or frozen-probe
+  --run-seeds     first train the replicate early runs (training seeds ${REPLICATE_EARLY_SEEDS.join(', ')}, of --setting) that
                   the store lacks (embedded Temporal, worker processes; finished candidates reused); without
                   it, the replicates the store holds are replayed and the others named in the output
   --run-product   first run the product's budget.strategy: halving sweep of each zoo for real (embedded
@@ -37,6 +38,7 @@ export const TTD_USAGE = `usage: npm run bench:ttd [-- --zoos demo,reversed,real
   --json          print the scores as JSON as well`;
 
 export interface TtdArgs extends SharedBenchArgs {
+  setting: ProbeSetting;
   runSeeds: boolean;
   runProduct: boolean;
 }
@@ -47,13 +49,24 @@ export function parseTtdArgs(argv: readonly string[]): TtdArgs {
     args: [...argv],
     options: {
       ...SHARED_BENCH_OPTIONS,
+      setting: { type: 'string', default: TTD_SETTING },
       'run-seeds': { type: 'boolean', default: false },
       'run-product': { type: 'boolean', default: false },
     },
     strict: true,
     allowPositionals: false,
   });
-  return { ...sharedBenchArgs(values), runSeeds: values['run-seeds'], runProduct: values['run-product'] };
+  const setting = values.setting;
+  if (!(PROBE_SETTING_NAMES as readonly string[]).includes(setting))
+    throw new TypeError(
+      `--setting: unknown probe setting '${setting}'; choose from ${PROBE_SETTING_NAMES.join(', ')}`,
+    );
+  return {
+    ...sharedBenchArgs(values),
+    setting: setting as ProbeSetting,
+    runSeeds: values['run-seeds'],
+    runProduct: values['run-product'],
+  };
 }
 
 export async function runTtdCli(argv: readonly string[]): Promise<number> {
@@ -97,6 +110,7 @@ export async function runTtdCli(argv: readonly string[]): Promise<number> {
   const { markdown, svg, result, productChecks } = await ttdSection({
     zoos,
     sweeps,
+    setting: args.setting,
     storeUri: args.storeUri,
     command: `npm run bench:ttd${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
     resultsPath: args.out,
@@ -152,7 +166,7 @@ async function runReplicateSweeps(
             maxParallel: args.parallel,
             log,
             seed,
-            settings: [TTD_SETTING],
+            settings: [args.setting],
           });
         } catch (error) {
           log(`  ${zoo.name} seed ${seed}: the early sweep failed: ${(error as Error).message}`);
@@ -169,7 +183,7 @@ async function runProductSweeps(
 ): Promise<void> {
   await withLocalSweeps({ storeUri: args.storeUri, processes: args.parallel, log }, async (local) => {
     for (const zoo of zoos) {
-      const spec = halvingSweepSpec(zoo, TTD_SETTING);
+      const spec = halvingSweepSpec(zoo, args.setting);
       const started = Date.now();
       log(`zoo ${zoo.name}: product halving sweep ${spec.id} (${spec.candidates.length} candidates)`);
       try {

@@ -4,7 +4,7 @@
  */
 import { basename } from 'node:path';
 import { createStoreProvider } from '../../../activities/sweep/store-cache.js';
-import { REPLICATE_EARLY_SEEDS } from '../selection/early-sweeps.js';
+import { REPLICATE_EARLY_SEEDS, type ProbeSetting } from '../selection/early-sweeps.js';
 import { storedEarlySweeps, type EarlySweep } from '../selection/run-early.js';
 import type { BenchZoo } from '../selection/zoos.js';
 import { runTtdBenchmark, TTD_SETTING, type TtdResult } from './benchmark.js';
@@ -25,6 +25,8 @@ export const ttdPlotPath = (resultsPath: string): string =>
 export async function ttdSection(input: {
   zoos: readonly BenchZoo[];
   sweeps: readonly EarlySweep[];
+  /** The probe setting replayed. @default TTD_SETTING */
+  setting?: ProbeSetting;
   storeUri: string;
   command: string;
   resultsPath: string;
@@ -34,7 +36,8 @@ export async function ttdSection(input: {
   const result = await runTtdBenchmark({
     zoos: input.zoos,
     sweeps: input.sweeps,
-    replicates: await storedReplicates(input.storeUri, input.zoos, input.log),
+    replicates: await storedReplicates(input.storeUri, input.zoos, input.log, input.setting),
+    ...(input.setting ? { setting: input.setting } : {}),
     storeUri: input.storeUri,
     log: input.log,
   });
@@ -70,12 +73,13 @@ export async function storedReplicates(
   storeUri: string,
   zoos: readonly BenchZoo[],
   log: (line: string) => void,
+  setting: ProbeSetting = TTD_SETTING,
 ): Promise<EarlySweep[]> {
   const out: EarlySweep[] = [];
   for (const zoo of zoos)
     for (const seed of REPLICATE_EARLY_SEEDS) {
       try {
-        const { sweeps } = await storedEarlySweeps(storeUri, [zoo], { seed, settings: [TTD_SETTING] });
+        const { sweeps } = await storedEarlySweeps(storeUri, [zoo], { seed, settings: [setting] });
         const sweep = sweeps[0]!;
         if (sweep.failed.length > 0)
           log(

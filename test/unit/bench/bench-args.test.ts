@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { ZOO_NAMES } from '../../../scripts/bench/selection/bench-args.js';
 import { parseSelectionBenchArgs } from '../../../scripts/bench/selection/cli.js';
+import { TTD_SETTING } from '../../../scripts/bench/ttd/benchmark.js';
 import { parseTtdArgs } from '../../../scripts/bench/ttd/cli.js';
 
 describe.each([
@@ -51,7 +52,12 @@ describe('command-specific flags', () => {
     expect(() => parseSelectionBenchArgs(['--score-only', '--sweeps-only'])).toThrow(/exclude each other/);
   });
 
-  it('bench:ttd: --run-seeds and --run-product', () => {
+  it('bench:ttd: --setting, --run-seeds and --run-product', () => {
+    expect(parseTtdArgs([]).setting).toBe(TTD_SETTING);
+    expect(parseTtdArgs(['--setting', 'frozen-probe']).setting).toBe('frozen-probe');
+    expect(() => parseTtdArgs(['--setting', 'frozen'])).toThrow(
+      /--setting: unknown probe setting 'frozen'; choose from trainable, frozen-probe/,
+    );
     expect(parseTtdArgs(['--run-seeds'])).toMatchObject({ runSeeds: true, runProduct: false });
     expect(parseTtdArgs(['--run-product'])).toMatchObject({ runSeeds: false, runProduct: true });
   });

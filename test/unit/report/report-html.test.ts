@@ -242,6 +242,8 @@ describe('renderReportHtml', () => {
     for (const [i, m] of report.evaluation!.metrics.entries()) {
       expect(Number(rows[i]!.cells[1])).toBeCloseTo(m.kendallTau, 3);
       expect(rows[i]!.cells[4]).toContain(m.top1Hit ? 'yes' : 'no');
+      // Regret in accuracy points, as the benchmarks state it.
+      expect(rows[i]!.cells[5]).toBe(`${(100 * m.regret).toFixed(2)} pts`);
     }
     const without = await renderReportHtml(makeReport({ seed: 2, withEvaluation: false }));
     expect(without).not.toContain('id="evaluation"');

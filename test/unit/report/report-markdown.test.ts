@@ -90,6 +90,9 @@ describe('renderReportMarkdown', () => {
     expect(table.slice(2).map((line) => cells(line)[0]!.replace(/\\(.)/g, '$1'))).toEqual(
       report.evaluation!.metrics.map((m) => m.predictor),
     );
+    expect(table.slice(2).map((line) => cells(line)[5])).toEqual(
+      report.evaluation!.metrics.map((m) => `${(100 * m.regret).toFixed(2)} pts`),
+    );
     expect(renderReportMarkdown(makeReport({ seed: 25, withEvaluation: false }))).not.toContain(
       '## Evaluation',
     );
