@@ -14,7 +14,7 @@ import {
   REPLICATE_EARLY_SEEDS,
 } from '../selection/early-sweeps.js';
 import { BOOTSTRAP, SELECTION_ZOOS } from '../selection/score.js';
-import { ASHA_WORKERS, NAIVE_FIRST_EPOCHS, type TtdResult } from './benchmark.js';
+import { ASHA_WORKERS, NAIVE_FIRST_EPOCHS, TTD_SETTING, type TtdResult } from './benchmark.js';
 import type { StrategyScore } from './evaluate.js';
 import type { ProductCheck } from './product-check.js';
 import { epochLabel } from './strategies.js';
@@ -171,7 +171,7 @@ export function ttdVerdict(result: TtdResult): string[] {
       return s ? [{ z, s }] : [];
     });
     lines.push(
-      `Default strategy the table supports (chosen on ${selection.join(' + ')}: the lowest worst-zoo regret among the fixed windows${ncapRows.length ? ' and ncap halving' : ''}, then the lowest mean compute${seeds ? `; each zoo's regret and compute averaged over its ${seeds} training seeds` : ''}): **${chosen.label}** (worst regret ${pts(chosen.worstRegret)} pts, mean compute ${pct(chosen.meanComputeFraction)})${chosen.family === 'fixed' ? ': `budget.strategy: fixed` stays the default' : `: the table supports \`budget.strategy: halving\` as the default, ${chosen.id === 'ncap-halving-ties' ? 'with' : 'without'} \`budget.keepTies\``}.` +
+      `Default strategy the table supports (chosen on ${selection.join(' + ')}: the lowest worst-zoo regret among the fixed windows${ncapRows.length ? ' and ncap halving' : ''}, then the lowest mean compute${seeds ? `; each zoo's regret and compute averaged over its ${seeds} training seeds` : ''}): **${chosen.label}** (worst regret ${pts(chosen.worstRegret)} pts, mean compute ${pct(chosen.meanComputeFraction)})${result.setting !== TTD_SETTING ? `: on the ${result.setting} runs, which inform and do not set the product's defaults (those are chosen on the ${TTD_SETTING} runs, the default probe's)` : chosen.family === 'fixed' ? ': `budget.strategy: fixed` stays the default' : `: the table supports \`budget.strategy: halving\` as the default, ${chosen.id === 'ncap-halving-ties' ? 'with' : 'without'} \`budget.keepTies\``}.` +
         held
           .map(
             ({ z, s }) =>
