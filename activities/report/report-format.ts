@@ -138,11 +138,14 @@ export function formatTimestamp(iso: string): string {
   return date.toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
 }
 
+/** A number of epochs: "1 epoch", "0.25 epochs". */
+export const formatEpochs = (epochs: number): string => `${epochs} epoch${epochs === 1 ? '' : 's'}`;
+
 /**
  * The early-training window in words: "2 epochs", or for a halving sweep its rungs.
  * @example trainingWindowText(2, undefined) === '2 epochs'; trainingWindowText(2, [0.25, 2]) === 'halving, rungs of 0.25, 2 epochs'
  */
 export function trainingWindowText(epochs: number, halvingRungs: readonly number[] | undefined): string {
   if (halvingRungs) return `halving, rungs of ${halvingRungs.join(', ')} epochs`;
-  return `${epochs} epoch${epochs === 1 ? '' : 's'}`;
+  return formatEpochs(epochs);
 }

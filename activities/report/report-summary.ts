@@ -1,5 +1,6 @@
 /** Facts about a whole sweep that every view of the report states the same way. */
 import type { CandidateStatus, ReportCandidate, SweepBracket, SweepReport } from '../scoring/report-types.js';
+import { formatEpochs } from './report-format.js';
 
 /** "↑" when a higher β_eff ranks first, "↓" when a lower one does. */
 export function directionArrow(direction: SweepReport['selection']['direction']): string {
@@ -71,8 +72,6 @@ export function observedRunsText(report: SweepReport): string {
   return `learned from ${parts.join('; ')}`;
 }
 
-const epochsText = (epochs: number): string => `${epochs} epoch${epochs === 1 ? '' : 's'}`;
-
 /**
  * A halving sweep's bracket in one line: "halving over 0.25, 0.5, 1 epochs (keep 50 %): 8 → 4 → 2
  * contenders; decided after rung 3 (1 epoch): …". Null for a fixed sweep.
@@ -84,7 +83,7 @@ export function bracketText(bracket: SweepBracket | undefined): string | null {
   if (!bracket.decision)
     return `${head}; not decided (the sweep stopped during rung ${bracket.rungSizes.length})`;
   const { rung, epochs, reason, message } = bracket.decision;
-  return `${head}; decided after rung ${rung + 1} (${epochsText(epochs)}) by ${reason}: ${message}`;
+  return `${head}; decided after rung ${rung + 1} (${formatEpochs(epochs)}) by ${reason}: ${message}`;
 }
 
 /** Where the bracket left a candidate: "winner at 1 epoch", "cut at 0.25 epochs (score 0.412)"; null without one. */
@@ -92,7 +91,7 @@ export function bracketStop(report: SweepReport, candidateId: string): string | 
   const entry = report.bracket?.entries.find((e) => e.candidateId === candidateId);
   if (!entry) return null;
   const score = entry.score === null ? '' : ` (score ${entry.score.toPrecision(3)})`;
-  return `${entry.status} at ${epochsText(entry.epochs)}${score}`;
+  return `${entry.status} at ${formatEpochs(entry.epochs)}${score}`;
 }
 
 /** Training compute: "320 samples trained, 50 % of every candidate over the whole window (640)"; null when unknown. */

@@ -113,7 +113,8 @@ const epochCount = (field: string) =>
       message: `${field} must be a multiple of 1/${SPEC_LIMITS.epochFractionDenominator} epoch, e.g. 0.25 or 1.5`,
     });
 
-const isEpochCount = (x: unknown): x is number => epochCount('epochs').safeParse(x).success;
+const epochCountSchema = epochCount('epochs');
+const isEpochCount = (x: unknown): x is number => epochCountSchema.safeParse(x).success;
 
 /**
  * `halving`: successive halving over rungs. Every candidate trains to the first rung; after each rung the
@@ -226,6 +227,7 @@ const sweepSpecObjectSchema = z
     budget: budgetSchema,
   })
   .superRefine((spec, ctx) => {
+    const holdsValidation = spec.dataset.validationFraction > 0 || spec.dataset.validationUri !== undefined;
     // β_eff needs ≥ 3 scored weight layers: hidden widths + head, minus the input projection when skipped.
     const scored = spec.probe.widths.length + 1 - (spec.selection.skipInputProjection ? 1 : 0);
     if (spec.selection.interactionModel === 'gradient-coupled' && !spec.probe.recordBatchStats) {
@@ -236,7 +238,7 @@ const sweepSpecObjectSchema = z
           'gradient-coupled reads batch statistics from the snapshots: set probe.recordBatchStats: true',
       });
     }
-    if (spec.training.stopping && spec.dataset.validationFraction === 0 && !spec.dataset.validationUri) {
+    if (spec.training.stopping && !holdsValidation) {
       ctx.addIssue({
         code: 'custom',
         path: ['training', 'stopping'],
@@ -275,11 +277,7 @@ const sweepSpecObjectSchema = z
           message: `the first rung alone spends ${firstRung} candidate-epochs (${spec.candidates.length} × ${rungs[0]}): raise it or lower budget.rungs[0]`,
         });
     }
-    if (
-      spec.selection.rule === 'early-accuracy' &&
-      spec.dataset.validationFraction === 0 &&
-      !spec.dataset.validationUri
-    ) {
+    if (spec.selection.rule === 'early-accuracy' && !holdsValidation) {
       ctx.addIssue({
         code: 'custom',
         path: ['selection', 'rule'],

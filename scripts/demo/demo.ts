@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { trainingWindowText } from '../../activities/report/report-format.js';
 import { renderReportText } from '../../activities/report/report-text.js';
 import {
   DEFAULT_EARLY_EPOCHS,
@@ -128,12 +129,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
     maxSamples: options.maxSamples ?? 3000,
   });
   const sweepId = spec.id!;
-  const budget =
-    spec.budget.strategy === 'halving'
-      ? `successive halving over rungs of ${spec.budget.rungs.join(', ')} epochs`
-      : `${spec.training.epochs} epochs each`;
+  const rungs = spec.budget.strategy === 'halving' ? spec.budget.rungs : undefined;
   log(
-    `Sweeping ${spec.candidates.length} candidates on ${manifest.dataset.name} (target classes ${manifest.dataset.target.classNames.join(', ')}), ${budget} — sweep ${sweepId}`,
+    `Sweeping ${spec.candidates.length} candidates on ${manifest.dataset.name} (target classes ${manifest.dataset.target.classNames.join(', ')}), ${trainingWindowText(spec.training.epochs, rungs)} — sweep ${sweepId}`,
   );
   const outcome = await runLocalSweep({
     spec,

@@ -7,6 +7,18 @@ import type { WorkflowHandle } from '@temporalio/client';
 
 export type History = Awaited<ReturnType<WorkflowHandle['fetchHistory']>>;
 
+type HistoryEvent = NonNullable<History['events']>[number];
+
+/** Notes the candidate of a scheduled `trainCandidate` activity under its event id. */
+function recordTrainingScheduled(e: HistoryEvent, byScheduled: Map<string, string>): void {
+  const scheduled = e.activityTaskScheduledEventAttributes;
+  if (scheduled?.activityType?.name !== 'trainCandidate') return;
+  const input = JSON.parse(Buffer.from(scheduled.input!.payloads![0]!.data!).toString()) as {
+    candidateId: string;
+  };
+  byScheduled.set(String(e.eventId), input.candidateId);
+}
+
 /** Per candidate: the attempt its training activity ended on and how that attempt failed. */
 export function trainingAttempts(
   history: History,
@@ -15,13 +27,7 @@ export function trainingAttempts(
   const out = new Map<string, { attempt: number; nonRetryable: boolean | null }>();
   const started = new Map<string, number>();
   for (const e of history.events ?? []) {
-    const scheduled = e.activityTaskScheduledEventAttributes;
-    if (scheduled?.activityType?.name === 'trainCandidate') {
-      const input = JSON.parse(Buffer.from(scheduled.input!.payloads![0]!.data!).toString()) as {
-        candidateId: string;
-      };
-      byScheduled.set(String(e.eventId), input.candidateId);
-    }
+    recordTrainingScheduled(e, byScheduled);
     const s = e.activityTaskStartedEventAttributes;
     if (s) started.set(String(s.scheduledEventId), s.attempt ?? 1);
     const failed = e.activityTaskFailedEventAttributes;
@@ -46,13 +52,7 @@ export function retriedTrainings(
   const byScheduled = new Map<string, string>();
   const out: { candidateId: string; attempt: number; lastFailure: string }[] = [];
   for (const e of history.events ?? []) {
-    const scheduled = e.activityTaskScheduledEventAttributes;
-    if (scheduled?.activityType?.name === 'trainCandidate') {
-      const input = JSON.parse(Buffer.from(scheduled.input!.payloads![0]!.data!).toString()) as {
-        candidateId: string;
-      };
-      byScheduled.set(String(e.eventId), input.candidateId);
-    }
+    recordTrainingScheduled(e, byScheduled);
     const started = e.activityTaskStartedEventAttributes;
     const id = started && byScheduled.get(String(started.scheduledEventId));
     if (id && (started.attempt ?? 1) > 1) {

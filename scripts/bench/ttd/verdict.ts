@@ -3,7 +3,7 @@
  * strategies reach the issue's goal on every zoo, whether ncap halving spends less than ASHA for the same
  * regret, and which default strategy (a fixed window or ncap halving) the table supports.
  */
-import type { TtdResult } from './benchmark.js';
+import type { TtdResult, ZooTtd } from './benchmark.js';
 import type { StrategyScore } from './evaluate.js';
 
 /** The issue's goal: within 0.5 accuracy point of the best at ≤ 5% of fully fine-tuning every candidate. */
@@ -83,6 +83,11 @@ export interface StrategyAcrossSeeds {
   perZoo: (ZooSeedSummary | null)[];
 }
 
+/** A zoo's replays: its primary seed's, then its replicates' (one entry per training seed). */
+export function seedRunsOf(result: TtdResult, zoo: ZooTtd): ZooTtd[] {
+  return [zoo, ...result.replicates.filter((r) => r.zoo.zoo === zoo.zoo.zoo)];
+}
+
 /** Every strategy's scores per zoo, averaged over the seeds replayed there. */
 export function acrossSeeds(result: TtdResult): StrategyAcrossSeeds[] {
   return acrossZoos(result).map((r) => ({
@@ -90,7 +95,7 @@ export function acrossSeeds(result: TtdResult): StrategyAcrossSeeds[] {
     label: r.label,
     family: r.family,
     perZoo: result.zoos.map((z) => {
-      const runs = [z, ...result.replicates.filter((x) => x.zoo.zoo === z.zoo.zoo)].map((x) => ({
+      const runs = seedRunsOf(result, z).map((x) => ({
         seed: x.seed,
         score: x.scores.find((s) => s.run.id === r.id) ?? null,
       }));
