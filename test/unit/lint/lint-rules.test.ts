@@ -1,7 +1,7 @@
 /**
- * The lint rules that guard the architecture must be able to fail: a two-file import cycle, a workflow
- * that imports a Node builtin, TF.js, the AWS SDK or an activity's code, and production code that imports
- * from test/. Each case is a small tree of real files in a temporary folder, linted with the project's
+ * The lint rules that guard the architecture must be able to fail: an import cycle (one closed by a
+ * type-only import too), a workflow that imports a Node builtin, TF.js, the AWS SDK or an activity's code,
+ * and production code that imports from test/. Each case is a small tree of real files in a temporary folder, linted with the project's
  * own eslint.config.js through ESLint's Node API.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -31,6 +31,11 @@ const FILES: Record<string, string> = {
   'activities/cycle/a.ts': "import { b } from './b.js';\nexport const a = (): number => b() + 1;\n",
   'activities/cycle/b.ts':
     "import { a } from './a.js';\nexport const b = (): number => (a.length > 9 ? a() : 0);\n",
+  // A three-file circle closed by a type-only import: a → b → c ⇢ a.
+  'activities/type-cycle/a.ts': "import { b } from './b.js';\nexport const a = (): number => b();\n",
+  'activities/type-cycle/b.ts': "import { c } from './c.js';\nexport const b = (): number => c({ n: 1 });\n",
+  'activities/type-cycle/c.ts':
+    "import type { a } from './a.js';\nexport const c = (x: { n: ReturnType<typeof a> }): number => x.n;\n",
   // The same two modules without the back edge.
   'activities/chain/a.ts': "import { b } from './b.js';\nexport const a = (): number => b() + 1;\n",
   'activities/chain/b.ts': 'export const b = (): number => 0;\n',
@@ -77,10 +82,18 @@ const rulesOf = (path: string): (string | null)[] => (messages.get(path) ?? []).
 
 describe('lint (eslint.config.js)', () => {
   it('reports a two-file import cycle in both files, and not a plain chain', () => {
-    expect(rulesOf('activities/cycle/a.ts')).toContain('import-x/no-cycle');
-    expect(rulesOf('activities/cycle/b.ts')).toContain('import-x/no-cycle');
+    expect(rulesOf('activities/cycle/a.ts')).toContain('ncap/no-import-cycle');
+    expect(rulesOf('activities/cycle/b.ts')).toContain('ncap/no-import-cycle');
     expect(rulesOf('activities/chain/a.ts')).toEqual([]);
     expect(rulesOf('activities/chain/b.ts')).toEqual([]);
+  });
+
+  it('reports a circle closed by a type-only import, in every file on it', () => {
+    for (const file of ['a', 'b', 'c'])
+      expect(rulesOf(`activities/type-cycle/${file}.ts`), file).toEqual(['ncap/no-import-cycle']);
+    expect(messages.get('activities/type-cycle/c.ts')?.[0]?.message).toMatch(
+      /type-cycle\/c\.ts → activities\/type-cycle\/a\.ts → activities\/type-cycle\/b\.ts → activities\/type-cycle\/c\.ts/,
+    );
   });
 
   it('keeps Node builtins, TF.js, the AWS SDK and activity code out of workflows', () => {
