@@ -7,7 +7,7 @@ import { BayesianRidge } from '../../../activities/capacitance/bayesian-ridge.js
 import { betaEffPerArc } from '../../../activities/capacitance/line-graph-oracle.js';
 import type { DenseKernel } from '../../../activities/capacitance/network.js';
 import { encodeSnapshot } from '../../../activities/capacitance/snapshot.js';
-import { observedRunSetup } from '../../../activities/scoring/observed-history.js';
+import { observedRunSetup } from '../../../activities/selection/observed-runs.js';
 import { buildSweepReport } from '../../../activities/scoring/build-sweep-report.js';
 import { sweepFeatureRows } from '../../../activities/scoring/sweep-feature-rows.js';
 import {
