@@ -103,6 +103,8 @@ export const DEFAULT_BUDGET_STRATEGY: BudgetStrategy = 'halving';
 export const DEFAULT_KEEP_TIES = false;
 /** Halving's rungs when a spec names none, in epochs: the ones the time-to-decision table scored. */
 export const DEFAULT_HALVING_RUNGS: readonly number[] = [0.25, 0.5, 1, 2];
+/** Halving's stop rule when a spec does not say: a margin of 2 σ, any positive gap, no candidate-epoch budget. */
+export const DEFAULT_HALVING_STOP = { z: 2, minGap: 0 } as const;
 
 const epochCount = (field: string) =>
   z
@@ -157,17 +159,20 @@ const halvingBudgetSchema = z.strictObject({
       /**
        * Decided once the leader's score exceeds the runner-up's by more than z × √(σ₁² + σ₂²), σ the
        * predictor's uncertainty (for early-accuracy the binomial standard error of the validation accuracy).
-       * @default 2
+       * @default DEFAULT_HALVING_STOP.z (2)
        */
       z: z
         .number({ error: 'budget.stop.z must be a number ≥ 0' })
         .min(0, 'budget.stop.z must be ≥ 0')
-        .default(2),
-      /** Smallest score gap that counts as decided (score units; accuracy for early-accuracy). @default 0 */
+        .default(DEFAULT_HALVING_STOP.z),
+      /**
+       * Smallest score gap that counts as decided (score units; accuracy for early-accuracy).
+       * @default DEFAULT_HALVING_STOP.minGap (0)
+       */
       minGap: z
         .number({ error: 'budget.stop.minGap must be a number ≥ 0' })
         .min(0, 'budget.stop.minGap must be ≥ 0')
-        .default(0),
+        .default(DEFAULT_HALVING_STOP.minGap),
       /**
        * Budget in candidate-epochs (Σ over candidates of the epochs each trained): the bracket stops before
        * a rung that would spend more. @default none: the rungs are the budget
@@ -177,7 +182,7 @@ const halvingBudgetSchema = z.strictObject({
         .positive('budget.stop.maxCandidateEpochs must be > 0')
         .optional(),
     })
-    .default(() => ({ z: 2, minGap: 0 })),
+    .default(() => ({ ...DEFAULT_HALVING_STOP })),
 });
 
 /** `fixed`: every candidate trains `training.epochs` epochs. */
