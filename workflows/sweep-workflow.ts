@@ -23,6 +23,7 @@ import {
 import { defineSearchAttributeKey } from '@temporalio/common';
 import type { OrchestratorActivities } from '../activities/sweep/orchestrator-activities.js';
 import type { TrainingActivities } from '../activities/sweep/training-activities.js';
+import { upgradeRecordedSpec } from '../activities/spec/recorded-spec.js';
 import type { SweepSpec } from '../activities/spec/sweep-spec.js';
 import type {
   CandidateOutcome,
@@ -225,7 +226,7 @@ export function halvingConfigOf(budget: HalvingBudget): HalvingConfig {
   return {
     rungs: budget.rungs,
     keepFraction: budget.keepFraction,
-    // Specs recorded before keepTies existed carry none: their brackets cut by rank alone.
+    // Only when set, so a bracket carried across continue-as-new keeps the shape it started with.
     ...(budget.keepTies ? { keepTies: true } : {}),
     z: budget.stop.z,
     minGap: budget.stop.minGap,
@@ -280,7 +281,9 @@ function halvingProgress(halving: HalvingState): SweepState['halving'] {
 }
 
 export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepResult> {
-  const { spec, storeUri, carried } = input;
+  const { storeUri, carried } = input;
+  // Inputs read back from history may hold a spec of an older shape: from here on, only the current one.
+  const spec = upgradeRecordedSpec(input.spec);
   const info = workflowInfo();
   const sweepId = input.sweepId ?? sweepIdFromWorkflowId(info.workflowId);
   const startedAt = carried?.startedAt ?? new Date().toISOString();
@@ -298,8 +301,8 @@ export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepRes
   const state = new SweepState(
     sweepId,
     spec.candidates.map((c) => c.id),
-    // A halving sweep's window is its last rung.
-    spec.budget?.strategy === 'halving' ? spec.budget.rungs.at(-1)! : spec.training.epochs,
+    // The spec schema holds a halving sweep's window to its last rung.
+    spec.training.epochs,
     carried,
   );
   registerHandlers(state, startedAt, runs);
@@ -323,10 +326,7 @@ export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepRes
     progressWorkflowId: info.workflowId,
   });
   let bracket: SweepBracket | undefined;
-  // Inputs recorded before `budget` existed carry none: those sweeps are fixed.
-  const budget: SweepSpec['budget'] = (spec.budget as SweepSpec['budget'] | undefined) ?? {
-    strategy: 'fixed',
-  };
+  const { budget } = spec;
   if (budget.strategy === 'halving') {
     const halving = await runBracket({
       input: { ...input, sweepId },

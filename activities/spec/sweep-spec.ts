@@ -7,6 +7,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { PREDICTOR_NAMES, type PredictorName } from '../selection/predictors.js';
 import { describeIssue } from './issue-path.js';
+import { upgradeRecordedSpec } from './recorded-spec.js';
 import {
   betaSettingsShape,
   datasetSchema,
@@ -363,17 +364,9 @@ export function validateSweepSpec(input: unknown): SweepSpec {
   return parsed.data;
 }
 
-/**
- * Validates a spec a sweep recorded (its `spec.json`, its workflow input). Halving specs recorded before
- * `training.epochs` followed the rungs carry the old default there, which their training never read: it
- * is replaced by the last rung, as such a spec is validated today.
- */
+/** Validates a spec a sweep recorded (its `spec.json`, its workflow input), older shapes first brought up to date. */
 export function validateRecordedSpec(input: unknown): SweepSpec {
-  if (isRecord(input) && isRecord(input.budget) && input.budget.strategy === 'halving') {
-    const { epochs: _unused, ...training } = isRecord(input.training) ? input.training : {};
-    return validateSweepSpec({ ...input, training });
-  }
-  return validateSweepSpec(input);
+  return validateSweepSpec(upgradeRecordedSpec(input));
 }
 
 /** Parses YAML or JSON text (JSON is YAML) and validates it. */

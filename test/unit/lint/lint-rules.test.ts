@@ -41,16 +41,21 @@ const FILES: Record<string, string> = {
   'activities/chain/b.ts': 'export const b = (): number => 0;\n',
   'activities/store/key-segment.ts': 'export const SEGMENT = 1;\n',
   'activities/store/keys.ts': 'export const KEYS = 1;\n',
+  'activities/spec/recorded-spec.ts': 'export const upgrade = <T>(x: T): T => x;\n',
+  'activities/spec/sweep-spec.ts': 'export const SPEC = 1;\n',
   'activities/sweep/types.ts': 'export interface Outcome { id: string }\n',
   'workflows/builtin.ts': "import { readFileSync } from 'node:fs';\nexport const f = readFileSync;\n",
   'workflows/tfjs.ts': "import * as tf from '@tensorflow/tfjs';\nexport const t = tf;\n",
   'workflows/aws.ts': "import { S3Client } from '@aws-sdk/client-s3';\nexport const c = S3Client;\n",
   'workflows/activity-value.ts':
     "import { KEYS } from '../activities/store/keys.js';\nexport const k = KEYS;\n",
+  'workflows/spec-value.ts':
+    "import { SPEC } from '../activities/spec/sweep-spec.js';\nexport const s = SPEC;\n",
   'workflows/allowed.ts':
     "import type { Outcome } from '../activities/sweep/types.js';\n" +
     "import { SEGMENT } from '../activities/store/key-segment.js';\n" +
-    'export const s: Outcome = { id: String(SEGMENT) };\n',
+    "import { upgrade } from '../activities/spec/recorded-spec.js';\n" +
+    'export const s: Outcome = upgrade({ id: String(SEGMENT) });\n',
   'test/support/double.ts': 'export const double = 2;\n',
   'activities/uses-test.ts':
     "import { double } from '../test/support/double.js';\nexport const d = double;\n",
@@ -97,10 +102,10 @@ describe('lint (eslint.config.js)', () => {
   });
 
   it('keeps Node builtins, TF.js, the AWS SDK and activity code out of workflows', () => {
-    for (const file of ['builtin', 'tfjs', 'aws', 'activity-value']) {
+    for (const file of ['builtin', 'tfjs', 'aws', 'activity-value', 'spec-value']) {
       expect(rulesOf(`workflows/${file}.ts`), file).toEqual(['no-restricted-imports']);
     }
-    // Type-only imports of activities, and the dependency-free key-segment module, are allowed.
+    // Type-only imports of activities, and the dependency-free key-segment and recorded-spec, are allowed.
     expect(messages.get('workflows/allowed.ts')).toEqual([]);
   });
 
