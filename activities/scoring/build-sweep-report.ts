@@ -27,6 +27,7 @@ import type { SweepSpec } from '../spec/sweep-spec.js';
 import type { ArtifactStore } from '../store/artifact-store.js';
 import { samplesForEpochs } from '../training/epoch-steps.js';
 import type { CandidateOutcome } from '../sweep/types.js';
+import { REPORT_RECORD_VERSION } from './report-record.js';
 import type { ReportCandidate, SweepBracket, SweepCompute, SweepReport } from './report-types.js';
 import { scoreContenders, type ContenderScores, type ScoredContender } from './score-contenders.js';
 
@@ -115,7 +116,7 @@ export async function buildSweepReport(
   const dataset = datasetOf(spec, scored);
   const compute = computeOf(spec, scored, dataset);
   return {
-    version: 1,
+    version: REPORT_RECORD_VERSION,
     sweepId,
     name: spec.name,
     createdAt: (options.now?.() ?? new Date()).toISOString(),
