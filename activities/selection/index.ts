@@ -22,7 +22,6 @@ export {
   evidenceFromResult,
   extractFeatures,
   FEATURE_NAMES,
-  SUB_EPOCH_VALIDATION_FIELD,
   type CandidateEvidence,
   type CandidateFeatures,
   type FeatureName,

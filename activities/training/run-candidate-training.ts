@@ -38,7 +38,12 @@ import { checkSnapshotCount, resolveTrainingInput, type ResolvedTrainingInput } 
 import { writeResult } from './result.js';
 import { stratifiedSplit, stratifiedSubsample } from './split.js';
 import { runTrainingLoop, type EvaluationSet, type WeightHandle } from './train-loop.js';
-import type { CandidateResult, CandidateTrainingInput, TrainingDeps } from './types.js';
+import {
+  RESULT_RECORD_VERSION,
+  type CandidateResult,
+  type CandidateTrainingInput,
+  type TrainingDeps,
+} from './types.js';
 
 const countParams = (weights: readonly { shape: (number | null)[] }[]): number =>
   weights.reduce((sum, w) => sum + w.shape.reduce<number>((p, d) => p * (d ?? 1), 1), 0);
@@ -317,7 +322,7 @@ export async function runCandidateTraining(
     // A zero-training baseline the selection benchmark compares against (frozen features only).
     const logme = frozen ? frozenLogme(frozen, split.train, source.labels) : null;
     const result: CandidateResult = {
-      version: 1,
+      version: RESULT_RECORD_VERSION,
       sweepId: resolved.sweepId,
       candidateId: resolved.candidateId,
       mode: resolved.mode,
