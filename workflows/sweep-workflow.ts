@@ -20,7 +20,6 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { defineSearchAttributeKey } from '@temporalio/common';
 import type { OrchestratorActivities } from '../activities/sweep/orchestrator-activities.js';
 import type { TrainingActivities } from '../activities/sweep/training-activities.js';
 import { upgradeRecordedSpec } from '../activities/spec/recorded-spec.js';
@@ -40,6 +39,7 @@ import {
   candidateWorkflowId,
   DEFAULT_TASK_QUEUES,
   progressQuery,
+  SEARCH_ATTRIBUTE_KEYS,
   sweepIdFromWorkflowId,
   type SweepResult,
   type SweepWorkflowInput,
@@ -55,12 +55,6 @@ import {
   type HalvingConfig,
   type HalvingState,
 } from './halving.js';
-
-export const SEARCH_ATTRIBUTE_KEYS = {
-  dataset: defineSearchAttributeKey('NcapDataset', 'KEYWORD'),
-  status: defineSearchAttributeKey('NcapStatus', 'KEYWORD'),
-  winner: defineSearchAttributeKey('NcapWinner', 'KEYWORD'),
-} as const;
 
 /** The innermost failure: an ApplicationFailure's type and message, or the timeout that ended it. */
 export function describeFailure(error: unknown): { type: string; message: string } {

@@ -5,7 +5,7 @@ import { decodeSafetensors } from '../../../activities/capacitance/safetensors.j
 import type { DenseKernel } from '../../../activities/capacitance/network.js';
 import type { SweepReport } from '../../../activities/scoring/report-types.js';
 import { progressQuery } from '../../../workflows/sweep-api.js';
-import { SEARCH_ATTRIBUTE_KEYS } from '../../../workflows/sweep-workflow.js';
+import { SEARCH_ATTRIBUTE_KEYS } from '../../../workflows/sweep-api.js';
 import { testS3Options } from '../../helpers/stack.js';
 import { createSweepBench, withWorkers, type SweepBench } from './sweep-harness.js';
 
