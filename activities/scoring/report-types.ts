@@ -33,7 +33,7 @@ export interface BracketEntry {
 export interface SweepBracket {
   rungs: number[];
   keepFraction: number;
-  /** Whether contenders tied with the leader were kept beyond `keepFraction`. Absent before it existed: false. */
+  /** Whether contenders tied with the leader were kept beyond `keepFraction`; absent: false. */
   keepTies?: boolean;
   /** Contenders trained at each rung so far. */
   rungSizes: number[];
