@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { LayersModel, Optimizer, Tensor, Variable } from '@tensorflow/tfjs';
+import { ONNX_FINETUNE_MESSAGE } from '../spec/model-format.js';
 import { openStore } from '../store/open-store.js';
 import { sweepKeys } from '../store/keys.js';
 import { readLatestCheckpoint } from './checkpoint.js';
@@ -18,20 +19,19 @@ import {
   IncompatibleModelError,
   InvalidTrainingInputError,
 } from './errors.js';
-import { loadOrComputeFeatures, type FeatureExtractor, type FrozenFeatures } from './feature-cache.js';
+import {
+  candidateInputShape,
+  disposeCandidateModel,
+  inferenceExtractor,
+  loadCandidateModel,
+  type CandidateModel,
+} from './candidate-model.js';
+import { loadOrComputeFeatures, type Extractor, type FrozenFeatures } from './feature-cache.js';
 import { frozenLogme } from './frozen-logme.js';
 import { featureFeed, sampleFeed, type Feed } from './feed.js';
 import type { ImageTarget } from './image-folder-dataset.js';
 import { createInputAdapter } from './input-adapter.js';
-import {
-  cutBackbone,
-  graphFeatureNode,
-  loadZooModel,
-  modelInputShape,
-  poolGraphFeatures,
-  selectFeatureLayer,
-  type ZooModel,
-} from './model-zoo.js';
+import { cutBackbone, selectFeatureLayer } from './model-zoo.js';
 import { createOptimizer } from './optimizer-state.js';
 import { buildProbe, type Probe } from './probe.js';
 import { checkSnapshotCount, resolveTrainingInput, type ResolvedTrainingInput } from './resolve-input.js';
@@ -94,17 +94,19 @@ export async function runCandidateTraining(
     ...(deps.fetch ? { fetch: deps.fetch } : {}),
   };
 
-  let zoo: ZooModel | undefined;
+  let zoo: CandidateModel | undefined;
   let source: SampleSource | undefined;
   const extraSources: SampleSource[] = [];
   let backboneModel: LayersModel | undefined;
   let probe: Probe | undefined;
   let optimizer: Optimizer | undefined;
   try {
-    zoo = await loadZooModel(resolved.model.uri, { tf, ...locationDeps });
-    if (zoo.format === 'graph-model' && resolved.mode !== 'frozen') {
+    zoo = await loadCandidateModel(resolved.model.uri, { tf, ...locationDeps });
+    if (zoo.format !== 'layers-model' && resolved.mode !== 'frozen') {
       throw new IncompatibleModelError(
-        `model ${resolved.model.uri} is a GraphModel, whose weights cannot train; use mode 'frozen' or a LayersModel`,
+        zoo.format === 'onnx'
+          ? `model ${resolved.model.uri} ${ONNX_FINETUNE_MESSAGE}`
+          : `model ${resolved.model.uri} is a GraphModel, whose weights cannot train; use mode 'frozen' or a LayersModel`,
         resolved.model.uri,
       );
     }
@@ -113,7 +115,7 @@ export async function runCandidateTraining(
         layers: zoo.patchedBatchNorms,
       });
     }
-    const modelShape = modelInputShape(zoo);
+    const modelShape = candidateInputShape(zoo);
     const imageTarget: ImageTarget = {
       height: modelShape.length === 3 ? (modelShape[0] ?? null) : null,
       width: modelShape.length === 3 ? (modelShape[1] ?? null) : null,
@@ -164,6 +166,8 @@ export async function runCandidateTraining(
     let feed: Feed;
     let frozen: FrozenFeatures | undefined;
     let featureSeconds = 0;
+    const { featurePooling } = resolved.model;
+    let extract: Extractor;
     if (zoo.format === 'layers-model') {
       const cut = selectFeatureLayer(
         zoo.model,
@@ -173,19 +177,19 @@ export async function runCandidateTraining(
       );
       featureLayer = cut.layerName;
       featureShape = cut.featureShape;
-      backboneModel = cutBackbone(tf, zoo.model, cut);
+      const backbone = cutBackbone(tf, zoo.model, cut);
+      backboneModel = backbone;
+      extract = { kind: 'sync', extract: (x) => backbone.predict(x) as Tensor };
     } else {
-      featureLayer = graphFeatureNode(zoo, resolved.model.featureLayer);
+      // Inference-only formats (GraphModel, ONNX): frozen features, fed in the model's own layout.
+      ({ featureLayer, extractor: extract } = inferenceExtractor(
+        tf,
+        zoo,
+        resolved.model.featureLayer,
+        featurePooling,
+      ));
       featureShape = [];
     }
-    const graph = zoo.format === 'graph-model' ? zoo.model : undefined;
-    const backbone = backboneModel;
-    const { featurePooling } = resolved.model;
-    const uri = zoo.uri;
-    const extract: FeatureExtractor = (x) =>
-      backbone
-        ? (backbone.predict(x) as Tensor)
-        : poolGraphFeatures(tf, graph?.execute(x, featureLayer) as Tensor, featurePooling, featureLayer, uri);
     const frozenFeatures = (from: SampleSource, fromAdapt: typeof adapt, indices: readonly number[]) =>
       loadOrComputeFeatures({
         tf,
@@ -388,7 +392,7 @@ export async function runCandidateTraining(
     optimizer?.dispose();
     probe?.model.dispose();
     // The backbone shares the zoo model's layers: disposing the zoo model releases their weights.
-    if (zoo) zoo.model.dispose();
+    if (zoo) await disposeCandidateModel(zoo);
     await source?.close();
     for (const extra of extraSources) await extra.close();
   }
