@@ -4,7 +4,6 @@
  * whole when the batch axis is dynamic, and the chosen output pooled like a GraphModel node's (4-D outputs
  * follow the input's layout: `[n, c, h, w]` for an NCHW model).
  */
-import type { Tensor } from '@tensorflow/tfjs';
 import type { Tensor as OrtTensor } from 'onnxruntime-node';
 import { IncompatibleModelError } from './errors.js';
 import type { AsyncFeatureExtractor } from './feature-cache.js';

@@ -4,6 +4,7 @@
  * outside the package registries). Inference only: an ONNX candidate trains in `frozen` mode.
  */
 import { createHash } from 'node:crypto';
+import type * as OnnxRuntimeModule from 'onnxruntime-node';
 import type { InferenceSession } from 'onnxruntime-node';
 import { isNonRetryable } from '../retryable.js';
 import { IncompatibleModelError } from './errors.js';
@@ -52,7 +53,7 @@ export interface OnnxModelDescription {
 const declaredShape = (meta: InferenceSession.ValueMetadata): (number | null)[] =>
   meta.isTensor ? meta.shape.map((d) => (typeof d === 'number' && d >= 0 ? d : null)) : [];
 
-type OnnxRuntime = typeof import('onnxruntime-node');
+type OnnxRuntime = typeof OnnxRuntimeModule;
 
 /** onnxruntime-node, loaded on first use: its native library is only needed by ONNX candidates. */
 const onnxRuntime = (): Promise<OnnxRuntime> => import('onnxruntime-node');
