@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inferenceExtractor } from '../../../activities/training/candidate-model.js';
+import { inferenceExtractor, loadCandidateModel } from '../../../activities/training/candidate-model.js';
 import { openDataset } from '../../../activities/training/datasets.js';
 import { IncompatibleModelError } from '../../../activities/training/errors.js';
 import { loadOrComputeFeatures } from '../../../activities/training/feature-cache.js';
@@ -210,5 +210,36 @@ describe('ONNX feature output', () => {
   it('a file that is not an ONNX model is an IncompatibleModelError', async () => {
     const uri = pathToFileURL(join(FIXTURES, 'export-onnx-fixtures.py')).href;
     await expect(loadOnnxModel(uri, {})).rejects.toBeInstanceOf(IncompatibleModelError);
+  });
+
+  it('loads from s3:// (a store) and https:// through the byte sources, with the same content hash', async () => {
+    const bytes = await readFile(join(FIXTURES, 'nhwc-dynamic.onnx'));
+    const local = await loadOnnxModel(modelUri('nhwc-dynamic'), {});
+    const { store: zooStore, cleanup } = await tempStore();
+    try {
+      await zooStore.put('zoo/nhwc.onnx', bytes);
+      const fromS3 = await loadCandidateModel('s3://zoo-bucket/zoo/nhwc.onnx', {
+        tf,
+        openStore: () => Promise.resolve(zooStore),
+      });
+      const requested: string[] = [];
+      const fakeFetch = ((url: string) => {
+        requested.push(String(url));
+        return Promise.resolve(new Response(bytes));
+      }) as typeof fetch;
+      const fromHttps = await loadCandidateModel('https://models.example/zoo/nhwc.onnx', {
+        tf,
+        fetch: fakeFetch,
+      });
+      expect(requested).toEqual(['https://models.example/zoo/nhwc.onnx']);
+      for (const loaded of [fromS3, fromHttps]) {
+        expect(loaded.format).toBe('onnx');
+        expect(loaded.weightsHash).toBe(local.weightsHash);
+        if (loaded.format === 'onnx') await loaded.session.release();
+      }
+    } finally {
+      await local.session.release();
+      await cleanup();
+    }
   });
 });
