@@ -74,8 +74,8 @@ export interface FrozenFeatureOptions {
   store: ArtifactStore;
   source: SampleSource;
   adapt: InputAdapter;
-  /** A synchronous extractor, or an {@link Extractor} (either kind); the cache key does not depend on it. */
-  extract: FeatureExtractor | Extractor;
+  /** The backbone's extractor (either kind); the cache key does not depend on it. */
+  extract: Extractor;
   identity: FeatureCacheIdentity;
   /** Dataset indices to compute, ascending. */
   indices: readonly number[];
@@ -155,8 +155,6 @@ export async function loadOrComputeFeatures(options: FrozenFeatureOptions): Prom
     options.log?.warn('feature cache entry does not match the selection; recomputing', { key: cacheKey });
   }
 
-  const extractor: Extractor =
-    typeof options.extract === 'function' ? { kind: 'sync', extract: options.extract } : options.extract;
   let features: Float32Array | undefined;
   let featureDim = 0;
   for (let start = 0; start < indices.length; start += options.batchSize) {
@@ -164,7 +162,7 @@ export async function loadOrComputeFeatures(options: FrozenFeatureOptions): Prom
       throw new TrainingCancelledError(options.candidateId, 0, undefined, { cause: options.signal.reason });
     const batch = indices.slice(start, start + options.batchSize);
     const raw = await source.readRows(batch);
-    const out = await extractBatch(tf, extractor, () => options.adapt(raw, batch.length));
+    const out = await extractBatch(tf, options.extract, () => options.adapt(raw, batch.length));
     try {
       featureDim = out.shape[1] as number;
       features ??= new Float32Array(indices.length * featureDim);
