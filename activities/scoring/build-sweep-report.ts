@@ -8,12 +8,7 @@
 import { selectionMetrics } from '../selection/metrics.js';
 import { extractFeatures } from '../selection/features.js';
 import { fullTrainingAccuracy, MAX_OBSERVED_WINDOW_EPOCHS } from '../selection/full-training.js';
-import {
-  datasetKeyOf,
-  observedRunSetup,
-  writeObservedRun,
-  type ObservedRun,
-} from '../selection/observed-runs.js';
+import { datasetKeyOf, observedRunSetup, writeObservedRun } from '../selection/observed-runs.js';
 import type { LabelledRow } from '../selection/predictor.js';
 import {
   ACCURACY_PREDICTORS,
@@ -29,19 +24,15 @@ import { samplesForEpochs } from '../training/epoch-steps.js';
 import type { CandidateOutcome } from '../sweep/types.js';
 import { REPORT_RECORD_VERSION } from './report-record.js';
 import type { ReportCandidate, SweepBracket, SweepCompute, SweepReport } from './report-types.js';
-import { scoreContenders, type ContenderScores, type ScoredContender } from './score-contenders.js';
+import {
+  scoreContenders,
+  type ContenderScores,
+  type ScoreContendersInput,
+  type ScoredContender,
+} from './score-contenders.js';
 
-export interface ScoreOptions {
-  /**
-   * Snapshots of one candidate read at once; candidates are scored `max(1, ⌊concurrency / 2⌋)` at a time,
-   * so up to that many times `concurrency` store reads are in flight. @default 8
-   */
-  concurrency?: number;
-  /**
-   * Observed runs to learn from, already loaded. @default the dataset's stored runs and the spec's
-   * `selection.observedRuns` file (loadObservedHistory)
-   */
-  observedRuns?: readonly ObservedRun[];
+/** The pipeline's `concurrency` and `observedRuns` (see {@link ScoreContendersInput}), and the report's own. */
+export interface ScoreOptions extends Pick<ScoreContendersInput, 'concurrency' | 'observedRuns'> {
   /**
    * Store an observed run for every candidate whose result.json carries a full-training accuracy (the
    * reduce step does; a printing command must not). @default false
