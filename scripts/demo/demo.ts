@@ -2,7 +2,7 @@
  * `npm run demo`: the main job on embedded defaults. Starts the Temporal dev server if none is configured,
  * runs the orchestrator in this process and the trainings in a pool of worker processes (one per core),
  * sweeps the bundled demo zoo (Fashion-MNIST,
- * infra/demo-zoo) with live progress, prints the ranking and the winner, writes the report and stops
+ * zoos/demo-zoo) with live progress, prints the ranking and the winner, writes the report and stops
  * what it started. A second run reuses finished candidates unless --fresh.
  */
 import { createHash } from 'node:crypto';
@@ -23,10 +23,10 @@ import { GpuWorkerPoolError, type GpuWorkerProcesses } from '../../workers/gpu-w
 import { ConfigError, defaultStoreUri, parseGpuProcesses } from '../../workers/worker-config.js';
 import { runLocalSweep, type LocalSweepOutcome } from '../sweeps/run-local-sweep.js';
 import { projectRoot } from '../dev/tools.js';
-import { readManifest, type ZooManifest } from './zoo/manifest.js';
+import { readManifest, type ZooManifest } from '../../zoos/fashion/manifest.js';
 
 export interface DemoOptions {
-  /** Folder holding the zoo's manifest.json. @default `<repo>/infra/demo-zoo` */
+  /** Folder holding the zoo's manifest.json. @default `<repo>/zoos/demo-zoo` */
   zooDir?: string;
   /** @default NCAP_STORE_URI or `file://<cwd>/.ncap/store` */
   storeUri?: string;
@@ -119,7 +119,7 @@ export function demoSpec(
 
 export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
   const log = options.log ?? ((line: string) => console.error(line));
-  const zooDir = resolve(options.zooDir ?? join(projectRoot(), 'infra', 'demo-zoo'));
+  const zooDir = resolve(options.zooDir ?? join(projectRoot(), 'zoos', 'demo-zoo'));
   const manifest = await readManifest(zooDir);
   if (!manifest)
     throw new DemoSetupError(`No demo zoo at ${zooDir}: build it with \`npm run demo:build-zoo\``);
@@ -170,7 +170,7 @@ async function main(): Promise<void> {
                    halving over rungs of ${DEFAULT_HALVING_RUNGS.join(', ')} epochs, the spec's default budget;
                    ${DEFAULT_EARLY_EPOCHS} is the window the selection benchmark chose the default rule at)
   --samples N      target training samples (default 3000)
-  --zoo DIR        the zoo folder (default infra/demo-zoo)
+  --zoo DIR        the zoo folder (default zoos/demo-zoo)
   --store URI      artifact store (default NCAP_STORE_URI or file://./.ncap/store)
   --processes N    training worker processes, or 'auto' (default: one per core on the CPU backends,
                    one per GPU on tfjs-node-gpu); their output lines are prefixed [worker N]

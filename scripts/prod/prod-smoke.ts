@@ -21,7 +21,7 @@ import { sweepKeys } from '../../activities/store/keys.js';
 import type { CandidateResult } from '../../activities/training/types.js';
 import type { SweepResult } from '../../workflows/sweep-api.js';
 import { demoSpec } from '../demo/demo.js';
-import { readManifest } from '../demo/zoo/manifest.js';
+import { readManifest } from '../../zoos/fashion/manifest.js';
 import { prodToolPaths, projectRoot, toolPaths } from '../dev/tools.js';
 import { retriedTrainings, trainingAttempts } from '../sweeps/training-attempts.js';
 import { clusterProcesses } from './postgres-cluster.js';
@@ -76,7 +76,7 @@ async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<
 
 /** The demo zoo's networks and target data, uploaded into the stack's bucket: the workers read them from S3. */
 async function uploadZoo(stores: StoreProvider, zooUri: string): Promise<{ spec: SweepSpec }> {
-  const zooDir = join(projectRoot(), 'infra', 'demo-zoo');
+  const zooDir = join(projectRoot(), 'zoos', 'demo-zoo');
   const manifest = await readManifest(zooDir);
   if (!manifest) throw new SmokeError(`no demo zoo at ${zooDir}`);
   const zoo = stores.get(zooUri);
@@ -105,7 +105,7 @@ function smokeSpec(
   zooUri: string,
   options: { sweepId: string; epochs: number; samples: number },
 ): SweepSpec {
-  const zooDir = join(projectRoot(), 'infra', 'demo-zoo');
+  const zooDir = join(projectRoot(), 'zoos', 'demo-zoo');
   const toS3 = (fileUri: string) => `${zooUri}/${fileUri.slice(`file://${zooDir}/`.length)}`;
   return validateSweepSpec({
     ...demo,
