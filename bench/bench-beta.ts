@@ -10,6 +10,7 @@
  * after a warm-up: on a shared machine the minimum is the least disturbed estimate (medians are in the
  * JSON). Ratios come from this one run. The per-arc baseline runs once.
  */
+import { Command } from 'commander';
 import { performance } from 'node:perf_hooks';
 import {
   betaEffPerArc,
@@ -50,27 +51,24 @@ interface BenchRow {
 }
 
 function parseArgs(argv: readonly string[]): BenchOptions {
+  const values = new Command('bench:beta')
+    .description(
+      'β_eff throughput of the closed form at growing weight counts, against a per-arc implementation and a single read of the weights',
+    )
+    .option('--json', 'print the rows as JSON', false)
+    .option('--sizes <list>', 'comma-separated weight counts, each ≥ 100', '1e5,1e6,1e7,1e8')
+    .option('--repeats <n>', 'timed runs per size (the best and the median are reported)', '7')
+    .option('--max-arcs <n>', 'largest line graph the per-arc baseline runs on', '1e9')
+    .option('--kernels <n>', 'layers of the probed network: 4, 5 or 6', '5')
+    .parse([...argv], { from: 'user' })
+    .opts<{ json: boolean; sizes: string; repeats: string; maxArcs: string; kernels: string }>();
   const options: BenchOptions = {
-    json: false,
-    sizes: [1e5, 1e6, 1e7, 1e8],
-    repeats: 7,
-    maxArcs: 1e9,
-    kernels: 5,
+    json: values.json,
+    sizes: values.sizes.split(',').map(Number),
+    repeats: Number(values.repeats),
+    maxArcs: Number(values.maxArcs),
+    kernels: Number(values.kernels),
   };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const value = (): string => {
-      const next = argv[++i];
-      if (next === undefined) throw new Error(`${arg} needs a value`);
-      return next;
-    };
-    if (arg === '--json') options.json = true;
-    else if (arg === '--sizes') options.sizes = value().split(',').map(Number);
-    else if (arg === '--repeats') options.repeats = Number(value());
-    else if (arg === '--max-arcs') options.maxArcs = Number(value());
-    else if (arg === '--kernels') options.kernels = Number(value());
-    else throw new Error(`unknown argument ${arg}; use --json, --sizes, --repeats, --max-arcs, --kernels`);
-  }
   if (options.sizes.some((s) => !Number.isFinite(s) || s < 100))
     throw new Error('--sizes must be numbers ≥ 100');
   if (!Number.isInteger(options.kernels) || options.kernels < 4 || options.kernels > 6)

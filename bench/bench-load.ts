@@ -5,6 +5,7 @@
  * 2. 20 concurrent sweeps of 20 candidates each: wall time, all completed, slowest sweep.
  * Usage: npm run bench:load [-- --json] [--candidates 500] [--workers 4] [--sweeps 20] [--per-sweep 20]
  */
+import { Command } from 'commander';
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,11 +17,22 @@ import { validateSweepSpec } from '../activities/spec/sweep-spec.js';
 import { createStoreProvider } from '../activities/sweep/store-cache.js';
 import { createOrchestratorWorker } from '../workers/create-workers.js';
 import { startDevStack, stopDevStack } from '../scripts/dev/stack.js';
+import { positiveInt } from '../scripts/entry-args.js';
 import { startSweep } from '../scripts/sweeps/sweep-client.js';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+function parseArgs(argv: readonly string[]) {
+  return new Command('npm run bench:load')
+    .usage('-- [--json] [--candidates 500] [--workers 4] [--sweeps 20] [--per-sweep 20]')
+    .description(
+      'Orchestration under load on the real Temporal dev server with a no-op trainer: one large sweep, then concurrent sweeps',
+    )
+    .option('--candidates <n>', 'candidates of the large sweep', positiveInt, 500)
+    .option('--workers <n>', 'no-op GPU worker processes', positiveInt, 4)
+    .option('--sweeps <n>', 'concurrent sweeps', positiveInt, 20)
+    .option('--per-sweep <n>', 'candidates of each concurrent sweep', positiveInt, 20)
+    .option('--json', 'print the report as JSON', false)
+    .parse([...argv], { from: 'user' })
+    .opts<{ candidates: number; workers: number; sweeps: number; perSweep: number; json: boolean }>();
 }
 
 const WORKER = fileURLToPath(new URL('./noop-gpu-worker.js', import.meta.url));
@@ -48,11 +60,7 @@ function largestPayload(value: unknown): number {
 }
 
 async function main(): Promise<void> {
-  const json = process.argv.includes('--json');
-  const candidates = arg('candidates', 500);
-  const workers = arg('workers', 4);
-  const sweeps = arg('sweeps', 20);
-  const perSweep = arg('per-sweep', 20);
+  const { json, candidates, workers, sweeps, perSweep } = parseArgs(process.argv.slice(2));
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const dataDir = mkdtempSync(join(tmpdir(), 'ncap-bench-load-'));
   const storeDir = mkdtempSync(join(tmpdir(), 'ncap-bench-load-store-'));

@@ -16,6 +16,8 @@
  *   rate in PyTorch on this machine (1 thread, like TF.js wasm, and all threads) as a ratio.
  * Rates are steps over at least `--seconds` of wall time after warm-up; ratios come from this one run.
  */
+import { Command } from 'commander';
+import { parseEntryArgs } from '../scripts/entry-args.js';
 import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -37,12 +39,24 @@ const CLASSES = 5;
 const FEATURES = 128;
 const FROZEN_SAMPLES = 640;
 
-const USAGE = `usage: npm run bench:train -- [--json] [--backends wasm,cpu] [--seconds 2] [--python PATH]
-  --backends B,B   TF.js backends to measure (default every one that starts: ${TF_BACKENDS.join(', ')})
-  --seconds S      wall time per measured rate, after warm-up (default 2)
-  --python PATH    the Python for the PyTorch anchor (default the first that imports torch of
-                   ${TORCH_PYTHONS.join(', ')}); without one the anchor is reported unavailable
-  --json           print the figures as JSON`;
+/** The command line of `npm run bench:train`. */
+function trainCommand(): Command {
+  return new Command('npm run bench:train')
+    .usage('-- [--json] [--backends wasm,cpu] [--seconds 2] [--python PATH]')
+    .description('Training throughput per TF.js backend, snapshot overhead, peak RSS, and a PyTorch anchor')
+    .option(
+      '--backends <list>',
+      `TF.js backends to measure (default every one that starts: ${TF_BACKENDS.join(', ')})`,
+    )
+    .option('--seconds <s>', 'wall time per measured rate, after warm-up', '2')
+    .option(
+      '--python <path>',
+      `the Python for the PyTorch anchor (default the first that imports torch of ${TORCH_PYTHONS.join(', ')}); without one the anchor is reported unavailable`,
+    )
+    .option('--json', 'print the figures as JSON');
+}
+
+const USAGE = trainCommand().helpInformation().trimEnd();
 
 interface BenchOptions {
   help: boolean;
@@ -91,33 +105,28 @@ interface TorchResult {
 }
 
 function parseArgs(argv: readonly string[]): BenchOptions {
-  const options: BenchOptions = {
-    help: false,
-    json: false,
-    backends: undefined,
-    seconds: 2,
-    python: undefined,
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const value = () => {
-      const next = argv[++i];
-      if (next === undefined) throw new Error(`${arg} needs a value`);
-      return next;
-    };
-    if (arg === '--json') options.json = true;
-    else if (arg === '--help' || arg === '-h') options.help = true;
-    else if (arg === '--seconds') options.seconds = Number(value());
-    else if (arg === '--python') options.python = value();
-    else if (arg === '--backends') {
-      const names = value().split(',');
-      for (const name of names) {
-        if (!(TF_BACKENDS as readonly string[]).includes(name))
-          throw new Error(`unknown backend ${name}: use ${TF_BACKENDS.join(',')}`);
-      }
-      options.backends = names as TfBackendName[];
-    } else throw new Error(`unknown argument ${arg}`);
+  const { options: values, help } = parseEntryArgs<{
+    backends?: string;
+    seconds: string;
+    python?: string;
+    json?: boolean;
+  }>(trainCommand(), argv);
+  let backends: TfBackendName[] | undefined;
+  if (values.backends !== undefined) {
+    const names = values.backends.split(',');
+    for (const name of names) {
+      if (!(TF_BACKENDS as readonly string[]).includes(name))
+        throw new Error(`unknown backend ${name}: use ${TF_BACKENDS.join(',')}`);
+    }
+    backends = names as TfBackendName[];
   }
+  const options: BenchOptions = {
+    help: help !== undefined,
+    json: values.json ?? false,
+    backends,
+    seconds: Number(values.seconds),
+    python: values.python,
+  };
   if (!(options.seconds > 0)) throw new Error('--seconds must be positive');
   return options;
 }

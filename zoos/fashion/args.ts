@@ -1,5 +1,6 @@
 /** Command-line options of `npm run demo:build-zoo`. */
-import { parseArgs } from 'node:util';
+import { Command } from 'commander';
+import { parseEntryArgs } from '../../scripts/entry-args.js';
 import { DEBIAN_FASHION_MNIST_DIR } from './fashion-mnist.js';
 import { PLAN_NAMES, type PlanName } from './zoo-plan.js';
 
@@ -22,29 +23,37 @@ export interface BuildZooArgs {
   help: boolean;
 }
 
-export const BUILD_ZOO_USAGE = `usage: npm run demo:build-zoo -- [--plan full|reversed|quick] [--out DIR] [--quick] [--data-dir DIR] [--force]
-  --plan NAME     full: the demo zoo (default, zoos/demo-zoo); reversed: the second zoo, the halves'
-                  roles swapped, equal feature widths (zoos/reversed-zoo); quick: tiny (.ncap/demo-zoo-quick)
-  --out DIR       output folder (default: the plan's folder above)
-  --quick         the same as --plan quick
-  --data-dir DIR  Fashion-MNIST IDX files (default ${DEBIAN_FASHION_MNIST_DIR}, from apt-get install dataset-fashion-mnist)
-  --force         ignore cached models and fine-tuning runs`;
+/** The command line of `npm run demo:build-zoo`. */
+export function buildZooCommand(): Command {
+  return new Command('npm run demo:build-zoo')
+    .usage('-- [--plan full|reversed|quick] [--out DIR] [--quick] [--data-dir DIR] [--force]')
+    .description('Build a model zoo and its target data set from Fashion-MNIST (cached and resumable).')
+    .option(
+      '--plan <name>',
+      `full: the demo zoo (default, ${DEFAULT_ZOO_DIRS.full}); reversed: the second zoo, the halves' roles swapped, equal feature widths (${DEFAULT_ZOO_DIRS.reversed}); quick: tiny (${DEFAULT_ZOO_DIRS.quick})`,
+    )
+    .option('--out <dir>', "output folder (default: the plan's folder above)")
+    .option('--quick', 'the same as --plan quick')
+    .option(
+      '--data-dir <dir>',
+      'Fashion-MNIST IDX files (from apt-get install dataset-fashion-mnist)',
+      DEBIAN_FASHION_MNIST_DIR,
+    )
+    .option('--force', 'ignore cached models and fine-tuning runs');
+}
+
+/** Usage of `npm run demo:build-zoo`, printed with `--help` and after a usage error. */
+export const BUILD_ZOO_USAGE = buildZooCommand().helpInformation().trimEnd();
 
 /** Parses the arguments after the script name. @throws TypeError on an unknown option or a missing value. */
 export function parseBuildZooArgs(argv: readonly string[]): BuildZooArgs {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      out: { type: 'string' },
-      plan: { type: 'string' },
-      quick: { type: 'boolean', default: false },
-      'data-dir': { type: 'string', default: DEBIAN_FASHION_MNIST_DIR },
-      force: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-    strict: true,
-    allowPositionals: false,
-  });
+  const { options: values, help } = parseEntryArgs<{
+    out?: string;
+    plan?: string;
+    quick?: boolean;
+    dataDir: string;
+    force?: boolean;
+  }>(buildZooCommand(), argv);
   const planName = values.plan ?? (values.quick ? 'quick' : 'full');
   if (!(PLAN_NAMES as readonly string[]).includes(planName))
     throw new TypeError(`--plan must be one of ${PLAN_NAMES.join(', ')}, got '${planName}'`);
@@ -54,8 +63,8 @@ export function parseBuildZooArgs(argv: readonly string[]): BuildZooArgs {
   return {
     out: values.out ?? DEFAULT_ZOO_DIRS[plan],
     plan,
-    dataDir: values['data-dir'],
-    force: values.force,
-    help: values.help,
+    dataDir: values.dataDir,
+    force: values.force ?? false,
+    help: help !== undefined,
   };
 }
