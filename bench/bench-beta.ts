@@ -51,7 +51,7 @@ interface BenchRow {
 }
 
 function parseArgs(argv: readonly string[]): BenchOptions {
-  const values = new Command('bench:beta')
+  const values = new Command('npm run bench:beta')
     .description(
       'β_eff throughput of the closed form at growing weight counts, against a per-arc implementation and a single read of the weights',
     )

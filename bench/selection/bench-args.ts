@@ -1,7 +1,8 @@
 /**
- * The options `bench:selection` and `bench:ttd` share (zoos, parallel trainings, store, output file, JSON,
- * help): one definition for `parseArgs` and one check, so both commands take and refuse them alike.
+ * The options `bench:selection` and `bench:ttd` share (zoos, parallel trainings, store, output file, JSON):
+ * one definition for commander and one check, so both commands take and refuse them alike.
  */
+import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { defaultStoreUri } from '../../workers/worker-config.js';
 import { projectRoot } from '../../scripts/dev/tools.js';
@@ -10,15 +11,27 @@ import { projectRoot } from '../../scripts/dev/tools.js';
 export const ZOO_NAMES = ['demo', 'reversed', 'real'] as const;
 export type ZooName = (typeof ZOO_NAMES)[number];
 
-/** `parseArgs` options of the shared flags. */
-export const SHARED_BENCH_OPTIONS = {
-  zoos: { type: 'string', default: ZOO_NAMES.join(',') },
-  parallel: { type: 'string', default: '1' },
-  store: { type: 'string' },
-  out: { type: 'string' },
-  json: { type: 'boolean', default: false },
-  help: { type: 'boolean', short: 'h', default: false },
-} as const;
+/** Adds the shared flags to a benchmark's command (commander). */
+export function withSharedBenchOptions(
+  command: Command,
+  what: { zoos: string; parallel: string; store: string; out: string },
+): Command {
+  return command
+    .option('--zoos <list>', what.zoos, ZOO_NAMES.join(','))
+    .option('--parallel <n>', what.parallel, '1')
+    .option('--store <uri>', what.store)
+    .option('--out <file>', what.out)
+    .option('--json', 'print the scores as JSON as well', false);
+}
+
+/** The shared flags as commander parses them. */
+export interface SharedBenchValues {
+  zoos: string;
+  parallel: string;
+  store?: string | undefined;
+  out?: string | undefined;
+  json: boolean;
+}
 
 export interface SharedBenchArgs {
   zoos: ZooName[];
@@ -31,14 +44,7 @@ export interface SharedBenchArgs {
 }
 
 /** The shared flags, checked and resolved. @throws TypeError naming the option and the fix. */
-export function sharedBenchArgs(values: {
-  zoos: string;
-  parallel: string;
-  store?: string | undefined;
-  out?: string | undefined;
-  json: boolean;
-  help: boolean;
-}): SharedBenchArgs {
+export function sharedBenchArgs(values: SharedBenchValues & { help: boolean }): SharedBenchArgs {
   const zoos = values.zoos
     .split(',')
     .map((z) => z.trim())

@@ -2,11 +2,18 @@
  * `npm run bench:selection [-- --zoos demo,reversed,real] [--sweeps-only] [--parallel N] [--store URI]
  * [--out FILE] [--json]`: the selection benchmark's command line (see bench-selection.ts).
  */
+import { Command } from 'commander';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseEntryArgs } from '../../scripts/entry-args.js';
 import { withLocalSweeps } from '../../scripts/sweeps/local-sweeps.js';
-import { SHARED_BENCH_OPTIONS, sharedBenchArgs, type SharedBenchArgs, type ZooName } from './bench-args.js';
+import {
+  sharedBenchArgs,
+  withSharedBenchOptions,
+  type SharedBenchArgs,
+  type SharedBenchValues,
+  type ZooName,
+} from './bench-args.js';
 import { runEarlySweeps, storedEarlySweeps, type EarlySweep } from './run-early.js';
 import { loadFashionZoo, type BenchZoo } from './zoos.js';
 import { scoreBenchmark } from './score.js';
@@ -16,19 +23,27 @@ import { replaceTtdSection } from '../ttd/results-md.js';
 
 export { ZOO_NAMES, type ZooName } from './bench-args.js';
 
-export const SELECTION_BENCH_USAGE = `usage: npm run bench:selection [-- --zoos demo,reversed,real] [--sweeps-only] [--parallel N] [--store URI] [--out FILE] [--json]
-  Runs every zoo's early sweeps (2 epochs, 4 evaluations per epoch; a trainable probe with abs-product
-  and a frozen probe with gradient-coupled; finished candidates are reused), scores every predictor at
-  the windows 1/4, 1/2, 1 and 2 epochs against the zoos' converged ground truth, chooses the default rule
-  on zoos demo + reversed only, reports the real zoo as held out, and writes RESULTS.md from scratch.
-  --zoos LIST     zoos to run (default demo,reversed,real; real needs npm run zoo:real:build)
-  --sweeps-only   run or complete the early sweeps, score nothing
-  --score-only    score the early sweeps already in the store (no Temporal, no training)
-  --parallel N    trainings at once, each in its own worker process (default 1)
-  --store URI     artifact store of the sweeps (default NCAP_STORE_URI or file://./.ncap/store)
-  --out FILE      where RESULTS.md goes (default bench/selection/RESULTS.md)
-  --json          print the scores as JSON as well
-  --build-truth   measure a zoo's ground truth instead (see --build-truth --help)`;
+/** The command line of `npm run bench:selection` (`--build-truth` switches to bench/truth/build-truth.ts). */
+function selectionBenchCommand(): Command {
+  const command = new Command('npm run bench:selection')
+    .usage(
+      '[-- --zoos demo,reversed,real] [--sweeps-only] [--parallel N] [--store URI] [--out FILE] [--json]',
+    )
+    .description(
+      "Runs every zoo's early sweeps (2 epochs, 4 evaluations per epoch; a trainable probe with abs-product and a frozen probe with gradient-coupled; finished candidates are reused), scores every predictor at the windows 1/4, 1/2, 1 and 2 epochs against the zoos' converged ground truth, chooses the default rule on zoos demo + reversed only, reports the real zoo as held out, and writes RESULTS.md from scratch.",
+    );
+  return withSharedBenchOptions(command, {
+    zoos: 'zoos to run (real needs npm run zoo:real:build)',
+    parallel: 'trainings at once, each in its own worker process',
+    store: 'artifact store of the sweeps (default NCAP_STORE_URI or file://./.ncap/store)',
+    out: 'where RESULTS.md goes (default bench/selection/RESULTS.md)',
+  })
+    .option('--sweeps-only', 'run or complete the early sweeps, score nothing', false)
+    .option('--score-only', 'score the early sweeps already in the store (no Temporal, no training)', false)
+    .option('--build-truth', "measure a zoo's ground truth instead (see --build-truth --help)");
+}
+
+export const SELECTION_BENCH_USAGE = selectionBenchCommand().helpInformation().trimEnd();
 
 export interface SelectionBenchArgs extends SharedBenchArgs {
   sweepsOnly: boolean;
@@ -37,20 +52,13 @@ export interface SelectionBenchArgs extends SharedBenchArgs {
 
 /** @throws TypeError naming the option and the fix. */
 export function parseSelectionBenchArgs(argv: readonly string[]): SelectionBenchArgs {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      ...SHARED_BENCH_OPTIONS,
-      'sweeps-only': { type: 'boolean', default: false },
-      'score-only': { type: 'boolean', default: false },
-    },
-    strict: true,
-    allowPositionals: false,
-  });
-  const shared = sharedBenchArgs(values);
-  if (values['sweeps-only'] && values['score-only'])
+  const { options: values, help } = parseEntryArgs<
+    SharedBenchValues & { sweepsOnly: boolean; scoreOnly: boolean }
+  >(selectionBenchCommand(), argv);
+  const shared = sharedBenchArgs({ ...values, help: help !== undefined });
+  if (values.sweepsOnly && values.scoreOnly)
     throw new TypeError('--sweeps-only and --score-only exclude each other: give one');
-  return { ...shared, sweepsOnly: values['sweeps-only'], scoreOnly: values['score-only'] };
+  return { ...shared, sweepsOnly: values.sweepsOnly, scoreOnly: values.scoreOnly };
 }
 
 /** A zoo of the benchmark by name. @throws Error when it is not built (no manifest) */

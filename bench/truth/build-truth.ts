@@ -7,13 +7,14 @@
  * processed; mean ± std). The manifest is rewritten after every finished run, and runs whose model and
  * recipe are unchanged are kept, so an interrupted build continues where it stopped.
  */
+import { Command } from 'commander';
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import { defaultStoreUri } from '../../workers/worker-config.js';
 import { projectRoot } from '../../scripts/dev/tools.js';
+import { parseEntryArgs } from '../../scripts/entry-args.js';
 import { DEFAULT_ZOO_DIRS } from '../../zoos/fashion/args.js';
 import {
   meanAndStd,
@@ -50,19 +51,41 @@ export const TRUTH_ZOOS = {
   real: dirname(REAL_ZOO_MANIFEST_PATH),
 } as const;
 
-export const BUILD_TRUTH_USAGE = `usage: npm run bench:selection -- --build-truth [--zoo demo|reversed|real|DIR] [--seeds S,S,…] [--candidates ID,ID,…] [--store URI] [--parallel N] [--json]
-  Fine-tunes every candidate of the zoo until validation accuracy stops improving (patience ${DEFAULT_TRUTH_RECIPE.patience}, at most ${DEFAULT_TRUTH_RECIPE.maxEpochs} epochs),
-  once per seed, through real ncap sweeps, and writes the ground truth into the zoo's manifest.json.
-  --zoo NAME|DIR     demo (${TRUTH_ZOOS.demo}, default), reversed (${TRUTH_ZOOS.reversed}), real (${TRUTH_ZOOS.real},
-                     frozen backbones: patience ${FROZEN_TRUTH_RECIPE.patience}, ≤ ${FROZEN_TRUTH_RECIPE.maxEpochs} epochs) or a zoo folder
-  --seeds S,S,…      ground-truth seeds (default ${TRUTH_SEEDS.join(',')}; early runs must use others)
-  --candidates IDS   only these candidates (default all)
-  --store URI        artifact store of the sweeps (default NCAP_STORE_URI or file://./.ncap/store)
-  --parallel N       trainings at once, each in its own worker process (default 1)
-  --json             print the ground truths as JSON at the end
-  --readme           only rewrite the table in the zoo's README.md from its manifest (no training)
-Resumable: finished runs are kept in the manifest (and in the store), the rest resume from checkpoints.
-Temporal: TEMPORAL_ADDRESS (and the other standard TEMPORAL_* variables), else the embedded dev server.`;
+/** The command line of `npm run bench:selection -- --build-truth`. */
+function buildTruthCommand(): Command {
+  return new Command('npm run bench:selection -- --build-truth')
+    .usage(
+      '[--zoo demo|reversed|real|DIR] [--seeds S,S,…] [--candidates ID,ID,…] [--store URI] [--parallel N] [--json]',
+    )
+    .description(
+      `Fine-tunes every candidate of the zoo until validation accuracy stops improving (patience ${DEFAULT_TRUTH_RECIPE.patience}, at most ${DEFAULT_TRUTH_RECIPE.maxEpochs} epochs), once per seed, through real ncap sweeps, and writes the ground truth into the zoo's manifest.json.`,
+    )
+    .option(
+      '--zoo <name|dir>',
+      `demo (${TRUTH_ZOOS.demo}), reversed (${TRUTH_ZOOS.reversed}), real (${TRUTH_ZOOS.real}, frozen backbones: patience ${FROZEN_TRUTH_RECIPE.patience}, ≤ ${FROZEN_TRUTH_RECIPE.maxEpochs} epochs) or a zoo folder`,
+      'demo',
+    )
+    .option(
+      '--seeds <list>',
+      `ground-truth seeds (default ${TRUTH_SEEDS.join(',')}; early runs must use others)`,
+    )
+    .option('--candidates <ids>', 'only these candidates (default all)')
+    .option('--store <uri>', 'artifact store of the sweeps (default NCAP_STORE_URI or file://./.ncap/store)')
+    .option('--parallel <n>', 'trainings at once, each in its own worker process', '1')
+    .option('--json', 'print the ground truths as JSON at the end', false)
+    .option(
+      '--readme',
+      "only rewrite the table in the zoo's README.md from its manifest (no training)",
+      false,
+    )
+    .option('--build-truth', 'this command (given to npm run bench:selection)')
+    .addHelpText(
+      'after',
+      '\nResumable: finished runs are kept in the manifest (and in the store), the rest resume from checkpoints.\nTemporal: TEMPORAL_ADDRESS (and the other standard TEMPORAL_* variables), else the embedded dev server.',
+    );
+}
+
+export const BUILD_TRUTH_USAGE = buildTruthCommand().helpInformation().trimEnd();
 
 export interface BuildTruthArgs {
   zooDir: string;
@@ -77,21 +100,15 @@ export interface BuildTruthArgs {
 
 /** Parses the arguments (`--build-truth` itself may be among them). @throws TypeError naming the option. */
 export function parseBuildTruthArgs(argv: readonly string[]): BuildTruthArgs {
-  const { values } = parseArgs({
-    args: argv.filter((a) => a !== '--build-truth'),
-    options: {
-      zoo: { type: 'string', default: 'demo' },
-      seeds: { type: 'string' },
-      candidates: { type: 'string' },
-      store: { type: 'string' },
-      parallel: { type: 'string', default: '1' },
-      json: { type: 'boolean', default: false },
-      readme: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-    strict: true,
-    allowPositionals: false,
-  });
+  const { options: values, help } = parseEntryArgs<{
+    zoo: string;
+    seeds?: string;
+    candidates?: string;
+    store?: string;
+    parallel: string;
+    json: boolean;
+    readme: boolean;
+  }>(buildTruthCommand(), argv);
   const seeds = values.seeds
     ? values.seeds.split(',').map((s) => {
         const n = Number(s);
@@ -112,7 +129,7 @@ export function parseBuildTruthArgs(argv: readonly string[]): BuildTruthArgs {
     parallel,
     json: values.json,
     readme: values.readme,
-    help: values.help,
+    help: help !== undefined,
   };
 }
 

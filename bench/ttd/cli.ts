@@ -4,13 +4,19 @@
  * bench/selection/RESULTS.md (and its plot); `npm run bench:selection` writes the same section through
  * `ttdSection` (section.ts) when it regenerates the file.
  */
+import { Command } from 'commander';
 import { readFile, writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
-import { SHARED_BENCH_OPTIONS, sharedBenchArgs, type SharedBenchArgs } from '../selection/bench-args.js';
+import {
+  sharedBenchArgs,
+  withSharedBenchOptions,
+  type SharedBenchArgs,
+  type SharedBenchValues,
+} from '../selection/bench-args.js';
 import { loadZoo } from '../selection/cli.js';
 import { PROBE_SETTING_NAMES, REPLICATE_EARLY_SEEDS, type ProbeSetting } from '../selection/early-sweeps.js';
 import { runEarlySweeps, storedEarlySweeps, type EarlySweep } from '../selection/run-early.js';
 import type { BenchZoo } from '../selection/zoos.js';
+import { parseEntryArgs } from '../../scripts/entry-args.js';
 import { withLocalSweeps } from '../../scripts/sweeps/local-sweeps.js';
 import { TTD_SETTING } from './benchmark.js';
 import { halvingSweepSpec } from './product-check.js';
@@ -18,24 +24,39 @@ import { replaceTtdSection } from './results-md.js';
 import { ttdPlotPath, ttdSection } from './section.js';
 import { acrossSeeds, acrossZoos, supportedDefault } from './verdict.js';
 
-export const TTD_USAGE = `usage: npm run bench:ttd [-- --zoos demo,reversed,real] [--setting S] [--run-seeds] [--run-product] [--parallel N] [--store URI] [--out FILE] [--json]
-  The time-to-decision benchmark: replays fixed windows, ncap halving, ASHA (Ray Tune's rule), a naive
-  halving and full fine-tuning on the selection benchmark's recorded early runs (run them first with
-  npm run bench:selection), scores compute against regret and τ on the zoos' converged ground truth, and
-  rewrites the time-to-decision section of RESULTS.md (the rest of the file is left as it is) and its plot.
-  --zoos LIST     zoos to replay (default demo,reversed,real; a zoo without a manifest or early runs is
-                  skipped and named in the output)
-  --setting S     the early runs replayed: trainable (default, the product's default probe) or frozen-probe
-  --run-seeds     first train the replicate early runs (training seeds ${REPLICATE_EARLY_SEEDS.join(', ')}, of --setting) that
-                  the store lacks (embedded Temporal, worker processes; finished candidates reused); without
-                  it, the replicates the store holds are replayed and the others named in the output
-  --run-product   first run the product's budget.strategy: halving sweep of each zoo for real (embedded
-                  Temporal, workers in this process; finished candidates reused) and compare its bracket
-                  with the replay (same survivors per rung, winner, samples)
-  --parallel N    trainings at once for --run-seeds and --run-product (default 1)
-  --store URI     artifact store of the early sweeps (default NCAP_STORE_URI or file://./.ncap/store)
-  --out FILE      the RESULTS.md to update (default bench/selection/RESULTS.md)
-  --json          print the scores as JSON as well`;
+/** The command line of `npm run bench:ttd`. */
+function ttdCommand(): Command {
+  const command = new Command('npm run bench:ttd')
+    .usage(
+      '[-- --zoos demo,reversed,real] [--setting S] [--run-seeds] [--run-product] [--parallel N] [--store URI] [--out FILE] [--json]',
+    )
+    .description(
+      "The time-to-decision benchmark: replays fixed windows, ncap halving, ASHA (Ray Tune's rule), a naive halving and full fine-tuning on the selection benchmark's recorded early runs (run them first with npm run bench:selection), scores compute against regret and τ on the zoos' converged ground truth, and rewrites the time-to-decision section of RESULTS.md (the rest of the file is left as it is) and its plot.",
+    );
+  return withSharedBenchOptions(command, {
+    zoos: 'zoos to replay (a zoo without a manifest or early runs is skipped and named in the output)',
+    parallel: 'trainings at once for --run-seeds and --run-product',
+    store: 'artifact store of the early sweeps (default NCAP_STORE_URI or file://./.ncap/store)',
+    out: 'the RESULTS.md to update (default bench/selection/RESULTS.md)',
+  })
+    .option(
+      '--setting <s>',
+      "the early runs replayed: trainable (the product's default probe) or frozen-probe",
+      TTD_SETTING,
+    )
+    .option(
+      '--run-seeds',
+      `first train the replicate early runs (training seeds ${REPLICATE_EARLY_SEEDS.join(', ')}, of --setting) that the store lacks (embedded Temporal, worker processes; finished candidates reused); without it, the replicates the store holds are replayed and the others named in the output`,
+      false,
+    )
+    .option(
+      '--run-product',
+      "first run the product's budget.strategy: halving sweep of each zoo for real (embedded Temporal, workers in this process; finished candidates reused) and compare its bracket with the replay (same survivors per rung, winner, samples)",
+      false,
+    );
+}
+
+export const TTD_USAGE = ttdCommand().helpInformation().trimEnd();
 
 export interface TtdArgs extends SharedBenchArgs {
   setting: ProbeSetting;
@@ -45,27 +66,19 @@ export interface TtdArgs extends SharedBenchArgs {
 
 /** @throws TypeError naming the option and the fix. */
 export function parseTtdArgs(argv: readonly string[]): TtdArgs {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      ...SHARED_BENCH_OPTIONS,
-      setting: { type: 'string', default: TTD_SETTING },
-      'run-seeds': { type: 'boolean', default: false },
-      'run-product': { type: 'boolean', default: false },
-    },
-    strict: true,
-    allowPositionals: false,
-  });
+  const { options: values, help } = parseEntryArgs<
+    SharedBenchValues & { setting: string; runSeeds: boolean; runProduct: boolean }
+  >(ttdCommand(), argv);
   const setting = values.setting;
   if (!(PROBE_SETTING_NAMES as readonly string[]).includes(setting))
     throw new TypeError(
       `--setting: unknown probe setting '${setting}'; choose from ${PROBE_SETTING_NAMES.join(', ')}`,
     );
   return {
-    ...sharedBenchArgs(values),
+    ...sharedBenchArgs({ ...values, help: help !== undefined }),
     setting: setting as ProbeSetting,
-    runSeeds: values['run-seeds'],
-    runProduct: values['run-product'],
+    runSeeds: values.runSeeds,
+    runProduct: values.runProduct,
   };
 }
 

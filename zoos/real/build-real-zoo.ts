@@ -6,45 +6,52 @@
  * feature-cache entries in the store. Cached and resumable. Its ground truth comes from ncap's own
  * full-training sweeps: `npm run bench:selection -- --build-truth --zoo real`.
  */
+import { Command } from 'commander';
 import { join, relative, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { openStore } from '../../activities/store/open-store.js';
 import { initTf } from '../../activities/tf/runtime.js';
 import type { Tf } from '../../activities/tf/tf-namespace.js';
 import { defaultStoreUri } from '../../workers/worker-config.js';
 import { DEBIAN_FASHION_MNIST_DIR } from '../fashion/fashion-mnist.js';
 import { projectRoot } from '../../scripts/dev/tools.js';
+import { parseEntryArgs } from '../../scripts/entry-args.js';
 import { buildRealZoo } from './build.js';
 import { DEFAULT_CACHE_DIR, MANIFEST_PATH } from './paths.js';
 import { zooTable, spreadSummary } from './summary.js';
 
-const USAGE = `usage: npm run zoo:real:build -- [options]
-  --cache-dir DIR     models and target data (default ${DEFAULT_CACHE_DIR}, git-ignored)
-  --store URI         store for the frozen features, file:// or s3:// (default NCAP_STORE_URI or .ncap/store);
-                      a sweep over the zoo that uses the same store reuses them
-  --data-dir DIR      Fashion-MNIST IDX files (default ${DEBIAN_FASHION_MNIST_DIR}, apt-get install dataset-fashion-mnist)
-  --manifest FILE     manifest to write (default ${MANIFEST_PATH})
-  --candidates IDS    comma-separated candidate ids (default all)
-  --json              print the manifest as JSON at the end
-  -h, --help          this text`;
+/** The command line of `npm run zoo:real:build`. */
+function buildRealZooCommand(): Command {
+  return new Command('npm run zoo:real:build')
+    .usage('-- [options]')
+    .description(
+      "Converts the real networks into TF.js model folders, writes the target data and caches every candidate's frozen features in the store; cached, resumable.",
+    )
+    .option('--cache-dir <dir>', `model folders and target data (default ${DEFAULT_CACHE_DIR})`)
+    .option('--store <uri>', 'artifact store for the feature cache (default NCAP_STORE_URI or .ncap/store)')
+    .option(
+      '--data-dir <dir>',
+      'Fashion-MNIST IDX files (apt-get install dataset-fashion-mnist)',
+      DEBIAN_FASHION_MNIST_DIR,
+    )
+    .option('--manifest <file>', `manifest to write (default ${MANIFEST_PATH})`)
+    .option('--candidates <ids>', 'comma-separated candidate ids (default all)')
+    .option('--json', 'print the manifest as JSON at the end', false);
+}
+
+const USAGE = buildRealZooCommand().helpInformation().trimEnd();
 
 async function main(): Promise<number> {
   let values;
   try {
-    ({ values } = parseArgs({
-      args: process.argv.slice(2),
-      options: {
-        'cache-dir': { type: 'string' },
-        store: { type: 'string' },
-        'data-dir': { type: 'string', default: DEBIAN_FASHION_MNIST_DIR },
-        manifest: { type: 'string' },
-        candidates: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
+    const parsed = parseEntryArgs<{
+      cacheDir?: string;
+      store?: string;
+      dataDir: string;
+      manifest?: string;
+      candidates?: string;
+      json: boolean;
+    }>(buildRealZooCommand(), process.argv.slice(2));
+    values = { ...parsed.options, help: parsed.help !== undefined };
   } catch (error) {
     console.error(`${(error as Error).message}\n${USAGE}`);
     return 2;
@@ -54,7 +61,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const root = projectRoot();
-  const cacheDir = resolve(values['cache-dir'] ?? join(root, DEFAULT_CACHE_DIR));
+  const cacheDir = resolve(values.cacheDir ?? join(root, DEFAULT_CACHE_DIR));
   const storeUri = values.store ?? process.env.NCAP_STORE_URI ?? defaultStoreUri();
   if (!/^(file|s3):\/\//.test(storeUri)) {
     console.error(`--store must be a file:// or s3:// URI, got '${storeUri}'\n${USAGE}`);
@@ -70,7 +77,7 @@ async function main(): Promise<number> {
     backend: runtime.backend,
     cacheDir,
     cacheDirLabel: relative(root, cacheDir) || '.',
-    dataDir: values['data-dir'],
+    dataDir: values.dataDir,
     store: openStore(storeUri),
     manifestPath: resolve(values.manifest ?? join(root, MANIFEST_PATH)),
     ...(values.candidates

@@ -6,16 +6,17 @@
  * `npm run zoo:real:build` cached in the same store; prints the ranking and, when the manifest has ground
  * truth, how each predictor agrees with it.
  */
+import { Command } from 'commander';
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { renderReportText } from '../../activities/report/report-text.js';
 import { validateSweepSpec, type SweepSpec } from '../../activities/spec/sweep-spec.js';
 import { canonicalJson } from '../../activities/sweep/stored-spec.js';
 import { defaultStoreUri } from '../../workers/worker-config.js';
 import { projectRoot } from '../../scripts/dev/tools.js';
+import { parseEntryArgs } from '../../scripts/entry-args.js';
 import { runLocalSweep } from '../../scripts/sweeps/run-local-sweep.js';
 import { readRealZooManifest, type RealZooManifest } from './build.js';
 import { MANIFEST_PATH } from './paths.js';
@@ -77,32 +78,46 @@ export function realZooSpec(
   return { ...spec, id: `real-zoo-${hash}` };
 }
 
-const USAGE = `usage: npm run zoo:real:sweep -- [options]
-  --candidates IDS  comma-separated candidate ids (default all)
-  --epochs E        early-training epochs per candidate (default 2)
-  --fresh           retrain every candidate (default: reuse finished ones of an earlier run with the same settings)
-  --cache-dir DIR   the zoo's cache folder (default: the manifest's, .ncap/zoos/real)
-  --store URI       artifact store; the one the build cached features in (default NCAP_STORE_URI or .ncap/store)
-  --json            print the outcome as JSON
-Temporal: TEMPORAL_ADDRESS (and the other standard TEMPORAL_* variables), else the embedded dev server.`;
+/** The command line of `npm run zoo:real:sweep`. */
+function sweepRealZooCommand(): Command {
+  return new Command('npm run zoo:real:sweep')
+    .usage('-- [options]')
+    .description(
+      'One frozen early-training sweep over the real zoo on the embedded stack (reuses the cached features).',
+    )
+    .option('--candidates <ids>', 'comma-separated candidate ids (default all)')
+    .option('--epochs <e>', 'early-training epochs per candidate (default 2)')
+    .option(
+      '--fresh',
+      'retrain every candidate (default: reuse finished ones of an earlier run with the same settings)',
+      false,
+    )
+    .option('--cache-dir <dir>', "the zoo's cache folder (default: the manifest's, .ncap/zoos/real)")
+    .option(
+      '--store <uri>',
+      'artifact store; the one the build cached features in (default NCAP_STORE_URI or .ncap/store)',
+    )
+    .option('--json', 'print the outcome as JSON', false)
+    .addHelpText(
+      'after',
+      '\nTemporal: TEMPORAL_ADDRESS (and the other standard TEMPORAL_* variables), else the embedded dev server.',
+    );
+}
+
+const USAGE = sweepRealZooCommand().helpInformation().trimEnd();
 
 async function main(): Promise<number> {
   let values;
   try {
-    ({ values } = parseArgs({
-      args: process.argv.slice(2),
-      options: {
-        candidates: { type: 'string' },
-        epochs: { type: 'string' },
-        fresh: { type: 'boolean', default: false },
-        'cache-dir': { type: 'string' },
-        store: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
+    const parsed = parseEntryArgs<{
+      candidates?: string;
+      epochs?: string;
+      fresh: boolean;
+      cacheDir?: string;
+      store?: string;
+      json: boolean;
+    }>(sweepRealZooCommand(), process.argv.slice(2));
+    values = { ...parsed.options, help: parsed.help !== undefined };
   } catch (error) {
     console.error(`${(error as Error).message}\n${USAGE}`);
     return 2;
@@ -122,7 +137,7 @@ async function main(): Promise<number> {
     console.error(`no real zoo manifest at ${MANIFEST_PATH}: build it with npm run zoo:real:build`);
     return 2;
   }
-  const cacheDir = resolve(values['cache-dir'] ?? join(root, manifest.cacheDir));
+  const cacheDir = resolve(values.cacheDir ?? join(root, manifest.cacheDir));
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const spec = realZooSpec(manifest, cacheDir, {
     ...(values.candidates ? { candidates: values.candidates.split(',').map((s) => s.trim()) } : {}),
