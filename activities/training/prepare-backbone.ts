@@ -25,7 +25,7 @@ export interface LoadedBackbone {
   imageTarget: ImageTarget;
 }
 
-export interface FeatureCutOf {
+export interface BackboneCut {
   /** The layer (LayersModel) or node (GraphModel) whose output feeds the probe. */
   featureLayer: string;
   /** The feature shape entering the probe (empty for a GraphModel until features are computed). */
@@ -65,7 +65,7 @@ export async function loadBackbone(run: CandidateRun): Promise<LoadedBackbone> {
 }
 
 /** Cuts the backbone at its feature layer (`model.featureLayer`, pooled by `model.featurePooling`). */
-export function cutFeatures(run: CandidateRun, zoo: ZooModel): FeatureCutOf {
+export function cutFeatures(run: CandidateRun, zoo: ZooModel): BackboneCut {
   const { tf, resolved } = run;
   const { featurePooling } = resolved.model;
   if (zoo.format === 'layers-model') {
