@@ -13,6 +13,7 @@ import {
   featurePoolingSchema,
   idSchema,
   locationSchema,
+  modelLocationSchema,
   modeSchema,
   modelSchema,
   probeSchema,
@@ -46,7 +47,7 @@ const storeUriSchema = z
 
 const candidateSchema = z.strictObject({
   id: idSchema('candidate id'),
-  model: locationSchema('candidate model'),
+  model: modelLocationSchema('candidate model'),
   featureLayer: modelSchema.shape.featureLayer,
   /** Global pooling of the feature layer's spatial output. @default 'none' (left out of the stored spec) */
   featurePooling: featurePoolingSchema.optional(),
