@@ -39,6 +39,8 @@ export interface KerasConversion {
   kerasVersion: string;
   /** Whether the model was saved by Keras 3 and rebuilt in legacy Keras before converting. */
   rebuiltFromKeras3: boolean;
+  /** Largest output difference between the Keras 3 model and its legacy rebuild, on random input. */
+  rebuildMaxDifference?: number;
   converter: { tensorflowjs: string };
   /** Whether ncap's loader loads the result (`error` says why not). */
   loads: boolean;
@@ -110,7 +112,7 @@ function runConverter(
   tool: KerasConverterTool,
   file: string,
   staging: string,
-): { kerasVersion: string; rebuilt: boolean } {
+): { kerasVersion: string; rebuilt: boolean; maxDifference?: number } {
   const result = spawnSync(tool.python, [setupFile('keras-to-tfjs.py'), file, staging], {
     stdio: ['ignore', 'pipe', 'inherit'],
     encoding: 'utf8',
@@ -124,8 +126,7 @@ function runConverter(
       EXIT_CODES.failure,
     );
   }
-  const parsed = JSON.parse(report) as { kerasVersion: string; rebuilt: boolean };
-  return { kerasVersion: parsed.kerasVersion, rebuilt: parsed.rebuilt };
+  return JSON.parse(report) as { kerasVersion: string; rebuilt: boolean; maxDifference?: number };
 }
 
 /** Loads the result as a sweep would: whether it loads, and its shape. */
@@ -181,6 +182,7 @@ export async function convertKeras(
     files,
     kerasVersion: reported.kerasVersion,
     rebuiltFromKeras3: reported.rebuilt,
+    ...(reported.maxDifference === undefined ? {} : { rebuildMaxDifference: reported.maxDifference }),
     converter: { tensorflowjs: tool.version },
     ...(await checkLoads(await deps.tf(), modelJson)),
   };
