@@ -12,7 +12,6 @@ import {
   datasetSchema,
   featurePoolingSchema,
   idSchema,
-  locationSchema,
   modelLocationSchema,
   modeSchema,
   modelSchema,
