@@ -23,6 +23,19 @@ const FIXTURES = resolve('test', 'fixtures', 'keras');
 const dir = mkdtempSync(join(tmpdir(), 'ncap-convert-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** A little-endian float32 `.npy` file (as the fixture script writes them) as a tensor. */
+function readNpy(path: string): tf.Tensor {
+  const bytes = readFileSync(path);
+  const headerLength = bytes.readUInt16LE(8);
+  const header = bytes.subarray(10, 10 + headerLength).toString('latin1');
+  const shape = [...(/'shape': \(([^)]*)\)/.exec(header)?.[1] ?? '').matchAll(/\d+/g)].map(Number);
+  const data = bytes.subarray(10 + headerLength);
+  return tf.tensor(
+    new Float32Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)),
+    shape,
+  );
+}
+
 const venvPython = resolve('.tools', 'keras-converter', 'venv', 'bin', 'python');
 const converterInstalled = existsSync(venvPython);
 
@@ -114,6 +127,30 @@ describe('ncap convert keras', () => {
         converted.model.dispose();
         committed.model.dispose();
         x.dispose();
+      }
+    },
+    180_000,
+  );
+
+  it.skipIf(!converterInstalled)(
+    'rebuilds a Keras 3 .keras file in legacy Keras: it loads and computes Keras 3 outputs within 1e-5',
+    async () => {
+      const out = join(dir, 'from-keras3');
+      const result = await convertKeras({ file: join(FIXTURES, 'keras3-cnn.keras'), out }, deps([]));
+      expect(result).toMatchObject({ loads: true, rebuiltFromKeras3: true });
+      expect(result.kerasVersion).toMatch(/^3\./);
+      expect(result.rebuildMaxDifference).toBeLessThanOrEqual(1e-4);
+      const zoo = await loadZooModel(pathToFileURL(join(out, 'model.json')).href, { tf });
+      const x = readNpy(join(FIXTURES, 'keras3-cnn', 'input.npy'));
+      const expected = readNpy(join(FIXTURES, 'keras3-cnn', 'expected.npy'));
+      try {
+        const y = zoo.model.predict(x) as tf.Tensor;
+        expect(y.shape).toEqual(expected.shape);
+        expect(tf.max(tf.abs(tf.sub(y, expected))).dataSync()[0]).toBeLessThanOrEqual(1e-5);
+      } finally {
+        zoo.model.dispose();
+        x.dispose();
+        expected.dispose();
       }
     },
     180_000,
