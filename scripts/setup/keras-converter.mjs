@@ -19,9 +19,10 @@ export const KERAS_CONVERTER_REQUIREMENTS = join(
 /** The environment the converter runs in: legacy Keras (tf-keras), since TF.js cannot load Keras 3 topologies. */
 export const KERAS_CONVERTER_ENV = { TF_USE_LEGACY_KERAS: '1', TF_CPP_MIN_LOG_LEVEL: '2' };
 
-/** The pinned tensorflowjs version, read from the requirements file. */
+/** The version pinned for package `name` (`-`, `_` and `.` alike, as pip compares names). */
 export function pinnedVersion(name, text = readFileSync(KERAS_CONVERTER_REQUIREMENTS, 'utf8')) {
-  const match = new RegExp(`^${name}==([^\\s#]+)`, 'mi').exec(text);
+  const pattern = name.split(/[-_.]+/).join('[-_.]+');
+  const match = new RegExp(`^${pattern}==([^\\s#]+)`, 'mi').exec(text);
   return match ? match[1] : undefined;
 }
 
