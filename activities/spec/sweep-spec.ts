@@ -7,6 +7,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { PREDICTOR_NAMES, type PredictorName } from '../selection/predictors.js';
 import { describeIssue } from './issue-path.js';
+import { isOnnxUri, ONNX_FINETUNE_MESSAGE } from './model-format.js';
 import {
   betaSettingsShape,
   datasetSchema,
@@ -70,7 +71,7 @@ const selectionSchema = z.strictObject({
    * assumed) learns it from `observedRuns` and, with too few of them, ranks higher-first and says so.
    */
   direction: z.enum(DIRECTIONS).default('calibrate'),
-  /** Which predictor picks the winner (see the README's selection rules). @default DEFAULT_SELECTION_RULE */
+  /** Which predictor picks the winner (see docs/spec.md's selection rules). @default DEFAULT_SELECTION_RULE */
   rule: z.enum(SELECTION_RULES).default(DEFAULT_SELECTION_RULE),
   /** The rule used when `rule` cannot score any candidate; the report says when it was. @default DEFAULT_FALLBACK_RULE */
   fallbackRule: z.enum(SELECTION_RULES).default(DEFAULT_FALLBACK_RULE),
@@ -283,6 +284,12 @@ const sweepSpecObjectSchema = z
         path: ['selection', 'rule'],
         message:
           'early-accuracy ranks by validation accuracy and the spec holds out none: set dataset.validationFraction > 0 or dataset.validationUri, or choose a rule that needs no validation (e.g. tse)',
+      });
+    }
+    if (spec.mode === 'finetune') {
+      spec.candidates.forEach((c, i) => {
+        if (isOnnxUri(c.model))
+          ctx.addIssue({ code: 'custom', path: ['candidates', i, 'model'], message: ONNX_FINETUNE_MESSAGE });
       });
     }
     if (scored < 3) {

@@ -5,6 +5,7 @@
 import { isNonRetryable } from '../retryable.js';
 import type { GraphModel, LayersModel, SymbolicTensor, Tensor, layers as tfLayers } from '@tensorflow/tfjs';
 import { IncompatibleModelError } from './errors.js';
+import { describeModelInput, type ModelInput } from './input-layout.js';
 import { patchBatchNormScale } from './batch-norm-scale-fix.js';
 import { registerKerasLayers } from './keras-layers.js';
 import { kerasThreeMessage, kerasThreeSign, nameNormalizationWeights } from './keras-topology.js';
@@ -114,6 +115,49 @@ export interface FeatureCut {
   featureDim: number;
 }
 
+/** The layer named `featureLayer`, else the one feeding the last layer with a kernel (the classifier). */
+function featureLayerOf(model: LayersModel, uri: string, featureLayer: string | undefined): Layer {
+  if (featureLayer !== undefined) {
+    const found = model.layers.find((l) => l.name === featureLayer);
+    if (!found) {
+      throw new IncompatibleModelError(
+        `model ${uri} has no layer named '${featureLayer}' (model.featureLayer); available layers: ${listNames(model)}`,
+        uri,
+      );
+    }
+    return found;
+  }
+  const classifier = [...model.layers].reverse().find(hasKernel);
+  const inbound = classifier?.inboundNodes[0]?.inboundLayers ?? [];
+  const before = inbound[0];
+  if (!classifier || inbound.length !== 1 || !before || before.getClassName() === 'InputLayer') {
+    throw new IncompatibleModelError(
+      `model ${uri} has no usable feature layer: ` +
+        (classifier
+          ? `its last weight layer '${classifier.name}' is fed by ${inbound.length === 1 ? 'the model input' : `${inbound.length} layers`}`
+          : 'it has no layer with a kernel') +
+        `; name one with model.featureLayer (layers: ${listNames(model)})`,
+      uri,
+    );
+  }
+  return before;
+}
+
+/** The layer's one output. @throws IncompatibleModelError when it has several or none is defined. */
+function singleOutputOf(layer: Layer, uri: string): SymbolicTensor {
+  try {
+    const out = layer.output;
+    if (Array.isArray(out)) throw new Error(`layer '${layer.name}' has ${out.length} outputs`);
+    return out;
+  } catch (error) {
+    throw new IncompatibleModelError(
+      `layer '${layer.name}' of ${uri} cannot be a feature layer: ${(error as Error).message}; name another with model.featureLayer`,
+      uri,
+      { cause: error },
+    );
+  }
+}
+
 /**
  * The layer whose output feeds the probe: `featureLayer` if named, else the input of the last layer with a
  * kernel (the classifier); with `pooling` other than `'none'` its `[h, w, c]` output is pooled to `[c]`.
@@ -133,44 +177,8 @@ export function selectFeatureLayer(
       uri,
     );
   }
-  let layer: Layer;
-  if (featureLayer !== undefined) {
-    const found = model.layers.find((l) => l.name === featureLayer);
-    if (!found) {
-      throw new IncompatibleModelError(
-        `model ${uri} has no layer named '${featureLayer}' (model.featureLayer); available layers: ${listNames(model)}`,
-        uri,
-      );
-    }
-    layer = found;
-  } else {
-    const classifier = [...model.layers].reverse().find(hasKernel);
-    const inbound = classifier?.inboundNodes[0]?.inboundLayers ?? [];
-    const before = inbound[0];
-    if (!classifier || inbound.length !== 1 || !before || before.getClassName() === 'InputLayer') {
-      throw new IncompatibleModelError(
-        `model ${uri} has no usable feature layer: ` +
-          (classifier
-            ? `its last weight layer '${classifier.name}' is fed by ${inbound.length === 1 ? 'the model input' : `${inbound.length} layers`}`
-            : 'it has no layer with a kernel') +
-          `; name one with model.featureLayer (layers: ${listNames(model)})`,
-        uri,
-      );
-    }
-    layer = before;
-  }
-  let output: SymbolicTensor;
-  try {
-    const out = layer.output;
-    if (Array.isArray(out)) throw new Error(`layer '${layer.name}' has ${out.length} outputs`);
-    output = out;
-  } catch (error) {
-    throw new IncompatibleModelError(
-      `layer '${layer.name}' of ${uri} cannot be a feature layer: ${(error as Error).message}; name another with model.featureLayer`,
-      uri,
-      { cause: error },
-    );
-  }
+  const layer = featureLayerOf(model, uri, featureLayer);
+  const output = singleOutputOf(layer, uri);
   if (pooling !== 'none') checkPoolable(output.shape, layer.name, uri);
   const featureShape = pooling === 'none' ? output.shape.slice(1) : output.shape.slice(-1);
   if (featureShape.some((d) => d === null || d === undefined)) {
@@ -219,8 +227,9 @@ export function cutBackbone(tf: Tf, model: LayersModel, cut: FeatureCut): Layers
 }
 
 /**
- * Pools a GraphModel node's `[n, h, w, c]` output to `[n, c]` (the GraphModel counterpart of the pooling
- * layer {@link cutBackbone} appends); `features` itself when `pooling` is `'none'`. Call inside `tf.tidy`.
+ * Pools a GraphModel node's `[n, h, w, c]` output (or an ONNX output `[n, c, h, w]` with `channelsFirst`)
+ * to `[n, c]` (the counterpart of the pooling layer {@link cutBackbone} appends); `features` itself when
+ * `pooling` is `'none'`. Call inside `tf.tidy`.
  * @throws IncompatibleModelError when the output is not 4-D.
  */
 export function poolGraphFeatures(
@@ -229,17 +238,30 @@ export function poolGraphFeatures(
   pooling: FeaturePooling,
   node: string,
   uri: string,
+  channelsFirst = false,
 ): Tensor {
   if (pooling === 'none') return features;
   checkPoolable(features.shape, node, uri);
-  return pooling === 'average' ? tf.mean(features, [1, 2]) : tf.max(features, [1, 2]);
+  const axes = channelsFirst ? [2, 3] : [1, 2];
+  return pooling === 'average' ? tf.mean(features, axes) : tf.max(features, axes);
 }
 
-/** Input shape without the batch dimension; `null` entries are free (the model accepts any size). */
+/**
+ * Input shape without the batch dimension, in ncap's order (`[h, w, c]` for images, whatever a GraphModel's
+ * layout: see {@link graphModelInput}); `null` entries are free (the model accepts any size).
+ */
 export function modelInputShape(zoo: ZooModel): (number | null)[] {
-  const shape = zoo.format === 'layers-model' ? zoo.model.inputs[0]?.shape : zoo.model.inputs[0]?.shape;
+  if (zoo.format === 'graph-model') return graphModelInput(zoo).sampleShape;
+  const shape = zoo.model.inputs[0]?.shape;
   if (!shape) throw new IncompatibleModelError(`model ${zoo.uri} declares no input`, zoo.uri);
   return shape.slice(1).map((d) => (d === null || d === undefined || d < 0 ? null : d));
+}
+
+/** How a GraphModel's input is fed: layout (NHWC unless only axis 1 has size 1 or 3), batch, dtype. */
+export function graphModelInput(zoo: LoadedGraphModel): ModelInput {
+  const input = zoo.model.inputs[0];
+  if (!input?.shape) throw new IncompatibleModelError(`model ${zoo.uri} declares no input`, zoo.uri);
+  return describeModelInput(input.shape, input.dtype, 'NHWC', zoo.uri);
 }
 
 /**
