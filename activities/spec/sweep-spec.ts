@@ -14,7 +14,7 @@ import {
   datasetSchema,
   featurePoolingSchema,
   idSchema,
-  locationSchema,
+  modelLocationSchema,
   modeSchema,
   modelSchema,
   probeSchema,
@@ -48,7 +48,7 @@ const storeUriSchema = z
 
 const candidateSchema = z.strictObject({
   id: idSchema('candidate id'),
-  model: locationSchema('candidate model'),
+  model: modelLocationSchema('candidate model'),
   featureLayer: modelSchema.shape.featureLayer,
   /** Global pooling of the feature layer's spatial output. @default 'none' (left out of the stored spec) */
   featurePooling: featurePoolingSchema.optional(),

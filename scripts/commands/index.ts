@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { registerBetaCommand } from './beta.js';
 import { registerCodecServerCommand } from './codec-server.js';
+import { registerConvertCommands } from './convert.js';
 import { registerDevCommands } from './dev.js';
 import { registerObserveCommand } from './observe.js';
 import { registerReportCommand } from './report.js';
@@ -18,4 +19,5 @@ export function registerCommands(program: Command): void {
   registerObserveCommand(program);
   registerWorkerCommands(program);
   registerCodecServerCommand(program);
+  registerConvertCommands(program);
 }
