@@ -15,6 +15,7 @@ import {
   locationSchema,
   modeSchema,
   modelSchema,
+  normalisationSchema,
   probeSchema,
   SPEC_LIMITS,
   trainingLoopSchema,
@@ -50,6 +51,11 @@ const candidateSchema = z.strictObject({
   featureLayer: modelSchema.shape.featureLayer,
   /** Global pooling of the feature layer's spatial output. @default 'none' (left out of the stored spec) */
   featurePooling: featurePoolingSchema.optional(),
+  /**
+   * This model's pixel normalisation, overriding `dataset.normalisation` (zoos mix `[-1,1]`, `imagenet`,
+   * `caffe`…). @default dataset.normalisation
+   */
+  normalisation: normalisationSchema.optional(),
   /** Free-form labels shown in the report (architecture, source accuracy…). */
   labels: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
 });

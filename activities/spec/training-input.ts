@@ -33,7 +33,11 @@ export function toTrainingInput(
       ...(candidate.featureLayer ? { featureLayer: candidate.featureLayer } : {}),
       featurePooling: candidate.featurePooling ?? 'none',
     },
-    dataset,
+    // The candidate's own normalisation replaces the dataset's; without one the input is as it always was.
+    dataset:
+      candidate.normalisation !== undefined
+        ? { ...dataset, normalisation: candidate.normalisation }
+        : dataset,
     mode: spec.mode,
     probe: spec.probe,
     monitor: {
