@@ -31,7 +31,7 @@ export function toTrainingInput(
     model: {
       uri: candidate.model,
       ...(candidate.featureLayer ? { featureLayer: candidate.featureLayer } : {}),
-      featurePooling: candidate.featurePooling ?? 'none',
+      featurePooling: candidate.featurePooling,
     },
     // The candidate's own normalisation replaces the dataset's; without one the input is as it always was.
     dataset:

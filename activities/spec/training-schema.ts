@@ -48,7 +48,13 @@ export const DATASET_FORMATS = ['auto', 'safetensors', 'npy', 'image-folder'] as
  * convolutional backbone gives the probe a vector of the layer's channel count.
  */
 export const FEATURE_POOLINGS = ['none', 'average', 'max'] as const;
-export const featurePoolingSchema = z.enum(FEATURE_POOLINGS);
+/**
+ * What a spec may ask: a {@link FEATURE_POOLINGS} value, or `'auto'`: `'average'` when the automatic cut
+ * (no `featureLayer`) gives a spatial map, else `'none'`. A new spec's unset pooling is `'auto'`; a
+ * recorded spec without one keeps the `'none'` it meant when it ran (`validateRecordedSpec`).
+ */
+export const FEATURE_POOLING_SETTINGS = ['auto', ...FEATURE_POOLINGS] as const;
+export const featurePoolingSchema = z.enum(FEATURE_POOLING_SETTINGS);
 
 /** An id that becomes a storage key segment (sweep, candidate, spec name). */
 export const idSchema = (what: string) =>
@@ -145,8 +151,12 @@ export const modelSchema = z.strictObject({
    *   LayersModel; the model's output for a GraphModel
    */
   featureLayer: z.string().min(1, 'give a layer name or leave featureLayer out').optional(),
-  /** Global pooling of the feature layer's spatial output (see `FEATURE_POOLINGS`). */
-  featurePooling: featurePoolingSchema.default('none'),
+  /**
+   * Global pooling of the feature layer's spatial output (see `FEATURE_POOLING_SETTINGS`). Inputs built
+   * from a sweep spec always carry it (a recorded spec's unset one as `'none'`).
+   * @default 'auto'
+   */
+  featurePooling: featurePoolingSchema.default('auto'),
 });
 
 export const modeSchema = z.enum(TRAINING_MODES).default('finetune');

@@ -8,7 +8,7 @@ import { describeIssue } from '../spec/issue-path.js';
 import { resolveNormalisation, type ResolvedNormalisation } from '../spec/normalisation.js';
 import { candidateTrainingInputSchema } from '../spec/training-schema.js';
 import { InvalidTrainingInputError } from './errors.js';
-import type { CandidateTrainingInput, FeaturePooling } from './types.js';
+import type { CandidateTrainingInput, FeaturePoolingSetting } from './types.js';
 
 export { resolveNormalisation, type ResolvedNormalisation } from '../spec/normalisation.js';
 
@@ -16,7 +16,7 @@ type ValidTrainingInput = z.output<typeof candidateTrainingInputSchema>;
 
 /** The input with every default applied and the normalisation expanded. */
 export interface ResolvedTrainingInput extends Omit<ValidTrainingInput, 'dataset' | 'model'> {
-  model: { uri: string; featureLayer: string | undefined; featurePooling: FeaturePooling };
+  model: { uri: string; featureLayer: string | undefined; featurePooling: FeaturePoolingSetting };
   dataset: Omit<ValidTrainingInput['dataset'], 'normalisation' | 'name'> & {
     normalisation: ResolvedNormalisation;
   };

@@ -25,7 +25,7 @@ import type { ImageTarget } from './image-folder-dataset.js';
 import { createInputAdapter } from './input-adapter.js';
 import {
   cutBackbone,
-  graphFeatureNode,
+  graphFeatureCut,
   loadZooModel,
   modelInputShape,
   poolGraphFeatures,
@@ -38,7 +38,7 @@ import { checkSnapshotCount, resolveTrainingInput, type ResolvedTrainingInput } 
 import { writeResult } from './result.js';
 import { stratifiedSplit, stratifiedSubsample } from './split.js';
 import { runTrainingLoop, type EvaluationSet, type WeightHandle } from './train-loop.js';
-import type { CandidateResult, CandidateTrainingInput, TrainingDeps } from './types.js';
+import type { CandidateResult, CandidateTrainingInput, FeaturePooling, TrainingDeps } from './types.js';
 
 const countParams = (weights: readonly { shape: (number | null)[] }[]): number =>
   weights.reduce((sum, w) => sum + w.shape.reduce<number>((p, d) => p * (d ?? 1), 1), 0);
@@ -160,6 +160,7 @@ export async function runCandidateTraining(
 
     // The backbone and what feeds the probe.
     let featureLayer: string;
+    let featurePooling: FeaturePooling;
     let featureShape: number[];
     let feed: Feed;
     let frozen: FrozenFeatures | undefined;
@@ -172,15 +173,19 @@ export async function runCandidateTraining(
         resolved.model.featurePooling,
       );
       featureLayer = cut.layerName;
+      featurePooling = cut.pooling;
       featureShape = cut.featureShape;
       backboneModel = cutBackbone(tf, zoo.model, cut);
     } else {
-      featureLayer = graphFeatureNode(zoo, resolved.model.featureLayer);
+      const cut = graphFeatureCut(zoo, resolved.model.featureLayer, resolved.model.featurePooling);
+      featureLayer = cut.node;
+      featurePooling = cut.pooling;
       featureShape = [];
     }
+    // The pooling applied ('auto' resolved) is what the checkpoint and the result record.
+    const effective: ResolvedTrainingInput = { ...resolved, model: { ...resolved.model, featurePooling } };
     const graph = zoo.format === 'graph-model' ? zoo.model : undefined;
     const backbone = backboneModel;
-    const { featurePooling } = resolved.model;
     const uri = zoo.uri;
     const extract: FeatureExtractor = (x) =>
       backbone
@@ -274,7 +279,7 @@ export async function runCandidateTraining(
     const saved: WeightHandle[] = [...backboneWeights, ...probe.model.weights];
     optimizer = createOptimizer(tf, resolved.training);
 
-    const fingerprint = trainingFingerprint(resolved, zoo.weightsHash, featureLayer);
+    const fingerprint = trainingFingerprint(effective, zoo.weightsHash, featureLayer);
     const checkpoint = await readLatestCheckpoint(store, keys.checkpointsPrefix, log);
     if (checkpoint && checkpoint.state.fingerprint !== fingerprint) {
       throw new CheckpointMismatchError(
@@ -326,9 +331,7 @@ export async function runCandidateTraining(
         uri: resolved.model.uri,
         format: zoo.format,
         featureLayer,
-        ...(resolved.model.featurePooling !== 'none'
-          ? { featurePooling: resolved.model.featurePooling }
-          : {}),
+        ...(featurePooling !== 'none' ? { featurePooling } : {}),
         weightsHash: zoo.weightsHash,
         inputShape,
         featureDim: probe.kernelShapes[0]?.[0] ?? 0,
