@@ -278,6 +278,21 @@ export function modelInputShape(zoo: ZooModel): (number | null)[] {
   return shape.slice(1).map((d) => (d === null || d === undefined || d < 0 ? null : d));
 }
 
+type SignatureTensor = { name?: string; tensorShape?: { dim?: { size?: string | number }[] } };
+
+/**
+ * A GraphModel output's declared shape (batch axis included, free sizes as -1): the node's own `shape`
+ * attribute, else the model signature converted models carry; `undefined` when neither says.
+ */
+export function graphOutputShape(model: GraphModel, name: string): number[] | undefined {
+  const node = name.replace(/:\d+$/, '');
+  const declared = model.outputs.find((o) => o.name === name || o.name === node)?.shape;
+  if (declared) return declared;
+  const outputs = (model.modelSignature as { outputs?: Record<string, SignatureTensor> }).outputs ?? {};
+  const entry = Object.values(outputs).find((t) => t.name?.replace(/:\d+$/, '') === node);
+  return entry?.tensorShape?.dim?.map((d) => Number(d.size ?? -1));
+}
+
 /** The GraphModel cut: the node whose output feeds the probe and the pooling applied. */
 export interface GraphFeatureCut {
   node: string;
@@ -314,7 +329,7 @@ export function graphFeatureCut(
       zoo.uri,
     );
   }
-  const rank = Array.isArray(output.shape) ? output.shape.length : -1;
+  const rank = graphOutputShape(zoo.model, output.name)?.length ?? -1;
   return {
     node: output.name,
     reason: "the model's output (a GraphModel is cut at its output unless model.featureLayer names a node)",
