@@ -288,7 +288,8 @@ export function graphOutputShape(model: GraphModel, name: string): number[] | un
   const node = name.replace(/:\d+$/, '');
   const declared = model.outputs.find((o) => o.name === name || o.name === node)?.shape;
   if (declared) return declared;
-  const outputs = (model.modelSignature as { outputs?: Record<string, SignatureTensor> }).outputs ?? {};
+  const signature = model.modelSignature as { outputs?: Record<string, SignatureTensor> } | undefined;
+  const outputs = signature?.outputs ?? {};
   const entry = Object.values(outputs).find((t) => t.name?.replace(/:\d+$/, '') === node);
   return entry?.tensorShape?.dim?.map((d) => Number(d.size ?? -1));
 }
