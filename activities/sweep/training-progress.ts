@@ -4,6 +4,7 @@
  * every `progressIntervalMs`, with an ETA from this attempt's step rate. Epoch ends always do both.
  */
 import type { Context } from '@temporalio/activity';
+import { tensorLayout } from '../training/model-inspection.js';
 import type { TrainingProgress } from '../training/types.js';
 import type { CandidateProgressSignal, TrainCandidateInput, TrainHeartbeat } from './types.js';
 
@@ -18,6 +19,8 @@ export interface TrainingProgressOptions {
   heartbeatIntervalMs: number;
   /** Minimum milliseconds between two progress reports. */
   progressIntervalMs: number;
+  /** The normalisation in force, as shown to a user (`normalisationText`). */
+  normalisation: string;
   /** Sends a progress report (best effort); none: progress only goes to heartbeats. */
   reportProgress?: (sweepWorkflowId: string, progress: CandidateProgressSignal) => Promise<void>;
 }
@@ -39,6 +42,15 @@ function progressSignal(
     ...(p.betaEff !== undefined ? { betaEff: p.betaEff } : {}),
     ...(p.valAccuracy !== undefined ? { valAccuracy: p.valAccuracy } : {}),
     ...(rate > 0 ? { etaSeconds: (p.totalSteps - p.step) / rate } : {}),
+    ...(p.inputShape
+      ? {
+          input: {
+            layout: tensorLayout([null, ...p.inputShape]),
+            shape: p.inputShape,
+            normalisation: options.normalisation,
+          },
+        }
+      : {}),
   };
 }
 

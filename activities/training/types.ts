@@ -53,6 +53,8 @@ export interface TrainingProgress {
   snapshotKey?: string;
   /** Store key (prefix) of the checkpoint just written, after an epoch. */
   checkpointKey?: string;
+  /** The model input the samples are adapted to, without the batch axis (e.g. `[224, 224, 3]`). */
+  inputShape?: number[];
 }
 
 /** Structured logger; Temporal's activity logger fits. */
