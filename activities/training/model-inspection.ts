@@ -2,10 +2,11 @@
  * What `ncap model inspect` reports about a zoo model, whatever its format: a describer per format
  * (TF.js LayersModel and GraphModel in `inspect-tfjs-model.ts`; ONNX fills the same type) and one printer.
  */
+import { INPUT_LAYOUTS } from './input-layout.js';
 import type { FeaturePooling } from './types.js';
 
-/** How an image input's axes are laid out; `vector` for `[batch, n]`, `other` for anything else. */
-export const TENSOR_LAYOUTS = ['NHWC', 'NCHW', 'vector', 'other'] as const;
+/** How an input's axes are laid out: an {@link INPUT_LAYOUTS} value, or `other` for what ncap cannot feed. */
+export const TENSOR_LAYOUTS = [...INPUT_LAYOUTS, 'other'] as const;
 export type TensorLayout = (typeof TENSOR_LAYOUTS)[number];
 
 /** A dimension: a size, or `null` when free (dynamic batch, any image size). */

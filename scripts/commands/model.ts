@@ -21,12 +21,14 @@ export function modelUri(given: string): string {
 export async function inspectModel(uri: string): Promise<ModelInspection> {
   // TF.js loads only when the command runs, not with every `ncap` invocation.
   const tf = await import('@tensorflow/tfjs');
-  const { loadZooModel } = await import('../../activities/training/model-zoo.js');
+  const { disposeCandidateModel, loadCandidateModel } =
+    await import('../../activities/training/candidate-model.js');
   const { inspectTfjsModel } = await import('../../activities/training/inspect-tfjs-model.js');
+  const { inspectOnnxModel } = await import('../../activities/training/inspect-onnx-model.js');
   await tf.setBackend('cpu');
   const stores: { close(): Promise<void> }[] = [];
   try {
-    const zoo = await loadZooModel(uri, {
+    const model = await loadCandidateModel(uri, {
       tf,
       openStore: (storeUri) => {
         const store = openStore(storeUri);
@@ -35,9 +37,9 @@ export async function inspectModel(uri: string): Promise<ModelInspection> {
       },
     });
     try {
-      return inspectTfjsModel(zoo);
+      return model.format === 'onnx' ? inspectOnnxModel(model) : inspectTfjsModel(model);
     } finally {
-      zoo.model.dispose();
+      await disposeCandidateModel(model);
     }
   } catch (error) {
     if (error instanceof Error && (error as { nonRetryable?: boolean }).nonRetryable)
@@ -57,7 +59,7 @@ export function registerModelCommands(program: Command): void {
     )
     .argument(
       '<uri>',
-      'model.json of a TF.js LayersModel or GraphModel: a path, file://, s3:// or http(s):// URI',
+      'model.json of a TF.js LayersModel or GraphModel, or a .onnx file: a path, file://, s3:// or http(s):// URI',
     )
     .option('--json', 'print the inspection as JSON')
     .addHelpText(

@@ -105,6 +105,25 @@ describe('ncap model inspect', () => {
     expect(inspection.cut).toMatchObject({ layer: 'Identity', pooling: 'average', featureDim: 3 });
   });
 
+  it('describes an ONNX model by its inputs and outputs (PyTorch export, NCHW, fixed batch)', async () => {
+    const onnx = join(import.meta.dirname, '..', '..', 'fixtures', 'onnx', 'nchw-fixed4.onnx');
+    const { code, out } = await run([onnx, '--json']);
+    expect(code).toBe(0);
+    const inspection = JSON.parse(out) as ModelInspection;
+    expect(inspection.format).toBe('onnx');
+    expect(inspection.inputs[0]).toMatchObject({ layout: 'NCHW', dtype: 'float32' });
+    expect(inspection.inputs[0]!.shape[0]).toBe(4);
+    expect(inspection.layers).toEqual([]);
+    // The first output is an NCHW feature map: 'auto' averages it to its channel axis (1).
+    const first = inspection.outputs[0]!;
+    expect(first.shape).toHaveLength(4);
+    expect(inspection.cut).toMatchObject({
+      layer: first.name,
+      pooling: 'average',
+      featureDim: first.shape[1],
+    });
+  });
+
   it('exits 2 naming the file when there is no model, and has --help', async () => {
     const missing = await run([join(dir.path, 'nothing', 'model.json')]);
     expect(missing.code).toBe(2);
