@@ -145,6 +145,39 @@ export interface FeatureCut {
   featureDim: number;
 }
 
+/** The layer named `featureLayer` (why: named), else the automatic cut and its reason. */
+function featureLayerOf(
+  model: LayersModel,
+  uri: string,
+  featureLayer: string | undefined,
+): { layer: Layer; reason: string } {
+  if (featureLayer === undefined) return automaticLayersCut(model, uri, () => listNames(model));
+  const found = model.layers.find((l) => l.name === featureLayer);
+  if (!found)
+    throw missingFeatureLayerError(
+      uri,
+      featureLayer,
+      model.layers.map((l) => l.name),
+      'layer',
+    );
+  return { layer: found, reason: 'named by model.featureLayer' };
+}
+
+/** The layer's one output. @throws IncompatibleModelError when it has several or none is defined. */
+function singleOutputOf(layer: Layer, uri: string): SymbolicTensor {
+  try {
+    const out = layer.output;
+    if (Array.isArray(out)) throw new Error(`layer '${layer.name}' has ${out.length} outputs`);
+    return out;
+  } catch (error) {
+    throw new IncompatibleModelError(
+      `layer '${layer.name}' of ${uri} cannot be a feature layer: ${(error as Error).message}; name another with model.featureLayer`,
+      uri,
+      { cause: error },
+    );
+  }
+}
+
 /**
  * The layer whose output feeds the probe: `featureLayer` if named, else the automatic cut
  * (`automatic-cut.ts`); with `pooling` other than `'none'` its `[h, w, c]` output is pooled to `[c]`
@@ -165,34 +198,8 @@ export function selectFeatureLayer(
       uri,
     );
   }
-  let layer: Layer;
-  let reason: string;
-  if (featureLayer !== undefined) {
-    const found = model.layers.find((l) => l.name === featureLayer);
-    if (!found)
-      throw missingFeatureLayerError(
-        uri,
-        featureLayer,
-        model.layers.map((l) => l.name),
-        'layer',
-      );
-    layer = found;
-    reason = 'named by model.featureLayer';
-  } else {
-    ({ layer, reason } = automaticLayersCut(model, uri, () => listNames(model)));
-  }
-  let output: SymbolicTensor;
-  try {
-    const out = layer.output;
-    if (Array.isArray(out)) throw new Error(`layer '${layer.name}' has ${out.length} outputs`);
-    output = out;
-  } catch (error) {
-    throw new IncompatibleModelError(
-      `layer '${layer.name}' of ${uri} cannot be a feature layer: ${(error as Error).message}; name another with model.featureLayer`,
-      uri,
-      { cause: error },
-    );
-  }
+  const { layer, reason } = featureLayerOf(model, uri, featureLayer);
+  const output = singleOutputOf(layer, uri);
   const pooling = resolvePooling(poolingSetting, featureLayer === undefined, output.shape.length);
   if (pooling !== 'none') checkPoolable(output.shape, layer.name, uri);
   const featureShape = pooling === 'none' ? output.shape.slice(1) : output.shape.slice(-1);

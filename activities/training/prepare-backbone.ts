@@ -26,7 +26,7 @@ export interface LoadedBackbone {
   imageTarget: ImageTarget;
 }
 
-export interface FeatureCutOf {
+export interface BackboneCut {
   /** The layer (LayersModel), node (GraphModel) or output (ONNX) whose output feeds the probe. */
   featureLayer: string;
   /** The pooling applied to its output (`'auto'` resolved): what the cache key, checkpoint and result record. */
@@ -70,7 +70,7 @@ export async function loadBackbone(run: CandidateRun): Promise<LoadedBackbone> {
 }
 
 /** Cuts the backbone at its feature layer (`model.featureLayer`, pooled by `model.featurePooling`). */
-export function cutFeatures(run: CandidateRun, zoo: CandidateModel): FeatureCutOf {
+export function cutFeatures(run: CandidateRun, zoo: CandidateModel): BackboneCut {
   const { tf, resolved } = run;
   const { featureLayer: named, featurePooling: setting } = resolved.model;
   if (zoo.format === 'layers-model') {
