@@ -18,12 +18,21 @@ import {
   type PredictorSettings,
 } from '../selection/predictors.js';
 import type { RankedCandidate } from '../selection/rank.js';
+import { normalisationText } from '../spec/normalisation.js';
 import type { SweepSpec } from '../spec/sweep-spec.js';
 import type { ArtifactStore } from '../store/artifact-store.js';
 import { samplesForEpochs } from '../training/epoch-steps.js';
 import type { CandidateOutcome } from '../sweep/types.js';
+import { tensorLayout } from '../training/model-inspection.js';
+import type { CandidateResult } from '../training/types.js';
 import { REPORT_RECORD_VERSION } from './report-record.js';
-import type { ReportCandidate, SweepBracket, SweepCompute, SweepReport } from './report-types.js';
+import type {
+  CandidateInput,
+  ReportCandidate,
+  SweepBracket,
+  SweepCompute,
+  SweepReport,
+} from './report-types.js';
 import {
   scoreContenders,
   type ContenderScores,
@@ -69,6 +78,16 @@ function groundTruth(labels: Record<string, string | number | boolean>): number 
 
 type Labels = ReadonlyMap<string, Record<string, string | number | boolean>>;
 
+/** What a candidate was fed: its layout and size from its result (`null` without one), its normalisation. */
+function inputOf(spec: SweepSpec, candidateId: string, result?: CandidateResult): CandidateInput {
+  const candidate = spec.candidates.find((c) => c.id === candidateId);
+  return {
+    layout: result ? tensorLayout([null, ...result.model.inputShape]) : null,
+    shape: result ? result.model.inputShape : null,
+    normalisation: normalisationText(candidate?.normalisation ?? spec.dataset.normalisation),
+  };
+}
+
 /** Scores a finished set of outcomes and returns the report (not yet written). */
 export async function buildSweepReport(
   store: ArtifactStore,
@@ -88,7 +107,7 @@ export async function buildSweepReport(
     ...(options.observedRuns ? { observedRuns: options.observedRuns } : {}),
   });
   const { scored, ranking } = scores;
-  const rowOf = new Map(scored.map((s) => [s.candidateId, scoredRow(s, labelsOf)]));
+  const rowOf = new Map(scored.map((s) => [s.candidateId, scoredRow(s, labelsOf, spec)]));
   const ranked = bracketRanking(ranking.candidates, options.bracket).map((r) =>
     withScore(rowOf.get(r.candidateId)!, r, ranking.appliedRule),
   );
@@ -103,7 +122,7 @@ export async function buildSweepReport(
       status: 'failed',
       failure: { type: 'ScoringError', message: `cannot score the stored snapshots: ${u.reason}` },
     })),
-  ].map((o) => failedRow(o, labelsOf));
+  ].map((o) => failedRow(o, labelsOf, spec));
   const dataset = datasetOf(spec, scored);
   const compute = computeOf(spec, scored, dataset);
   return {
@@ -151,6 +170,7 @@ function bracketRanking(
 function scoredRow(
   { candidateId, result, evidence, features }: ScoredContender,
   labelsOf: Labels,
+  spec: SweepSpec,
 ): ReportCandidate {
   return {
     candidateId,
@@ -169,6 +189,7 @@ function scoredRow(
     trainSeconds: result.timing.trainSeconds,
     backend: result.backend,
     parameters: { backbone: result.parameters.backbone, probe: result.parameters.probe },
+    input: inputOf(spec, candidateId, result),
     failure: null,
     labels: labelsOf.get(candidateId) ?? {},
   };
@@ -185,7 +206,7 @@ function withScore(row: ReportCandidate, r: RankedCandidate, appliedRule: Predic
 }
 
 /** The row of a candidate that failed, was cancelled, or could not be scored. */
-function failedRow(o: CandidateOutcome, labelsOf: Labels): ReportCandidate {
+function failedRow(o: CandidateOutcome, labelsOf: Labels, spec: SweepSpec): ReportCandidate {
   return {
     candidateId: o.candidateId,
     rank: null,
@@ -202,6 +223,7 @@ function failedRow(o: CandidateOutcome, labelsOf: Labels): ReportCandidate {
     trainSeconds: null,
     backend: null,
     parameters: null,
+    input: inputOf(spec, o.candidateId),
     failure: o.failure ?? { type: 'Unknown', message: 'no result was recorded' },
     labels: labelsOf.get(o.candidateId) ?? {},
   };

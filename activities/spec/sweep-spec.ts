@@ -17,6 +17,7 @@ import {
   modelLocationSchema,
   modeSchema,
   modelSchema,
+  normalisationSchema,
   probeSchema,
   SPEC_LIMITS,
   trainingLoopSchema,
@@ -50,8 +51,17 @@ const candidateSchema = z.strictObject({
   id: idSchema('candidate id'),
   model: modelLocationSchema('candidate model'),
   featureLayer: modelSchema.shape.featureLayer,
-  /** Global pooling of the feature layer's spatial output. @default 'none' (left out of the stored spec) */
-  featurePooling: featurePoolingSchema.optional(),
+  /**
+   * Global pooling of the feature layer's spatial output; `'auto'` averages the automatic cut's spatial
+   * map (a headless backbone's last feature map) and leaves anything else as it is.
+   * @default 'auto' (a recorded spec without it reads as 'none': what it meant when it ran)
+   */
+  featurePooling: featurePoolingSchema.default('auto'),
+  /**
+   * This model's pixel normalisation, overriding `dataset.normalisation` (zoos mix `[-1,1]`, `imagenet`,
+   * `caffe`…). @default dataset.normalisation
+   */
+  normalisation: normalisationSchema.optional(),
   /** Free-form labels shown in the report (architecture, source accuracy…). */
   labels: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
 });
