@@ -315,7 +315,7 @@ export async function runCandidateTraining(
     });
 
     // A zero-training baseline the selection benchmark compares against (frozen features only).
-    const logme = frozen ? frozenLogme(frozen, split.train, source.labels) : null;
+    const logme = frozen ? await frozenLogme(frozen, split.train, source.labels, deps.signal) : null;
     const result: CandidateResult = {
       version: 1,
       sweepId: resolved.sweepId,
