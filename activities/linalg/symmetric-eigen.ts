@@ -122,7 +122,7 @@ function reflect(x: Float64Array, v: Float64Array, beta: number, from: number, n
 
 /**
  * On the lower triangle of the trailing block [from, n)²: A ← A − v wᵀ − w vᵀ (the pending update), then
- * p = A u, in one pass.
+ * p = A u, in one pass. Rows go two at a time, so each v[j], w[j], u[j], p[j] loaded serves both.
  */
 function updateAndMultiply(
   a: Float64Array,
@@ -134,11 +134,38 @@ function updateAndMultiply(
 ): void {
   const { v, w } = pending;
   p.fill(0);
-  for (let i = from; i < n; i++) {
+  let i = from;
+  for (; i + 1 < n; i += 2) {
+    const row0 = i * n;
+    const row1 = row0 + n;
+    const [v0, w0, u0] = [v[i]!, w[i]!, u[i]!];
+    const [v1, w1, u1] = [v[i + 1]!, w[i + 1]!, u[i + 1]!];
+    let sum0 = 0;
+    let sum1 = 0;
+    for (let j = from; j < i; j++) {
+      const vj = v[j]!;
+      const wj = w[j]!;
+      const uj = u[j]!;
+      const a0 = a[row0 + j]! - v0 * wj - w0 * vj;
+      const a1 = a[row1 + j]! - v1 * wj - w1 * vj;
+      a[row0 + j] = a0;
+      a[row1 + j] = a1;
+      sum0 += a0 * uj;
+      sum1 += a1 * uj;
+      p[j] = p[j]! + a0 * u0 + a1 * u1;
+    }
+    const a00 = a[row0 + i]! - 2 * v0 * w0;
+    const a10 = a[row1 + i]! - v1 * w0 - w1 * v0;
+    const a11 = a[row1 + i + 1]! - 2 * v1 * w1;
+    a[row0 + i] = a00;
+    a[row1 + i] = a10;
+    a[row1 + i + 1] = a11;
+    p[i] = p[i]! + sum0 + a00 * u0 + a10 * u1;
+    p[i + 1] = p[i + 1]! + sum1 + a10 * u0 + a11 * u1;
+  }
+  if (i < n) {
     const row = i * n;
-    const vi = v[i]!;
-    const wi = w[i]!;
-    const ui = u[i]!;
+    const [vi, wi, ui] = [v[i]!, w[i]!, u[i]!];
     let sum = 0;
     for (let j = from; j < i; j++) {
       const aij = a[row + j]! - vi * w[j]! - wi * v[j]!;
