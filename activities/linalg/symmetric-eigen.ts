@@ -122,7 +122,7 @@ function reflect(x: Float64Array, v: Float64Array, beta: number, from: number, n
 
 /**
  * On the lower triangle of the trailing block [from, n)²: A ← A − v wᵀ − w vᵀ (the pending update), then
- * p = A u, in one pass. Rows go two at a time, so each v[j], w[j], u[j], p[j] loaded serves both.
+ * p = A u, in one pass. Rows go four at a time, so each v[j], w[j], u[j], p[j] loaded serves four.
  */
 function updateAndMultiply(
   a: Float64Array,
@@ -135,35 +135,61 @@ function updateAndMultiply(
   const { v, w } = pending;
   p.fill(0);
   let i = from;
-  for (; i + 1 < n; i += 2) {
-    const row0 = i * n;
-    const row1 = row0 + n;
-    const [v0, w0, u0] = [v[i]!, w[i]!, u[i]!];
-    const [v1, w1, u1] = [v[i + 1]!, w[i + 1]!, u[i + 1]!];
-    let sum0 = 0;
-    let sum1 = 0;
+  for (; i + 3 < n; i += 4) {
+    const r0 = i * n;
+    const r1 = r0 + n;
+    const r2 = r1 + n;
+    const r3 = r2 + n;
+    const v0 = v[i]!,
+      v1 = v[i + 1]!,
+      v2 = v[i + 2]!,
+      v3 = v[i + 3]!;
+    const w0 = w[i]!,
+      w1 = w[i + 1]!,
+      w2 = w[i + 2]!,
+      w3 = w[i + 3]!;
+    const u0 = u[i]!,
+      u1 = u[i + 1]!,
+      u2 = u[i + 2]!,
+      u3 = u[i + 3]!;
+    let s0 = 0,
+      s1 = 0,
+      s2 = 0,
+      s3 = 0;
     for (let j = from; j < i; j++) {
       const vj = v[j]!;
       const wj = w[j]!;
       const uj = u[j]!;
-      const a0 = a[row0 + j]! - v0 * wj - w0 * vj;
-      const a1 = a[row1 + j]! - v1 * wj - w1 * vj;
-      a[row0 + j] = a0;
-      a[row1 + j] = a1;
-      sum0 += a0 * uj;
-      sum1 += a1 * uj;
-      p[j] = p[j]! + a0 * u0 + a1 * u1;
+      const a0 = a[r0 + j]! - v0 * wj - w0 * vj;
+      const a1 = a[r1 + j]! - v1 * wj - w1 * vj;
+      const a2 = a[r2 + j]! - v2 * wj - w2 * vj;
+      const a3 = a[r3 + j]! - v3 * wj - w3 * vj;
+      a[r0 + j] = a0;
+      a[r1 + j] = a1;
+      a[r2 + j] = a2;
+      a[r3 + j] = a3;
+      s0 += a0 * uj;
+      s1 += a1 * uj;
+      s2 += a2 * uj;
+      s3 += a3 * uj;
+      p[j] = p[j]! + a0 * u0 + a1 * u1 + a2 * u2 + a3 * u3;
     }
-    const a00 = a[row0 + i]! - 2 * v0 * w0;
-    const a10 = a[row1 + i]! - v1 * w0 - w1 * v0;
-    const a11 = a[row1 + i + 1]! - 2 * v1 * w1;
-    a[row0 + i] = a00;
-    a[row1 + i] = a10;
-    a[row1 + i + 1] = a11;
-    p[i] = p[i]! + sum0 + a00 * u0 + a10 * u1;
-    p[i + 1] = p[i + 1]! + sum1 + a10 * u0 + a11 * u1;
+    p[i] = p[i]! + s0;
+    p[i + 1] = p[i + 1]! + s1;
+    p[i + 2] = p[i + 2]! + s2;
+    p[i + 3] = p[i + 3]! + s3;
+    // The 4 × 4 diagonal block, element by element.
+    for (let k = i; k < i + 4; k++) {
+      const row = k * n;
+      for (let j = i; j <= k; j++) {
+        const akj = a[row + j]! - v[k]! * w[j]! - w[k]! * v[j]!;
+        a[row + j] = akj;
+        p[k] = p[k]! + akj * u[j]!;
+        if (j < k) p[j] = p[j]! + akj * u[k]!;
+      }
+    }
   }
-  if (i < n) {
+  for (; i < n; i++) {
     const row = i * n;
     const [vi, wi, ui] = [v[i]!, w[i]!, u[i]!];
     let sum = 0;
