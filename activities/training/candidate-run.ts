@@ -8,7 +8,7 @@ import { openStore } from '../store/open-store.js';
 import { sweepKeys } from '../store/keys.js';
 import type { Tf } from '../tf/tf-namespace.js';
 import type { SampleSource } from './dataset-source.js';
-import type { ZooModel } from './model-zoo.js';
+import { disposeCandidateModel, type CandidateModel } from './candidate-model.js';
 import type { Probe } from './probe.js';
 import { resolveTrainingInput, type ResolvedTrainingInput } from './resolve-input.js';
 import type { LocationDeps } from './sources/open-location.js';
@@ -17,7 +17,7 @@ import type { CandidateTrainingInput, Clock, TrainingDeps, TrainingLogger } from
 
 /** Resources to dispose or close at the end of the run, set as they are acquired. */
 export interface HeldResources {
-  zoo?: ZooModel;
+  zoo?: CandidateModel;
   source?: SampleSource;
   /** Separate validation and test sets. */
   extraSources: SampleSource[];
@@ -68,7 +68,7 @@ export async function releaseCandidateRun({ held }: CandidateRun): Promise<void>
   held.optimizer?.dispose();
   held.probe?.model.dispose();
   // The backbone shares the zoo model's layers: disposing the zoo model releases their weights.
-  if (held.zoo) held.zoo.model.dispose();
+  if (held.zoo) await disposeCandidateModel(held.zoo);
   await held.source?.close();
   for (const extra of held.extraSources) await extra.close();
 }

@@ -3,22 +3,21 @@
  * it takes, and the cut at its feature layer with the extractor that feeds the probe.
  */
 import type { LayersModel, Tensor } from '@tensorflow/tfjs';
+import { ONNX_FINETUNE_MESSAGE } from '../spec/model-format.js';
+import {
+  candidateInputShape,
+  inferenceExtractor,
+  loadCandidateModel,
+  type CandidateModel,
+} from './candidate-model.js';
 import type { CandidateRun } from './candidate-run.js';
 import { IncompatibleModelError } from './errors.js';
-import type { FeatureExtractor } from './feature-cache.js';
+import type { Extractor } from './feature-cache.js';
 import type { ImageTarget } from './image-folder-dataset.js';
-import {
-  cutBackbone,
-  graphFeatureNode,
-  loadZooModel,
-  modelInputShape,
-  poolGraphFeatures,
-  selectFeatureLayer,
-  type ZooModel,
-} from './model-zoo.js';
+import { cutBackbone, selectFeatureLayer } from './model-zoo.js';
 
 export interface LoadedBackbone {
-  zoo: ZooModel;
+  zoo: CandidateModel;
   /** The model's input shape without the batch dimension (`null`: any size). */
   modelShape: (number | null)[];
   /** The size image folders are decoded to. */
@@ -26,13 +25,13 @@ export interface LoadedBackbone {
 }
 
 export interface FeatureCutOf {
-  /** The layer (LayersModel) or node (GraphModel) whose output feeds the probe. */
+  /** The layer (LayersModel), node (GraphModel) or output (ONNX) whose output feeds the probe. */
   featureLayer: string;
-  /** The feature shape entering the probe (empty for a GraphModel until features are computed). */
+  /** The feature shape entering the probe (empty for a GraphModel or ONNX until features are computed). */
   featureShape: number[];
-  /** The LayersModel cut at `featureLayer`; absent for a GraphModel. */
+  /** The LayersModel cut at `featureLayer`; absent for a GraphModel or ONNX. */
   backboneModel?: LayersModel;
-  extract: FeatureExtractor;
+  extract: Extractor;
 }
 
 const imageTargetOf = (modelShape: readonly (number | null)[]): ImageTarget => ({
@@ -43,15 +42,17 @@ const imageTargetOf = (modelShape: readonly (number | null)[]): ImageTarget => (
 
 /**
  * Loads the zoo model (held by `run` from then on).
- * @throws IncompatibleModelError for a GraphModel outside `frozen` mode.
+ * @throws IncompatibleModelError for a GraphModel or ONNX model outside `frozen` mode.
  */
 export async function loadBackbone(run: CandidateRun): Promise<LoadedBackbone> {
   const { resolved, tf, log } = run;
-  const zoo = await loadZooModel(resolved.model.uri, { tf, ...run.locationDeps });
+  const zoo = await loadCandidateModel(resolved.model.uri, { tf, ...run.locationDeps });
   run.held.zoo = zoo;
-  if (zoo.format === 'graph-model' && resolved.mode !== 'frozen') {
+  if (zoo.format !== 'layers-model' && resolved.mode !== 'frozen') {
     throw new IncompatibleModelError(
-      `model ${resolved.model.uri} is a GraphModel, whose weights cannot train; use mode 'frozen' or a LayersModel`,
+      zoo.format === 'onnx'
+        ? `model ${resolved.model.uri} ${ONNX_FINETUNE_MESSAGE}`
+        : `model ${resolved.model.uri} is a GraphModel, whose weights cannot train; use mode 'frozen' or a LayersModel`,
       resolved.model.uri,
     );
   }
@@ -60,12 +61,12 @@ export async function loadBackbone(run: CandidateRun): Promise<LoadedBackbone> {
       layers: zoo.patchedBatchNorms,
     });
   }
-  const modelShape = modelInputShape(zoo);
+  const modelShape = candidateInputShape(zoo);
   return { zoo, modelShape, imageTarget: imageTargetOf(modelShape) };
 }
 
 /** Cuts the backbone at its feature layer (`model.featureLayer`, pooled by `model.featurePooling`). */
-export function cutFeatures(run: CandidateRun, zoo: ZooModel): FeatureCutOf {
+export function cutFeatures(run: CandidateRun, zoo: CandidateModel): FeatureCutOf {
   const { tf, resolved } = run;
   const { featurePooling } = resolved.model;
   if (zoo.format === 'layers-model') {
@@ -75,15 +76,15 @@ export function cutFeatures(run: CandidateRun, zoo: ZooModel): FeatureCutOf {
       featureLayer: cut.layerName,
       featureShape: cut.featureShape,
       backboneModel: backbone,
-      extract: (x) => backbone.predict(x) as Tensor,
+      extract: { kind: 'sync', extract: (x) => backbone.predict(x) as Tensor },
     };
   }
-  const featureLayer = graphFeatureNode(zoo, resolved.model.featureLayer);
-  const graph = zoo.model;
-  return {
-    featureLayer,
-    featureShape: [],
-    extract: (x) =>
-      poolGraphFeatures(tf, graph.execute(x, featureLayer) as Tensor, featurePooling, featureLayer, zoo.uri),
-  };
+  // Inference-only formats (GraphModel, ONNX): frozen features, fed in the model's own layout.
+  const { featureLayer, extractor } = inferenceExtractor(
+    tf,
+    zoo,
+    resolved.model.featureLayer,
+    featurePooling,
+  );
+  return { featureLayer, featureShape: [], extract: extractor };
 }
