@@ -2,13 +2,13 @@
  * `ncap sweep start|status|watch|result|cancel|resume|list`: ops tooling over the sweep workflow.
  * Exit codes: 0 ok, 1 failure, 2 invalid input, 3 finished without a winner.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import type { Command } from 'commander';
 import { InvalidSpecError } from '../../activities/spec/sweep-spec.js';
 import { cancelCandidateSignal, cancelSweepSignal, type SweepResult } from '../../workflows/sweep-api.js';
 import { bracketText } from '../../activities/report/report-summary.js';
-import { createProgressView, rankingTable } from '../sweeps/progress-view.js';
+import { rankingTable } from '../sweeps/progress-view.js';
+import { watchSweep } from '../sweeps/watch-sweep.js';
 import {
   SweepNotFoundError,
   loadSpecFile,
@@ -29,39 +29,6 @@ function mapErrors(error: unknown): never {
   if (error instanceof SweepNotFoundError)
     throw new CliError(error.message, EXIT_CODES.failure, { cause: error });
   throw error;
-}
-
-/** Polls the progress query until the sweep closes, drawing the bars; returns the result. */
-export async function watchSweep(
-  client: Client,
-  sweepId: string,
-  options: { json?: boolean; intervalMs?: number } = {},
-): Promise<SweepResult> {
-  const view = options.json ? undefined : createProgressView();
-  const handle = sweepHandle(client, sweepId);
-  let done = false;
-  const result = handle.result().finally(() => {
-    done = true;
-  });
-  try {
-    while (!done) {
-      try {
-        view?.update(await sweepProgress(client, sweepId));
-      } catch (error) {
-        // Between continue-as-new runs or while a worker restarts the query may fail: keep watching.
-        if (error instanceof SweepNotFoundError) throw error;
-      }
-      await Promise.race([sleep(options.intervalMs ?? 1000), result.catch(() => undefined)]);
-    }
-    try {
-      view?.update(await sweepProgress(client, sweepId));
-    } catch {
-      // A closed workflow still answers queries while a worker runs; without one, skip the final frame.
-    }
-  } finally {
-    view?.stop();
-  }
-  return result;
 }
 
 function printResult(result: SweepResult, json: boolean | undefined): void {

@@ -24,9 +24,9 @@ import {
   type GpuWorkerProcesses,
 } from '../../workers/gpu-worker-pool.js';
 import { temporalTarget } from '../../workers/temporal-config.js';
-import { watchSweep } from '../commands/sweep.js';
 import { startDevStack, stopDevStack } from '../dev/stack.js';
 import { startSweep, sweepProgress } from './sweep-client.js';
+import { watchSweep } from './watch-sweep.js';
 
 /** Seconds a stopping worker process gives its trainings to reach a checkpoint. */
 const SHUTDOWN_GRACE_SECONDS = 30;
