@@ -5,11 +5,13 @@ import { registerCodecServerCommand } from './codec-server.js';
 import { registerDevCommands } from './dev.js';
 import { registerObserveCommand } from './observe.js';
 import { registerReportCommand } from './report.js';
+import { registerRunCommand } from './run.js';
 import { registerScheduleCommands } from './schedule.js';
 import { registerSweepCommands } from './sweep.js';
 import { registerWorkerCommands } from './worker.js';
 
 export function registerCommands(program: Command): void {
+  registerRunCommand(program);
   registerDevCommands(program);
   registerBetaCommand(program);
   registerSweepCommands(program);

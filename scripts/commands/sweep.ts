@@ -1,13 +1,15 @@
 /**
- * `ncap sweep start|status|watch|result|cancel|resume|list`: ops tooling over the sweep workflow.
+ * `ncap sweep start|validate|status|watch|result|cancel|resume|list`: ops tooling over the sweep workflow.
  * Exit codes: 0 ok, 1 failure, 2 invalid input, 3 finished without a winner.
  */
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import type { Command } from 'commander';
 import { InvalidSpecError } from '../../activities/spec/sweep-spec.js';
+import { initTf } from '../../activities/tf/runtime.js';
 import { cancelCandidateSignal, cancelSweepSignal, type SweepResult } from '../../workflows/sweep-api.js';
 import { bracketText } from '../../activities/report/report-summary.js';
 import { rankingTable } from '../sweeps/progress-view.js';
+import { validateSpecModels, validationLines } from '../sweeps/validate-spec.js';
 import { watchSweep } from '../sweeps/watch-sweep.js';
 import {
   SweepNotFoundError,
@@ -108,6 +110,30 @@ export function registerSweepCommands(program: Command): void {
           console.error(`${started.started ? 'Started' : 'Attached to running'} sweep ${started.sweepId}`);
         await finish(ctx.client, started.sweepId, { ...options, watch: true });
       });
+    });
+
+  sweep
+    .command('validate')
+    .argument('<spec>', 'sweep spec file (YAML or JSON)')
+    .description(
+      'Open every candidate’s model and the dataset without training: print what each will be fed and where it is cut; exit 2 naming every candidate that cannot run',
+    )
+    .option('--json', 'machine-readable output')
+    .action(async (specPath: string, options: { json?: boolean }) => {
+      const spec = await loadSpecFile(specPath).catch(mapErrors);
+      const { tf } = await initTf({ logger: { info: () => undefined, warn: () => undefined } });
+      const validation = await validateSpecModels(spec, { tf });
+      if (options.json) printJson(validation);
+      else for (const line of validationLines(validation)) console.log(line);
+      if (!validation.ok) {
+        const bad = validation.problems.map((p) => p.candidateId);
+        throw new CliError(
+          validation.dataset.problem
+            ? `the dataset cannot be read: ${validation.dataset.problem}`
+            : `${bad.length} candidate${bad.length === 1 ? '' : 's'} cannot run: ${bad.join(', ')}`,
+          EXIT_CODES.usage,
+        );
+      }
     });
 
   addGlobal(sweep.command('status').argument('<sweepId>'))
