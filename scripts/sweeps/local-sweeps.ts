@@ -233,7 +233,15 @@ export async function withLocalSweeps<T>(
           defaultStoreUri: options.storeUri,
           taskQueues: queues,
         });
-        return untilClosed(started, watchSweep(client, started.sweepId));
+        const watching = watchSweep(client, started.sweepId, {
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
+        try {
+          return await untilClosed(started, watching);
+        } finally {
+          // No progress query may still be under way when the connection closes.
+          await watching.catch(() => undefined);
+        }
       },
     };
     // A crash-looping worker pool ends the run instead of leaving the sweep waiting for trainings.

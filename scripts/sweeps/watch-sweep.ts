@@ -13,6 +13,8 @@ export interface WatchSweepOptions {
   json?: boolean;
   /** Milliseconds between progress queries. @default 1000 */
   intervalMs?: number;
+  /** Stops the polling (Ctrl-C); the returned promise still settles when the sweep closes. */
+  signal?: AbortSignal;
 }
 
 /** Polls the progress query until the sweep closes, drawing the bars; returns the result. */
@@ -28,7 +30,7 @@ export async function watchSweep(
     done = true;
   });
   try {
-    while (!done) {
+    while (!done && !options.signal?.aborted) {
       try {
         view?.update(await sweepProgress(client, sweepId));
       } catch (error) {
@@ -37,10 +39,12 @@ export async function watchSweep(
       }
       await Promise.race([sleep(options.intervalMs ?? 1000), result.catch(() => undefined)]);
     }
-    try {
-      view?.update(await sweepProgress(client, sweepId));
-    } catch {
-      // A closed workflow still answers queries while a worker runs; without one, skip the final frame.
+    if (done) {
+      try {
+        view?.update(await sweepProgress(client, sweepId));
+      } catch {
+        // A closed workflow still answers queries while a worker runs; without one, skip the final frame.
+      }
     }
   } finally {
     view?.stop();
