@@ -105,7 +105,7 @@ export async function runSpec(options: RunSpecOptions): Promise<RunSpecOutcome> 
   const outcome = await runLocalSweep({
     spec,
     sweepId,
-    storeUri: spec.store ?? options.storeUri ?? process.env.NCAP_STORE_URI ?? defaultStoreUri(),
+    storeUri: spec.store ?? options.storeUri ?? (process.env.NCAP_STORE_URI || defaultStoreUri()),
     fresh: options.fresh ?? false,
     progress: options.progress ?? true,
     log,
