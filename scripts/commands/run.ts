@@ -8,7 +8,7 @@
  */
 import type { Command } from 'commander';
 import { InvalidSpecError } from '../../activities/spec/sweep-spec.js';
-import { ConfigError, parseGpuProcesses } from '../../workers/worker-config.js';
+import { ConfigError, loadConfig, parseGpuProcesses } from '../../workers/worker-config.js';
 import { runSpecCli, specSweepId } from '../sweeps/run-spec.js';
 import { SweepNotFoundError, loadSpecFile } from '../sweeps/sweep-client.js';
 import { CliError } from './context.js';
@@ -60,8 +60,11 @@ export function registerRunCommand(program: Command): void {
     )
     .action(async (specPath: string, options: RunOptions) => {
       let processes;
+      let taskQueues;
       try {
         processes = parseGpuProcesses('--processes', options.processes ?? 'auto');
+        // NCAP_TASK_QUEUE_ORCHESTRATOR / _GPU, as for every worker.
+        taskQueues = loadConfig().taskQueues;
       } catch (error) {
         if (error instanceof ConfigError) throw new CliError(error.message, EXIT_CODES.usage);
         throw error;
@@ -80,6 +83,7 @@ export function registerRunCommand(program: Command): void {
         ...(sweepId ? { sweepId } : {}),
         fresh: options.fresh ?? false,
         processes,
+        taskQueues,
         json: options.json ?? false,
         ...(options.store ? { storeUri: options.store } : {}),
         ...(options.address ? { temporalAddress: options.address } : {}),

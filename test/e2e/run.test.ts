@@ -10,7 +10,9 @@ import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defaultDemoZooDir } from '../../scripts/demo/demo.js';
-import { stack } from '../helpers/stack.js';
+import { Client, Connection } from '@temporalio/client';
+import { loadSpecFile, startSweep } from '../../scripts/sweeps/sweep-client.js';
+import { stack, uniqueTaskQueue } from '../helpers/stack.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'bin', 'ncap.js');
@@ -27,7 +29,13 @@ interface Spawned {
  */
 function ncap(
   args: string[],
-  options: { cwd: string; env: NodeJS.ProcessEnv; onStderr?: (text: string) => NodeJS.Signals | undefined },
+  options: {
+    cwd: string;
+    env: NodeJS.ProcessEnv;
+    onStderr?: (text: string) => NodeJS.Signals | undefined;
+    /** SIGINT after this many milliseconds (a run that would hang stops cleanly). @default none */
+    timeoutMs?: number;
+  },
 ): Promise<Spawned> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
@@ -47,8 +55,12 @@ function ncap(
         child.kill(signal);
       }
     });
+    const timer = options.timeoutMs ? setTimeout(() => child.kill('SIGINT'), options.timeoutMs) : undefined;
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
   });
 }
 
@@ -227,5 +239,58 @@ describe('ncap run / ncap sweep validate (spawned bin/ncap.js)', () => {
     expect(run.stderr).not.toMatch(/pid \d+/);
     expect(existsSync(join(dir, 'dev'))).toBe(false);
     expect(existsSync(join(dir, '.ncap'))).toBe(false);
+  });
+
+  it('--fresh ends a run of the same sweep id still open and starts a new one instead of attaching to it', async () => {
+    const dir = specFolder(
+      root,
+      'fresh',
+      { mlp: 'mlp-w16-e1' },
+      [
+        'name: fresh',
+        'dataset:',
+        `  uri: ${join(defaultDemoZooDir(), 'target', 'train.safetensors')}`,
+        "  normalisation: '[0,1]'",
+        '  maxSamples: 200',
+        'candidates:',
+        '  - { id: mlp, model: ./models/mlp/model.json, featureLayer: features }',
+        'mode: finetune',
+        'training: { epochs: 0.25, batchSize: 32 }',
+        'probe: { widths: [16, 8, 8] }',
+      ].join('\n'),
+    );
+    const sweepId = `fresh-${Date.now().toString(36)}`;
+    // A run left open (as an interrupted run whose cancellation never finished): on a queue nobody polls.
+    const connection = await Connection.connect({ address: stack().temporal.address });
+    try {
+      const client = new Client({ connection });
+      const stale = await startSweep(client, {
+        spec: await loadSpecFile(join(dir, 'spec.yaml')),
+        sweepId,
+        defaultStoreUri: `file://${join(dir, '.ncap', 'store')}`,
+        taskQueues: { orchestrator: uniqueTaskQueue('nobody'), gpu: uniqueTaskQueue('nobody-gpu') },
+      });
+      const staleRunId = (await stale.handle.describe()).runId;
+      const env = envWithout('TEMPORAL_', {
+        TEMPORAL_ADDRESS: stack().temporal.address,
+        NCAP_STORE_URI: '',
+        NCAP_TASK_QUEUE_ORCHESTRATOR: uniqueTaskQueue('run'),
+        NCAP_TASK_QUEUE_GPU: uniqueTaskQueue('run-gpu'),
+      });
+      const run = await ncap(['run', 'spec.yaml', '--id', sweepId, '--fresh', '--json', '--processes', '1'], {
+        cwd: dir,
+        env,
+        timeoutMs: 50_000,
+      });
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stderr).toMatch(new RegExp(`--fresh: terminated the open run of sweep ${sweepId}`));
+      expect((JSON.parse(run.stdout) as { status: string }).status).toBe('completed');
+      expect((await client.workflow.getHandle(sweepId).describe()).status.name).toBe('COMPLETED');
+      expect((await client.workflow.getHandle(sweepId, staleRunId).describe()).status.name).toBe(
+        'TERMINATED',
+      );
+    } finally {
+      await connection.close();
+    }
   });
 });
