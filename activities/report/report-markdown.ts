@@ -33,40 +33,42 @@ function tableRow(cells: readonly string[]): string {
   return `| ${cells.join(' | ')} |`;
 }
 
-/** Renders the report as GitHub-flavoured Markdown, ending with a newline. */
-export function renderReportMarkdown(report: SweepReport): string {
-  const md = escapeMarkdown;
-  const lines: string[] = [];
-  const winner = winnerCandidate(report);
-  const { selection, dataset, training } = report;
+const md = escapeMarkdown;
 
-  lines.push(`# Sweep report: ${md(report.name || report.sweepId)}`, '');
-  lines.push(`- **Sweep:** ${md(report.sweepId)}`);
-  lines.push(`- **Created:** ${md(formatTimestamp(report.createdAt))}`);
+/** The dataset's name with its class count and split sizes, where known. */
+function datasetLine(report: SweepReport): string {
+  const { dataset } = report;
   const datasetFacts = [
     dataset.numClasses !== null ? `${dataset.numClasses} classes` : null,
     dataset.trainSamples !== null || dataset.valSamples !== null
       ? `${formatCount(dataset.trainSamples)} train / ${formatCount(dataset.valSamples)} val`
       : null,
   ].filter((part): part is string => part !== null);
-  lines.push(
-    `- **Dataset:** ${md(datasetName(report))}${datasetFacts.length > 0 ? ` (${datasetFacts.join(', ')})` : ''}`,
-  );
+  return `- **Dataset:** ${md(datasetName(report))}${datasetFacts.length > 0 ? ` (${datasetFacts.join(', ')})` : ''}`;
+}
+
+function winnerLine(report: SweepReport): string {
+  const winner = winnerCandidate(report);
+  if (!winner)
+    return `- **Winner:** none: ${report.winner === null ? 'no candidate succeeded' : `${md(report.winner)} is not among the candidates`}`;
+  const facts = [
+    `β\\_eff ${formatBeta(winner.betaEff)}`,
+    `early val. accuracy ${formatAccuracy(winner.earlyValAccuracy)}`,
+  ];
+  if (winner.predictedAccuracy) facts.push(`predicted accuracy ${formatPredicted(winner.predictedAccuracy)}`);
+  return `- **Winner:** **${md(winner.candidateId)}** ★ (${facts.join(', ')})`;
+}
+
+/** The title and the header facts: sweep, dataset, winner, selection, budget, compute, β_eff settings. */
+function headerLines(report: SweepReport): string[] {
+  const { selection } = report;
+  const lines = [`# Sweep report: ${md(report.name || report.sweepId)}`, ''];
+  lines.push(`- **Sweep:** ${md(report.sweepId)}`);
+  lines.push(`- **Created:** ${md(formatTimestamp(report.createdAt))}`);
+  lines.push(datasetLine(report));
   lines.push(`- **Mode:** ${md(report.mode)}`);
   lines.push(`- **Candidates:** ${statusSummary(report)}`);
-  if (winner) {
-    const facts = [
-      `β\\_eff ${formatBeta(winner.betaEff)}`,
-      `early val. accuracy ${formatAccuracy(winner.earlyValAccuracy)}`,
-    ];
-    if (winner.predictedAccuracy)
-      facts.push(`predicted accuracy ${formatPredicted(winner.predictedAccuracy)}`);
-    lines.push(`- **Winner:** **${md(winner.candidateId)}** ★ (${facts.join(', ')})`);
-  } else {
-    lines.push(
-      `- **Winner:** none: ${report.winner === null ? 'no candidate succeeded' : `${md(report.winner)} is not among the candidates`}`,
-    );
-  }
+  lines.push(winnerLine(report));
   lines.push(`- **Selection:** ${md(appliedRuleText(report))}; ${md(observedRunsText(report))}`);
   const bracket = bracketText(report.bracket);
   if (bracket) lines.push(`- **Budget:** ${md(bracket)}`);
@@ -78,9 +80,18 @@ export function renderReportMarkdown(report: SweepReport): string {
       (selection.skipInputProjection ? ', input projection left out of G\\_A' : ''),
   );
   lines.push('');
+  return lines;
+}
 
-  const columns = rankingColumns(report);
-  const header = ['Rank', 'Candidate', 'Status', `β\\_eff ${directionArrow(selection.direction)}`, 'Trend'];
+/** The ranking table's header and alignment rows (optional columns where the report has them). */
+function rankingHeader(report: SweepReport, columns: ReturnType<typeof rankingColumns>): string[] {
+  const header = [
+    'Rank',
+    'Candidate',
+    'Status',
+    `β\\_eff ${directionArrow(report.selection.direction)}`,
+    'Trend',
+  ];
   const align = ['---:', ':---', ':---', '---:', '---:'];
   if (columns.bracket) {
     header.splice(3, 0, 'Stopped');
@@ -96,7 +107,12 @@ export function renderReportMarkdown(report: SweepReport): string {
     header.push('Failure');
     align.push(':---');
   }
-  lines.push('## Ranking', '', tableRow(header), tableRow(align));
+  return [tableRow(header), tableRow(align)];
+}
+
+function rankingLines(report: SweepReport): string[] {
+  const columns = rankingColumns(report);
+  const lines = ['## Ranking', '', ...rankingHeader(report, columns)];
   for (const row of rankingRows(report)) {
     const cells = [
       row.rank,
@@ -113,41 +129,56 @@ export function renderReportMarkdown(report: SweepReport): string {
   }
   if (report.candidates.length === 0) lines.push('', '_No candidates._');
   lines.push('');
+  return lines;
+}
 
-  if (report.evaluation) {
+/** The ranking's agreement with the final accuracies, when the report has them. */
+function evaluationLines(report: SweepReport): string[] {
+  if (!report.evaluation) return [];
+  const lines = [
+    '## Evaluation',
+    '',
+    `Ranking agreement with the final accuracies (${md(report.evaluation.truthSource)}).`,
+    '',
+  ];
+  lines.push(tableRow(['Predictor', 'Kendall τ', 'Weighted τ', 'Spearman ρ', 'Top-1 hit', 'Regret']));
+  lines.push(tableRow([':---', '---:', '---:', '---:', ':---:', '---:']));
+  for (const m of report.evaluation.metrics) {
     lines.push(
-      '## Evaluation',
-      '',
-      `Ranking agreement with the final accuracies (${md(report.evaluation.truthSource)}).`,
-      '',
+      tableRow([
+        md(m.predictor),
+        formatNumber(m.kendallTau, 3),
+        formatNumber(m.weightedTau, 3),
+        formatNumber(m.spearman, 3),
+        m.top1Hit ? 'yes' : 'no',
+        formatPoints(m.regret),
+      ]),
     );
-    lines.push(tableRow(['Predictor', 'Kendall τ', 'Weighted τ', 'Spearman ρ', 'Top-1 hit', 'Regret']));
-    lines.push(tableRow([':---', '---:', '---:', '---:', ':---:', '---:']));
-    for (const m of report.evaluation.metrics) {
-      lines.push(
-        tableRow([
-          md(m.predictor),
-          formatNumber(m.kendallTau, 3),
-          formatNumber(m.weightedTau, 3),
-          formatNumber(m.spearman, 3),
-          m.top1Hit ? 'yes' : 'no',
-          formatPoints(m.regret),
-        ]),
-      );
-    }
-    lines.push('');
   }
-
-  lines.push('## Sweep settings', '');
-  lines.push(`- **Artifact store:** ${md(report.storeUri)}`);
-  lines.push(`- **Dataset URI:** ${md(dataset.uri)}`);
-  lines.push(
-    `- **Early training:** ${trainingWindowText(training.epochs, report.bracket?.rungs)}, batch ${training.batchSize}, ${md(training.optimizer)} at learning rate ${formatNumber(training.learningRate)}`,
-  );
-  lines.push(
-    `- **Probe:** widths ${report.probe.widths.length > 0 ? report.probe.widths.join(' → ') : MISSING}, ${report.probe.trainable ? 'trainable' : 'frozen'}`,
-  );
-  lines.push(`- **Report format:** version ${report.version}`);
   lines.push('');
-  return lines.join('\n');
+  return lines;
+}
+
+function settingsLines(report: SweepReport): string[] {
+  const { dataset, training } = report;
+  return [
+    '## Sweep settings',
+    '',
+    `- **Artifact store:** ${md(report.storeUri)}`,
+    `- **Dataset URI:** ${md(dataset.uri)}`,
+    `- **Early training:** ${trainingWindowText(training.epochs, report.bracket?.rungs)}, batch ${training.batchSize}, ${md(training.optimizer)} at learning rate ${formatNumber(training.learningRate)}`,
+    `- **Probe:** widths ${report.probe.widths.length > 0 ? report.probe.widths.join(' → ') : MISSING}, ${report.probe.trainable ? 'trainable' : 'frozen'}`,
+    `- **Report format:** version ${report.version}`,
+    '',
+  ];
+}
+
+/** Renders the report as GitHub-flavoured Markdown, ending with a newline. */
+export function renderReportMarkdown(report: SweepReport): string {
+  return [
+    ...headerLines(report),
+    ...rankingLines(report),
+    ...evaluationLines(report),
+    ...settingsLines(report),
+  ].join('\n');
 }

@@ -7,6 +7,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { PREDICTOR_NAMES, type PredictorName } from '../selection/predictors.js';
 import { describeIssue } from './issue-path.js';
+import { isOnnxUri, ONNX_FINETUNE_MESSAGE } from './model-format.js';
 import {
   betaSettingsShape,
   datasetSchema,
@@ -283,6 +284,12 @@ const sweepSpecObjectSchema = z
         path: ['selection', 'rule'],
         message:
           'early-accuracy ranks by validation accuracy and the spec holds out none: set dataset.validationFraction > 0 or dataset.validationUri, or choose a rule that needs no validation (e.g. tse)',
+      });
+    }
+    if (spec.mode === 'finetune') {
+      spec.candidates.forEach((c, i) => {
+        if (isOnnxUri(c.model))
+          ctx.addIssue({ code: 'custom', path: ['candidates', i, 'model'], message: ONNX_FINETUNE_MESSAGE });
       });
     }
     if (scored < 3) {

@@ -6,6 +6,7 @@
 import { buildSweepReport } from '../scoring/build-sweep-report.js';
 import { scoreRung } from '../scoring/score-rung.js';
 import type { SweepReport } from '../scoring/report-types.js';
+import type { ArtifactStore } from '../store/artifact-store.js';
 import { validateRecordedSpec } from '../spec/sweep-spec.js';
 import { ArtifactNotFoundError } from '../store/errors.js';
 import { sweepKeys } from '../store/keys.js';
@@ -29,6 +30,50 @@ export interface OrchestratorActivityDeps {
   /** Renders report.html. @default none: only report.json is written */
   renderHtml?: (report: SweepReport) => Promise<string>;
   now?: () => Date;
+}
+
+/** The sweep's recorded spec.json. @throws ArtifactNotFoundError when it is missing. */
+async function requireStoredSpec(
+  store: ArtifactStore,
+  sweepId: string,
+  storeUri: string,
+): Promise<StoredSpec> {
+  const stored = await readStoredSpec(store, sweepId);
+  if (!stored)
+    throw new ArtifactNotFoundError(`sweep ${sweepId} has no spec.json in ${storeUri}`, {
+      uri: storeUri,
+    });
+  return stored;
+}
+
+/** What the workflow keeps of a sweep's report: the ranking, the candidates it could not score, the keys. */
+function scoreSweepOutputOf(
+  report: SweepReport,
+  outcomes: ScoreSweepInput['outcomes'],
+  keys: ReturnType<typeof sweepKeys>,
+): ScoreSweepOutput {
+  return {
+    winner: report.winner,
+    ranking: report.candidates
+      .filter((c) => c.rank !== null)
+      .map((c) => ({
+        candidateId: c.candidateId,
+        rank: c.rank!,
+        betaEff: c.betaEff,
+        score: c.score?.value ?? null,
+        rule: report.selection.appliedRule,
+        predictedAccuracy: c.predictedAccuracy?.mean ?? null,
+      })),
+    unscorable: report.candidates.flatMap((c) => {
+      const trained = outcomes.find((o) => o.candidateId === c.candidateId);
+      return trained?.status === 'succeeded' && c.status === 'failed' && c.failure
+        ? [{ candidateId: c.candidateId, failure: c.failure }]
+        : [];
+    }),
+    reportKey: keys.reportJson,
+    reportHtmlKey: keys.reportHtml,
+    direction: report.selection.direction,
+  };
 }
 
 export function createOrchestratorActivities(deps: OrchestratorActivityDeps) {
@@ -69,11 +114,7 @@ export function createOrchestratorActivities(deps: OrchestratorActivityDeps) {
       const { sweepId, storeUri } = input;
       try {
         const store = deps.stores.get(storeUri);
-        const stored = await readStoredSpec(store, sweepId);
-        if (!stored)
-          throw new ArtifactNotFoundError(`sweep ${sweepId} has no spec.json in ${storeUri}`, {
-            uri: storeUri,
-          });
+        const stored = await requireStoredSpec(store, sweepId, storeUri);
         const scored = await scoreRung(store, sweepId, stored.spec, input);
         return {
           appliedRule: scored.appliedRule,
@@ -93,11 +134,7 @@ export function createOrchestratorActivities(deps: OrchestratorActivityDeps) {
       const { sweepId, storeUri } = input;
       try {
         const store = deps.stores.get(storeUri);
-        const stored = await readStoredSpec(store, sweepId);
-        if (!stored)
-          throw new ArtifactNotFoundError(`sweep ${sweepId} has no spec.json in ${storeUri}`, {
-            uri: storeUri,
-          });
+        const stored = await requireStoredSpec(store, sweepId, storeUri);
         // Observed runs come from the dataset's history (and the spec's file); full-training results add to it.
         const report = await buildSweepReport(store, sweepId, stored.spec, input.outcomes, {
           recordObservedRuns: true,
@@ -113,28 +150,7 @@ export function createOrchestratorActivities(deps: OrchestratorActivityDeps) {
             contentType: 'text/html; charset=utf-8',
           });
         }
-        return {
-          winner: report.winner,
-          ranking: report.candidates
-            .filter((c) => c.rank !== null)
-            .map((c) => ({
-              candidateId: c.candidateId,
-              rank: c.rank!,
-              betaEff: c.betaEff,
-              score: c.score?.value ?? null,
-              rule: report.selection.appliedRule,
-              predictedAccuracy: c.predictedAccuracy?.mean ?? null,
-            })),
-          unscorable: report.candidates.flatMap((c) => {
-            const trained = input.outcomes.find((o) => o.candidateId === c.candidateId);
-            return trained?.status === 'succeeded' && c.status === 'failed' && c.failure
-              ? [{ candidateId: c.candidateId, failure: c.failure }]
-              : [];
-          }),
-          reportKey: keys.reportJson,
-          reportHtmlKey: keys.reportHtml,
-          direction: report.selection.direction,
-        };
+        return scoreSweepOutputOf(report, input.outcomes, keys);
       } catch (error) {
         throw toApplicationFailure(error, `scoring sweep ${sweepId}`);
       }

@@ -13,13 +13,14 @@ import { TrainingCancelledError } from '../training/errors.js';
 import type {
   CandidateResult,
   CandidateTrainingInput,
+  CompleteTrainingInput,
   TrainingDeps,
-  TrainingProgress,
 } from '../training/types.js';
 import type { Tf } from '../tf/tf-namespace.js';
 import { toApplicationFailure } from './failures.js';
 import { readStoredSpec } from './stored-spec.js';
 import type { StoreProvider } from './store-cache.js';
+import { trainingProgressHandler } from './training-progress.js';
 import type {
   CandidateOutcome,
   CandidateProgressSignal,
@@ -91,6 +92,34 @@ export function resultReaches(result: CandidateResult, epochs: number): boolean 
   return result.training.totalSteps >= stepsForEpochs(epochs, result.training.stepsPerEpoch);
 }
 
+/** The candidate's training input, from the sweep's stored spec, trained to the rung's `epochs` if given. */
+async function trainingInputOf(
+  store: ArtifactStore,
+  input: TrainCandidateInput,
+): Promise<CompleteTrainingInput> {
+  const { sweepId, candidateId, storeUri } = input;
+  const stored = await readStoredSpec(store, sweepId);
+  if (!stored)
+    throw new ArtifactNotFoundError(
+      `sweep ${sweepId} has no spec.json in ${storeUri}; start the sweep again`,
+      {
+        uri: storeUri,
+      },
+    );
+  const specInput = toTrainingInput(stored.spec, sweepId, candidateId);
+  return input.epochs === undefined
+    ? specInput
+    : { ...specInput, training: { ...specInput.training, epochs: input.epochs } };
+}
+
+/** A cancellation stays a cancellation; anything else becomes an ApplicationFailure naming `what`. */
+function activityFailureOf(error: unknown, what: string): Error {
+  if (error instanceof CancelledFailure) return error;
+  if (error instanceof TrainingCancelledError)
+    return new CancelledFailure(`${what} cancelled: ${error.message}`);
+  return toApplicationFailure(error, what);
+}
+
 export function createTrainingActivities(deps: TrainingActivityDeps) {
   const progressIntervalMs = deps.progressIntervalMs ?? 5_000;
   const heartbeatIntervalMs = deps.heartbeatIntervalMs ?? 2_000;
@@ -106,80 +135,30 @@ export function createTrainingActivities(deps: TrainingActivityDeps) {
         heartbeatIntervalMs,
         Math.min(10_000, (context.info.heartbeatTimeoutMs ?? 30_000) / 3),
       );
-      let last: TrainHeartbeat = previous ?? { epoch: 0, step: 0 };
+      const heartbeat = { last: previous ?? { epoch: 0, step: 0 } };
       // Heartbeat from the first store read on: reading result.json and spec.json, loading a model and
       // computing frozen features report no steps, and the store waits out outages (minutes) inside
       // such calls. A dead worker still stops heartbeating, since the timer dies with it.
-      context.heartbeat(last);
-      const keepalive = setInterval(() => context.heartbeat(last), keepaliveMs);
+      context.heartbeat(heartbeat.last);
+      const keepalive = setInterval(() => context.heartbeat(heartbeat.last), keepaliveMs);
       try {
         const store = deps.stores.get(storeUri);
         const resultKey = sweepKeys(sweepId).candidate(candidateId).result;
         const existing = await readCandidateResult(store, sweepId, candidateId);
         if (existing && (input.epochs === undefined || resultReaches(existing, input.epochs)))
           return outcomeFromResult(existing, resultKey, true);
-
-        const stored = await readStoredSpec(store, sweepId);
-        if (!stored)
-          throw new ArtifactNotFoundError(
-            `sweep ${sweepId} has no spec.json in ${storeUri}; start the sweep again`,
-            { uri: storeUri },
-          );
-        const specInput = toTrainingInput(stored.spec, sweepId, candidateId);
-        const trainingInput =
-          input.epochs === undefined
-            ? specInput
-            : { ...specInput, training: { ...specInput.training, epochs: input.epochs } };
-        const totalEpochs = trainingInput.training.epochs;
+        const trainingInput = await trainingInputOf(store, input);
         if (previous)
           context.log.info('retrying after a checkpoint', { ...previous, attempt: context.info.attempt });
-
-        const started = Date.now();
-        let lastHeartbeat = 0;
-        let lastReport = 0;
-        let firstStep: number | undefined;
-        const onProgress = (p: TrainingProgress): void => {
-          const now = Date.now();
-          const epochEnd = p.checkpointKey !== undefined;
-          last = {
-            epoch: p.epoch,
-            step: p.step,
-            ...(p.checkpointKey
-              ? { checkpointKey: p.checkpointKey }
-              : last.checkpointKey
-                ? { checkpointKey: last.checkpointKey }
-                : {}),
-          };
-          if (epochEnd || now - lastHeartbeat >= heartbeatIntervalMs) {
-            context.heartbeat(last);
-            lastHeartbeat = now;
-          }
-          firstStep ??= p.step;
-          if (
-            deps.reportProgress &&
-            input.progressWorkflowId &&
-            (epochEnd || now - lastReport >= progressIntervalMs)
-          ) {
-            lastReport = now;
-            const stepsDone = p.step - firstStep;
-            const rate = stepsDone > 0 ? stepsDone / ((now - started) / 1000) : 0;
-            const signal: CandidateProgressSignal = {
-              candidateId,
-              epoch: p.epoch,
-              totalEpochs,
-              step: p.step,
-              totalSteps: p.totalSteps,
-              attempt: context.info.attempt,
-              ...(Number.isFinite(p.loss) ? { loss: p.loss } : {}),
-              ...(p.betaEff !== undefined ? { betaEff: p.betaEff } : {}),
-              ...(p.valAccuracy !== undefined ? { valAccuracy: p.valAccuracy } : {}),
-              ...(rate > 0 ? { etaSeconds: (p.totalSteps - p.step) / rate } : {}),
-            };
-            deps.reportProgress(input.progressWorkflowId ?? sweepId, signal).catch((error: unknown) => {
-              context.log.warn('progress report failed', { error: String(error) });
-            });
-          }
-        };
+        const onProgress = trainingProgressHandler({
+          context,
+          input,
+          totalEpochs: trainingInput.training.epochs,
+          heartbeat,
+          heartbeatIntervalMs,
+          progressIntervalMs,
+          ...(deps.reportProgress ? { reportProgress: deps.reportProgress } : {}),
+        });
         const result = await deps.runTraining(trainingInput, {
           tf: await deps.tf(),
           store,
@@ -191,12 +170,7 @@ export function createTrainingActivities(deps: TrainingActivityDeps) {
         });
         return outcomeFromResult(result, resultKey, false);
       } catch (error) {
-        if (error instanceof TrainingCancelledError || error instanceof CancelledFailure) {
-          throw error instanceof CancelledFailure
-            ? error
-            : new CancelledFailure(`${what} cancelled: ${error.message}`);
-        }
-        throw toApplicationFailure(error, what);
+        throw activityFailureOf(error, what);
       } finally {
         clearInterval(keepalive);
       }

@@ -19,6 +19,16 @@ import type { Tf } from '../tf/tf-namespace.js';
 /** Computes features `[n, …]` for a model-input batch (the returned tensor is the caller's). */
 export type FeatureExtractor = (x: Tensor) => Tensor;
 
+/**
+ * The asynchronous counterpart of {@link FeatureExtractor}, for backbones run outside TF.js (ONNX): `x`
+ * stays the caller's, the returned tensor is the caller's.
+ */
+export type AsyncFeatureExtractor = (x: Tensor) => Promise<Tensor>;
+
+/** A backbone's extractor: synchronous (TF.js, run inside `tf.tidy`) or asynchronous (ONNX). */
+export type Extractor =
+  { kind: 'sync'; extract: FeatureExtractor } | { kind: 'async'; extract: AsyncFeatureExtractor };
+
 export interface FeatureCacheIdentity {
   weightsHash: string;
   featureLayer: string;
@@ -64,7 +74,8 @@ export interface FrozenFeatureOptions {
   store: ArtifactStore;
   source: SampleSource;
   adapt: InputAdapter;
-  extract: FeatureExtractor;
+  /** The backbone's extractor (either kind); the cache key does not depend on it. */
+  extract: Extractor;
   identity: FeatureCacheIdentity;
   /** Dataset indices to compute, ascending. */
   indices: readonly number[];
@@ -151,11 +162,7 @@ export async function loadOrComputeFeatures(options: FrozenFeatureOptions): Prom
       throw new TrainingCancelledError(options.candidateId, 0, undefined, { cause: options.signal.reason });
     const batch = indices.slice(start, start + options.batchSize);
     const raw = await source.readRows(batch);
-    const out = tf.tidy(() => {
-      const x = options.adapt(raw, batch.length);
-      const f = options.extract(x);
-      return f.reshape([batch.length, -1]);
-    });
+    const out = await extractBatch(tf, options.extract, () => options.adapt(raw, batch.length));
     try {
       featureDim = out.shape[1] as number;
       features ??= new Float32Array(indices.length * featureDim);
@@ -177,4 +184,24 @@ export async function loadOrComputeFeatures(options: FrozenFeatureOptions): Prom
     featureDim,
   });
   return { features: all, featureDim, rowOf, cacheKey, fromCache: false };
+}
+
+/** Features `[n, featureDim]` of one adapted batch. */
+async function extractBatch(tf: Tf, extractor: Extractor, adapt: () => Tensor): Promise<Tensor> {
+  if (extractor.kind === 'sync') {
+    return tf.tidy(() => {
+      const f = extractor.extract(adapt());
+      return f.reshape([f.shape[0] as number, -1]);
+    });
+  }
+  const x = adapt();
+  let f: Tensor | undefined;
+  try {
+    f = await extractor.extract(x);
+    const n = f.shape[0] as number;
+    return f.reshape([n, -1]);
+  } finally {
+    x.dispose();
+    f?.dispose();
+  }
 }

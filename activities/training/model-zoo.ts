@@ -5,6 +5,7 @@
 import { isNonRetryable } from '../retryable.js';
 import type { GraphModel, LayersModel, SymbolicTensor, Tensor, layers as tfLayers } from '@tensorflow/tfjs';
 import { IncompatibleModelError } from './errors.js';
+import { describeModelInput, type ModelInput } from './input-layout.js';
 import { patchBatchNormScale } from './batch-norm-scale-fix.js';
 import { artifactsLoadHandler, readModelArtifacts } from './model-io.js';
 import { openLocation, type LocationDeps } from './sources/open-location.js';
@@ -214,8 +215,9 @@ export function cutBackbone(tf: Tf, model: LayersModel, cut: FeatureCut): Layers
 }
 
 /**
- * Pools a GraphModel node's `[n, h, w, c]` output to `[n, c]` (the GraphModel counterpart of the pooling
- * layer {@link cutBackbone} appends); `features` itself when `pooling` is `'none'`. Call inside `tf.tidy`.
+ * Pools a GraphModel node's `[n, h, w, c]` output (or an ONNX output `[n, c, h, w]` with `channelsFirst`)
+ * to `[n, c]` (the counterpart of the pooling layer {@link cutBackbone} appends); `features` itself when
+ * `pooling` is `'none'`. Call inside `tf.tidy`.
  * @throws IncompatibleModelError when the output is not 4-D.
  */
 export function poolGraphFeatures(
@@ -224,17 +226,30 @@ export function poolGraphFeatures(
   pooling: FeaturePooling,
   node: string,
   uri: string,
+  channelsFirst = false,
 ): Tensor {
   if (pooling === 'none') return features;
   checkPoolable(features.shape, node, uri);
-  return pooling === 'average' ? tf.mean(features, [1, 2]) : tf.max(features, [1, 2]);
+  const axes = channelsFirst ? [2, 3] : [1, 2];
+  return pooling === 'average' ? tf.mean(features, axes) : tf.max(features, axes);
 }
 
-/** Input shape without the batch dimension; `null` entries are free (the model accepts any size). */
+/**
+ * Input shape without the batch dimension, in ncap's order (`[h, w, c]` for images, whatever a GraphModel's
+ * layout: see {@link graphModelInput}); `null` entries are free (the model accepts any size).
+ */
 export function modelInputShape(zoo: ZooModel): (number | null)[] {
-  const shape = zoo.format === 'layers-model' ? zoo.model.inputs[0]?.shape : zoo.model.inputs[0]?.shape;
+  if (zoo.format === 'graph-model') return graphModelInput(zoo).sampleShape;
+  const shape = zoo.model.inputs[0]?.shape;
   if (!shape) throw new IncompatibleModelError(`model ${zoo.uri} declares no input`, zoo.uri);
   return shape.slice(1).map((d) => (d === null || d === undefined || d < 0 ? null : d));
+}
+
+/** How a GraphModel's input is fed: layout (NHWC unless only axis 1 has size 1 or 3), batch, dtype. */
+export function graphModelInput(zoo: LoadedGraphModel): ModelInput {
+  const input = zoo.model.inputs[0];
+  if (!input?.shape) throw new IncompatibleModelError(`model ${zoo.uri} declares no input`, zoo.uri);
+  return describeModelInput(input.shape, input.dtype, 'NHWC', zoo.uri);
 }
 
 /**

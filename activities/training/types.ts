@@ -162,7 +162,7 @@ export interface CandidateResult {
   backend: string;
   model: {
     uri: string;
-    format: 'layers-model' | 'graph-model';
+    format: 'layers-model' | 'graph-model' | 'onnx';
     featureLayer: string;
     /** Global pooling applied to the feature layer's output; absent when none. */
     featurePooling?: 'average' | 'max';

@@ -1,0 +1,102 @@
+/** The summary of one candidate's training (`result.json`), from what the run prepared and trained. */
+import type { CandidateNetwork } from './candidate-network.js';
+import type { CandidateRun } from './candidate-run.js';
+import { frozenLogme } from './frozen-logme.js';
+import type { FeatureCutOf, LoadedBackbone } from './prepare-backbone.js';
+import type { TrainingData } from './training-data.js';
+import type { TrainingFeeds } from './training-feeds.js';
+import type { TrainLoopOutcome } from './train-loop-types.js';
+import type { CandidateResult } from './types.js';
+
+/** What the run prepared and trained. */
+export interface CandidateRunParts {
+  run: CandidateRun;
+  backbone: LoadedBackbone;
+  data: TrainingData;
+  features: FeatureCutOf;
+  feeds: TrainingFeeds;
+  net: CandidateNetwork;
+  outcome: TrainLoopOutcome;
+}
+
+const countParams = (weights: readonly { shape: (number | null)[] }[]): number =>
+  weights.reduce((sum, w) => sum + w.shape.reduce<number>((p, d) => p * (d ?? 1), 1), 0);
+
+function modelOf({ run, backbone, data, features, net }: CandidateRunParts): CandidateResult['model'] {
+  const { model } = run.resolved;
+  return {
+    uri: model.uri,
+    format: backbone.zoo.format,
+    featureLayer: features.featureLayer,
+    ...(model.featurePooling !== 'none' ? { featurePooling: model.featurePooling } : {}),
+    weightsHash: backbone.zoo.weightsHash,
+    inputShape: data.inputShape,
+    featureDim: net.network.probe.kernelShapes[0]?.[0] ?? 0,
+  };
+}
+
+function trainingOf({ run, outcome }: CandidateRunParts): CandidateResult['training'] {
+  const { training } = run.resolved;
+  return {
+    epochs: training.epochs,
+    stepsPerEpoch: outcome.stepsPerEpoch,
+    totalSteps: outcome.totalSteps,
+    batchSize: training.batchSize,
+    optimizer: training.optimizer,
+    learningRate: training.learningRate,
+    snapshotEvery: training.snapshotEvery,
+    seed: training.seed,
+    evaluationsPerEpoch: training.evaluationsPerEpoch,
+  };
+}
+
+/** The record of the run; its `timing.finishedAt` is now. */
+export function buildCandidateResult(parts: CandidateRunParts): CandidateResult {
+  const { run, data, features, feeds, net, outcome } = parts;
+  const { resolved, keys } = run;
+  const { frozen, validation, test } = feeds;
+  const { probe } = net.network;
+  // A zero-training baseline the selection benchmark compares against (frozen features only).
+  const logme = frozen ? frozenLogme(frozen, data.split.train, data.source.labels) : null;
+  return {
+    version: 1,
+    sweepId: resolved.sweepId,
+    candidateId: resolved.candidateId,
+    mode: resolved.mode,
+    backend: run.tf.getBackend(),
+    model: modelOf(parts),
+    dataset: {
+      numClasses: data.source.numClasses,
+      trainSamples: data.split.train.length,
+      valSamples: validation.indices.length,
+      testSamples: test?.indices.length ?? 0,
+    },
+    parameters: {
+      backbone: features.backboneModel ? countParams(features.backboneModel.weights) : 0,
+      backboneTrainable: countParams(net.backboneTrainable),
+      probe: countParams(probe.model.weights),
+    },
+    probe: {
+      widths: resolved.probe.widths,
+      trainable: resolved.probe.trainable,
+      kernelShapes: probe.kernelShapes,
+    },
+    training: trainingOf(parts),
+    snapshots: { prefix: keys.snapshotsPrefix, ...outcome.snapshots },
+    epochs: outcome.history,
+    evaluations: outcome.evaluations,
+    ...(outcome.fullTraining ? { fullTraining: outcome.fullTraining } : {}),
+    ...(outcome.test ? { test: outcome.test } : {}),
+    compute: outcome.compute,
+    checkpointKeys: outcome.checkpointKeys,
+    resumedFromEpoch: outcome.resumedFromEpoch,
+    resumedFromStep: outcome.resumedFromStep,
+    ...(frozen ? { featureCacheKey: frozen.cacheKey, selectionSignals: { logme } } : {}),
+    timing: {
+      startedAt: new Date(run.startedAt).toISOString(),
+      finishedAt: new Date(run.clock.now()).toISOString(),
+      featureSeconds: feeds.featureSeconds,
+      trainSeconds: outcome.trainSeconds,
+    },
+  };
+}
