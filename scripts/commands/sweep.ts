@@ -5,11 +5,11 @@
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import type { Command } from 'commander';
 import { InvalidSpecError } from '../../activities/spec/sweep-spec.js';
-import { initTf } from '../../activities/tf/runtime.js';
+import { loadConfig } from '../../workers/worker-config.js';
 import { cancelCandidateSignal, cancelSweepSignal, type SweepResult } from '../../workflows/sweep-api.js';
 import { bracketText } from '../../activities/report/report-summary.js';
 import { rankingTable } from '../sweeps/progress-view.js';
-import { validateSpecModels, validationLines } from '../sweeps/validate-spec.js';
+import { validateSpecFile, validationLines, validationSummary } from '../sweeps/validate-spec.js';
 import { watchSweep } from '../sweeps/watch-sweep.js';
 import {
   SweepNotFoundError,
@@ -118,22 +118,17 @@ export function registerSweepCommands(program: Command): void {
     .description(
       'Open every candidate’s model and the dataset without training: print what each will be fed and where it is cut; exit 2 naming every candidate that cannot run',
     )
+    .option(
+      '--store <uri>',
+      'the sweep’s store when the spec names none (models and data inside it are read)',
+    )
     .option('--json', 'machine-readable output')
-    .action(async (specPath: string, options: { json?: boolean }) => {
+    .action(async (specPath: string, options: { json?: boolean; store?: string }) => {
       const spec = await loadSpecFile(specPath).catch(mapErrors);
-      const { tf } = await initTf({ logger: { info: () => undefined, warn: () => undefined } });
-      const validation = await validateSpecModels(spec, { tf });
+      const validation = await validateSpecFile(spec, options.store ?? loadConfig().storeUri);
       if (options.json) printJson(validation);
       else for (const line of validationLines(validation)) console.log(line);
-      if (!validation.ok) {
-        const bad = validation.problems.map((p) => p.candidateId);
-        throw new CliError(
-          validation.dataset.problem
-            ? `the dataset cannot be read: ${validation.dataset.problem}`
-            : `${bad.length} candidate${bad.length === 1 ? '' : 's'} cannot run: ${bad.join(', ')}`,
-          EXIT_CODES.usage,
-        );
-      }
+      if (!validation.ok) throw new CliError(validationSummary(validation), EXIT_CODES.usage);
     });
 
   addGlobal(sweep.command('status').argument('<sweepId>'))

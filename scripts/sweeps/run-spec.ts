@@ -13,13 +13,17 @@ import { trainingWindowText } from '../../activities/report/report-format.js';
 import { renderReportText } from '../../activities/report/report-text.js';
 import { resolveSweepId, type SweepSpec } from '../../activities/spec/sweep-spec.js';
 import { canonicalJson } from '../../activities/sweep/stored-spec.js';
-import { initTf } from '../../activities/tf/runtime.js';
 import { defaultStoreUri } from '../../workers/worker-config.js';
 import { GpuWorkerPoolError, type GpuWorkerProcesses } from '../../workers/gpu-worker-pool.js';
 import { DevStackError } from '../dev/stack.js';
 import { SweepInterruptedError } from './local-sweeps.js';
 import { runLocalSweep, type LocalSweepOutcome } from './run-local-sweep.js';
-import { validateSpecModels, validationLines, type SpecValidation } from './validate-spec.js';
+import {
+  validateSpecFile,
+  validationLines,
+  validationSummary,
+  type SpecValidation,
+} from './validate-spec.js';
 
 /** Exit codes of a run (the CLI's, written here so the demo and `ncap run` agree). */
 export const RUN_EXIT = { ok: 0, failure: 1, invalid: 2, noWinner: 3, interrupted: 130 } as const;
@@ -38,12 +42,9 @@ export function specSweepId(spec: SweepSpec, explicitId?: string): string {
 export class SpecValidationError extends Error {
   override name = 'SpecValidationError';
   constructor(readonly validation: SpecValidation) {
-    const bad = validation.problems.map((p) => p.candidateId);
     super(
       [
-        validation.dataset.problem
-          ? `the dataset cannot be read: ${validation.dataset.problem}`
-          : `${bad.length} candidate${bad.length === 1 ? '' : 's'} cannot run: ${bad.join(', ')}`,
+        validationSummary(validation),
         ...validation.problems.map((p) => `  ${p.candidateId}: ${p.message}`),
       ].join('\n'),
     );
@@ -90,10 +91,10 @@ export async function runSpec(options: RunSpecOptions): Promise<RunSpecOutcome> 
   const { spec } = options;
   const log = options.log ?? ((line: string) => console.error(line));
   const sweepId = options.sweepId ?? specSweepId(spec);
+  const storeUri = spec.store ?? options.storeUri ?? (process.env.NCAP_STORE_URI || defaultStoreUri());
   let validation: SpecValidation | undefined;
   if (options.validate ?? true) {
-    const { tf } = await initTf({ logger: { info: () => undefined, warn: () => undefined } });
-    validation = await validateSpecModels(spec, { tf });
+    validation = await validateSpecFile(spec, storeUri);
     if (!validation.ok) throw new SpecValidationError(validation);
     for (const line of validationLines(validation)) log(line);
   }
@@ -105,7 +106,7 @@ export async function runSpec(options: RunSpecOptions): Promise<RunSpecOutcome> 
   const outcome = await runLocalSweep({
     spec,
     sweepId,
-    storeUri: spec.store ?? options.storeUri ?? (process.env.NCAP_STORE_URI || defaultStoreUri()),
+    storeUri,
     fresh: options.fresh ?? false,
     progress: options.progress ?? true,
     log,

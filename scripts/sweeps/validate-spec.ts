@@ -10,35 +10,34 @@
 import type { Tensor } from '@tensorflow/tfjs';
 import { toTrainingInput } from '../../activities/spec/training-input.js';
 import type { SweepSpec } from '../../activities/spec/sweep-spec.js';
+import type { ArtifactStore } from '../../activities/store/artifact-store.js';
 import { openStore } from '../../activities/store/open-store.js';
+import { initTf } from '../../activities/tf/runtime.js';
 import type { Tf } from '../../activities/tf/tf-namespace.js';
+import type { CandidateModel } from '../../activities/training/candidate-model.js';
+import { candidateRunOf, releaseCandidateRun } from '../../activities/training/candidate-run.js';
 import { openDataset } from '../../activities/training/datasets.js';
-import type { SampleSource } from '../../activities/training/dataset-source.js';
-import { IncompatibleModelError } from '../../activities/training/errors.js';
-import { createInputAdapter } from '../../activities/training/input-adapter.js';
-import {
-  cutBackbone,
-  graphFeatureNode,
-  loadZooModel,
-  modelInputShape,
-  poolGraphFeatures,
-  selectFeatureLayer,
-  type ZooModel,
-} from '../../activities/training/model-zoo.js';
-import { resolveTrainingInput, type ResolvedNormalisation } from '../../activities/training/resolve-input.js';
+import { graphModelInput } from '../../activities/training/model-zoo.js';
+import { cutFeatures, loadBackbone, type FeatureCutOf } from '../../activities/training/prepare-backbone.js';
+import type { ResolvedNormalisation } from '../../activities/training/resolve-input.js';
+import { openTrainingData } from '../../activities/training/training-data.js';
 import type { LocationDeps } from '../../activities/training/sources/open-location.js';
 
 /** What one candidate will be fed and where it is cut. */
 export interface CandidateDescription {
   candidateId: string;
   model: string;
-  /** `layers-model` or `graph-model` (other formats add their names). */
+  /** `layers-model`, `graph-model` or `onnx`. */
   format: string;
   input: {
     /** The model's declared input, batch excluded; `null` = any size. */
     modelShape: (number | null)[];
-    /** `NHWC` for images, `vector` for flat inputs. */
+    /** How the model takes its input: `NHWC`, `NCHW` or `vector`. */
     layout: string;
+    /** The batch size the model takes; `null` = any. */
+    batch: number | null;
+    /** Element type the model takes. */
+    dtype: string;
     /** What each sample becomes before it enters the model (after resizing and channel adaptation). */
     fedShape: number[];
     normalisation: ResolvedNormalisation;
@@ -78,6 +77,8 @@ export interface SpecValidation {
 
 export interface ValidateDeps {
   tf: Tf;
+  /** The sweep's store (models and datasets inside it are read through it; nothing is written). */
+  store: ArtifactStore;
   /** Opens `s3://` buckets named by models and datasets. @default openStore */
   openStore?: LocationDeps['openStore'];
   fetch?: typeof fetch;
@@ -85,51 +86,32 @@ export interface ValidateDeps {
 
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
-const layoutOf = (shape: readonly (number | null)[]): string =>
-  shape.length === 3 ? 'NHWC' : shape.length === 1 ? 'vector' : `${shape.length}-D`;
-
-/** How the model's input asks for images: its spatial size, and 1 or 3 channels. */
-function imageTargetOf(shape: readonly (number | null)[]) {
-  return {
-    height: shape.length === 3 ? (shape[0] ?? null) : null,
-    width: shape.length === 3 ? (shape[1] ?? null) : null,
-    channels: (shape.length === 3 && shape[2] === 1 ? 1 : 3) as 1 | 3,
-  };
+/** The model's input as it declares it: layout, batch, element type (LayersModels: NHWC or vector). */
+function declaredInput(zoo: CandidateModel, modelShape: readonly (number | null)[]) {
+  if (zoo.format === 'onnx')
+    return { layout: zoo.input.layout, batch: zoo.input.batch, dtype: zoo.input.dtype };
+  if (zoo.format === 'graph-model') {
+    const input = graphModelInput(zoo);
+    return { layout: input.layout, batch: input.batch, dtype: input.dtype };
+  }
+  return { layout: modelShape.length === 1 ? 'vector' : 'NHWC', batch: null, dtype: 'float32' };
 }
 
-/** The cut and a forward pass of one batch through it; the caller owns nothing afterwards. */
-function cutAndMeasure(
-  tf: Tf,
-  zoo: ZooModel,
-  model: { featureLayer?: string; featurePooling: 'none' | 'average' | 'max' },
-  x: Tensor,
-): { at: string; featureDim: number } {
-  if (zoo.format === 'layers-model') {
-    const cut = selectFeatureLayer(zoo.model, zoo.uri, model.featureLayer, model.featurePooling);
-    const backbone = cutBackbone(tf, zoo.model, cut);
-    const dim = tf.tidy(() => (backbone.predict(x) as Tensor).size / (x.shape[0] as number));
-    return { at: cut.layerName, featureDim: dim };
+/** Features per sample from one real sample through the cut. */
+async function measureFeatures(tf: Tf, cut: FeatureCutOf, x: Tensor): Promise<number> {
+  const { extract } = cut;
+  const out = extract.kind === 'sync' ? tf.tidy(() => extract.extract(x)) : await extract.extract(x);
+  try {
+    return out.size / (x.shape[0] as number);
+  } finally {
+    out.dispose();
   }
-  const node = graphFeatureNode(zoo, model.featureLayer);
-  const dim = tf.tidy(() => {
-    let out: Tensor;
-    try {
-      out = zoo.model.execute(x, node) as Tensor;
-    } catch (error) {
-      throw new IncompatibleModelError(
-        `graph model ${zoo.uri} cannot be cut at '${node}' (model.featureLayer): ${messageOf(error)}`,
-        zoo.uri,
-        { cause: error },
-      );
-    }
-    return poolGraphFeatures(tf, out, model.featurePooling, node, zoo.uri).size / (x.shape[0] as number);
-  });
-  return { at: node, featureDim: dim };
 }
 
 /**
- * Opens one candidate's model as training will, feeds it one real sample of the dataset through the
- * input adapter, and describes the input and the cut.
+ * Opens one candidate's model and the dataset through the training library's own steps (load the
+ * backbone, open the data at its input size, cut it), feeds one real sample through, and describes the
+ * input and the cut. Every model format training knows is described the same way.
  * @throws the training library's errors (IncompatibleModelError, DatasetError…) naming what is wrong.
  */
 export async function describeCandidate(
@@ -138,58 +120,44 @@ export async function describeCandidate(
   deps: ValidateDeps,
 ): Promise<CandidateDescription> {
   const { tf } = deps;
-  const resolved = resolveTrainingInput(toTrainingInput(spec, 'validate', candidateId));
-  const location: LocationDeps = {
+  const run = candidateRunOf(toTrainingInput(spec, 'validate', candidateId), {
+    tf,
+    store: deps.store,
     openStore: deps.openStore ?? ((uri: string) => Promise.resolve(openStore(uri))),
     ...(deps.fetch ? { fetch: deps.fetch } : {}),
-  };
-  let zoo: ZooModel | undefined;
-  let source: SampleSource | undefined;
+  });
   try {
-    zoo = await loadZooModel(resolved.model.uri, { tf, ...location });
-    if (zoo.format === 'graph-model' && resolved.mode !== 'frozen')
-      throw new IncompatibleModelError(
-        `model ${zoo.uri} is a GraphModel, whose weights cannot train; use mode 'frozen' or a LayersModel`,
-        zoo.uri,
-      );
-    const modelShape = modelInputShape(zoo);
-    source = await openDataset(
-      {
-        uri: resolved.dataset.uri,
-        format: resolved.dataset.format,
-        numClasses: resolved.dataset.numClasses,
-        imageTarget: imageTargetOf(modelShape),
-      },
-      location,
-    );
-    const normalisation = resolved.dataset.normalisation;
-    const { adapt, inputShape } = createInputAdapter(
-      tf,
-      source.sampleShape,
-      source.dtype,
-      modelShape,
-      normalisation,
-    );
-    const x = adapt(await source.readRows([0]), 1);
+    const backbone = await loadBackbone(run);
+    const data = await openTrainingData(run, backbone);
+    const cut = cutFeatures(run, backbone.zoo);
+    const x = data.adapt(await data.source.readRows([data.selected[0] ?? 0]), 1);
+    let featureDim: number;
     try {
-      const cut = cutAndMeasure(tf, zoo, resolved.model, x);
-      return {
-        candidateId,
-        model: resolved.model.uri,
-        format: zoo.format,
-        input: { modelShape, layout: layoutOf(modelShape), fedShape: inputShape, normalisation },
-        cut: {
-          ...cut,
-          automatic: resolved.model.featureLayer === undefined,
-          pooling: resolved.model.featurePooling,
-        },
-      };
+      featureDim = await measureFeatures(tf, cut, x);
     } finally {
       x.dispose();
     }
+    const { model, dataset } = run.resolved;
+    return {
+      candidateId,
+      model: model.uri,
+      format: backbone.zoo.format,
+      input: {
+        modelShape: backbone.modelShape,
+        ...declaredInput(backbone.zoo, backbone.modelShape),
+        fedShape: data.inputShape,
+        normalisation: dataset.normalisation,
+      },
+      cut: {
+        at: cut.featureLayer,
+        automatic: model.featureLayer === undefined,
+        pooling: model.featurePooling,
+        featureDim,
+      },
+    };
   } finally {
-    await source?.close();
-    zoo?.model.dispose();
+    // The cut shares the zoo model's weights, which releasing the run disposes.
+    await releaseCandidateRun(run);
   }
 }
 
@@ -219,6 +187,20 @@ async function describeDataset(spec: SweepSpec, deps: ValidateDeps): Promise<Spe
     }
   } catch (error) {
     return { uri, problem: messageOf(error) };
+  }
+}
+
+/**
+ * {@link validateSpecModels} with the TF.js runtime of this process and the sweep's store (the spec's, else
+ * `storeUri`), opened only to read what lies inside it.
+ */
+export async function validateSpecFile(spec: SweepSpec, storeUri: string): Promise<SpecValidation> {
+  const { tf } = await initTf({ logger: { info: () => undefined, warn: () => undefined } });
+  const store = openStore(spec.store ?? storeUri);
+  try {
+    return await validateSpecModels(spec, { tf, store });
+  } finally {
+    await store.close();
   }
 }
 
@@ -263,4 +245,11 @@ export function validationLines(v: SpecValidation): string[] {
     );
   for (const p of v.problems) lines.push(`  FAIL ${p.candidateId} (${p.model}): ${p.message}`);
   return lines;
+}
+
+/** One line saying why a validation failed (the dataset, or which candidates cannot run). */
+export function validationSummary(v: SpecValidation): string {
+  if (v.dataset.problem) return `the dataset cannot be read: ${v.dataset.problem}`;
+  const bad = v.problems.map((p) => p.candidateId);
+  return `${bad.length} candidate${bad.length === 1 ? '' : 's'} cannot run: ${bad.join(', ')}`;
 }
