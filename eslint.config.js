@@ -68,6 +68,25 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { patterns: [noTestCode] }] },
   },
   {
+    // The sweep harness sits below the commands: `ncap` commands and the demo import it, never the reverse.
+    files: ['scripts/sweeps/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            noTestCode,
+            {
+              group: ['**/commands/*', '../commands/*'],
+              message:
+                'scripts/sweeps must not import a command: move the shared code down into scripts/sweeps/.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['workflows/**/*.ts'],
     rules: {
       'no-restricted-imports': [

@@ -241,7 +241,7 @@ export function validationLines(v: SpecValidation): string[] {
   ];
   for (const c of v.candidates)
     lines.push(
-      `  ok   ${c.candidateId}: ${c.format}, input ${dims(c.input.modelShape)} ${c.input.layout}, fed ${dims(c.input.fedShape)} normalised ${normText(c.input.normalisation)}; cut at '${c.cut.at}'${c.cut.automatic ? ' (automatic)' : ''}${c.cut.pooling !== 'none' ? `, ${c.cut.pooling}-pooled` : ''} → ${c.cut.featureDim} features`,
+      `  ok   ${c.candidateId}: ${c.format}, input ${dims(c.input.modelShape)} ${c.input.layout}${c.input.batch !== null ? ` batch ${c.input.batch}` : ''}${c.input.dtype !== 'float32' ? ` ${c.input.dtype}` : ''}, fed ${dims(c.input.fedShape)} normalised ${normText(c.input.normalisation)}; cut at '${c.cut.at}'${c.cut.automatic ? ' (automatic)' : ''}${c.cut.pooling !== 'none' ? `, ${c.cut.pooling}-pooled` : ''} → ${c.cut.featureDim} features`,
     );
   for (const p of v.problems) lines.push(`  FAIL ${p.candidateId} (${p.model}): ${p.message}`);
   return lines;

@@ -49,6 +49,10 @@ const FILES: Record<string, string> = {
   'test/support/double.ts': 'export const double = 2;\n',
   'activities/uses-test.ts':
     "import { double } from '../test/support/double.js';\nexport const d = double;\n",
+  'scripts/commands/watch.ts': 'export const watch = 1;\n',
+  'scripts/sweeps/uses-command.ts':
+    "import { watch } from '../commands/watch.js';\nexport const w = watch;\n",
+  'scripts/commands/uses-sweep.ts': "import { w } from '../sweeps/uses-command.js';\nexport const u = w;\n",
   'scripts/bench/uses-test.ts':
     "import { double } from '../../test/support/double.js';\nexport const d = double;\n",
 };
@@ -96,5 +100,12 @@ describe('lint (eslint.config.js)', () => {
       expect.stringMatching(/must not import from test\//),
     ]);
     expect(messages.get('scripts/bench/uses-test.ts')).toEqual([]);
+  });
+
+  it('keeps the sweep harness from importing a command; commands may import it', () => {
+    expect(messages.get('scripts/sweeps/uses-command.ts')?.map((m) => m.message)).toEqual([
+      expect.stringMatching(/must not import a command/),
+    ]);
+    expect(messages.get('scripts/commands/uses-sweep.ts')).toEqual([]);
   });
 });
