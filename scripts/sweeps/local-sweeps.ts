@@ -189,8 +189,8 @@ export async function withLocalSweeps<T>(
       defaultStoreUri: options.storeUri,
       taskQueue: queues.orchestrator,
     });
-    const ready = await Promise.race([pool.ready, pool.failed, interrupted(options.signal)]);
     const failed = pool.failed;
+    const startedPool = pool;
     /** Waits for a started sweep's end; on Ctrl-C cancels it first, then rejects. */
     const untilClosed = async (started: StartedSweep, done: Promise<SweepResult>): Promise<SweepResult> => {
       try {
@@ -203,54 +203,69 @@ export async function withLocalSweeps<T>(
         throw error;
       }
     };
-    const sweeps: LocalSweeps = {
-      client,
-      store: stores.get(options.storeUri),
-      storeUri: options.storeUri,
-      backend: ready.backend,
-      processes: ready.processes,
-      startedStack,
-      async run(spec, onProgress, pollSeconds = 15) {
-        const started = await startSweep(client, {
-          spec,
-          defaultStoreUri: options.storeUri,
-          taskQueues: queues,
-        });
-        const done = untilClosed(started, started.handle.result());
-        let finished = false;
-        void done.finally(() => (finished = true)).catch(() => undefined);
-        while (onProgress && !finished) {
-          await Promise.race([done, new Promise((r) => setTimeout(r, pollSeconds * 1000))]).catch(
-            () => undefined,
-          );
-          if (!finished) await onProgress(await sweepProgress(client, started.sweepId));
-        }
-        return done;
-      },
-      async watch(spec) {
-        const started = await startSweep(client, {
-          spec,
-          defaultStoreUri: options.storeUri,
-          taskQueues: queues,
-        });
-        const watching = watchSweep(client, started.sweepId, {
-          ...(options.signal ? { signal: options.signal } : {}),
-        });
-        try {
-          return await untilClosed(started, watching);
-        } finally {
-          // No progress query may still be under way when the connection closes.
-          await watching.catch(() => undefined);
-        }
-      },
-    };
-    // A crash-looping worker pool ends the run instead of leaving the sweep waiting for trainings.
-    return await orchestrator.runUntil(Promise.race([body(sweeps), failed]));
+    // The orchestrator polls from here on, also while the worker processes start, so a Ctrl-C in the
+    // meantime ends it through runUntil (a Worker that never ran would keep its connection from closing).
+    return await orchestrator.runUntil(async () => {
+      const ready = await Promise.race([startedPool.ready, failed, interrupted(options.signal)]);
+      const sweeps: LocalSweeps = {
+        client,
+        store: stores.get(options.storeUri),
+        storeUri: options.storeUri,
+        backend: ready.backend,
+        processes: ready.processes,
+        startedStack,
+        async run(spec, onProgress, pollSeconds = 15) {
+          const started = await startSweep(client, {
+            spec,
+            defaultStoreUri: options.storeUri,
+            taskQueues: queues,
+          });
+          const done = untilClosed(started, started.handle.result());
+          let finished = false;
+          void done.finally(() => (finished = true)).catch(() => undefined);
+          while (onProgress && !finished) {
+            await Promise.race([done, new Promise((r) => setTimeout(r, pollSeconds * 1000))]).catch(
+              () => undefined,
+            );
+            if (!finished) await onProgress(await sweepProgress(client, started.sweepId));
+          }
+          return done;
+        },
+        async watch(spec) {
+          const started = await startSweep(client, {
+            spec,
+            defaultStoreUri: options.storeUri,
+            taskQueues: queues,
+          });
+          const watching = watchSweep(client, started.sweepId, {
+            ...(options.signal ? { signal: options.signal } : {}),
+          });
+          try {
+            return await untilClosed(started, watching);
+          } finally {
+            // No progress query may still be under way when the connection closes.
+            await watching.catch(() => undefined);
+          }
+        },
+      };
+      // A crash-looping worker pool ends the run instead of leaving the sweep waiting for trainings.
+      return Promise.race([body(sweeps), failed]);
+    });
   } finally {
-    await pool?.stop();
-    await stores.closeAll();
-    await native?.close();
-    await connection?.close();
+    // Each step runs whatever the one before did: the dev server must stop even if a close fails.
+    const steps: [string, (() => Promise<unknown>) | undefined][] = [
+      ['stopping the worker processes', pool?.stop],
+      ['closing the stores', () => stores.closeAll()],
+      ['closing the worker connection', native && (() => native!.close())],
+      ['closing the client connection', connection && (() => connection!.close())],
+    ];
+    for (const [what, step] of steps) {
+      try {
+        await step?.();
+      } catch (error) {
+        log(`${what}: ${(error as Error).message}`);
+      }
+    }
     if (startedStack) {
       await stopDevStack();
       log('Stopped the Temporal dev server started here.');
