@@ -14,6 +14,14 @@ const noTestCode = {
   message: 'Production code must not import from test/ (test doubles and toy fixtures live there).',
 };
 
+// Benchmarks, zoo builders and support code replay the product's pure modules (workflows/halving.ts,
+// activities/); they never reach into the CLI's commands or the sweep workflow, so both can change freely.
+const noCliOrSweepWorkflow = {
+  regex: '(^|/)(scripts/commands|\\.\\./commands)(/.*)?$|(^|/)workflows/sweep-workflow(\\.js)?$',
+  message:
+    'Benchmark and support code must not import scripts/commands or workflows/sweep-workflow.ts: import the pure module it uses (e.g. workflows/halving.ts).',
+};
+
 export default tseslint.config(
   {
     ignores: [
@@ -64,7 +72,7 @@ export default tseslint.config(
   },
   {
     files: ['activities/**/*.ts', 'workers/**/*.ts', 'scripts/**/*.ts', 'bin/**/*.js'],
-    ignores: ['scripts/bench/**'],
+    ignores: ['scripts/prod/**'],
     rules: { 'no-restricted-imports': ['error', { patterns: [noTestCode] }] },
   },
   {
@@ -85,6 +93,16 @@ export default tseslint.config(
         },
       ],
     },
+  },
+  {
+    // The zoo builders and the production smoke test: support code that ships in the build.
+    files: ['zoos/**/*.ts', 'scripts/prod/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [noTestCode, noCliOrSweepWorkflow] }] },
+  },
+  {
+    // Benchmarks and the shared test support may use test doubles, but not the CLI or the sweep workflow.
+    files: ['bench/**/*.ts', 'test/support/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [noCliOrSweepWorkflow] }] },
   },
   {
     files: ['workflows/**/*.ts'],

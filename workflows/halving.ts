@@ -9,8 +9,10 @@
  * The state is a plain JSON value (it travels over continue-as-new and into reports), every function
  * returns a new state, nothing here reads a clock or a random source, and scores are just numbers: the
  * workflow computes them with the selection module, the time-to-decision benchmark replays recorded
- * validation curves. No imports, so both can load it.
+ * validation curves. Type-only imports, so both can load it.
  */
+import type { SweepBracket } from '../activities/scoring/report-types.js';
+import type { SweepSpec } from '../activities/spec/sweep-spec.js';
 
 /** How a bracket is run. */
 export interface HalvingConfig {
@@ -422,4 +424,51 @@ export function bracketOf(state: HalvingState): {
       uncertainty: s?.uncertainty ?? null,
     };
   });
+}
+
+/** The spec's `budget` block when it runs a bracket. */
+export type HalvingBudget = Extract<SweepSpec['budget'], { strategy: 'halving' }>;
+
+/** The state machine's config from the spec's `budget` block. */
+export function halvingConfigOf(budget: HalvingBudget): HalvingConfig {
+  return {
+    rungs: budget.rungs,
+    keepFraction: budget.keepFraction,
+    // Specs recorded before keepTies existed carry none: their brackets cut by rank alone.
+    ...(budget.keepTies ? { keepTies: true } : {}),
+    z: budget.stop.z,
+    minGap: budget.stop.minGap,
+    maxCandidateEpochs: budget.stop.maxCandidateEpochs ?? null,
+  };
+}
+
+/** The bracket as the report and the result show it. */
+export function bracketSummary(halving: HalvingState): SweepBracket {
+  const { decision, config } = halving;
+  // Earlier rungs by who trained them; the current (or deciding) rung by its contenders.
+  const rungSizes = config.rungs
+    .slice(0, halving.rung)
+    .map(
+      (_, r) =>
+        new Set([...halving.scores, ...halving.exits].filter((x) => x.rung === r).map((x) => x.candidateId))
+          .size,
+    )
+    .concat(halving.contenders.length);
+  return {
+    rungs: [...config.rungs],
+    keepFraction: config.keepFraction,
+    ...(config.keepTies ? { keepTies: true } : {}),
+    rungSizes,
+    decision: decision
+      ? {
+          winner: decision.winner,
+          rung: decision.rung,
+          epochs: config.rungs[decision.rung]!,
+          reason: decision.reason,
+          message: decision.message,
+        }
+      : null,
+    entries: bracketOf(halving),
+    candidateEpochs: candidateEpochsSpent(halving),
+  };
 }

@@ -45,13 +45,13 @@ import {
 } from './sweep-api.js';
 import { SweepState } from './sweep-state.js';
 import {
-  bracketOf,
-  candidateEpochsSpent,
+  bracketSummary,
+  halvingConfigOf,
   nextStep,
   recordFailure,
   recordScore,
   startHalving,
-  type HalvingConfig,
+  type HalvingBudget,
   type HalvingState,
 } from './halving.js';
 
@@ -215,52 +215,6 @@ function sweepResult(
     reused: ordered.filter((o) => o.reused).map((o) => o.candidateId),
     reportKey: scored.reportKey,
     reportHtmlKey: scored.reportHtmlKey,
-  };
-}
-
-type HalvingBudget = Extract<SweepSpec['budget'], { strategy: 'halving' }>;
-
-/** The state machine's config from the spec's `budget` block. */
-export function halvingConfigOf(budget: HalvingBudget): HalvingConfig {
-  return {
-    rungs: budget.rungs,
-    keepFraction: budget.keepFraction,
-    // Specs recorded before keepTies existed carry none: their brackets cut by rank alone.
-    ...(budget.keepTies ? { keepTies: true } : {}),
-    z: budget.stop.z,
-    minGap: budget.stop.minGap,
-    maxCandidateEpochs: budget.stop.maxCandidateEpochs ?? null,
-  };
-}
-
-/** The bracket as the report and the result show it. */
-export function bracketSummary(halving: HalvingState): SweepBracket {
-  const { decision, config } = halving;
-  // Earlier rungs by who trained them; the current (or deciding) rung by its contenders.
-  const rungSizes = config.rungs
-    .slice(0, halving.rung)
-    .map(
-      (_, r) =>
-        new Set([...halving.scores, ...halving.exits].filter((x) => x.rung === r).map((x) => x.candidateId))
-          .size,
-    )
-    .concat(halving.contenders.length);
-  return {
-    rungs: [...config.rungs],
-    keepFraction: config.keepFraction,
-    ...(config.keepTies ? { keepTies: true } : {}),
-    rungSizes,
-    decision: decision
-      ? {
-          winner: decision.winner,
-          rung: decision.rung,
-          epochs: config.rungs[decision.rung]!,
-          reason: decision.reason,
-          message: decision.message,
-        }
-      : null,
-    entries: bracketOf(halving),
-    candidateEpochs: candidateEpochsSpent(halving),
   };
 }
 

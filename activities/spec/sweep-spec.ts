@@ -71,7 +71,7 @@ const selectionSchema = z.strictObject({
    * assumed) learns it from `observedRuns` and, with too few of them, ranks higher-first and says so.
    */
   direction: z.enum(DIRECTIONS).default('calibrate'),
-  /** Which predictor picks the winner (see the README's selection rules). @default DEFAULT_SELECTION_RULE */
+  /** Which predictor picks the winner (see docs/spec.md's selection rules). @default DEFAULT_SELECTION_RULE */
   rule: z.enum(SELECTION_RULES).default(DEFAULT_SELECTION_RULE),
   /** The rule used when `rule` cannot score any candidate; the report says when it was. @default DEFAULT_FALLBACK_RULE */
   fallbackRule: z.enum(SELECTION_RULES).default(DEFAULT_FALLBACK_RULE),

@@ -8,7 +8,8 @@ import type { TrainingProgress } from '../training/types.js';
 import type { CandidateProgressSignal, TrainCandidateInput, TrainHeartbeat } from './types.js';
 
 export interface TrainingProgressOptions {
-  context: Context;
+  /** The activity's context: heartbeats, attempt number and logger. */
+  context: Pick<Context, 'heartbeat' | 'info' | 'log'>;
   input: TrainCandidateInput;
   /** The epochs this attempt trains to. */
   totalEpochs: number;

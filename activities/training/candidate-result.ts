@@ -2,7 +2,7 @@
 import type { CandidateNetwork } from './candidate-network.js';
 import type { CandidateRun } from './candidate-run.js';
 import { frozenLogme } from './frozen-logme.js';
-import type { FeatureCutOf, LoadedBackbone } from './prepare-backbone.js';
+import type { BackboneCut, LoadedBackbone } from './prepare-backbone.js';
 import type { TrainingData } from './training-data.js';
 import type { TrainingFeeds } from './training-feeds.js';
 import type { TrainLoopOutcome } from './train-loop-types.js';
@@ -13,7 +13,7 @@ export interface CandidateRunParts {
   run: CandidateRun;
   backbone: LoadedBackbone;
   data: TrainingData;
-  features: FeatureCutOf;
+  features: BackboneCut;
   feeds: TrainingFeeds;
   net: CandidateNetwork;
   outcome: TrainLoopOutcome;

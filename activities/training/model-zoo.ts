@@ -110,6 +110,49 @@ export interface FeatureCut {
   featureDim: number;
 }
 
+/** The layer named `featureLayer`, else the one feeding the last layer with a kernel (the classifier). */
+function featureLayerOf(model: LayersModel, uri: string, featureLayer: string | undefined): Layer {
+  if (featureLayer !== undefined) {
+    const found = model.layers.find((l) => l.name === featureLayer);
+    if (!found) {
+      throw new IncompatibleModelError(
+        `model ${uri} has no layer named '${featureLayer}' (model.featureLayer); available layers: ${listNames(model)}`,
+        uri,
+      );
+    }
+    return found;
+  }
+  const classifier = [...model.layers].reverse().find(hasKernel);
+  const inbound = classifier?.inboundNodes[0]?.inboundLayers ?? [];
+  const before = inbound[0];
+  if (!classifier || inbound.length !== 1 || !before || before.getClassName() === 'InputLayer') {
+    throw new IncompatibleModelError(
+      `model ${uri} has no usable feature layer: ` +
+        (classifier
+          ? `its last weight layer '${classifier.name}' is fed by ${inbound.length === 1 ? 'the model input' : `${inbound.length} layers`}`
+          : 'it has no layer with a kernel') +
+        `; name one with model.featureLayer (layers: ${listNames(model)})`,
+      uri,
+    );
+  }
+  return before;
+}
+
+/** The layer's one output. @throws IncompatibleModelError when it has several or none is defined. */
+function singleOutputOf(layer: Layer, uri: string): SymbolicTensor {
+  try {
+    const out = layer.output;
+    if (Array.isArray(out)) throw new Error(`layer '${layer.name}' has ${out.length} outputs`);
+    return out;
+  } catch (error) {
+    throw new IncompatibleModelError(
+      `layer '${layer.name}' of ${uri} cannot be a feature layer: ${(error as Error).message}; name another with model.featureLayer`,
+      uri,
+      { cause: error },
+    );
+  }
+}
+
 /**
  * The layer whose output feeds the probe: `featureLayer` if named, else the input of the last layer with a
  * kernel (the classifier); with `pooling` other than `'none'` its `[h, w, c]` output is pooled to `[c]`.
@@ -129,44 +172,8 @@ export function selectFeatureLayer(
       uri,
     );
   }
-  let layer: Layer;
-  if (featureLayer !== undefined) {
-    const found = model.layers.find((l) => l.name === featureLayer);
-    if (!found) {
-      throw new IncompatibleModelError(
-        `model ${uri} has no layer named '${featureLayer}' (model.featureLayer); available layers: ${listNames(model)}`,
-        uri,
-      );
-    }
-    layer = found;
-  } else {
-    const classifier = [...model.layers].reverse().find(hasKernel);
-    const inbound = classifier?.inboundNodes[0]?.inboundLayers ?? [];
-    const before = inbound[0];
-    if (!classifier || inbound.length !== 1 || !before || before.getClassName() === 'InputLayer') {
-      throw new IncompatibleModelError(
-        `model ${uri} has no usable feature layer: ` +
-          (classifier
-            ? `its last weight layer '${classifier.name}' is fed by ${inbound.length === 1 ? 'the model input' : `${inbound.length} layers`}`
-            : 'it has no layer with a kernel') +
-          `; name one with model.featureLayer (layers: ${listNames(model)})`,
-        uri,
-      );
-    }
-    layer = before;
-  }
-  let output: SymbolicTensor;
-  try {
-    const out = layer.output;
-    if (Array.isArray(out)) throw new Error(`layer '${layer.name}' has ${out.length} outputs`);
-    output = out;
-  } catch (error) {
-    throw new IncompatibleModelError(
-      `layer '${layer.name}' of ${uri} cannot be a feature layer: ${(error as Error).message}; name another with model.featureLayer`,
-      uri,
-      { cause: error },
-    );
-  }
+  const layer = featureLayerOf(model, uri, featureLayer);
+  const output = singleOutputOf(layer, uri);
   if (pooling !== 'none') checkPoolable(output.shape, layer.name, uri);
   const featureShape = pooling === 'none' ? output.shape.slice(1) : output.shape.slice(-1);
   if (featureShape.some((d) => d === null || d === undefined)) {

@@ -24,7 +24,7 @@ export interface LoadedBackbone {
   imageTarget: ImageTarget;
 }
 
-export interface FeatureCutOf {
+export interface BackboneCut {
   /** The layer (LayersModel), node (GraphModel) or output (ONNX) whose output feeds the probe. */
   featureLayer: string;
   /** The feature shape entering the probe (empty for a GraphModel or ONNX until features are computed). */
@@ -66,7 +66,7 @@ export async function loadBackbone(run: CandidateRun): Promise<LoadedBackbone> {
 }
 
 /** Cuts the backbone at its feature layer (`model.featureLayer`, pooled by `model.featurePooling`). */
-export function cutFeatures(run: CandidateRun, zoo: CandidateModel): FeatureCutOf {
+export function cutFeatures(run: CandidateRun, zoo: CandidateModel): BackboneCut {
   const { tf, resolved } = run;
   const { featurePooling } = resolved.model;
   if (zoo.format === 'layers-model') {

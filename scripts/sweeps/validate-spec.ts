@@ -18,7 +18,7 @@ import type { CandidateModel } from '../../activities/training/candidate-model.j
 import { candidateRunOf, releaseCandidateRun } from '../../activities/training/candidate-run.js';
 import { openDataset } from '../../activities/training/datasets.js';
 import { graphModelInput } from '../../activities/training/model-zoo.js';
-import { cutFeatures, loadBackbone, type FeatureCutOf } from '../../activities/training/prepare-backbone.js';
+import { cutFeatures, loadBackbone, type BackboneCut } from '../../activities/training/prepare-backbone.js';
 import type { ResolvedNormalisation } from '../../activities/training/resolve-input.js';
 import { openTrainingData } from '../../activities/training/training-data.js';
 import type { LocationDeps } from '../../activities/training/sources/open-location.js';
@@ -98,7 +98,7 @@ function declaredInput(zoo: CandidateModel, modelShape: readonly (number | null)
 }
 
 /** Features per sample from one real sample through the cut. */
-async function measureFeatures(tf: Tf, cut: FeatureCutOf, x: Tensor): Promise<number> {
+async function measureFeatures(tf: Tf, cut: BackboneCut, x: Tensor): Promise<number> {
   const { extract } = cut;
   const out = extract.kind === 'sync' ? tf.tidy(() => extract.extract(x)) : await extract.extract(x);
   try {

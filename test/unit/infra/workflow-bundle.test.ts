@@ -145,7 +145,7 @@ describe('parseBundleArgs', () => {
 
   it('rejects unknown flags and missing values', () => {
     expect(() => parseBundleArgs(['--bogus'])).toThrow(WorkflowBundleError);
-    expect(() => parseBundleArgs(['--out'])).toThrow(/--out needs a path/);
+    expect(() => parseBundleArgs(['--out'])).toThrow(/option '--out <file>' argument missing/);
     expect(() => parseBundleArgs(['--workflows='])).toThrow(/--workflows needs a path/);
   });
 

@@ -1,8 +1,9 @@
 /**
  * The lint rules that guard the architecture must be able to fail: a two-file import cycle, a workflow
- * that imports a Node builtin, TF.js, the AWS SDK or an activity's code, and production code that imports
- * from test/. Each case is a small tree of real files in a temporary folder, linted with the project's
- * own eslint.config.js through ESLint's Node API.
+ * that imports a Node builtin, TF.js, the AWS SDK or an activity's code, production code that imports
+ * from test/, and benchmark or support code that imports the CLI's commands or the sweep workflow. Each
+ * case is a small tree of real files in a temporary folder, linted with the project's own eslint.config.js
+ * through ESLint's Node API.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -49,12 +50,24 @@ const FILES: Record<string, string> = {
   'test/support/double.ts': 'export const double = 2;\n',
   'activities/uses-test.ts':
     "import { double } from '../test/support/double.js';\nexport const d = double;\n",
+  'bench/uses-test.ts': "import { double } from '../test/support/double.js';\nexport const d = double;\n",
+  'scripts/commands/sweep.ts': 'export const watchSweep = 1;\n',
+  'workflows/sweep-workflow.ts': 'export const halvingConfigOf = 1;\n',
+  'workflows/halving.ts': 'export const startHalving = 1;\n',
+  'bench/ttd/uses-workflow.ts':
+    "import { halvingConfigOf } from '../../workflows/sweep-workflow.js';\nexport const h = halvingConfigOf;\n",
+  'bench/ttd/uses-halving.ts':
+    "import { startHalving } from '../../workflows/halving.js';\nexport const h = startHalving;\n",
+  'zoos/real/uses-command.ts':
+    "import { watchSweep } from '../../scripts/commands/sweep.js';\nexport const w = watchSweep;\n",
+  'scripts/prod/uses-command.ts':
+    "import { watchSweep } from '../commands/sweep.js';\nexport const w = watchSweep;\n",
+  'test/support/uses-workflow.ts':
+    "import { halvingConfigOf } from '../../workflows/sweep-workflow.js';\nexport const h = halvingConfigOf;\n",
   'scripts/commands/watch.ts': 'export const watch = 1;\n',
   'scripts/sweeps/uses-command.ts':
     "import { watch } from '../commands/watch.js';\nexport const w = watch;\n",
   'scripts/commands/uses-sweep.ts': "import { w } from '../sweeps/uses-command.js';\nexport const u = w;\n",
-  'scripts/bench/uses-test.ts':
-    "import { double } from '../../test/support/double.js';\nexport const d = double;\n",
 };
 
 let dir: string;
@@ -99,7 +112,23 @@ describe('lint (eslint.config.js)', () => {
     expect(messages.get('activities/uses-test.ts')?.map((m) => m.message)).toEqual([
       expect.stringMatching(/must not import from test\//),
     ]);
-    expect(messages.get('scripts/bench/uses-test.ts')).toEqual([]);
+    expect(messages.get('bench/uses-test.ts')).toEqual([]);
+  });
+
+  it('keeps the CLI commands and the sweep workflow out of benchmark and support code', () => {
+    for (const file of [
+      'bench/ttd/uses-workflow.ts',
+      'zoos/real/uses-command.ts',
+      'scripts/prod/uses-command.ts',
+      'test/support/uses-workflow.ts',
+    ]) {
+      expect(
+        messages.get(file)?.map((m) => m.message),
+        file,
+      ).toEqual([expect.stringMatching(/must not import scripts\/commands or workflows\/sweep-workflow/)]);
+    }
+    // The pure halving module is what they replay.
+    expect(messages.get('bench/ttd/uses-halving.ts')).toEqual([]);
   });
 
   it('keeps the sweep harness from importing a command; commands may import it', () => {

@@ -11,7 +11,7 @@ import {
 } from '../../../activities/spec/sweep-spec.js';
 import { resolveTrainingInput } from '../../../activities/training/resolve-input.js';
 import { DEFAULT_HALVING_STOP } from '../../../workflows/halving.js';
-import { halvingConfigOf } from '../../../workflows/sweep-workflow.js';
+import { halvingConfigOf } from '../../../workflows/halving.js';
 
 const BASE = {
   dataset: { uri: 'file:///data/d.safetensors' },
