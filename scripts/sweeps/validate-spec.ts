@@ -8,6 +8,7 @@
  * plugs in there.
  */
 import type { Tensor } from '@tensorflow/tfjs';
+import { normalisationText } from '../../activities/spec/normalisation.js';
 import { toTrainingInput } from '../../activities/spec/training-input.js';
 import type { SweepSpec } from '../../activities/spec/sweep-spec.js';
 import type { ArtifactStore } from '../../activities/store/artifact-store.js';
@@ -40,6 +41,8 @@ export interface CandidateDescription {
     dtype: string;
     /** What each sample becomes before it enters the model (after resizing and channel adaptation). */
     fedShape: number[];
+    /** The normalisation as the spec names it (a preset, or the explicit form written out). */
+    normalisationName: string;
     normalisation: ResolvedNormalisation;
   };
   cut: {
@@ -146,6 +149,7 @@ export async function describeCandidate(
         modelShape: backbone.modelShape,
         ...declaredInput(backbone.zoo, backbone.modelShape),
         fedShape: data.inputShape,
+        normalisationName: normalisationText(specNormalisation(spec, candidateId)),
         normalisation: dataset.normalisation,
       },
       cut: {
@@ -219,15 +223,8 @@ export async function validateSpecModels(spec: SweepSpec, deps: ValidateDeps): P
   return { ok: problems.length === 0 && !dataset.problem, dataset, candidates, problems };
 }
 
-const normText = (n: ResolvedNormalisation): string => {
-  const parts = [
-    n.scale !== 1 ? `×${Number(n.scale.toPrecision(4))}` : '',
-    n.offset !== 0 ? `${n.offset > 0 ? '+' : ''}${n.offset}` : '',
-    n.mean.length > 0 ? `−mean[${n.mean.join(', ')}]` : '',
-    n.std.length > 0 ? `÷std[${n.std.join(', ')}]` : '',
-  ].filter(Boolean);
-  return parts.length > 0 ? parts.join(' ') : 'none';
-};
+const specNormalisation = (spec: SweepSpec, candidateId: string) =>
+  spec.candidates.find((c) => c.id === candidateId)?.normalisation ?? spec.dataset.normalisation;
 
 const dims = (shape: readonly (number | null)[]): string => shape.map((d) => d ?? '?').join('×');
 
@@ -241,7 +238,7 @@ export function validationLines(v: SpecValidation): string[] {
   ];
   for (const c of v.candidates)
     lines.push(
-      `  ok   ${c.candidateId}: ${c.format}, input ${dims(c.input.modelShape)} ${c.input.layout}${c.input.batch !== null ? ` batch ${c.input.batch}` : ''}${c.input.dtype !== 'float32' ? ` ${c.input.dtype}` : ''}, fed ${dims(c.input.fedShape)} normalised ${normText(c.input.normalisation)}; cut at '${c.cut.at}'${c.cut.automatic ? ' (automatic)' : ''}${c.cut.pooling !== 'none' ? `, ${c.cut.pooling}-pooled` : ''} → ${c.cut.featureDim} features`,
+      `  ok   ${c.candidateId}: ${c.format}, input ${dims(c.input.modelShape)} ${c.input.layout}${c.input.batch !== null ? ` batch ${c.input.batch}` : ''}${c.input.dtype !== 'float32' ? ` ${c.input.dtype}` : ''}, fed ${dims(c.input.fedShape)} normalised ${c.input.normalisationName}; cut at '${c.cut.at}'${c.cut.automatic ? ' (automatic)' : ''}${c.cut.pooling !== 'none' ? `, ${c.cut.pooling}-pooled` : ''} → ${c.cut.featureDim} features`,
     );
   for (const p of v.problems) lines.push(`  FAIL ${p.candidateId} (${p.model}): ${p.message}`);
   return lines;
