@@ -155,7 +155,7 @@ export async function describeCandidate(
       cut: {
         at: cut.featureLayer,
         automatic: model.featureLayer === undefined,
-        pooling: model.featurePooling,
+        pooling: cut.featurePooling,
         featureDim,
       },
     };

@@ -13,6 +13,7 @@ import { defaultDemoZooDir } from '../../scripts/demo/demo.js';
 import { Client, Connection } from '@temporalio/client';
 import { loadSpecFile, startSweep } from '../../scripts/sweeps/sweep-client.js';
 import { stack, uniqueTaskQueue } from '../helpers/stack.js';
+import { writeIdentityGraphModel } from '../support/tiny-graph-model.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'bin', 'ncap.js');
@@ -87,6 +88,22 @@ function specFolder(root: string, name: string, models: Record<string, string>, 
     cpSync(join(defaultDemoZooDir(), 'models', zooModel), join(dir, 'models', id), { recursive: true });
   writeFileSync(join(dir, 'spec.yaml'), body);
   return dir;
+}
+
+/** `dir/<class>/<i>.png`: two classes of `perClass` tiny RGB squares, dark and light, with a little noise. */
+async function writeImageFolder(dir: string, perClass: number): Promise<void> {
+  for (const [cls, base] of [
+    ['dark', 40],
+    ['light', 210],
+  ] as const) {
+    mkdirSync(join(dir, cls), { recursive: true });
+    for (let i = 0; i < perClass; i++) {
+      const pixels = Buffer.alloc(12 * 12 * 3, 0).map((_, k) => base + ((k * 7 + i * 13) % 30));
+      await sharp(pixels, { raw: { width: 12, height: 12, channels: 3 } })
+        .png()
+        .toFile(join(dir, cls, `${i}.png`));
+    }
+  }
 }
 
 describe('ncap run / ncap sweep validate (spawned bin/ncap.js)', () => {
@@ -168,19 +185,7 @@ describe('ncap run / ncap sweep validate (spawned bin/ncap.js)', () => {
         'probe: { widths: [16, 8, 8] }',
       ].join('\n'),
     );
-    // Two classes of tiny RGB PNGs: dark and light squares with a little noise.
-    for (const [cls, base] of [
-      ['dark', 40],
-      ['light', 210],
-    ] as const) {
-      mkdirSync(join(dir, 'data', cls), { recursive: true });
-      for (let i = 0; i < 12; i++) {
-        const pixels = Buffer.alloc(12 * 12 * 3, 0).map((_, k) => base + ((k * 7 + i * 13) % 30));
-        await sharp(pixels, { raw: { width: 12, height: 12, channels: 3 } })
-          .png()
-          .toFile(join(dir, 'data', cls, `${i}.png`));
-      }
-    }
+    await writeImageFolder(join(dir, 'data'), 12);
     const env = envWithout('TEMPORAL_', {
       TEMPORAL_ADDRESS: stack().temporal.address,
       NCAP_STORE_URI: '',
@@ -199,6 +204,56 @@ describe('ncap run / ncap sweep validate (spawned bin/ncap.js)', () => {
       [28, 28, 1],
       [28, 28, 1],
     ]);
+  });
+
+  it('runs a mixed zoo (ONNX in both layouts, a LayersModel, a GraphModel), each with its own normalisation, in one frozen sweep over an image folder, and ranks', async () => {
+    const dir = specFolder(
+      root,
+      'mixed',
+      { cnn: 'cnn-w4-e1' },
+      [
+        'name: mixed',
+        'dataset: { uri: ./data, validationFraction: 0.25, normalisation: "[0,1]" }',
+        'candidates:',
+        '  - { id: onnx-nchw, model: ./models/nchw-dynamic.onnx, normalisation: imagenet }',
+        '  - { id: onnx-nhwc, model: ./models/nhwc-fixed4.onnx, normalisation: "[-1,1]" }',
+        '  - { id: layers, model: ./models/cnn/model.json }',
+        '  - { id: graph, model: ./models/graph/model.json, normalisation: caffe }',
+        'mode: frozen',
+        'training: { epochs: 1, batchSize: 8 }',
+        'probe: { widths: [8, 8, 8] }',
+      ].join('\n'),
+    );
+    for (const onnx of ['nchw-dynamic.onnx', 'nhwc-fixed4.onnx'])
+      cpSync(join(ROOT, 'test', 'fixtures', 'onnx', onnx), join(dir, 'models', onnx));
+    await writeIdentityGraphModel(join(dir, 'models', 'graph'), [1, 8, 8, 3], 'DT_FLOAT');
+    await writeImageFolder(join(dir, 'data'), 12);
+    const env = envWithout('TEMPORAL_', {
+      TEMPORAL_ADDRESS: stack().temporal.address,
+      NCAP_STORE_URI: '',
+    });
+    const validate = await ncap(['sweep', 'validate', 'spec.yaml'], { cwd: dir, env });
+    expect(validate.code, validate.stderr).toBe(0);
+    expect(validate.stdout).toMatch(
+      /ok +onnx-nchw: onnx, input 16×16×3 NCHW.* normalised imagenet; .*average-pooled → 16 features/,
+    );
+    expect(validate.stdout).toMatch(
+      /ok +onnx-nhwc: onnx, input 16×16×3 NHWC batch 4.* normalised \[-1,1\]; .*average-pooled → 16 features/,
+    );
+    expect(validate.stdout).toMatch(
+      /ok +graph: graph-model, input 8×8×3 NHWC batch 1.* normalised caffe; cut at 'Identity'/,
+    );
+
+    const run = await ncap(['run', 'spec.yaml', '--json', '--processes', '1'], { cwd: dir, env });
+    expect(run.code, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout) as { winner: string; ranking: { candidateId: string }[] };
+    expect(result.ranking.map((r) => r.candidateId).sort()).toEqual([
+      'graph',
+      'layers',
+      'onnx-nchw',
+      'onnx-nhwc',
+    ]);
+    expect(result.winner).toBe(result.ranking[0]!.candidateId);
   });
 
   it('a missing model and a wrong featureLayer fail validate with exit 2 naming both; ncap run on it starts nothing', async () => {
