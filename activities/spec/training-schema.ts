@@ -66,11 +66,14 @@ export const idSchema = (what: string) =>
     .regex(SEGMENT_PATTERN, `${what} may use only ${SEGMENT_CHARACTERS}, starting with a letter or digit`)
     .refine((s) => !s.includes('..'), `${what} must not contain '..'`);
 
+/** The schemes the training library can read: `file://`, `s3://`, `http(s)://`. */
+export const LOCATION_PATTERN = /^(file|s3|https?):\/\/./;
+
 /** Where a model or dataset lives: the schemes the training library can read. */
 export const locationSchema = (what: string) =>
   z
     .string({ error: `${what} must be a URI string` })
-    .regex(/^(file|s3|https?):\/\/./, `${what} must be a file://, s3:// or http(s):// URI`);
+    .regex(LOCATION_PATTERN, `${what} must be a file://, s3:// or http(s):// URI`);
 
 /** Where a model lives: a {@link locationSchema} that refuses files needing a conversion, naming it. */
 export const modelLocationSchema = (what: string) =>

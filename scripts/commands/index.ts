@@ -9,6 +9,7 @@ import { registerObserveCommand } from './observe.js';
 import { registerReportCommand } from './report.js';
 import { registerRunCommand } from './run.js';
 import { registerScheduleCommands } from './schedule.js';
+import { registerSpecCommands } from './spec.js';
 import { registerSweepCommands } from './sweep.js';
 import { registerWorkerCommands } from './worker.js';
 
@@ -17,6 +18,7 @@ export function registerCommands(program: Command): void {
   registerDevCommands(program);
   registerBetaCommand(program);
   registerSweepCommands(program);
+  registerSpecCommands(program);
   registerScheduleCommands(program);
   registerReportCommand(program);
   registerModelCommands(program);
