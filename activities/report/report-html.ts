@@ -262,18 +262,33 @@ function rankingRowHtml(row: RankingRow, columns: RankingColumns): SafeHtml {
       >${row.isWinner ? html` <span class="winner-tag">winner</span>` : null}${labels ? html`<span class="labels" title="${labels}">${labels}</span>` : null}
     </td>
     <td><span class="status">${row.status}</span></td>
-    ${columns.bracket ? html`<td class="nowrap">${row.bracket ?? ''}</td>` : null}
+    ${columns.bracket ? html`<td>${row.bracket ?? ''}</td>` : null}
     <td class="num">${row.betaEff}</td>
     <td class="num trend-${row.trend.direction}">${row.trend.label}</td>
-    ${columns.predicted ? html`<td class="num">${row.predicted}</td>` : null}
+    ${columns.predicted ? html`<td class="num two-part">${twoPart(row.predicted, ' ± ')}</td>` : null}
     <td class="num">${row.earlyValAccuracy}</td>
     <td class="num">${row.trainLossSum}</td>
     <td class="num">${row.trainTime}</td>
     <td class="nowrap">${row.backend}</td>
-    <td class="num">${row.parameters}</td>
-    ${columns.input ? html`<td class="nowrap">${row.input}</td>` : null}
-    ${columns.failure ? html`<td class="${row.failure ? 'failure' : ''}">${row.failure ?? ''}</td>` : null}
+    <td class="num two-part">${twoPart(row.parameters, ' + ')}</td>
+    ${columns.input ? html`<td class="wrap-at-dots">${row.input}</td>` : null}
+    ${
+      columns.failure
+        ? row.failure
+          ? html`<td class="failure">
+              <div class="failure-text" title="${row.failure}">${row.failure}</div>
+            </td>`
+          : html`<td></td>`
+        : null
+    }
   </tr> `;
+}
+
+/** "a ± b" as "a" and a "± b" that may move to the next line as a whole. */
+function twoPart(text: string, separator: string): SafeHtml {
+  const at = text.indexOf(separator);
+  if (at < 0) return html`${text}`;
+  return html`${text.slice(0, at)} <span class="second">${text.slice(at + 1)}</span>`;
 }
 
 function trajectoryNote(report: SweepReport, options: TrajectoryChartOptions | undefined): SafeHtml {

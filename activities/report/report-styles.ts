@@ -53,17 +53,20 @@ h2 { font-size: 17px; margin: 0 0 4px; }
   background: #eef2ff; color: #3730a3; white-space: nowrap; vertical-align: 1px; }
 .table-wrap { overflow-x: auto; margin: 0 -22px; padding: 0 22px; }
 table { border-collapse: collapse; width: 100%; font-size: 13px; }
-th, td { padding: 6px 8px; border-bottom: 1px solid var(--border); text-align: left; vertical-align: top; }
+th, td { padding: 6px 6px; border-bottom: 1px solid var(--border); text-align: left; vertical-align: top; }
 thead th { position: sticky; top: 0; background: #f9fafb; color: #374151; font-size: 12px; font-weight: 600; line-height: 1.3;
   white-space: nowrap; vertical-align: bottom;
   border-bottom: 1px solid #d1d5db; }
 tbody tr:hover { background: #f9fafb; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.num { white-space: nowrap; }
+/* Two-part values ("83.1% ± 1.2", "2.3M + 330k") break before their second part rather than widen the table. */
+td.num.two-part { white-space: normal; min-width: 4.5rem; }
+.second { white-space: nowrap; }
 td.nowrap { white-space: nowrap; }
 td.candidate { min-width: 10rem; }
 .candidate-id { font-weight: 600; overflow-wrap: anywhere; }
-.labels { display: block; max-width: 13rem; margin-top: 1px; color: var(--muted); font-size: 11.5px; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.labels { display: block; max-width: 10rem; margin-top: 1px; color: var(--muted); font-size: 11.5px; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 tr.winner { background: var(--winner-bg); }
 tr.winner:hover { background: #ffedd5; }
 tr.winner td:first-child { box-shadow: inset 3px 0 0 var(--winner); }
@@ -78,7 +81,12 @@ tr.status-failed td, tr.status-cancelled td { color: var(--muted); }
 /* Neutral: whether a rising β_eff is good depends on the calibrated direction, not on the trend itself. */
 .trend-up, .trend-down { color: #374151; }
 .trend-flat, .trend-unknown { color: var(--muted); }
-td.failure { min-width: 10rem; max-width: 24rem; overflow-wrap: anywhere; color: var(--bad) !important; font-size: 12.5px; }
+/* A failure is clamped to three lines inside its cell (the whole text is its tooltip and in report.json), so a
+   long message neither widens the table past its card nor makes its row tall. */
+td.failure { min-width: 10rem; color: var(--bad) !important; font-size: 12.5px; }
+.failure-text { display: -webkit-box; -webkit-box-orient: vertical; -webkit-line-clamp: 3; line-clamp: 3; overflow: hidden;
+  overflow-wrap: anywhere; }
+td.wrap-at-dots { min-width: 7rem; }
 .chart { margin: 0; }
 .chart svg { display: block; max-width: 100%; height: auto; }
 .chart-missing { margin: 0; padding: 28px; text-align: center; color: var(--muted); background: #f9fafb; border: 1px dashed var(--border);

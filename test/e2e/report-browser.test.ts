@@ -61,6 +61,57 @@ function hostileReport(): SweepReport {
   return { ...base, candidates };
 }
 
+/**
+ * A report as a real failing sweep gives it: long failure messages (a path, a stack-like cause), an Input column,
+ * a halving bracket's Stopped column and labels — the widest table the report draws.
+ */
+function failingReport(): SweepReport {
+  const base = makeReport({ seed: 11, candidates: 10, failed: 3, cancelled: 1 });
+  const long =
+    'Error when checking model input: expected input_1 to have shape [null,224,224,3] but got array with shape [64,28,28,1] while reading file:///work/zoos/fashion-mnist-backbones/mobilenet_v2_1.0_224/model.json (featureLayer out_relu; dataset.normalisation imagenet); caused by: Tensor shapes must be compatible: [64,28,28,1] vs [null,224,224,3] at LayersModel.execute (node_modules/@tensorflow/tfjs-layers/dist/engine/training.js:1215)';
+  let failedSeen = 0;
+  const candidates = base.candidates.map((c) => {
+    const input = { layout: 'NHWC', shape: [224, 224, 3], normalisation: 'imagenet' };
+    if (c.status !== 'failed') return { ...c, input };
+    failedSeen += 1;
+    const message = failedSeen === 1 ? long : failedSeen === 2 ? `${long} ${long}` : 'OOM';
+    return { ...c, input, failure: { type: 'IncompatibleInputShapeError', message } };
+  });
+  const ranked = candidates.filter((c) => c.status === 'succeeded');
+  const bracket = {
+    rungs: [0.25, 0.5, 1],
+    keepFraction: 0.5,
+    rungSizes: [10, 3],
+    decision: {
+      winner: base.winner,
+      rung: 1,
+      epochs: 0.5,
+      reason: 'margin',
+      message: 'leads by more than 2σ',
+    },
+    entries: candidates.map((c, i) => ({
+      candidateId: c.candidateId,
+      rung: c.status === 'succeeded' && i < 3 ? 1 : 0,
+      epochs: c.status === 'succeeded' && i < 3 ? 0.5 : 0.25,
+      status: (c.candidateId === base.winner
+        ? 'winner'
+        : c.status === 'succeeded'
+          ? i < 3
+            ? 'contender'
+            : 'cut'
+          : 'failed') as 'winner' | 'contender' | 'cut' | 'failed',
+      score: c.earlyValAccuracy,
+      uncertainty: c.earlyValAccuracy === null ? null : 0.006,
+    })),
+    candidateEpochs: 10 * 0.25 + 3 * 0.25,
+  };
+  expect(ranked.length).toBeGreaterThan(3);
+  return { ...base, budget: 'halving', bracket, candidates };
+}
+
+/** The tallest a failed candidate's row may grow, px: about five lines of the table's text. */
+const FAILED_ROW_MAX_PX = 120;
+
 interface LoadedPage {
   page: Page;
   url: string;
@@ -158,6 +209,32 @@ describe.skipIf(SKIP)('report.html in Chromium', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'report.png'), fullPage: true });
     await page.close();
   });
+
+  it.each([1400, 1920])(
+    `at %i px wide, every card holds its content and a failed row stays within ${FAILED_ROW_MAX_PX} px`,
+    async (width) => {
+      const { page, problems } = await open(failingReport(), `report-failing-${width}.html`);
+      await page.setViewportSize({ width, height: 1000 });
+      expect(problems).toEqual([]);
+      const overflowing = await page.evaluate(() =>
+        [...document.querySelectorAll('.card, .winner-card, .facts, .table-wrap')]
+          .filter((el) => el.scrollWidth > el.clientWidth + 1)
+          .map((el) => `${el.id || el.className}: ${el.scrollWidth} > ${el.clientWidth}`),
+      );
+      expect(overflowing).toEqual([]);
+      const failedHeights = await page
+        .locator('table.ranking tbody tr.status-failed')
+        .evaluateAll((rows) => rows.map((row) => row.getBoundingClientRect().height));
+      expect(failedHeights).toHaveLength(3);
+      for (const height of failedHeights) expect(height).toBeLessThanOrEqual(FAILED_ROW_MAX_PX);
+      // The whole message is still there, to read in full on demand.
+      expect(
+        await page.locator('table.ranking tbody tr.status-failed td.failure').first().textContent(),
+      ).toContain('LayersModel.execute');
+      await page.screenshot({ path: join(ARTIFACTS, `report-failing-${width}.png`), fullPage: true });
+      await page.close();
+    },
+  );
 
   it('stays readable with 200 candidates and with no winner', async () => {
     const large = await open(
