@@ -462,6 +462,7 @@ export function bracketSummary(halving: HalvingState): SweepBracket {
         }
       : null,
     entries: bracketOf(halving),
+    scores: halving.scores.map((s) => ({ ...s, epochs: config.rungs[s.rung]! })),
     candidateEpochs: candidateEpochsSpent(halving),
   };
 }

@@ -2,7 +2,7 @@
  * `report.html`: a self-contained page (inline CSS, inline SVG charts, no scripts, no network) rendered
  * from a {@link SweepReport}. Charts are Vega-Lite specs rendered to SVG in Node.
  */
-import type { SweepReport } from '../scoring/report-types.js';
+import type { ReportCandidate, SweepReport } from '../scoring/report-types.js';
 import { betaAccuracySpec, type AccuracyChartOptions } from './beta-accuracy-chart.js';
 import {
   betaTrajectorySpec,
@@ -16,6 +16,7 @@ import {
   formatAccuracy,
   formatBeta,
   formatCount,
+  formatEpochs,
   formatNumber,
   formatPoints,
   formatPredicted,
@@ -37,6 +38,8 @@ import {
   winnerCandidate,
 } from './report-summary.js';
 import { renderVegaLiteSvg, renderVegaSvg } from './render-vega-svg.js';
+import { rungScoreSpec } from './rung-score-chart.js';
+import { decidingScore, formatRuleScore, isBetaRule, ruleScoreName } from './rule-score.js';
 
 export interface ReportHtmlOptions {
   /** Options of the β_eff trajectory chart (how many candidates get a colour, height). */
@@ -50,7 +53,8 @@ export async function renderReportHtml(
   report: SweepReport,
   options: ReportHtmlOptions = {},
 ): Promise<string> {
-  const [trajectoryChart, accuracyChart] = await Promise.all([
+  const [rungChart, trajectoryChart, accuracyChart] = await Promise.all([
+    chartFigure(rungScoreSpec(report), renderVegaLiteSvg, 'rung-scores', ''),
     chartFigure(
       betaTrajectorySpec(report, options.trajectoryChart),
       renderVegaLiteSvg,
@@ -80,13 +84,13 @@ export async function renderReportHtml(
         <div class="page">
           ${headerSection(report)}
           <main>
-            ${rankingSection(report)}
+            ${rankingSection(report)} ${rungSection(report, rungChart)}
             <section class="card" id="beta-trajectories">
-              <h2>β_eff trajectories</h2>
+              <h2>${betaTitle(report, 'β_eff trajectories')}</h2>
               ${trajectoryNote(report, options.trajectoryChart)} ${trajectoryChart}
             </section>
             <section class="card" id="beta-vs-accuracy">
-              <h2>β_eff vs early validation accuracy</h2>
+              <h2>${betaTitle(report, 'β_eff vs early validation accuracy')}</h2>
               <p class="section-note">
                 One point per succeeded candidate: its β_eff at the last snapshot against its validation
                 accuracy after the last early epoch (the strongest cheap baseline). Ranking direction:
@@ -104,6 +108,27 @@ export async function renderReportHtml(
       </body>
     </html> `;
   return page.value;
+}
+
+/** A β_eff chart's title: plain under a β_eff rule, else marked as information the rule did not use. */
+function betaTitle(report: SweepReport, title: string): string {
+  const rule = report.selection.appliedRule;
+  return isBetaRule(rule) ? title : `${title} — information rule ${rule} did not use`;
+}
+
+/** The bracket as a picture (halving sweeps whose report records every rung's scores). */
+function rungSection(report: SweepReport, chart: SafeHtml): SafeHtml | null {
+  if (!report.bracket?.scores?.length) return null;
+  const rule = report.selection.appliedRule;
+  return html`<section class="card" id="rung-scores">
+    <h2>What decided: ${ruleScoreName(rule).toLowerCase()} at each rung</h2>
+    <p class="section-note">
+      The score of rule ${rule} for every contender at every rung it trained to, with ± one standard error
+      where the rule gives one; a line that stops is a candidate cut at that rung.
+      ${bracketText(report.bracket) ?? ''}
+    </p>
+    ${chart}
+  </section>`;
 }
 
 async function chartFigure<S>(
@@ -138,18 +163,7 @@ function headerSection(report: SweepReport): SafeHtml {
     ? html`<div class="winner-card" data-winner="${winner.candidateId}">
         <div class="label">★ Winner</div>
         <div class="winner-id">${winner.candidateId}</div>
-        <dl>
-          <dt>β_eff</dt>
-          <dd>${formatBeta(winner.betaEff)}</dd>
-          <dt>Early val. accuracy</dt>
-          <dd>${formatAccuracy(winner.earlyValAccuracy)}</dd>
-          ${
-            winner.predictedAccuracy
-              ? html`<dt>Predicted accuracy</dt>
-                  <dd>${formatPredicted(winner.predictedAccuracy)}</dd>`
-              : null
-          }
-        </dl>
+        ${winnerEvidence(report, winner)}
       </div>`
     : html`<div class="winner-card no-winner">
         <div class="label">No winner</div>
@@ -213,33 +227,79 @@ function headerSection(report: SweepReport): SafeHtml {
   </header>`;
 }
 
+/** The winner's deciding score first (rule, value ± uncertainty), then β_eff and the rest as information. */
+function winnerEvidence(report: SweepReport, winner: ReportCandidate): SafeHtml {
+  const rule = report.selection.appliedRule;
+  const deciding = decidingScore(report, winner.candidateId);
+  const at = deciding?.epochs != null ? ` at ${formatEpochs(deciding.epochs)}` : '';
+  const info: [string, string][] = [];
+  if (!isBetaRule(rule)) info.push(['β_eff', formatBeta(winner.betaEff)]);
+  if (rule !== 'early-accuracy') info.push(['Early val. accuracy', formatAccuracy(winner.earlyValAccuracy)]);
+  if (winner.predictedAccuracy && !ACCURACY_SCORE_SHOWN.has(rule))
+    info.push(['Predicted accuracy', formatPredicted(winner.predictedAccuracy)]);
+  return html`<dl class="deciding" data-rule="${rule}">
+      <dt>${ruleScoreName(rule)}${at} · rule ${rule}</dt>
+      <dd data-field="rule-score">
+        ${formatRuleScore(rule, deciding?.value ?? null, deciding?.uncertainty ?? null)}
+      </dd>
+    </dl>
+    ${
+      info.length > 0
+        ? html`<p class="info-label">Information the rule did not use</p>
+            <dl class="info">
+              ${info.map(
+                ([key, value]) =>
+                  html`<dt>${key}</dt>
+                    <dd>${value}</dd>`,
+              )}
+            </dl>`
+        : null
+    }`;
+}
+
+/** Rules whose deciding score already is the predicted accuracy (not repeated below it). */
+const ACCURACY_SCORE_SHOWN: ReadonlySet<string> = new Set(['hybrid', 'hybrid-no-beta', 'predicted-accuracy']);
+
 function rankingSection(report: SweepReport): SafeHtml {
   const columns = rankingColumns(report);
   const arrow = directionArrow(report.selection.direction);
   return html`<section class="card" id="ranking">
     <h2>Ranking</h2>
     <p class="section-note">
-      Succeeded candidates ${rankingOrderText(report)}, then failed and cancelled ones. Trend: change of β_eff
-      from the first to the last snapshot. TSE: sum of the per-epoch mean training losses.
+      <strong>Sorted ${rankingOrderText(report)}</strong>: succeeded candidates first, then failed and
+      cancelled ones. Trend: change of β_eff from the first to the last snapshot. TSE: sum of the per-epoch
+      mean training losses. Params: backbone + probe parameters.
     </p>
     <div class="table-wrap">
       <table class="ranking">
         <thead>
           <tr>
-            <th class="num" scope="col">Rank</th>
+            <th class="num" scope="col" title="sorted ${rankingOrderText(report)}">Rank</th>
             <th scope="col">Candidate</th>
             <th scope="col">Status</th>
             ${columns.bracket ? html`<th scope="col">Stopped</th>` : null}
-            <th class="num" scope="col" title="${directionText(report.selection.direction)}">
-              β_eff ${arrow}
-            </th>
+            ${
+              isBetaRule(report.selection.appliedRule)
+                ? html`<th class="num" scope="col" title="${directionText(report.selection.direction)}">
+                    β_eff ${arrow}
+                  </th>`
+                : html`<th
+                    class="num"
+                    scope="col"
+                    title="information: rule ${report.selection.appliedRule} does not rank by β_eff"
+                  >
+                    β_eff<br /><span class="sub">(info)</span>
+                  </th>`
+            }
             <th class="num" scope="col">Trend</th>
             ${columns.predicted ? html`<th class="num" scope="col">Predicted<br />accuracy</th>` : null}
             <th class="num" scope="col">Early val.<br />accuracy</th>
             <th class="num" scope="col">TSE</th>
             <th class="num" scope="col">Train<br />time</th>
             <th scope="col">Backend</th>
-            <th class="num" scope="col" title="backbone + probe">Params</th>
+            <th class="num" scope="col" title="parameters: backbone + probe">
+              Params<br /><span class="sub">backbone<br />+ probe</span>
+            </th>
             ${columns.input ? html`<th scope="col" title="layout, size, normalisation">Input</th>` : null}
             ${columns.failure ? html`<th scope="col">Failure</th>` : null}
           </tr>

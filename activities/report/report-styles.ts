@@ -39,6 +39,11 @@ h2 { font-size: 17px; margin: 0 0 4px; }
 .winner-card { border-radius: 10px; padding: 18px 20px; background: var(--winner-bg); border: 1px solid var(--winner-border); }
 .winner-card .label { font-size: 12px; font-weight: 700; letter-spacing: 0.08em; text-transform: uppercase; color: var(--winner); }
 .winner-card .winner-id { font-size: 22px; font-weight: 700; margin: 4px 0 10px; overflow-wrap: anywhere; }
+.winner-card dl.deciding { display: block; }
+.winner-card dl.deciding dt { font-size: 12.5px; }
+.winner-card dl.deciding dd { font-size: 22px; line-height: 1.3; margin-bottom: 4px; }
+.winner-card .info-label { margin: 12px 0 2px; color: var(--muted); font-size: 11.5px; font-weight: 600; letter-spacing: 0.04em; text-transform: uppercase; }
+.winner-card dl.info dd { font-weight: 500; color: #374151; }
 .winner-card dl { display: grid; grid-template-columns: auto 1fr; gap: 2px 14px; margin: 0; }
 .winner-card dt { color: var(--muted); }
 .winner-card dd { margin: 0; font-variant-numeric: tabular-nums; font-weight: 600; }
@@ -66,7 +71,8 @@ td.num.two-part { white-space: normal; min-width: 4.5rem; }
 td.nowrap { white-space: nowrap; }
 td.candidate { min-width: 10rem; }
 .candidate-id { font-weight: 600; overflow-wrap: anywhere; }
-.labels { display: block; max-width: 10rem; margin-top: 1px; color: var(--muted); font-size: 11.5px; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.labels { display: block; max-width: 12rem; margin-top: 1px; color: var(--muted); font-size: 11.5px; line-height: 1.35; overflow-wrap: anywhere; }
+thead th .sub { color: var(--muted); font-weight: 500; }
 tr.winner { background: var(--winner-bg); }
 tr.winner:hover { background: #ffedd5; }
 tr.winner td:first-child { box-shadow: inset 3px 0 0 var(--winner); }

@@ -29,6 +29,19 @@ export interface BracketEntry {
   uncertainty: number | null;
 }
 
+/** One contender's score at one rung under the selection rule: the bracket's evidence, rung by rung. */
+export interface RungStanding {
+  candidateId: string;
+  /** Rung index (0-based). */
+  rung: number;
+  /** Epochs of that rung. */
+  epochs: number;
+  /** Higher = predicted better. */
+  score: number;
+  /** Standard deviation of `score`, or null when the rule has none. */
+  uncertainty: number | null;
+}
+
 /** A halving sweep's bracket, as the workflow ran it (`budget.strategy: halving`). */
 export interface SweepBracket {
   rungs: number[];
@@ -46,6 +59,8 @@ export interface SweepBracket {
     message: string;
   } | null;
   entries: BracketEntry[];
+  /** Every score recorded, each contender at each rung it finished; absent in reports written before it was recorded. */
+  scores?: RungStanding[];
   /** Σ over candidates of the epochs each trained. */
   candidateEpochs: number;
 }

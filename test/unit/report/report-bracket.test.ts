@@ -61,7 +61,7 @@ describe('the bracket in the report', () => {
     expect(html).toMatch(/<dt>Early training<\/dt>\s*<dd>\s*halving, rungs of 0.25, 0.5 epochs · batch/);
     expect(html).toContain('<dt>Budget</dt>');
     expect(html).toMatch(
-      /Succeeded candidates by the rung reached, then the score there under rule \S+, then failed/,
+      /Sorted by the rung reached, then the score there under rule \S+<\/strong>: succeeded candidates first, then failed/,
     );
     expect(html).toContain('cut at 0.25 epochs (score 0.412)');
     expect(html).toContain('320 samples trained, 50 %');
@@ -74,7 +74,7 @@ describe('the bracket in the report', () => {
     expect(renderReportMarkdown(fixed)).not.toContain('**Budget:**');
     expect(await renderReportHtml(fixed)).toMatch(
       new RegExp(
-        `Succeeded candidates by rule ${fixed.selection.appliedRule ?? fixed.selection.rule}, then failed`,
+        `Sorted by rule ${fixed.selection.appliedRule ?? fixed.selection.rule}</strong>: succeeded candidates first, then failed`,
       ),
     );
     expect(renderReportMarkdown(fixed)).toContain(`**Early training:** ${fixed.training.epochs} epoch`);

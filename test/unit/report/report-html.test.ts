@@ -88,12 +88,20 @@ describe('renderReportHtml', () => {
     expect(textContent(header)).toContain('higher β_eff ranks first');
   });
 
-  it('states the ranking direction with an arrow that follows the report', async () => {
+  it('states the ranking direction with an arrow under a β_eff rule, and marks β_eff as information otherwise', async () => {
     for (const direction of ['higher', 'lower'] as const) {
-      const page = await renderReportHtml(makeReport({ seed: 3, direction }));
+      const report = makeReport({ seed: 3, direction, withPrediction: false });
+      expect(report.selection.appliedRule).toBe('beta-eff');
+      const page = await renderReportHtml(report);
       const head = page.slice(page.indexOf('<table class="ranking"'), page.indexOf('<tbody>'));
       expect(textContent(head)).toContain(`β_eff ${direction === 'higher' ? '↑' : '↓'}`);
     }
+    const hybrid = makeReport({ seed: 3 });
+    expect(hybrid.selection.appliedRule).toBe('hybrid');
+    const page = await renderReportHtml(hybrid);
+    const head = textContent(page.slice(page.indexOf('<table class="ranking"'), page.indexOf('<tbody>')));
+    expect(head).toContain('β_eff (info)');
+    expect(head).not.toMatch(/β_eff [↑↓]/);
   });
 
   it('shows the columns: rank, β_eff, predicted accuracy, early accuracy, TSE, time, backend, params, failure', async () => {

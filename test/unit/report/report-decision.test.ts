@@ -1,0 +1,74 @@
+/**
+ * The report shows what decided: the winner card leads with the rule's score and its uncertainty (the bracket's
+ * numbers, formatted here independently), β_eff follows as information; the rung chart draws every recorded
+ * score; β_eff charts say they are information under a rule that is not β_eff.
+ */
+import { describe, expect, it } from 'vitest';
+import { renderReportHtml } from '../../../activities/report/report-html.js';
+import { rungScoreData } from '../../../activities/report/rung-score-chart.js';
+import { withBracket } from '../../fixtures/report/make-bracket.js';
+import { makeReport } from '../../fixtures/report/make-report.js';
+import { textContent } from './html-inspect.js';
+
+const winnerCardText = (page: string): string =>
+  textContent(page.slice(page.indexOf('<div class="winner-card"'), page.indexOf('<dl class="facts"')));
+
+describe('the report shows what decided', () => {
+  const report = withBracket(makeReport({ seed: 21, candidates: 8, failed: 1 }));
+  const winnerEntry = report.bracket!.entries.find((e) => e.candidateId === report.winner)!;
+
+  it('leads the winner card with the rule’s score ± uncertainty at the deciding rung, β_eff below as information', async () => {
+    const card = winnerCardText(await renderReportHtml(report));
+    const expected = `${(winnerEntry.score! * 100).toFixed(1)}% ± ${(winnerEntry.uncertainty! * 100).toFixed(1)} pp`;
+    expect(card).toContain(`Validation accuracy at ${winnerEntry.epochs} epoch`);
+    expect(card).toContain(expected);
+    const info = card.indexOf('Information the rule did not use');
+    expect(info).toBeGreaterThan(card.indexOf(expected));
+    expect(card.indexOf('β_eff')).toBeGreaterThan(info);
+  });
+
+  it('under a β_eff rule, β_eff is the deciding score and is not repeated as information', async () => {
+    const beta = makeReport({ seed: 21, withPrediction: false });
+    expect(beta.selection.appliedRule).toBe('beta-eff');
+    const card = winnerCardText(await renderReportHtml(beta));
+    expect(card).toContain('β_eff score · rule beta-eff');
+    expect(card).not.toMatch(/Information the rule did not use[\s\S]*β_eff/);
+  });
+
+  it('plots every recorded rung score, a cut candidate ending at its rung, with its error bar', async () => {
+    const data = rungScoreData(report);
+    expect(data).toHaveLength(report.bracket!.scores!.length);
+    for (const entry of report.bracket!.entries.filter((e) => e.status === 'cut')) {
+      const own = data.filter((d) => d.candidateId === entry.candidateId);
+      expect(Math.max(...own.map((d) => d.epochs))).toBe(entry.epochs);
+    }
+    for (const d of data) expect(d.high - d.low).toBeGreaterThan(0);
+    const page = await renderReportHtml(report);
+    expect(page).toContain('data-chart="rung-scores"');
+    expect(page).toContain('What decided: validation accuracy at each rung');
+  });
+
+  it('has no rung chart without per-rung scores (a fixed sweep)', async () => {
+    expect(await renderReportHtml(makeReport({ seed: 21 }))).not.toContain('id="rung-scores"');
+  });
+
+  it('titles the β_eff charts as information the rule did not use, unless the rule is β_eff', async () => {
+    const page = textContent(await renderReportHtml(report));
+    expect(page).toContain('β_eff trajectories — information rule early-accuracy did not use');
+    expect(page).toContain(
+      'β_eff vs early validation accuracy — information rule early-accuracy did not use',
+    );
+    const beta = textContent(await renderReportHtml(makeReport({ seed: 21, withPrediction: false })));
+    expect(beta).toContain('β_eff trajectories β_eff of each');
+    expect(beta).not.toContain('— information rule');
+  });
+
+  it('says what the ranking is sorted by and what the parameter counts are', async () => {
+    const page = await renderReportHtml(report);
+    const head = textContent(page.slice(page.indexOf('<table class="ranking"'), page.indexOf('<tbody>')));
+    expect(head).toContain('Params backbone + probe');
+    expect(textContent(page)).toContain(
+      'Sorted by the rung reached, then the score there under rule early-accuracy',
+    );
+  });
+});
