@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { PREDICTOR_NAMES, type PredictorName } from '../selection/predictors.js';
 import { describeIssue } from './issue-path.js';
 import { isOnnxUri, ONNX_FINETUNE_MESSAGE } from './model-format.js';
+import { specTextLimitProblem } from './spec-text-limits.js';
 import {
   betaSettingsShape,
   datasetSchema,
@@ -22,6 +23,7 @@ import {
 } from './training-schema.js';
 
 export { SPEC_LIMITS } from './training-schema.js';
+export { SPEC_TEXT_LIMITS } from './spec-text-limits.js';
 /** The rules that may pick the winner: every predictor of the selection module. */
 export const SELECTION_RULES = PREDICTOR_NAMES;
 /**
@@ -378,8 +380,13 @@ export function validateRecordedSpec(input: unknown): SweepSpec {
   return validateSweepSpec(input);
 }
 
-/** Parses YAML or JSON text (JSON is YAML) and validates it. */
+/**
+ * Parses YAML or JSON text (JSON is YAML) and validates it. A text over the size or nesting limit
+ * ({@link SPEC_TEXT_LIMITS}) is refused before it reaches the parser.
+ */
 export function parseSweepSpec(text: string, source = 'spec'): SweepSpec {
+  const overLimit = specTextLimitProblem(text, source);
+  if (overLimit) throw new InvalidSpecError([{ path: '', message: overLimit }]);
   let raw: unknown;
   try {
     raw = parseYaml(text);

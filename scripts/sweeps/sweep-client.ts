@@ -1,9 +1,9 @@
 /**
  * Starting and inspecting sweeps through a Temporal client: shared by the CLI, the demo and the tests.
  */
-import { readFile } from 'node:fs/promises';
 import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
-import { parseSweepSpec, resolveSweepId, type SweepSpec } from '../../activities/spec/sweep-spec.js';
+import { readSpecFile, SpecFileReadError } from '../../activities/spec/spec-file.js';
+import { resolveSweepId, type SweepSpec } from '../../activities/spec/sweep-spec.js';
 import { readStoredSpec } from '../../activities/sweep/stored-spec.js';
 import type { StoreProvider } from '../../activities/sweep/store-cache.js';
 import {
@@ -20,16 +20,14 @@ export class SweepNotFoundError extends Error {
   override name = 'SweepNotFoundError';
 }
 
+/** The spec file at `path`, checked against the spec text limits before it is read and parsed. */
 export async function loadSpecFile(path: string): Promise<SweepSpec> {
-  let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    return await readSpecFile(path);
   } catch (error) {
-    throw new SweepNotFoundError(`cannot read spec file ${path}: ${(error as Error).message}`, {
-      cause: error,
-    });
+    if (error instanceof SpecFileReadError) throw new SweepNotFoundError(error.message, { cause: error });
+    throw error;
   }
-  return parseSweepSpec(text, path);
 }
 
 export interface StartSweepOptions {
