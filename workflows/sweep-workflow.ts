@@ -30,7 +30,7 @@ import type {
   SweepBracket,
   TrainCandidateInput,
 } from '../activities/sweep/types.js';
-import { PREPARE_PROFILE, SCORE_PROFILE, trainingProfile } from './activity-profiles.js';
+import { prepareProfile, scoreProfile, trainingProfile } from './activity-profiles.js';
 import { candidateWorkflow } from './candidate-workflow.js';
 import {
   cancelCandidateSignal,
@@ -287,11 +287,11 @@ export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepRes
   const runs = (carried?.runs ?? 0) + 1;
   const queues = input.taskQueues ?? DEFAULT_TASK_QUEUES;
   const { prepareSweep } = proxyActivities<OrchestratorActivities>({
-    ...PREPARE_PROFILE,
+    ...prepareProfile(spec),
     taskQueue: queues.orchestrator,
   });
   const { scoreSweep } = proxyActivities<OrchestratorActivities>({
-    ...SCORE_PROFILE,
+    ...scoreProfile(spec),
     taskQueue: queues.orchestrator,
   });
 
@@ -391,7 +391,7 @@ async function runBracket(options: {
 }): Promise<HalvingState> {
   const { input, state, spec, useChildWorkflows, queues, activityInputOf } = options;
   const { scoreRung } = proxyActivities<OrchestratorActivities>({
-    ...SCORE_PROFILE,
+    ...scoreProfile(spec),
     taskQueue: queues.orchestrator,
   });
   let halving = input.carried?.halving ?? startHalving(halvingConfigOf(options.budget), options.candidateIds);

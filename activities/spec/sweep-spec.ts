@@ -60,7 +60,11 @@ const candidateSchema = z.strictObject({
 const trainingSchema = trainingLoopSchema.extend({
   /** Start-to-close budget of one candidate, minutes (retries resume from the last checkpoint). */
   maxMinutesPerCandidate: z.number().positive().max(SPEC_LIMITS.candidateMinutes).default(60),
-  /** Seconds without a heartbeat after which a candidate's worker is presumed dead (the retry resumes). */
+  /**
+   * Seconds without a heartbeat after which a worker running one of the sweep's activities is presumed
+   * dead and the activity retried: a candidate's training (the retry resumes from its checkpoint) and the
+   * orchestrator's prepare and scoring. Bounds what a killed worker costs. @default 60
+   */
   heartbeatTimeoutSeconds: z.number().int().min(5).max(3600).default(60),
   /** Attempts per candidate, the first included (retries resume from the last checkpoint). */
   maxAttempts: z.number().int().min(1).max(20).default(3),
