@@ -87,9 +87,9 @@ export default tseslint.config(
               message: 'Workflows must not import the AWS SDK: do I/O in an activity.',
             },
             {
-              // Every module under activities/ but key-segment.js: dependency-free, the one id pattern, which
-              // the sweep workflow needs too.
-              regex: '(^|/)activities(/(?!store/key-segment\\.js$).*)?$',
+              // Every module under activities/ but two dependency-free ones the workflows need too:
+              // key-segment.js (the one id pattern) and score-margin.js (halving's and the report's margin).
+              regex: '(^|/)activities(/(?!store/key-segment\\.js$|selection/score-margin\\.js$).*)?$',
               allowTypeImports: true,
               message: 'Import activities with `import type` only (proxyActivities).',
             },

@@ -9,8 +9,9 @@
  * The state is a plain JSON value (it travels over continue-as-new and into reports), every function
  * returns a new state, nothing here reads a clock or a random source, and scores are just numbers: the
  * workflow computes them with the selection module, the time-to-decision benchmark replays recorded
- * validation curves. No imports, so both can load it.
+ * validation curves. It imports only pure arithmetic (score-margin), so both can load it.
  */
+import { DEFAULT_MARGIN_Z, scoreMargin } from '../activities/selection/score-margin.js';
 
 /** How a bracket is run. */
 export interface HalvingConfig {
@@ -43,7 +44,7 @@ export interface HalvingConfig {
 }
 
 /** Defaults of the stop rule. */
-export const DEFAULT_HALVING_STOP = { z: 2, minGap: 0, maxCandidateEpochs: null } as const satisfies Pick<
+export const DEFAULT_HALVING_STOP = { z: DEFAULT_MARGIN_Z, minGap: 0, maxCandidateEpochs: null } as const satisfies Pick<
   HalvingConfig,
   'z' | 'minGap' | 'maxCandidateEpochs'
 >;
@@ -280,7 +281,7 @@ export function decisionMargin(
   runnerUp: RungScore,
 ): number {
   if (leader.uncertainty === null || runnerUp.uncertainty === null || config.z === Infinity) return Infinity;
-  return Math.max(config.minGap, config.z * Math.hypot(leader.uncertainty, runnerUp.uncertainty));
+  return scoreMargin(config.z, config.minGap, leader.uncertainty, runnerUp.uncertainty);
 }
 
 /** Whether the stop rule cannot tell `other` apart from the leader: both uncertainties known, gap within the margin. */

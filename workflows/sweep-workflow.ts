@@ -195,7 +195,7 @@ async function runWindow(
 function sweepResult(
   state: SweepState,
   ordered: readonly CandidateOutcome[],
-  scored: Pick<ScoreSweepOutput, 'ranking' | 'reportKey' | 'reportHtmlKey' | 'unscorable'>,
+  scored: Pick<ScoreSweepOutput, 'ranking' | 'reportKey' | 'reportHtmlKey' | 'unscorable' | 'warnings'>,
   bracket?: SweepBracket,
 ): SweepResult {
   return {
@@ -215,6 +215,7 @@ function sweepResult(
     reused: ordered.filter((o) => o.reused).map((o) => o.candidateId),
     reportKey: scored.reportKey,
     reportHtmlKey: scored.reportHtmlKey,
+    ...(scored.warnings?.length ? { warnings: scored.warnings } : {}),
   };
 }
 

@@ -31,6 +31,7 @@ import { samplesForEpochs } from '../training/epoch-steps.js';
 import { mapLimit } from '../sweep/map-limit.js';
 import type { CandidateOutcome } from '../sweep/types.js';
 import { loadObservedHistory, observedRunSetup } from './observed-history.js';
+import { reportWarnings } from './report-warnings.js';
 import type { ReportCandidate, SweepBracket, SweepCompute, SweepReport } from './report-types.js';
 
 export interface ScoreOptions {
@@ -275,6 +276,7 @@ export async function buildSweepReport(
     budget: spec.budget.strategy,
     ...(options.bracket ? { bracket: options.bracket } : {}),
     ...(compute ? { compute } : {}),
+    warnings: reportWarnings(scored),
     candidates: [...ranked, ...notSucceeded],
     evaluation: evaluate(scored, labelled, settings),
   };
