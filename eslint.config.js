@@ -1,9 +1,10 @@
 // Lint rules follow the Temporal TypeScript SDK's conventions: no floating promises, type-only imports,
-// no import cycles, and a deterministic sandbox for workflows (no Node builtins, TF.js or AWS SDK).
+// no import cycles (type-only imports included), and a deterministic sandbox for workflows (no Node
+// builtins, TF.js or AWS SDK).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
-import importX, { createNodeResolver } from 'eslint-plugin-import-x';
 import { builtinModules } from 'node:module';
+import ncap from './eslint-rules/no-import-cycle.js';
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 
@@ -12,6 +13,14 @@ const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}
 const noTestCode = {
   group: ['**/test/**', '../test', '../../test'],
   message: 'Production code must not import from test/ (test doubles and toy fixtures live there).',
+};
+
+// Benchmarks, zoo builders and support code replay the product's pure modules (workflows/halving.ts,
+// activities/); they never reach into the CLI's commands or the sweep workflow, so both can change freely.
+const noCliOrSweepWorkflow = {
+  regex: '(^|/)(scripts/commands|\\.\\./commands)(/.*)?$|(^|/)workflows/sweep-workflow(\\.js)?$',
+  message:
+    'Benchmark and support code must not import scripts/commands or workflows/sweep-workflow.ts: import the pure module it uses (e.g. workflows/halving.ts).',
 };
 
 export default tseslint.config(
@@ -33,20 +42,7 @@ export default tseslint.config(
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
-    plugins: { 'import-x': importX },
-    settings: {
-      'import-x/extensions': ['.ts', '.js', '.mjs'],
-      'import-x/external-module-folders': ['node_modules', 'node_modules/@types'],
-      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
-      // The sources import `./x.js` for `./x.ts` (NodeNext): resolve `.js` to the `.ts` beside it first,
-      // so import-x/no-cycle follows every relative import. Without a resolver it sees none and never fires.
-      'import-x/resolver-next': [
-        createNodeResolver({
-          extensions: ['.ts', '.js', '.mjs', '.json', '.node'],
-          extensionAlias: { '.js': ['.ts', '.js'], '.mjs': ['.mts', '.mjs'] },
-        }),
-      ],
-    },
+    plugins: { ncap },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
@@ -55,7 +51,8 @@ export default tseslint.config(
         { prefer: 'type-imports', fixStyle: 'inline-type-imports' },
       ],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      'import-x/no-cycle': ['error', { maxDepth: 10, ignoreExternal: true }],
+      // No import cycles, type-only edges included (import-x/no-cycle skips those).
+      'ncap/no-import-cycle': 'error',
       'no-restricted-syntax': [
         'error',
         { selector: 'TSEnumDeclaration', message: 'Use an `as const` object instead of an enum.' },
@@ -64,8 +61,18 @@ export default tseslint.config(
   },
   {
     files: ['activities/**/*.ts', 'workers/**/*.ts', 'scripts/**/*.ts', 'bin/**/*.js'],
-    ignores: ['scripts/bench/**'],
+    ignores: ['scripts/prod/**'],
     rules: { 'no-restricted-imports': ['error', { patterns: [noTestCode] }] },
+  },
+  {
+    // The zoo builders and the production smoke test: support code that ships in the build.
+    files: ['zoos/**/*.ts', 'scripts/prod/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [noTestCode, noCliOrSweepWorkflow] }] },
+  },
+  {
+    // Benchmarks and the shared test support may use test doubles, but not the CLI or the sweep workflow.
+    files: ['bench/**/*.ts', 'test/support/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [noCliOrSweepWorkflow] }] },
   },
   {
     files: ['workflows/**/*.ts'],
@@ -87,9 +94,11 @@ export default tseslint.config(
               message: 'Workflows must not import the AWS SDK: do I/O in an activity.',
             },
             {
-              // Every module under activities/ but two dependency-free ones the workflows need too:
-              // key-segment.js (the one id pattern) and score-margin.js (halving's and the report's margin).
-              regex: '(^|/)activities(/(?!store/key-segment\\.js$|selection/score-margin\\.js$).*)?$',
+              // Every module under activities/ but the dependency-free ones the workflows need too:
+              // key-segment.js (the one id pattern), recorded-spec.js (a recorded spec's older shapes) and
+              // score-margin.js (halving's and the report's margin).
+              regex:
+                '(^|/)activities(/(?!store/key-segment\\.js$|spec/recorded-spec\\.js$|selection/score-margin\\.js$).*)?$',
               allowTypeImports: true,
               message: 'Import activities with `import type` only (proxyActivities).',
             },

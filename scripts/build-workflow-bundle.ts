@@ -9,6 +9,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import { Command } from 'commander';
+import { parseEntryArgs } from './entry-args.js';
 
 /** True when this module runs from its TypeScript source (tests), false from dist. */
 const FROM_SOURCE = import.meta.url.endsWith('.ts');
@@ -69,26 +71,35 @@ export async function buildWorkflowBundle(
   return { path: outPath, bytes: Buffer.byteLength(code), warnings: reports };
 }
 
-/** Parses `--workflows <entry>` and `--out <file>` (also as `--flag=value`). */
-export function parseBundleArgs(argv: readonly string[]): BuildWorkflowBundleOptions {
-  const options: BuildWorkflowBundleOptions = {};
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? '';
-    const [flag, inline] =
-      arg.startsWith('--') && arg.includes('=')
-        ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
-        : [arg, undefined];
-    if (flag !== '--workflows' && flag !== '--out') {
-      throw new WorkflowBundleError(
-        `unknown argument '${arg}'; usage: build-workflow-bundle [--workflows <entry>] [--out <file>]`,
-      );
-    }
-    const value = inline ?? argv[++i];
-    if (value === undefined || value === '') throw new WorkflowBundleError(`${flag} needs a path`);
-    if (flag === '--workflows') options.workflowsPath = value;
-    else options.outPath = value;
+/** The command line of `node dist/scripts/build-workflow-bundle.js` (`npm run build:bundle`). */
+function bundleCommand(): Command {
+  return new Command('build-workflow-bundle')
+    .description('Bundle the workflows once, for the orchestrator worker (NCAP_WORKFLOW_BUNDLE).')
+    .option('--workflows <entry>', 'module whose exported functions become the registered workflows')
+    .option('--out <file>', 'file to write (its folder is created)');
+}
+
+/**
+ * Parses `--workflows <entry>` and `--out <file>` (also as `--flag=value`); `help` is the help text when
+ * `--help` was given. @throws WorkflowBundleError on an unknown argument or a missing path.
+ */
+export function parseBundleArgs(argv: readonly string[]): BuildWorkflowBundleOptions & { help?: string } {
+  let parsed;
+  try {
+    parsed = parseEntryArgs<{ workflows?: string; out?: string }>(bundleCommand(), argv);
+  } catch (error) {
+    throw new WorkflowBundleError(
+      `${(error as Error).message}; usage: build-workflow-bundle [--workflows <entry>] [--out <file>]`,
+    );
   }
-  return options;
+  const { workflows, out } = parsed.options;
+  if (workflows === '') throw new WorkflowBundleError('--workflows needs a path');
+  if (out === '') throw new WorkflowBundleError('--out needs a path');
+  return {
+    ...(workflows !== undefined ? { workflowsPath: workflows } : {}),
+    ...(out !== undefined ? { outPath: out } : {}),
+    ...(parsed.help !== undefined ? { help: parsed.help } : {}),
+  };
 }
 
 function formatBytes(bytes: number): string {
@@ -97,14 +108,20 @@ function formatBytes(bytes: number): string {
     : `${(bytes / 1024).toFixed(1)} KiB`;
 }
 
+async function main(): Promise<void> {
+  const { help, ...options } = parseBundleArgs(process.argv.slice(2));
+  if (help !== undefined) {
+    process.stdout.write(help);
+    return;
+  }
+  const bundle = await buildWorkflowBundle(options);
+  for (const warning of bundle.warnings) console.error(warning);
+  console.log(`workflow bundle: ${bundle.path} (${formatBytes(bundle.bytes)}, ${bundle.bytes} bytes)`);
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  buildWorkflowBundle(parseBundleArgs(process.argv.slice(2)))
-    .then((bundle) => {
-      for (const warning of bundle.warnings) console.error(warning);
-      console.log(`workflow bundle: ${bundle.path} (${formatBytes(bundle.bytes)}, ${bundle.bytes} bytes)`);
-    })
-    .catch((error: unknown) => {
-      console.error(error instanceof WorkflowBundleError ? error.message : error);
-      process.exit(1);
-    });
+  main().catch((error: unknown) => {
+    console.error(error instanceof WorkflowBundleError ? error.message : error);
+    process.exit(1);
+  });
 }

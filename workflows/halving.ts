@@ -9,9 +9,11 @@
  * The state is a plain JSON value (it travels over continue-as-new and into reports), every function
  * returns a new state, nothing here reads a clock or a random source, and scores are just numbers: the
  * workflow computes them with the selection module, the time-to-decision benchmark replays recorded
- * validation curves. It imports only pure arithmetic (score-margin), so both can load it.
+ * validation curves. Type-only imports and pure arithmetic (score-margin), so both can load it.
  */
-import { DEFAULT_MARGIN_Z, scoreMargin } from '../activities/selection/score-margin.js';
+import type { SweepBracket } from '../activities/scoring/report-types.js';
+import { scoreMargin } from '../activities/selection/score-margin.js';
+import type { SweepSpec } from '../activities/spec/sweep-spec.js';
 
 /** How a bracket is run. */
 export interface HalvingConfig {
@@ -30,24 +32,17 @@ export interface HalvingConfig {
    * The decision is made after a rung once the leader's score exceeds the runner-up's by more than
    * `z × √(σ_leader² + σ_runner-up²)` (σ: the predictor's uncertainty) and by more than {@link minGap}.
    * A missing uncertainty never lets the margin rule fire. Infinity turns the rule off.
-   * @default 2 (in {@link DEFAULT_HALVING_STOP})
+   * A spec's default is `DEFAULT_HALVING_STOP` in activities/spec/sweep-spec.ts, with `minGap`'s.
    */
   z: number;
-  /** Smallest score gap that counts as decided, in score units. @default 0 */
+  /** Smallest score gap that counts as decided, in score units. */
   minGap: number;
   /**
    * Budget in candidate-epochs (Σ over candidates of epochs trained): the bracket stops before a rung
    * that would spend more. null: no budget beyond the last rung.
-   * @default null
    */
   maxCandidateEpochs: number | null;
 }
-
-/** Defaults of the stop rule. */
-export const DEFAULT_HALVING_STOP = { z: DEFAULT_MARGIN_Z, minGap: 0, maxCandidateEpochs: null } as const satisfies Pick<
-  HalvingConfig,
-  'z' | 'minGap' | 'maxCandidateEpochs'
->;
 
 /** One contender's result at a rung. */
 export interface RungScore {
@@ -423,4 +418,51 @@ export function bracketOf(state: HalvingState): {
       uncertainty: s?.uncertainty ?? null,
     };
   });
+}
+
+/** The spec's `budget` block when it runs a bracket. */
+export type HalvingBudget = Extract<SweepSpec['budget'], { strategy: 'halving' }>;
+
+/** The state machine's config from the spec's `budget` block. */
+export function halvingConfigOf(budget: HalvingBudget): HalvingConfig {
+  return {
+    rungs: budget.rungs,
+    keepFraction: budget.keepFraction,
+    // Only when set, so a bracket carried across continue-as-new keeps the shape it started with.
+    ...(budget.keepTies ? { keepTies: true } : {}),
+    z: budget.stop.z,
+    minGap: budget.stop.minGap,
+    maxCandidateEpochs: budget.stop.maxCandidateEpochs ?? null,
+  };
+}
+
+/** The bracket as the report and the result show it. */
+export function bracketSummary(halving: HalvingState): SweepBracket {
+  const { decision, config } = halving;
+  // Earlier rungs by who trained them; the current (or deciding) rung by its contenders.
+  const rungSizes = config.rungs
+    .slice(0, halving.rung)
+    .map(
+      (_, r) =>
+        new Set([...halving.scores, ...halving.exits].filter((x) => x.rung === r).map((x) => x.candidateId))
+          .size,
+    )
+    .concat(halving.contenders.length);
+  return {
+    rungs: [...config.rungs],
+    keepFraction: config.keepFraction,
+    ...(config.keepTies ? { keepTies: true } : {}),
+    rungSizes,
+    decision: decision
+      ? {
+          winner: decision.winner,
+          rung: decision.rung,
+          epochs: config.rungs[decision.rung]!,
+          reason: decision.reason,
+          message: decision.message,
+        }
+      : null,
+    entries: bracketOf(halving),
+    candidateEpochs: candidateEpochsSpent(halving),
+  };
 }

@@ -20,9 +20,9 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { defineSearchAttributeKey } from '@temporalio/common';
 import type { OrchestratorActivities } from '../activities/sweep/orchestrator-activities.js';
 import type { TrainingActivities } from '../activities/sweep/training-activities.js';
+import { upgradeRecordedSpec } from '../activities/spec/recorded-spec.js';
 import type { SweepSpec } from '../activities/spec/sweep-spec.js';
 import type {
   CandidateOutcome,
@@ -39,27 +39,22 @@ import {
   candidateWorkflowId,
   DEFAULT_TASK_QUEUES,
   progressQuery,
+  SEARCH_ATTRIBUTE_KEYS,
   sweepIdFromWorkflowId,
   type SweepResult,
   type SweepWorkflowInput,
 } from './sweep-api.js';
 import { SweepState } from './sweep-state.js';
 import {
-  bracketOf,
-  candidateEpochsSpent,
+  bracketSummary,
+  halvingConfigOf,
   nextStep,
   recordFailure,
   recordScore,
   startHalving,
-  type HalvingConfig,
+  type HalvingBudget,
   type HalvingState,
 } from './halving.js';
-
-export const SEARCH_ATTRIBUTE_KEYS = {
-  dataset: defineSearchAttributeKey('NcapDataset', 'KEYWORD'),
-  status: defineSearchAttributeKey('NcapStatus', 'KEYWORD'),
-  winner: defineSearchAttributeKey('NcapWinner', 'KEYWORD'),
-} as const;
 
 /** The innermost failure: an ApplicationFailure's type and message, or the timeout that ended it. */
 export function describeFailure(error: unknown): { type: string; message: string } {
@@ -219,52 +214,6 @@ function sweepResult(
   };
 }
 
-type HalvingBudget = Extract<SweepSpec['budget'], { strategy: 'halving' }>;
-
-/** The state machine's config from the spec's `budget` block. */
-export function halvingConfigOf(budget: HalvingBudget): HalvingConfig {
-  return {
-    rungs: budget.rungs,
-    keepFraction: budget.keepFraction,
-    // Specs recorded before keepTies existed carry none: their brackets cut by rank alone.
-    ...(budget.keepTies ? { keepTies: true } : {}),
-    z: budget.stop.z,
-    minGap: budget.stop.minGap,
-    maxCandidateEpochs: budget.stop.maxCandidateEpochs ?? null,
-  };
-}
-
-/** The bracket as the report and the result show it. */
-export function bracketSummary(halving: HalvingState): SweepBracket {
-  const { decision, config } = halving;
-  // Earlier rungs by who trained them; the current (or deciding) rung by its contenders.
-  const rungSizes = config.rungs
-    .slice(0, halving.rung)
-    .map(
-      (_, r) =>
-        new Set([...halving.scores, ...halving.exits].filter((x) => x.rung === r).map((x) => x.candidateId))
-          .size,
-    )
-    .concat(halving.contenders.length);
-  return {
-    rungs: [...config.rungs],
-    keepFraction: config.keepFraction,
-    ...(config.keepTies ? { keepTies: true } : {}),
-    rungSizes,
-    decision: decision
-      ? {
-          winner: decision.winner,
-          rung: decision.rung,
-          epochs: config.rungs[decision.rung]!,
-          reason: decision.reason,
-          message: decision.message,
-        }
-      : null,
-    entries: bracketOf(halving),
-    candidateEpochs: candidateEpochsSpent(halving),
-  };
-}
-
 function halvingProgress(halving: HalvingState): SweepState['halving'] {
   return {
     rung: halving.decision?.rung ?? halving.rung,
@@ -281,7 +230,9 @@ function halvingProgress(halving: HalvingState): SweepState['halving'] {
 }
 
 export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepResult> {
-  const { spec, storeUri, carried } = input;
+  const { storeUri, carried } = input;
+  // Inputs read back from history may hold a spec of an older shape: from here on, only the current one.
+  const spec = upgradeRecordedSpec(input.spec);
   const info = workflowInfo();
   const sweepId = input.sweepId ?? sweepIdFromWorkflowId(info.workflowId);
   const startedAt = carried?.startedAt ?? new Date().toISOString();
@@ -299,8 +250,8 @@ export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepRes
   const state = new SweepState(
     sweepId,
     spec.candidates.map((c) => c.id),
-    // A halving sweep's window is its last rung.
-    spec.budget?.strategy === 'halving' ? spec.budget.rungs.at(-1)! : spec.training.epochs,
+    // The spec schema holds a halving sweep's window to its last rung.
+    spec.training.epochs,
     carried,
   );
   registerHandlers(state, startedAt, runs);
@@ -324,10 +275,7 @@ export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepRes
     progressWorkflowId: info.workflowId,
   });
   let bracket: SweepBracket | undefined;
-  // Inputs recorded before `budget` existed carry none: those sweeps are fixed.
-  const budget: SweepSpec['budget'] = (spec.budget as SweepSpec['budget'] | undefined) ?? {
-    strategy: 'fixed',
-  };
+  const { budget } = spec;
   if (budget.strategy === 'halving') {
     const halving = await runBracket({
       input: { ...input, sweepId },

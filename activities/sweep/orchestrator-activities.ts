@@ -14,7 +14,7 @@ import { SpecConflictError, toApplicationFailure } from './failures.js';
 import { withKeepalives } from './keepalive.js';
 import { mapLimit } from './map-limit.js';
 import type { StoreProvider } from './store-cache.js';
-import { canonicalJson, readStoredSpec, type StoredSpec } from './stored-spec.js';
+import { canonicalJson, readStoredSpec, SPEC_RECORD_VERSION, type StoredSpec } from './stored-spec.js';
 import { outcomeFromResult, readCandidateResult } from './training-activities.js';
 import type {
   CandidateOutcome,
@@ -95,7 +95,13 @@ export function createOrchestratorActivities(deps: OrchestratorActivityDeps) {
           );
         }
         if (!existing) {
-          const stored: StoredSpec = { version: 1, sweepId, storeUri, spec, createdAt: now().toISOString() };
+          const stored: StoredSpec = {
+            version: SPEC_RECORD_VERSION,
+            sweepId,
+            storeUri,
+            spec,
+            createdAt: now().toISOString(),
+          };
           await store.put(keys.spec, `${JSON.stringify(stored, null, 2)}\n`, {
             contentType: 'application/json',
           });

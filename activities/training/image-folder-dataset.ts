@@ -57,12 +57,21 @@ async function decode(
   return data;
 }
 
-export async function openImageFolderDataset(
+/** An image file: its path in the source and its path below the dataset folder (class first). */
+interface ImageFile {
+  path: string;
+  rel: string[];
+}
+
+/**
+ * The images in class sub-folders of `dir`, sorted by path, and the class names in sorted order.
+ * @throws DatasetError when there are none or their class count disagrees with `options.numClasses`.
+ */
+async function listImages(
   source: ByteSource,
   dir: string,
-  target: ImageTarget,
   options: ImageFolderOptions,
-): Promise<SampleSource> {
+): Promise<{ samples: ImageFile[]; classNames: string[] }> {
   const prefix = dir === '' ? '' : `${dir}/`;
   const files = (await source.list(dir))
     .map((path) => ({ path, rel: path.slice(prefix.length).split('/') }))
@@ -85,12 +94,17 @@ export async function openImageFolderDataset(
       'dataset.numClasses',
     );
   }
-  const classIndex = new Map(classNames.map((name, i) => [name, i]));
   const samples = files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  const labels = Int32Array.from(samples, ({ rel }) => classIndex.get(rel[0] as string) as number);
-  const numClasses = resolveClassCount(labels, classNames.length);
-  const sharp = await loadSharp();
+  return { samples, classNames };
+}
 
+/** The output size: the target's, or the first image's where the target leaves it open. */
+async function outputSize(
+  sharp: Sharp,
+  source: ByteSource,
+  samples: readonly ImageFile[],
+  target: ImageTarget,
+): Promise<{ h: number; w: number }> {
   let height = target.height;
   let width = target.width;
   if (height === null || width === null) {
@@ -99,11 +113,66 @@ export async function openImageFolderDataset(
     height ??= meta.height;
     width ??= meta.width;
   }
-  const h = height as number;
-  const w = width as number;
-  const rowBytes = h * w * target.channels;
-  let hash: Promise<string> | undefined;
+  return { h: height as number, w: width as number };
+}
 
+/** Decodes the images of `indices` into consecutive rows, `DECODE_CONCURRENCY` at a time. */
+async function decodeRows(
+  sharp: Sharp,
+  source: ByteSource,
+  samples: readonly ImageFile[],
+  indices: readonly number[],
+  shape: { h: number; w: number; channels: 1 | 3; uri: string },
+): Promise<Uint8Array> {
+  const { h, w, channels } = shape;
+  const rowBytes = h * w * channels;
+  const out = new Uint8Array(indices.length * rowBytes);
+  let next = 0;
+  const worker = async () => {
+    while (next < indices.length) {
+      const k = next++;
+      const sample = samples[indices[k] as number];
+      if (!sample) throw new RangeError(`sample ${indices[k]} outside [0, ${samples.length})`);
+      try {
+        out.set(await decode(sharp, await source.read(sample.path), h, w, channels), k * rowBytes);
+      } catch (error) {
+        throw new DatasetError(
+          `cannot decode image ${sample.path} of ${shape.uri}: ${(error as Error).message}`,
+          'dataset.uri',
+          { cause: error },
+        );
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(DECODE_CONCURRENCY, indices.length) }, worker));
+  return out;
+}
+
+/** SHA-256 over every image's relative path and content hash, in sample order. */
+async function imagesHash(source: ByteSource, samples: readonly ImageFile[]): Promise<string> {
+  const h = createHash('sha256');
+  for (const sample of samples) {
+    const fileHash = createHash('sha256');
+    for await (const chunk of source.stream(sample.path)) fileHash.update(chunk);
+    h.update(`${sample.rel.join('/')}\0${fileHash.digest('hex')}\n`);
+  }
+  return h.digest('hex');
+}
+
+export async function openImageFolderDataset(
+  source: ByteSource,
+  dir: string,
+  target: ImageTarget,
+  options: ImageFolderOptions,
+): Promise<SampleSource> {
+  const { samples, classNames } = await listImages(source, dir, options);
+  const classIndex = new Map(classNames.map((name, i) => [name, i]));
+  const labels = Int32Array.from(samples, ({ rel }) => classIndex.get(rel[0] as string) as number);
+  const numClasses = resolveClassCount(labels, classNames.length);
+  const sharp = await loadSharp();
+  const { h, w } = await outputSize(sharp, source, samples, target);
+  const shape = { h, w, channels: target.channels, uri: options.uri };
+  let hash: Promise<string> | undefined;
   return {
     format: 'image-folder',
     count: samples.length,
@@ -112,38 +181,9 @@ export async function openImageFolderDataset(
     labels,
     numClasses,
     classNames,
-    async readRows(indices) {
-      const out = new Uint8Array(indices.length * rowBytes);
-      let next = 0;
-      const worker = async () => {
-        while (next < indices.length) {
-          const k = next++;
-          const sample = samples[indices[k] as number];
-          if (!sample) throw new RangeError(`sample ${indices[k]} outside [0, ${samples.length})`);
-          try {
-            out.set(await decode(sharp, await source.read(sample.path), h, w, target.channels), k * rowBytes);
-          } catch (error) {
-            throw new DatasetError(
-              `cannot decode image ${sample.path} of ${options.uri}: ${(error as Error).message}`,
-              'dataset.uri',
-              { cause: error },
-            );
-          }
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(DECODE_CONCURRENCY, indices.length) }, worker));
-      return out;
-    },
+    readRows: (indices) => decodeRows(sharp, source, samples, indices, shape),
     contentHash() {
-      hash ??= (async () => {
-        const h = createHash('sha256');
-        for (const sample of samples) {
-          const fileHash = createHash('sha256');
-          for await (const chunk of source.stream(sample.path)) fileHash.update(chunk);
-          h.update(`${sample.rel.join('/')}\0${fileHash.digest('hex')}\n`);
-        }
-        return h.digest('hex');
-      })();
+      hash ??= imagesHash(source, samples);
       return hash;
     },
     close: () => source.close(),

@@ -10,7 +10,7 @@ import { DatasetError, InvalidTrainingInputError } from './errors.js';
 import { loadOrComputeFeatures, type FrozenFeatures } from './feature-cache.js';
 import { featureFeed, sampleFeed, type Feed } from './feed.js';
 import { createInputAdapter, type InputAdapter } from './input-adapter.js';
-import type { FeatureCutOf, LoadedBackbone } from './prepare-backbone.js';
+import type { BackboneCut, LoadedBackbone } from './prepare-backbone.js';
 import type { TrainingData } from './training-data.js';
 import type { EvaluationSet } from './train-loop-types.js';
 
@@ -27,11 +27,11 @@ export interface TrainingFeeds {
 }
 
 /** What the feeds are built from. */
-interface FeedSources {
+export interface FeedSources {
   run: CandidateRun;
   backbone: LoadedBackbone;
   data: TrainingData;
-  features: FeatureCutOf;
+  features: BackboneCut;
 }
 
 /** The frozen features of `indices` of `from`, from the store's cache or computed once and cached. */
@@ -42,7 +42,7 @@ function frozenFeatures(
   indices: readonly number[],
 ): Promise<FrozenFeatures> {
   const { tf, store, resolved, deps, log } = run;
-  const { featurePooling } = resolved.model;
+  const { featurePooling } = features;
   return loadOrComputeFeatures({
     tf,
     store,

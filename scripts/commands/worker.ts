@@ -7,7 +7,7 @@ import { EXIT_CODES } from './exit-codes.js';
 export function registerWorkerCommands(program: Command): void {
   const worker = program
     .command('worker')
-    .description('Run a worker process (configuration from the environment: see README)');
+    .description('Run a worker process (configuration from the environment: see docs/cli.md)');
   // Loaded on use: TF.js and the workflow bundler are heavy, and other commands do not need them.
   worker
     .command('gpu')

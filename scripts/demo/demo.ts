@@ -2,13 +2,13 @@
  * `npm run demo`: the main job on embedded defaults. Starts the Temporal dev server if none is configured,
  * runs the orchestrator in this process and the trainings in a pool of worker processes (one per core),
  * sweeps the bundled demo zoo (Fashion-MNIST,
- * infra/demo-zoo) with live progress, prints the ranking and the winner, writes the report and stops
+ * zoos/demo-zoo) with live progress, prints the ranking and the winner, writes the report and stops
  * what it started. A second run reuses finished candidates unless --fresh.
  */
+import { Command } from 'commander';
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import { trainingWindowText } from '../../activities/report/report-format.js';
 import { renderReportText } from '../../activities/report/report-text.js';
 import {
@@ -23,10 +23,11 @@ import { GpuWorkerPoolError, type GpuWorkerProcesses } from '../../workers/gpu-w
 import { ConfigError, defaultStoreUri, parseGpuProcesses } from '../../workers/worker-config.js';
 import { runLocalSweep, type LocalSweepOutcome } from '../sweeps/run-local-sweep.js';
 import { projectRoot } from '../dev/tools.js';
-import { readManifest, type ZooManifest } from './zoo/manifest.js';
+import { parseEntryArgs } from '../entry-args.js';
+import { readManifest, type ZooManifest } from '../../zoos/fashion/manifest.js';
 
 export interface DemoOptions {
-  /** Folder holding the zoo's manifest.json. @default `<repo>/infra/demo-zoo` */
+  /** Folder holding the zoo's manifest.json. @default `<repo>/zoos/demo-zoo` */
   zooDir?: string;
   /** @default NCAP_STORE_URI or `file://<cwd>/.ncap/store` */
   storeUri?: string;
@@ -119,7 +120,7 @@ export function demoSpec(
 
 export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
   const log = options.log ?? ((line: string) => console.error(line));
-  const zooDir = resolve(options.zooDir ?? join(projectRoot(), 'infra', 'demo-zoo'));
+  const zooDir = resolve(options.zooDir ?? join(projectRoot(), 'zoos', 'demo-zoo'));
   const manifest = await readManifest(zooDir);
   if (!manifest)
     throw new DemoSetupError(`No demo zoo at ${zooDir}: build it with \`npm run demo:build-zoo\``);
@@ -148,36 +149,63 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
   return { sweepId, ...outcome };
 }
 
+/** The command line of `npm run demo`. */
+function demoCommand(): Command {
+  return new Command('npm run demo')
+    .usage(
+      '-- [--fresh] [--candidates N] [--epochs E] [--samples N] [--zoo DIR] [--store URI] [--processes N] [--json]',
+    )
+    .description(
+      'Sweep a zoo (the bundled demo zoo by default) on its target data set, print the ranking and the winner, write the report.',
+    )
+    .option(
+      '--fresh',
+      'retrain every candidate (default: reuse finished ones of an earlier run with the same settings)',
+    )
+    .option('--candidates <n>', 'sweep only the first N candidates of the zoo')
+    .option(
+      '--epochs <e>',
+      `train every candidate a fixed window of E epochs, fractions allowed (default: successive halving over rungs of ${DEFAULT_HALVING_RUNGS.join(', ')} epochs, the spec's default budget; ${DEFAULT_EARLY_EPOCHS} is the window the selection benchmark chose the default rule at)`,
+    )
+    .option('--samples <n>', 'target training samples (default 3000)')
+    .option('--zoo <dir>', 'the zoo folder (default zoos/demo-zoo)')
+    .option('--store <uri>', 'artifact store (default NCAP_STORE_URI or file://./.ncap/store)')
+    .option(
+      '--processes <n>',
+      "training worker processes, or 'auto' (default: one per core on the CPU backends, one per GPU on tfjs-node-gpu); their output lines are prefixed [worker N]",
+    )
+    .option('--json', 'print the outcome as JSON')
+    .addHelpText(
+      'after',
+      '\nTemporal: TEMPORAL_ADDRESS (and the other standard TEMPORAL_* variables), else the embedded dev server.',
+    );
+}
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      fresh: { type: 'boolean', default: false },
-      candidates: { type: 'string' },
-      epochs: { type: 'string' },
-      samples: { type: 'string' },
-      zoo: { type: 'string' },
-      store: { type: 'string' },
-      processes: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  if (values.help) {
-    console.log(`usage: npm run demo -- [--fresh] [--candidates N] [--epochs E] [--samples N] [--zoo DIR] [--store URI] [--processes N] [--json]
-  --fresh          retrain every candidate (default: reuse finished ones of an earlier run with the same settings)
-  --candidates N   sweep only the first N candidates of the zoo
-  --epochs E       train every candidate a fixed window of E epochs, fractions allowed (default: successive
-                   halving over rungs of ${DEFAULT_HALVING_RUNGS.join(', ')} epochs, the spec's default budget;
-                   ${DEFAULT_EARLY_EPOCHS} is the window the selection benchmark chose the default rule at)
-  --samples N      target training samples (default 3000)
-  --zoo DIR        the zoo folder (default infra/demo-zoo)
-  --store URI      artifact store (default NCAP_STORE_URI or file://./.ncap/store)
-  --processes N    training worker processes, or 'auto' (default: one per core on the CPU backends,
-                   one per GPU on tfjs-node-gpu); their output lines are prefixed [worker N]
-  --json           print the outcome as JSON
-Temporal: TEMPORAL_ADDRESS (and the other standard TEMPORAL_* variables), else the embedded dev server.`);
+  let parsed;
+  try {
+    parsed = parseEntryArgs<{
+      fresh?: boolean;
+      candidates?: string;
+      epochs?: string;
+      samples?: string;
+      zoo?: string;
+      store?: string;
+      processes?: string;
+      json?: boolean;
+    }>(demoCommand(), process.argv.slice(2));
+  } catch (error) {
+    throw new DemoSetupError(`${(error as Error).message}; \`npm run demo -- --help\` lists the options`);
+  }
+  if (parsed.help !== undefined) {
+    process.stdout.write(parsed.help);
     return;
   }
+  const values = {
+    ...parsed.options,
+    fresh: parsed.options.fresh ?? false,
+    json: parsed.options.json ?? false,
+  };
   const int = (name: string, raw: string | undefined): number | undefined => {
     if (raw === undefined) return undefined;
     const n = Number(raw);

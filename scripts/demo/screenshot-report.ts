@@ -1,20 +1,37 @@
 /**
  * Screenshot of a report.html in headless Chromium (Debian's package), for the README.
- * Usage: node dist/scripts/demo/screenshot-report.js REPORT.html OUT.png [--width 1280]
+ * Usage: node dist/scripts/demo/screenshot-report.js REPORT.html OUT.png (1280 pixels wide)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { Command } from 'commander';
 import { chromium } from 'playwright-core';
+import { parseEntryArgs } from '../entry-args.js';
 
 async function main(): Promise<void> {
-  const [input, output] = process.argv.slice(2);
-  if (!input || !output) {
-    console.error('usage: screenshot-report REPORT.html OUT.png');
+  let parsed;
+  try {
+    parsed = parseEntryArgs(
+      new Command('screenshot-report')
+        .description(
+          'Screenshot of a report.html in headless Chromium (NCAP_CHROMIUM_BIN or /usr/bin/chromium)',
+        )
+        .argument('<report>', 'the report.html')
+        .argument('<out>', 'the PNG to write'),
+      process.argv.slice(2),
+    );
+  } catch (error) {
+    console.error(`${(error as Error).message}\nusage: screenshot-report REPORT.html OUT.png`);
     process.exitCode = 2;
     return;
   }
+  if (parsed.help !== undefined) {
+    process.stdout.write(parsed.help);
+    return;
+  }
+  const [input = '', output = ''] = parsed.args;
   const profile = mkdtempSync(join(tmpdir(), 'ncap-shot-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.NCAP_CHROMIUM_BIN ?? '/usr/bin/chromium',

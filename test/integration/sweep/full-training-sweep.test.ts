@@ -6,11 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sweepKeys } from '../../../activities/store/keys.js';
 import type { CandidateResult } from '../../../activities/training/types.js';
-import {
-  DEFAULT_TRUTH_RECIPE,
-  groundTruthRun,
-  truthSweepSpec,
-} from '../../../scripts/bench/truth/ground-truth.js';
+import { DEFAULT_TRUTH_RECIPE, groundTruthRun, truthSweepSpec } from '../../../bench/truth/ground-truth.js';
 import { syntheticImages, writeSafetensorsDataset } from '../../unit/training/helpers.js';
 import { createSweepBench, withWorkers, type SweepBench } from './sweep-harness.js';
 

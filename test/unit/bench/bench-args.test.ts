@@ -1,9 +1,9 @@
 /** The benchmark commands' flags: both take the shared ones alike, and refuse bad ones naming the flag. */
 import { describe, expect, it } from 'vitest';
-import { ZOO_NAMES } from '../../../scripts/bench/selection/bench-args.js';
-import { parseSelectionBenchArgs } from '../../../scripts/bench/selection/cli.js';
-import { TTD_SETTING } from '../../../scripts/bench/ttd/benchmark.js';
-import { parseTtdArgs } from '../../../scripts/bench/ttd/cli.js';
+import { ZOO_NAMES } from '../../../bench/selection/bench-args.js';
+import { parseSelectionBenchArgs } from '../../../bench/selection/cli.js';
+import { TTD_SETTING } from '../../../bench/ttd/benchmark.js';
+import { parseTtdArgs } from '../../../bench/ttd/cli.js';
 
 describe.each([
   ['bench:selection', parseSelectionBenchArgs],

@@ -12,7 +12,7 @@ import {
   DEFAULT_KEEP_TIES,
   DEFAULT_SELECTION_RULE,
 } from '../../../activities/spec/sweep-spec.js';
-import { epochLabel } from '../../../scripts/bench/ttd/strategies.js';
+import { epochLabel } from '../../../bench/ttd/strategies.js';
 
 const results = readFileSync(new URL('../../../bench/selection/RESULTS.md', import.meta.url), 'utf8');
 

@@ -1,15 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { earlySweepSpec } from '../../../scripts/bench/selection/early-sweeps.js';
-import { loadRealZoo, REAL_ZOO_MANIFEST } from '../../../scripts/bench/selection/real-zoo.js';
-import { parseBuildTruthArgs, TRUTH_ZOOS } from '../../../scripts/bench/truth/build-truth.js';
-import {
-  FROZEN_TRUTH_RECIPE,
-  TRUTH_SEEDS,
-  truthSweepSpec,
-} from '../../../scripts/bench/truth/ground-truth.js';
-import type { RealZooManifest } from '../../../scripts/real-zoo/build.js';
+import { earlySweepSpec } from '../../../bench/selection/early-sweeps.js';
+import { loadRealZoo, REAL_ZOO_MANIFEST } from '../../../bench/selection/real-zoo.js';
+import { parseBuildTruthArgs, TRUTH_ZOOS } from '../../../bench/truth/build-truth.js';
+import { FROZEN_TRUTH_RECIPE, TRUTH_SEEDS, truthSweepSpec } from '../../../bench/truth/ground-truth.js';
+import type { RealZooManifest } from '../../../zoos/real/build.js';
 
 const manifest = JSON.parse(await readFile(resolve(REAL_ZOO_MANIFEST), 'utf8')) as RealZooManifest;
 

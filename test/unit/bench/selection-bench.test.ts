@@ -6,15 +6,15 @@
 import { describe, expect, it } from 'vitest';
 import type { CandidateEvidence } from '../../../activities/selection/index.js';
 import { extractFeatures } from '../../../activities/selection/index.js';
-import { chooseDefaultRule, type SelectionEntry } from '../../../scripts/bench/selection/default-rule.js';
+import { chooseDefaultRule, type SelectionEntry } from '../../../bench/selection/default-rule.js';
 import {
   earlySweepSpec,
   EARLY_SEED,
   isEarlySweepId,
   REPLICATE_EARLY_SEEDS,
-} from '../../../scripts/bench/selection/early-sweeps.js';
-import { windowCut, withEvaluationPoints } from '../../../scripts/bench/selection/windows.js';
-import { TRUTH_SEEDS } from '../../../scripts/bench/truth/ground-truth.js';
+} from '../../../bench/selection/early-sweeps.js';
+import { windowCut, withEvaluationPoints } from '../../../bench/selection/windows.js';
+import { TRUTH_SEEDS } from '../../../bench/truth/ground-truth.js';
 
 // 47 steps per epoch, 4 evaluations per epoch: the training loop's points at steps 12, 24, 35, 47, …
 const evaluations = [12, 24, 35, 47, 59, 71, 82, 94].map((step, i) => ({

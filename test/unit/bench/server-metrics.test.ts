@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { median } from '../../../scripts/bench/history-profile.js';
-import { metricsUrlFromLog, sumBusyWorkflowRetries } from '../../../scripts/bench/server-metrics.js';
+import { median } from '../../../bench/history-profile.js';
+import { metricsUrlFromLog, sumBusyWorkflowRetries } from '../../../bench/server-metrics.js';
 
 describe('bench:orchestration readings', () => {
   it("finds the metrics address in the Temporal CLI's start-up banner", () => {

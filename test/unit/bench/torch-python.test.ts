@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findTorchPython } from '../../../scripts/bench/torch-python.js';
+import { findTorchPython } from '../../../bench/torch-python.js';
 
 // Stand-in interpreters: the search only needs each to answer the import probe or fail it.
 const dir = mkdtempSync(join(tmpdir(), 'ncap-torch-python-'));

@@ -6,14 +6,14 @@ import {
   summariseTruth,
   truthCacheKey,
   TRUTH_ZOOS,
-} from '../../../scripts/bench/truth/build-truth.js';
+} from '../../../bench/truth/build-truth.js';
 import {
   DEFAULT_TRUTH_RECIPE,
   groundTruthRun,
   TRUTH_SEEDS,
   truthSweepSpec,
-} from '../../../scripts/bench/truth/ground-truth.js';
-import type { GroundTruthRun, ManifestCandidate } from '../../../scripts/demo/zoo/manifest.js';
+} from '../../../bench/truth/ground-truth.js';
+import type { GroundTruthRun, ManifestCandidate } from '../../../zoos/fashion/manifest.js';
 
 const run = (seed: number, testAccuracy: number, samplesProcessed = 300): GroundTruthRun => ({
   seed,

@@ -12,32 +12,28 @@ import {
   nanPercentile,
   simulateAsha,
   type AshaTrial,
-} from '../../../scripts/bench/ttd/asha.js';
-import type { RecordedCurve, ZooCurves } from '../../../scripts/bench/ttd/curves.js';
-import { rankingScores, scoreStrategy } from '../../../scripts/bench/ttd/evaluate.js';
-import {
-  defaultHalvingBudget,
-  halvingConfigOf,
-  ncapHalving,
-  recordedRungScorer,
-} from '../../../scripts/bench/ttd/ncap-halving.js';
-import { earlySweepSpec } from '../../../scripts/bench/selection/early-sweeps.js';
-import { compareWithProduct, halvingSweepSpec } from '../../../scripts/bench/ttd/product-check.js';
-import { replaceTtdSection, TTD_BEGIN, TTD_END } from '../../../scripts/bench/ttd/results-md.js';
+} from '../../../bench/ttd/asha.js';
+import type { RecordedCurve, ZooCurves } from '../../../bench/ttd/curves.js';
+import { rankingScores, scoreStrategy } from '../../../bench/ttd/evaluate.js';
+import { defaultHalvingBudget, ncapHalving, recordedRungScorer } from '../../../bench/ttd/ncap-halving.js';
+import { earlySweepSpec } from '../../../bench/selection/early-sweeps.js';
+import { compareWithProduct, halvingSweepSpec } from '../../../bench/ttd/product-check.js';
+import { replaceTtdSection, TTD_BEGIN, TTD_END } from '../../../bench/ttd/results-md.js';
 import {
   asha,
   fixedWindow,
   fullFineTuning,
   naiveHalving,
   type AshaVariant,
-} from '../../../scripts/bench/ttd/strategies.js';
+} from '../../../bench/ttd/strategies.js';
 import {
   acrossSeeds,
   acrossZoos,
   supportedDefault,
   versusAsha,
   withinGoal,
-} from '../../../scripts/bench/ttd/verdict.js';
+} from '../../../bench/ttd/verdict.js';
+import { halvingConfigOf } from '../../../workflows/halving.js';
 
 describe('nanPercentile', () => {
   it("is numpy's linear percentile, NaNs left out", () => {

@@ -1,0 +1,132 @@
+/**
+ * Runs (or completes) a zoo's early sweeps through the product, one probe setting after the other, with a
+ * progress line per finished candidate. A failed candidate is reported and left out; the others count.
+ */
+import { sweepKeys } from '../../activities/store/keys.js';
+import { createStoreProvider } from '../../activities/sweep/store-cache.js';
+import type { CandidateResult } from '../../activities/training/types.js';
+import type { LocalSweeps } from '../../scripts/sweeps/local-sweeps.js';
+import {
+  EARLY_SEED,
+  earlySweepIdPrefix,
+  earlySweepSpec,
+  isEarlySweepId,
+  PROBE_SETTING_NAMES,
+  type ProbeSetting,
+} from './early-sweeps.js';
+import type { BenchZoo } from './zoos.js';
+
+export interface EarlySweep {
+  zoo: string;
+  setting: ProbeSetting;
+  /** Training seed of the runs. */
+  seed: number;
+  sweepId: string;
+  /** Candidates whose early run failed, with the reason. */
+  failed: { candidateId: string; reason: string }[];
+  /** Candidates reused from an earlier run of the same sweep. */
+  reused: number;
+  seconds: number;
+}
+
+export async function runEarlySweeps(
+  sweeps: LocalSweeps,
+  zoo: BenchZoo,
+  options: {
+    maxParallel: number;
+    log: (line: string) => void;
+    /** @default EARLY_SEED */
+    seed?: number;
+    /** @default every probe setting */
+    settings?: readonly ProbeSetting[];
+  },
+): Promise<EarlySweep[]> {
+  const out: EarlySweep[] = [];
+  const seed = options.seed ?? EARLY_SEED;
+  for (const setting of options.settings ?? PROBE_SETTING_NAMES) {
+    const spec = earlySweepSpec(zoo.task, setting, options.maxParallel, seed);
+    const started = Date.now();
+    const seen = new Set<string>();
+    options.log(`zoo ${zoo.name}, ${setting}: sweep ${spec.id} (${spec.candidates.length} candidates)`);
+    const result = await sweeps.run(
+      spec,
+      (progress) => {
+        for (const c of progress.candidates) {
+          if (seen.has(c.candidateId) || (c.state !== 'succeeded' && c.state !== 'failed')) continue;
+          seen.add(c.candidateId);
+          options.log(
+            `  ${zoo.name} ${setting} ${c.candidateId}: ${c.state} (${seen.size}/${spec.candidates.length}, ${((Date.now() - started) / 1000).toFixed(0)} s)`,
+          );
+        }
+      },
+      10,
+    );
+    const failed = result.failed.map((f) => ({
+      candidateId: f.candidateId,
+      reason: `${f.failure.type}: ${f.failure.message}`,
+    }));
+    for (const f of failed) options.log(`  ${zoo.name} ${setting} ${f.candidateId}: FAILED ${f.reason}`);
+    out.push({
+      zoo: zoo.name,
+      setting,
+      seed,
+      sweepId: result.sweepId,
+      failed,
+      reused: result.reused.length,
+      seconds: (Date.now() - started) / 1000,
+    });
+  }
+  return out;
+}
+
+/**
+ * The early sweeps of `zoos` as earlier runs left them in the store (for `--score-only`): per zoo and
+ * probe setting, of the sweeps named `early-<zoo>-<setting>-…` (ids follow the spec, so a schema change
+ * makes a new one) the one with the most finished candidates. A candidate of the zoo without a
+ * result.json there counts as failed; the backend is the one the results name.
+ */
+export async function storedEarlySweeps(
+  storeUri: string,
+  zoos: readonly BenchZoo[],
+  options: { seed?: number; settings?: readonly ProbeSetting[] } = {},
+): Promise<{ sweeps: EarlySweep[]; backend: string }> {
+  const seed = options.seed ?? EARLY_SEED;
+  const stores = createStoreProvider();
+  const backends = new Set<string>();
+  try {
+    const store = stores.get(storeUri);
+    const sweeps: EarlySweep[] = [];
+    for (const zoo of zoos) {
+      for (const setting of options.settings ?? PROBE_SETTING_NAMES) {
+        const prefix = earlySweepIdPrefix(zoo.task.name, setting, seed);
+        const finished = new Map<string, Set<string>>();
+        for await (const object of store.list('sweeps/')) {
+          const match = /^sweeps\/([^/]+)\/candidates\/([^/]+)\/result\.json$/.exec(object.key);
+          if (!match || !isEarlySweepId(match[1]!, zoo.task.name, setting, seed)) continue;
+          finished.set(match[1]!, (finished.get(match[1]!) ?? new Set()).add(match[2]!));
+        }
+        const best = [...finished.entries()].sort(
+          (a, b) => b[1].size - a[1].size || a[0].localeCompare(b[0]),
+        )[0];
+        if (!best)
+          throw new Error(
+            seed === EARLY_SEED
+              ? `no early sweep ${prefix}… in ${storeUri}: run npm run bench:selection without --score-only`
+              : `no early sweep ${prefix}… in ${storeUri}: run npm run bench:ttd -- --run-seeds`,
+          );
+        const [sweepId, done] = best;
+        const failed = zoo.task.candidates
+          .filter((c) => !done.has(c.id))
+          .map((c) => ({ candidateId: c.id, reason: `no result.json in sweep ${sweepId}` }));
+        for (const id of [...done].slice(0, 1)) {
+          const bytes = await store.get(sweepKeys(sweepId).candidate(id).result);
+          backends.add((JSON.parse(Buffer.from(bytes).toString('utf8')) as CandidateResult).backend);
+        }
+        sweeps.push({ zoo: zoo.name, setting, seed, sweepId, failed, reused: done.size, seconds: 0 });
+      }
+    }
+    return { sweeps, backend: [...backends].join(', ') || 'none' };
+  } finally {
+    await stores.closeAll();
+  }
+}
