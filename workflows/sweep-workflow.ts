@@ -32,6 +32,7 @@ import type {
 } from '../activities/sweep/types.js';
 import { prepareProfile, scoreProfile, trainingProfile } from './activity-profiles.js';
 import { candidateWorkflow } from './candidate-workflow.js';
+import { trainAcrossHandovers } from './handover.js';
 import {
   cancelCandidateSignal,
   cancelSweepSignal,
@@ -126,7 +127,7 @@ function candidateRunner(
           // A terminated sweep must not leave trainings running on GPUs.
           parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
         })
-      : trainCandidate(activityInput);
+      : trainAcrossHandovers(() => trainCandidate(activityInput));
   };
   const runner = {
     started: 0,
