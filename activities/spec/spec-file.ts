@@ -1,10 +1,10 @@
 /**
- * Reading a spec file: its size is checked before a byte is read and its nesting before it is parsed
- * (activities/spec/spec-text-limits.ts), so every command that takes a spec file refuses the same files.
+ * Reading a spec file's text: its size is checked before a byte is read (and its nesting before it is
+ * parsed, by `parseSpecYaml`), so every command that takes a spec file refuses the same files.
  */
 import { open } from 'node:fs/promises';
 import { SPEC_TEXT_LIMITS, sizeProblem } from './spec-text-limits.js';
-import { InvalidSpecError, parseSweepSpec, type SweepSpec } from './sweep-spec.js';
+import { InvalidSpecError } from './sweep-spec.js';
 
 /** The spec file could not be read (missing, unreadable): not a problem of its content. */
 export class SpecFileReadError extends Error {
@@ -33,9 +33,4 @@ export async function readSpecText(path: string): Promise<string> {
   } finally {
     await handle.close();
   }
-}
-
-/** Reads, checks and validates the spec file at `path` (YAML or JSON). @throws InvalidSpecError, SpecFileReadError */
-export async function readSpecFile(path: string): Promise<SweepSpec> {
-  return parseSweepSpec(await readSpecText(path), path);
 }

@@ -394,22 +394,26 @@ export function validateRecordedSpec(input: unknown): SweepSpec {
 }
 
 /**
- * Parses YAML or JSON text (JSON is YAML) and validates it. A text over the size or nesting limit
- * ({@link SPEC_TEXT_LIMITS}) is refused before it reaches the parser.
+ * The raw value of spec text, YAML or JSON (JSON is YAML), not validated: every reader of spec files
+ * parses through here. A text over the size or nesting limit ({@link SPEC_TEXT_LIMITS}) is refused before
+ * it reaches the parser. @throws InvalidSpecError naming the limit, or the YAML error.
  */
-export function parseSweepSpec(text: string, source = 'spec'): SweepSpec {
+export function parseSpecYaml(text: string, source = 'spec'): unknown {
   const overLimit = specTextLimitProblem(text, source);
   if (overLimit) throw new InvalidSpecError([{ path: '', message: overLimit }]);
-  let raw: unknown;
   try {
-    raw = parseYaml(text);
+    return parseYaml(text);
   } catch (error) {
     throw new InvalidSpecError(
       [{ path: '', message: `${source} is not valid YAML/JSON: ${(error as Error).message}` }],
       { cause: error },
     );
   }
-  return validateSweepSpec(raw);
+}
+
+/** Parses YAML or JSON text ({@link parseSpecYaml}) and validates it. */
+export function parseSweepSpec(text: string, source = 'spec'): SweepSpec {
+  return validateSweepSpec(parseSpecYaml(text, source));
 }
 
 const sweepSuffix = customAlphabet('0123456789abcdefghijklmnopqrstuvwxyz', 10);

@@ -1,8 +1,9 @@
 /**
  * Starting and inspecting sweeps through a Temporal client: shared by the CLI, the demo and the tests.
  */
+import { dirname, resolve } from 'node:path';
 import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
-import { readSpecFile, SpecFileReadError } from '../../activities/spec/spec-file.js';
+import { readSpecText, SpecFileReadError } from '../../activities/spec/spec-file.js';
 import { resolveSweepId, type SweepSpec } from '../../activities/spec/sweep-spec.js';
 import { readStoredSpec } from '../../activities/sweep/stored-spec.js';
 import type { StoreProvider } from '../../activities/sweep/store-cache.js';
@@ -15,19 +16,25 @@ import {
   type TaskQueues,
 } from '../../workflows/sweep-api.js';
 import type { sweepWorkflow } from '../../workflows/sweep-workflow.js';
+import { parseSpecText } from './spec-file.js';
 
 export class SweepNotFoundError extends Error {
   override name = 'SweepNotFoundError';
 }
 
-/** The spec file at `path`, checked against the spec text limits before it is read and parsed. */
+/**
+ * Reads and validates a spec file; model and dataset paths in it (relative to its folder, or absolute)
+ * become `file://` URIs. Checked against the spec text limits before it is read and before it is parsed.
+ */
 export async function loadSpecFile(path: string): Promise<SweepSpec> {
+  let text: string;
   try {
-    return await readSpecFile(path);
+    text = await readSpecText(path);
   } catch (error) {
     if (error instanceof SpecFileReadError) throw new SweepNotFoundError(error.message, { cause: error });
     throw error;
   }
+  return parseSpecText(text, path, dirname(resolve(path)));
 }
 
 export interface StartSweepOptions {

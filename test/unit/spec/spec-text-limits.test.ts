@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { readSpecFile } from '../../../activities/spec/spec-file.js';
 import { nestingDepth, SPEC_TEXT_LIMITS } from '../../../activities/spec/spec-text-limits.js';
 import { InvalidSpecError, parseSweepSpec } from '../../../activities/spec/sweep-spec.js';
+import { loadSpecFile } from '../../../scripts/sweeps/sweep-client.js';
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -44,7 +44,7 @@ describe('spec text limits', () => {
     expect(message).not.toContain('YAML');
   });
 
-  it('refuses a spec file over the size limit without reading it', async () => {
+  it('refuses a spec file over the size limit without reading it (the CLI’s reader)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'ncap-spec-limit-'));
     dirs.push(dir);
     // A sparse 5 GB file: reading it into a string would fail with ERR_FS_FILE_TOO_LARGE, not this.
@@ -52,7 +52,7 @@ describe('spec text limits', () => {
     const handle = await open(path, 'w');
     await handle.truncate(5 * 1024 ** 3);
     await handle.close();
-    const error = await readSpecFile(path).catch((e: unknown) => e);
+    const error = await loadSpecFile(path).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidSpecError);
     expect((error as Error).message).toContain('5,368,709,120 bytes, over the spec limit');
   });
@@ -70,7 +70,7 @@ describe('spec text limits', () => {
     const dir = await mkdtemp(join(tmpdir(), 'ncap-spec-limit-'));
     dirs.push(dir);
     await writeFile(join(dir, 'flow.json'), `{"labels": ${'{"a":'.repeat(over)}1${'}'.repeat(over)}}`);
-    await expect(readSpecFile(join(dir, 'flow.json'))).rejects.toThrow(/deeper than 64 levels/);
+    await expect(loadSpecFile(join(dir, 'flow.json'))).rejects.toThrow(/deeper than 64 levels/);
   });
 
   it('lets a spec within the limits through to validation; brackets inside quotes and comments are text', () => {
