@@ -119,6 +119,10 @@ export interface HalvingProgress {
   decision: string | null;
   /** Who left the bracket so far, with the rung they reached. */
   exits: { candidateId: string; rung: number; reason: 'cut' | 'failed'; score: number | null }[];
+  /** The selection rule that scores the rungs (absent in progress of older workers). */
+  rule?: string;
+  /** Each scored candidate's latest rung score under {@link rule}, with its standard deviation. */
+  scores?: { candidateId: string; rung: number; epochs: number; score: number; uncertainty: number | null }[];
 }
 
 export interface SweepResult {

@@ -215,7 +215,8 @@ function sweepResult(
   };
 }
 
-function halvingProgress(halving: HalvingState): SweepState['halving'] {
+function halvingProgress(halving: HalvingState, rule: string): SweepState['halving'] {
+  const latest = new Map(halving.scores.map((s) => [s.candidateId, s]));
   return {
     rung: halving.decision?.rung ?? halving.rung,
     rungs: [...halving.config.rungs],
@@ -227,6 +228,8 @@ function halvingProgress(halving: HalvingState): SweepState['halving'] {
       reason: e.reason,
       score: e.score,
     })),
+    rule,
+    scores: [...latest.values()].map((s) => ({ ...s, epochs: halving.config.rungs[s.rung]! })),
   };
 }
 
@@ -357,7 +360,7 @@ async function runBracket(options: {
     (candidateId) => candidateWorkflowId(state.sweepId, candidateId, rung),
   );
   const show = (): void => {
-    state.halving = halvingProgress(halving);
+    state.halving = halvingProgress(halving, spec.selection.rule);
     setCurrentDetails(state.details());
   };
   show();

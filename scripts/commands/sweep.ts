@@ -10,6 +10,8 @@ import { cancelCandidateSignal, cancelSweepSignal, type SweepResult } from '../.
 import { bracketText } from '../../activities/report/report-summary.js';
 import { rankingTable } from '../sweeps/progress-view.js';
 import { validateSpecFile, validationLines, validationSummary } from '../sweeps/validate-spec.js';
+import { listSweeps, sweepListLines } from '../sweeps/sweep-list.js';
+import { statusLines } from '../sweeps/status-view.js';
 import { watchSweep } from '../sweeps/watch-sweep.js';
 import {
   SweepNotFoundError,
@@ -133,28 +135,14 @@ export function registerSweepCommands(program: Command): void {
     });
 
   addGlobal(sweep.command('status').argument('<sweepId>'))
-    .description('Show each candidate’s state, epoch, latest β_eff and ETA')
+    .description(
+      'Show each candidate’s state, epoch, the rule’s score ± its uncertainty at its latest rung, and ETA',
+    )
     .action(async (sweepId: string, options: GlobalOptions) => {
       await withContext(options, async (ctx) => {
         const progress = await sweepProgress(ctx.client, sweepId).catch(mapErrors);
         if (options.json) return printJson(progress);
-        const c = progress.counts;
-        console.log(
-          `Sweep ${progress.sweepId}: ${progress.status} (run ${progress.runs}) — ${c.succeeded} succeeded, ${c.failed} failed, ${c.cancelled} cancelled, ${c.running} running, ${c.pending} pending`,
-        );
-        for (const p of progress.candidates) {
-          console.log(
-            `  ${p.candidateId.padEnd(24)} ${p.state.padEnd(9)} epoch ${p.epoch}/${p.totalEpochs} β_eff ${p.betaEff?.toPrecision(5) ?? '-'}${p.etaSeconds !== null ? ` eta ${Math.round(p.etaSeconds)}s` : ''}${p.failure ? ` ${p.failure.type}: ${p.failure.message}` : ''}`,
-          );
-        }
-        if (progress.halving) {
-          const h = progress.halving;
-          console.log(
-            `Halving: rung ${h.rung + 1}/${h.rungs.length} (${h.rungs[h.rung]} epochs), contenders ${h.contenders.join(', ') || '-'}${h.decision ? `; decided: ${h.decision}` : ''}`,
-          );
-          for (const e of h.exits) console.log(`  ${e.reason} at rung ${e.rung + 1}: ${e.candidateId}`);
-        }
-        if (progress.winner) console.log(`Winner: ${progress.winner}`);
+        for (const line of statusLines(progress)) console.log(line);
       });
     });
 
@@ -224,23 +212,16 @@ export function registerSweepCommands(program: Command): void {
     });
 
   addGlobal(sweep.command('list'))
-    .description('List recent sweeps')
+    .description('List recent sweeps, newest first: id, name, status, winner, created')
     .option('--limit <n>', 'at most this many', '20')
     .action(async (options: GlobalOptions & { limit: string }) => {
+      const limit = Number(options.limit);
+      if (!Number.isInteger(limit) || limit < 1)
+        throw new CliError(`--limit must be a whole number ≥ 1, got '${options.limit}'`, EXIT_CODES.usage);
       await withContext(options, async (ctx) => {
-        const rows: { sweepId: string; status: string; startTime: string; closeTime: string | null }[] = [];
-        for await (const wf of ctx.client.workflow.list({ query: `WorkflowType = 'sweepWorkflow'` })) {
-          rows.push({
-            sweepId: wf.workflowId,
-            status: wf.status.name,
-            startTime: wf.startTime.toISOString(),
-            closeTime: wf.closeTime?.toISOString() ?? null,
-          });
-          if (rows.length >= Number(options.limit)) break;
-        }
+        const rows = await listSweeps(ctx.client, limit);
         if (options.json) return printJson(rows);
-        if (rows.length === 0) console.log('No sweeps.');
-        for (const r of rows) console.log(`${r.sweepId.padEnd(40)} ${r.status.padEnd(12)} ${r.startTime}`);
+        for (const line of sweepListLines(rows)) console.log(line);
       });
     });
 }

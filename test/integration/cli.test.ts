@@ -136,6 +136,12 @@ describe('ncap CLI against the dev stack', () => {
           ...address(),
         );
         // A completed sweep still answers its progress query while a worker runs.
+        const text = await ncap('sweep', 'status', 'cli-sweep', ...address());
+        expect(text.code).toBe(0);
+        expect(text.stdout).toMatch(
+          /^ {2}CANDIDATE +STATE +EPOCH +SCORE \(rule early-accuracy, ± 1 s\.e\.\) +ETA$/m,
+        );
+        expect(text.stdout).not.toContain('β_eff');
         return [s, await ncap('sweep', 'status', 'cli-sweep', '--json', ...address())] as const;
       }),
     );
@@ -150,6 +156,19 @@ describe('ncap CLI against the dev stack', () => {
       status: 'completed',
       counts: { succeeded: 3 },
     });
+
+    const list = await ncap('sweep', 'list', '--json', '--limit', '50', ...address());
+    expect(list.code).toBe(0);
+    const listed = (JSON.parse(list.stdout) as { sweepId: string }[]).find((r) => r.sweepId === 'cli-sweep');
+    expect(listed).toMatchObject({
+      sweepId: 'cli-sweep',
+      name: 'cli',
+      status: 'completed',
+      winner: result.winner,
+    });
+    const table = await ncap('sweep', 'list', '--limit', '50', ...address());
+    expect(table.stdout.split('\n')[0]).toMatch(/^SWEEP +NAME +STATUS +WINNER +CREATED$/);
+    expect(table.stdout).toMatch(new RegExp(`^cli-sweep +cli +completed +${result.winner} +\\d{4}-`, 'm'));
 
     const md = await ncap('report', 'cli-sweep', '--format', 'md', '--store', storeUri);
     expect(md.code).toBe(0);

@@ -1,0 +1,100 @@
+/**
+ * `ncap sweep list`: recent sweeps with their name, status, winner and creation time, read from each
+ * workflow's memo (store, name, created, outcome, winner); sweeps started before the memo fall back to their
+ * start input (name, created) and the NcapWinner search attribute or the result (winner).
+ */
+import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
+import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow/index.js';
+import type { SweepResult, SweepWorkflowInput } from '../../workflows/sweep-api.js';
+
+export interface SweepListRow {
+  sweepId: string;
+  /** The spec's name ('' when unknown). */
+  name: string;
+  /** Temporal's execution status, lower-case ("running", "completed", "failed", …). */
+  status: string;
+  /** The winner; null when the sweep ended without one or has not decided yet. */
+  winner: string | null;
+  /** When the sweep was first started (ISO). */
+  createdAt: string;
+  /** When its latest run closed (ISO), null while it runs. */
+  closedAt: string | null;
+  /** The sweep's store ('' when unknown). */
+  storeUri: string;
+}
+
+const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+/** Up to `limit` sweeps, newest first. */
+export async function listSweeps(client: Client, limit: number): Promise<SweepListRow[]> {
+  const rows: SweepListRow[] = [];
+  for await (const wf of client.workflow.list({ query: `WorkflowType = 'sweepWorkflow'` })) {
+    rows.push(await rowOf(client, wf));
+    if (rows.length >= limit) break;
+  }
+  return rows;
+}
+
+async function rowOf(client: Client, wf: WorkflowExecutionInfo): Promise<SweepListRow> {
+  const memo = wf.memo ?? {};
+  const status = wf.status.name.toLowerCase();
+  const input =
+    text(memo.name) === undefined ? await startInput(client, wf).catch(() => undefined) : undefined;
+  return {
+    sweepId: wf.workflowId,
+    name: text(memo.name) ?? input?.spec.name ?? '',
+    status,
+    winner: await winnerOf(client, wf, memo),
+    createdAt: text(memo.createdAt) ?? input?.carried?.startedAt ?? wf.startTime.toISOString(),
+    closedAt: wf.closeTime?.toISOString() ?? null,
+    storeUri: text(memo.storeUri) ?? input?.storeUri ?? '',
+  };
+}
+
+async function winnerOf(
+  client: Client,
+  wf: WorkflowExecutionInfo,
+  memo: Record<string, unknown>,
+): Promise<string | null> {
+  if (typeof memo.winner === 'string' || memo.winner === null) return memo.winner as string | null;
+  const attribute = wf.searchAttributes?.NcapWinner;
+  if (Array.isArray(attribute) && typeof attribute[0] === 'string') return attribute[0];
+  if (wf.status.name !== 'COMPLETED') return null;
+  const result = await client.workflow
+    .getHandle<() => Promise<SweepResult>>(wf.workflowId, wf.runId)
+    .result()
+    .catch(() => undefined);
+  return result?.winner ?? null;
+}
+
+/** The run's start input: the first event of its history, decoded with the client's data converter. */
+async function startInput(
+  client: Client,
+  wf: WorkflowExecutionInfo,
+): Promise<SweepWorkflowInput | undefined> {
+  const page = await client.workflowService.getWorkflowExecutionHistory({
+    namespace: client.options.namespace,
+    execution: { workflowId: wf.workflowId, runId: wf.runId },
+    maximumPageSize: 1,
+  });
+  const payloads = page.history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads;
+  if (!payloads?.length) return undefined;
+  return decodeFromPayloadsAtIndex<SweepWorkflowInput>(client.options.loadedDataConverter, 0, payloads);
+}
+
+/** The list as a table with a header row; columns as wide as their widest cell. */
+export function sweepListLines(rows: readonly SweepListRow[]): string[] {
+  if (rows.length === 0) return ['No sweeps.'];
+  const header = ['SWEEP', 'NAME', 'STATUS', 'WINNER', 'CREATED'];
+  const cells = rows.map((r) => [
+    r.sweepId,
+    r.name || '—',
+    r.status,
+    r.winner ?? '—',
+    r.createdAt.replace(/\.\d+Z$/, 'Z'),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  const line = (c: readonly string[]): string =>
+    c.map((cell, i) => (i < c.length - 1 ? cell.padEnd(widths[i]!) : cell)).join('  ');
+  return [line(header), ...cells.map(line)];
+}
