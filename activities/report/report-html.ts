@@ -397,15 +397,18 @@ function evaluationSection(report: SweepReport): SafeHtml | null {
     value: number,
     bestValue: number | null,
     format = (v: number) => formatNumber(v, 3),
+    range?: [number, number],
   ): SafeHtml =>
-    html`<td class="num${bestValue !== null && value === bestValue ? ' best' : ''}">${format(value)}</td>`;
+    html`<td class="num${bestValue !== null && value === bestValue ? ' best' : ''}">
+      ${format(value)}${range ? html`<span class="interval">[${format(range[0])}, ${format(range[1])}]</span>` : null}
+    </td>`;
   return html`<section class="card" id="evaluation">
     <h2>Evaluation</h2>
     <p class="section-note">
       Agreement between each predictor's ranking and the ranking by final accuracy
       (${evaluation.truthSource}). Correlations: higher is better (1 = same order). Regret: accuracy points
       lost by taking the predictor's pick instead of the best candidate (lower is better). Best value per
-      column in bold.
+      column in bold. ${intervalText(report)}
     </p>
     <div class="table-wrap">
       <table class="metrics">
@@ -424,20 +427,41 @@ function evaluationSection(report: SweepReport): SafeHtml | null {
             (m) =>
               html`<tr data-predictor="${m.predictor}">
                 <td>${m.predictor}</td>
-                ${cell(m.kendallTau, bests.kendallTau)}${cell(m.weightedTau, bests.weightedTau)}${cell(
-                  m.spearman,
-                  bests.spearman,
-                )}
+                ${cell(m.kendallTau, bests.kendallTau, undefined, m.kendallTauInterval)}${cell(
+                  m.weightedTau,
+                  bests.weightedTau,
+                )}${cell(m.spearman, bests.spearman)}
                 <td>
                   ${m.top1Hit ? html`<span class="hit">✓ yes</span>` : html`<span class="miss">✗ no</span>`}
                 </td>
-                ${cell(m.regret, bests.regret, formatPoints)}
+                ${cell(m.regret, bests.regret, formatPoints, m.regretInterval)}
               </tr> `,
           )}
         </tbody>
       </table>
     </div>
   </section>`;
+}
+
+/**
+ * What the evaluation's intervals are, and — when the applied rule's τ interval overlaps every other
+ * predictor's — that this sweep's candidates cannot separate the predictors.
+ */
+export function intervalText(report: SweepReport): string {
+  const evaluation = report.evaluation;
+  const withIntervals = evaluation?.metrics.filter((m) => m.kendallTauInterval) ?? [];
+  if (!evaluation || withIntervals.length === 0) return '';
+  const n = report.candidates.filter((c) => c.status === 'succeeded').length;
+  const head = `[low, high]: 95 % bootstrap intervals over the ${n} candidates (${evaluation.resamples ?? 'several'} resamples).`;
+  const rule = withIntervals.find((m) => m.predictor.split(' ')[0] === report.selection.appliedRule);
+  if (!rule) return head;
+  const [low, high] = rule.kendallTauInterval!;
+  const overlapping = withIntervals.filter(
+    (m) => m !== rule && m.kendallTauInterval![0] <= high && m.kendallTauInterval![1] >= low,
+  );
+  if (overlapping.length === 0) return head;
+  const all = overlapping.length === withIntervals.length - 1;
+  return `${head} With ${n} candidates, the τ interval of rule ${report.selection.appliedRule} overlaps ${all ? 'those of all other predictors' : `those of ${overlapping.map((m) => m.predictor.split(' ')[0]).join(', ')}`}: this sweep cannot tell ${all ? 'them' : 'those'} apart from it; a higher τ among them is not evidence of a better predictor.`;
 }
 
 function metadataSection(report: SweepReport): SafeHtml {

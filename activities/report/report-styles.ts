@@ -100,6 +100,7 @@ td.wrap-at-dots { min-width: 7rem; }
 .chart-missing { margin: 0; padding: 28px; text-align: center; color: var(--muted); background: #f9fafb; border: 1px dashed var(--border);
   border-radius: 8px; }
 .metrics td.best { font-weight: 700; }
+.interval { display: block; color: var(--muted); font-size: 11.5px; font-weight: 400; }
 .hit { color: var(--ok); font-weight: 600; }
 .miss { color: var(--bad); font-weight: 600; }
 .meta { display: grid; grid-template-columns: repeat(auto-fill, minmax(360px, 1fr)); gap: 0 32px; margin: 0; }

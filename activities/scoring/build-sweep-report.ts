@@ -323,6 +323,9 @@ async function recordFullTrainingRuns(
   return count;
 }
 
+/** Bootstrap resamples of the evaluation's intervals (seeded: the same report gives the same intervals). */
+const EVALUATION_RESAMPLES = 1000;
+
 /**
  * When candidates carry `labels.groundTruthAccuracy` (the accuracy after full fine-tuning), how well each
  * predictor — fitted on the observed runs, as the rule would be — ranks them.
@@ -345,7 +348,7 @@ function evaluate(
     const m = selectionMetrics(
       scores.map((x) => x!.value),
       truth,
-      { resamples: 0 },
+      { resamples: EVALUATION_RESAMPLES },
     );
     if (!Number.isFinite(m.kendallTau.value)) continue;
     metrics.push({
@@ -355,7 +358,15 @@ function evaluate(
       spearman: m.spearman.value,
       top1Hit: m.top1Hit.value,
       regret: m.regret.value,
+      ...(Number.isFinite(m.kendallTau.low)
+        ? { kendallTauInterval: [m.kendallTau.low, m.kendallTau.high] }
+        : {}),
+      ...(Number.isFinite(m.regret.low) ? { regretInterval: [m.regret.low, m.regret.high] } : {}),
     });
   }
-  return { truthSource: 'labels.groundTruthAccuracy (accuracy after full fine-tuning)', metrics };
+  return {
+    truthSource: 'labels.groundTruthAccuracy (accuracy after full fine-tuning)',
+    metrics,
+    resamples: EVALUATION_RESAMPLES,
+  };
 }

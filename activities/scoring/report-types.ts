@@ -189,6 +189,12 @@ export interface SweepReport {
       spearman: number;
       top1Hit: boolean;
       regret: number;
+      /** 95 % percentile-bootstrap interval of `kendallTau` over the candidates; absent in older reports. */
+      kendallTauInterval?: [number, number];
+      /** 95 % percentile-bootstrap interval of `regret`; absent in older reports. */
+      regretInterval?: [number, number];
     }[];
+    /** Bootstrap resamples behind the intervals (over candidates, with replacement); absent in older reports. */
+    resamples?: number;
   };
 }

@@ -71,4 +71,38 @@ describe('the report shows what decided', () => {
       'Sorted by the rung reached, then the score there under rule early-accuracy',
     );
   });
+
+  it('shows the evaluation’s bootstrap intervals and says when the rule’s τ interval overlaps the others', async () => {
+    const base = withBracket(makeReport({ seed: 21, candidates: 8, failed: 1 }));
+    const metric = (predictor: string, tau: number, interval: [number, number]) => ({
+      predictor: `${predictor} (higher is better)`,
+      kendallTau: tau,
+      weightedTau: tau,
+      spearman: tau,
+      top1Hit: true,
+      regret: 0,
+      kendallTauInterval: interval,
+      regretInterval: [0, 0.02] as [number, number],
+    });
+    const overlapping = {
+      ...base,
+      evaluation: {
+        truthSource: 'test',
+        resamples: 1000,
+        metrics: [metric('early-accuracy', 0.5, [0.1, 0.8]), metric('random', 0.6, [0.2, 0.9])],
+      },
+    };
+    const page = textContent(await renderReportHtml(overlapping));
+    expect(page).toContain('0.5 [0.1, 0.8]');
+    expect(page).toContain('95 % bootstrap intervals over the 7 candidates (1000 resamples)');
+    expect(page).toContain('overlaps those of all other predictors: this sweep cannot tell them apart');
+    const apart = {
+      ...overlapping,
+      evaluation: {
+        ...overlapping.evaluation,
+        metrics: [metric('early-accuracy', 0.9, [0.85, 0.95]), metric('random', 0.1, [-0.3, 0.4])],
+      },
+    };
+    expect(textContent(await renderReportHtml(apart))).not.toContain('cannot tell');
+  });
 });

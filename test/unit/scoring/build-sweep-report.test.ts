@@ -175,6 +175,14 @@ describe('buildSweepReport (the reduce step)', () => {
     expect(metrics['beta-eff']!.kendallTau).toBeCloseTo(1, 12);
     expect(metrics['early-accuracy']!.kendallTau).toBeCloseTo(1, 12);
     expect(metrics['beta-eff']!.top1Hit).toBe(true);
+    // Bootstrap intervals over the candidates hold each estimate.
+    expect(report.evaluation!.resamples).toBe(1000);
+    for (const m of report.evaluation!.metrics) {
+      const [low, high] = m.kendallTauInterval!;
+      expect(low).toBeLessThanOrEqual(m.kendallTau + 1e-12);
+      expect(high).toBeGreaterThanOrEqual(m.kendallTau - 1e-12);
+      expect(m.regretInterval![0]).toBeLessThanOrEqual(m.regret + 1e-12);
+    }
   });
 
   it('calibrates the direction on observed runs, and says when there are too few', async () => {
