@@ -32,7 +32,10 @@ export interface RankingRow {
   earlyValAccuracy: string;
   /** Summed early training loss (TSE). */
   trainLossSum: string;
+  /** Training time; in frozen mode the whole run's time (features + training + scoring). */
   trainTime: string;
+  /** Frozen mode: "features 30.1 s · train 1.8 s · LogME 3.2 s"; else `null`. */
+  timeBreakdown: string | null;
   backend: string;
   /** "backbone + probe" parameter counts. */
   parameters: string;
@@ -67,6 +70,23 @@ function failureText(candidate: ReportCandidate): string | null {
   return `${type}: ${message}`;
 }
 
+/** The time cells: frozen candidates add feature extraction and scoring to training, and say each part. */
+function timeCells(candidate: ReportCandidate): Pick<RankingRow, 'trainTime' | 'timeBreakdown'> {
+  const { featureSeconds, scoringSeconds, trainSeconds } = candidate;
+  if (featureSeconds === undefined && scoringSeconds === undefined)
+    return { trainTime: formatDuration(trainSeconds), timeBreakdown: null };
+  const parts: [string, number | null | undefined][] = [
+    ['features', featureSeconds],
+    ['train', trainSeconds],
+    ['LogME', scoringSeconds],
+  ];
+  const known = parts.filter((p): p is [string, number] => typeof p[1] === 'number' && Number.isFinite(p[1]));
+  return {
+    trainTime: formatDuration(known.reduce((sum, [, s]) => sum + s, 0)),
+    timeBreakdown: known.map(([name, s]) => `${name} ${formatDuration(s)}`).join(' · '),
+  };
+}
+
 /** Formats one candidate. */
 export function rankingRow(
   candidate: ReportCandidate,
@@ -83,7 +103,7 @@ export function rankingRow(
     predicted: formatPredicted(candidate.predictedAccuracy),
     earlyValAccuracy: formatAccuracy(candidate.earlyValAccuracy),
     trainLossSum: formatNumber(candidate.trainLossSum),
-    trainTime: formatDuration(candidate.trainSeconds),
+    ...timeCells(candidate),
     backend: candidate.backend ?? MISSING,
     parameters: formatParameters(candidate.parameters),
     input: formatInput(candidate.input),

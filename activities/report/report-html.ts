@@ -307,7 +307,13 @@ function rankingSection(report: SweepReport): SafeHtml {
             ${columns.predicted ? html`<th class="num" scope="col">Predicted<br />accuracy</th>` : null}
             <th class="num" scope="col">Early val.<br />accuracy</th>
             <th class="num" scope="col">TSE</th>
-            <th class="num" scope="col">Train<br />time</th>
+            ${
+              report.mode === 'frozen'
+                ? html`<th class="num" scope="col" title="feature extraction + training + LogME scoring">
+                    Time<br /><span class="sub">features<br />+ train + LogME</span>
+                  </th>`
+                : html`<th class="num" scope="col">Train<br />time</th>`
+            }
             <th scope="col">Backend</th>
             <th class="num" scope="col" title="parameters: backbone + probe">
               Params<br /><span class="sub">backbone<br />+ probe</span>
@@ -340,7 +346,9 @@ function rankingRowHtml(row: RankingRow, columns: RankingColumns): SafeHtml {
     ${columns.predicted ? html`<td class="num two-part">${twoPart(row.predicted, ' ± ')}</td>` : null}
     <td class="num">${row.earlyValAccuracy}</td>
     <td class="num">${row.trainLossSum}</td>
-    <td class="num">${row.trainTime}</td>
+    <td class="num${row.timeBreakdown ? ' two-part' : ''}">
+      ${row.trainTime}${row.timeBreakdown ? html`<span class="breakdown">${row.timeBreakdown}</span>` : null}
+    </td>
     <td class="nowrap">${row.backend}</td>
     <td class="num two-part">${twoPart(row.parameters, ' + ')}</td>
     ${columns.input ? html`<td class="wrap-at-dots">${row.input}</td>` : null}

@@ -70,6 +70,7 @@ td.num { white-space: nowrap; }
 /* Two-part values ("83.1% ± 1.2", "2.3M + 330k") break before their second part rather than widen the table. */
 td.num.two-part { white-space: normal; min-width: 4.5rem; }
 .second { white-space: nowrap; }
+.breakdown { display: block; color: var(--muted); font-size: 11px; line-height: 1.3; }
 td.nowrap { white-space: nowrap; }
 td.candidate { min-width: 10rem; }
 .candidate-id { font-weight: 600; overflow-wrap: anywhere; }

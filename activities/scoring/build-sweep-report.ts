@@ -189,6 +189,12 @@ function scoredRow(
     score: null,
     predictedAccuracy: null,
     trainSeconds: result.timing.trainSeconds,
+    ...(result.mode === 'frozen'
+      ? {
+          featureSeconds: result.timing.featureSeconds ?? null,
+          scoringSeconds: result.timing.scoringSeconds ?? null,
+        }
+      : {}),
     backend: result.backend,
     parameters: { backbone: result.parameters.backbone, probe: result.parameters.probe },
     input: inputOf(spec, candidateId, result),

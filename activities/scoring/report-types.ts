@@ -111,6 +111,10 @@ export interface ReportCandidate {
   predictedAccuracy: { mean: number; std: number } | null;
   /** Seconds of training (all attempts of the final run). */
   trainSeconds: number | null;
+  /** Frozen mode: seconds computing or loading the backbone's features; absent in older reports. */
+  featureSeconds?: number | null;
+  /** Frozen mode: seconds scoring the features without training (LogME); absent in older reports. */
+  scoringSeconds?: number | null;
   /** The backend that trained it (`wasm`, `cpu`, `tensorflow`…). */
   backend: string | null;
   parameters: { backbone: number; probe: number } | null;

@@ -19,6 +19,8 @@ export interface CandidateRunParts {
   outcome: TrainLoopOutcome;
   /** LogME of the frozen features on the training split (`frozenLogme`); null outside frozen mode. */
   logme: number | null;
+  /** Seconds spent computing `logme` (0 outside frozen mode). */
+  scoringSeconds?: number;
 }
 
 const countParams = (weights: readonly { shape: (number | null)[] }[]): number =>
@@ -54,7 +56,7 @@ function trainingOf({ run, outcome }: CandidateRunParts): CandidateResult['train
 
 /** The record of the run; its `timing.finishedAt` is now. */
 export function buildCandidateResult(parts: CandidateRunParts): CandidateResult {
-  const { run, data, features, feeds, net, outcome, logme } = parts;
+  const { run, data, features, feeds, net, outcome, logme, scoringSeconds } = parts;
   const { resolved, keys } = run;
   const { frozen, validation, test } = feeds;
   const { probe } = net.network;
@@ -98,6 +100,7 @@ export function buildCandidateResult(parts: CandidateRunParts): CandidateResult 
       finishedAt: new Date(run.clock.now()).toISOString(),
       featureSeconds: feeds.featureSeconds,
       trainSeconds: outcome.trainSeconds,
+      ...(frozen ? { scoringSeconds: scoringSeconds ?? 0 } : {}),
     },
   };
 }

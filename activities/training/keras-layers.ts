@@ -95,7 +95,14 @@ function normalizationClass(tf: Tf) {
       if (this.settings.mean === null || this.settings.variance === null) {
         this.statistics = {
           mean: this.addWeight('mean', statShape, 'float32', tf.initializers.zeros(), undefined, false),
-          variance: this.addWeight('variance', statShape, 'float32', tf.initializers.ones(), undefined, false),
+          variance: this.addWeight(
+            'variance',
+            statShape,
+            'float32',
+            tf.initializers.ones(),
+            undefined,
+            false,
+          ),
         };
         this.addWeight('count', [], 'int32', tf.initializers.zeros(), undefined, false);
       }

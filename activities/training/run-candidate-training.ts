@@ -73,10 +73,22 @@ export async function runCandidateTraining(
     });
     // A zero-training baseline the selection benchmark compares against (frozen features only), computed
     // in a worker thread so the heartbeat keeps beating.
+    const scoringStarted = clock.now();
     const logme = feeds.frozen
       ? await frozenLogme(feeds.frozen, data.split.train, data.source.labels, deps.signal)
       : null;
-    const result = buildCandidateResult({ run, backbone, data, features, feeds, net, outcome, logme });
+    const scoringSeconds = feeds.frozen ? (clock.now() - scoringStarted) / 1000 : 0;
+    const result = buildCandidateResult({
+      run,
+      backbone,
+      data,
+      features,
+      feeds,
+      net,
+      outcome,
+      logme,
+      scoringSeconds,
+    });
     return await writeResult(store, keys.result, result);
   } finally {
     await releaseCandidateRun(run);

@@ -268,5 +268,7 @@ export interface CandidateResult {
     featureSeconds: number;
     /** Seconds spent in training and evaluation in this run. */
     trainSeconds: number;
+    /** Seconds spent scoring the frozen features without training (LogME); absent outside frozen mode and in older results. */
+    scoringSeconds?: number;
   };
 }

@@ -105,4 +105,23 @@ describe('the report shows what decided', () => {
     };
     expect(textContent(await renderReportHtml(apart))).not.toContain('cannot tell');
   });
+
+  it('shows a frozen candidate’s feature extraction, training and scoring times, and their sum', async () => {
+    const base = makeReport({ seed: 21, candidates: 3, failed: 0 });
+    const frozen = {
+      ...base,
+      mode: 'frozen' as const,
+      candidates: base.candidates.map((c) => ({
+        ...c,
+        featureSeconds: 30.1,
+        trainSeconds: 1.8,
+        scoringSeconds: 3.2,
+      })),
+    };
+    const page = await renderReportHtml(frozen);
+    const head = textContent(page.slice(page.indexOf('<table class="ranking"'), page.indexOf('<tbody>')));
+    expect(head).toContain('Time features + train + LogME');
+    const body = textContent(page.slice(page.indexOf('<tbody>'), page.indexOf('</tbody>')));
+    expect(body).toContain(`${(30.1 + 1.8 + 3.2).toFixed(1)} s features 30.1 s · train 1.8 s · LogME 3.2 s`);
+  });
 });

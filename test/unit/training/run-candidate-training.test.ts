@@ -478,6 +478,9 @@ describe('runCandidateTraining (frozen)', () => {
         1,
       ).train;
       const rows = train.flatMap((i) => Array.from(actual.subarray(i * 12, i * 12 + 12)));
+      // Frozen runs record each part of their time: features, training and scoring (LogME).
+      expect(first.timing.featureSeconds).toBeGreaterThanOrEqual(0);
+      expect(first.timing.scoringSeconds).toBeGreaterThanOrEqual(0);
       expect(first.selectionSignals?.logme).toBeCloseTo(
         logme(
           rows,
