@@ -1,6 +1,6 @@
 /**
  * Screenshot of a report.html in headless Chromium (Debian's package), for the README.
- * Usage: node dist/scripts/demo/screenshot-report.js REPORT.html OUT.png (1280 pixels wide)
+ * Usage: node dist/scripts/demo/screenshot-report.js REPORT.html OUT.png [--width PX] (default 1400 pixels wide)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,13 +13,14 @@ import { parseEntryArgs } from '../entry-args.js';
 async function main(): Promise<void> {
   let parsed;
   try {
-    parsed = parseEntryArgs(
+    parsed = parseEntryArgs<{ width?: string }>(
       new Command('screenshot-report')
         .description(
           'Screenshot of a report.html in headless Chromium (NCAP_CHROMIUM_BIN or /usr/bin/chromium)',
         )
         .argument('<report>', 'the report.html')
-        .argument('<out>', 'the PNG to write'),
+        .argument('<out>', 'the PNG to write')
+        .option('--width <px>', 'viewport width in CSS pixels', '1400'),
       process.argv.slice(2),
     );
   } catch (error) {
@@ -32,6 +33,12 @@ async function main(): Promise<void> {
     return;
   }
   const [input = '', output = ''] = parsed.args;
+  const width = Number(parsed.options.width ?? 1400);
+  if (!Number.isInteger(width) || width < 320) {
+    console.error(`--width must be a whole number of pixels ≥ 320, got ${String(width)}`);
+    process.exitCode = 2;
+    return;
+  }
   const profile = mkdtempSync(join(tmpdir(), 'ncap-shot-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.NCAP_CHROMIUM_BIN ?? '/usr/bin/chromium',
@@ -46,7 +53,7 @@ async function main(): Promise<void> {
       '--disable-component-update',
       '--disable-sync',
     ],
-    viewport: { width: 1280, height: 900 },
+    viewport: { width, height: 900 },
   });
   try {
     const page = await context.newPage();
