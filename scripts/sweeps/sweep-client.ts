@@ -14,7 +14,9 @@ import {
   type SweepWorkflowInput,
   type TaskQueues,
 } from '../../workflows/sweep-api.js';
+import type { SweepMemo } from '../../workflows/sweep-memo.js';
 import type { sweepWorkflow } from '../../workflows/sweep-workflow.js';
+import { findSweep } from './sweep-record.js';
 
 export class SweepNotFoundError extends Error {
   override name = 'SweepNotFoundError';
@@ -45,6 +47,7 @@ export interface StartSweepOptions {
 
 export interface StartedSweep {
   sweepId: string;
+  /** The store the sweep runs with: the running sweep's own when one was attached to. */
   storeUri: string;
   handle: WorkflowHandle<typeof sweepWorkflow>;
   /** False when a sweep with this id was already running and was returned instead. */
@@ -67,24 +70,20 @@ export async function startSweep(client: Client, options: StartSweepOptions): Pr
     searchAttributes: options.searchAttributes ?? false,
     taskQueues,
   };
-  const running = await isRunning(client, sweepId);
+  const running = await findSweep(client, sweepId);
+  const memo: SweepMemo = { storeUri, name: options.spec.name, createdAt: new Date().toISOString() };
   const handle = await client.workflow.start<typeof sweepWorkflow>('sweepWorkflow', {
     taskQueue: taskQueues.orchestrator,
     workflowId: sweepId,
     args: [input],
+    memo: { ...memo },
     workflowIdConflictPolicy: 'USE_EXISTING',
     workflowIdReusePolicy: 'ALLOW_DUPLICATE',
   });
-  return { sweepId, storeUri, handle, started: !running };
-}
-
-async function isRunning(client: Client, workflowId: string): Promise<boolean> {
-  try {
-    return (await client.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING';
-  } catch (error) {
-    if (error instanceof WorkflowNotFoundError) return false;
-    throw error;
-  }
+  // A running sweep is returned as is, with the store it runs with (not this spec's).
+  return running?.execution === 'RUNNING' && running.storeUri
+    ? { sweepId, storeUri: running.storeUri, handle, started: false }
+    : { sweepId, storeUri, handle, started: running?.execution !== 'RUNNING' };
 }
 
 /**
@@ -96,15 +95,22 @@ export async function resumeSweep(
   stores: StoreProvider,
   options: {
     sweepId: string;
-    storeUri: string;
+    /** The sweep's store; @default the one Temporal recorded for the sweep (memo or start input) */
+    storeUri?: string;
     searchAttributes?: boolean;
     taskQueues?: TaskQueues;
   },
 ): Promise<StartedSweep> {
-  const stored = await readStoredSpec(stores.get(options.storeUri), options.sweepId);
+  const storeUri = options.storeUri ?? (await findSweep(client, options.sweepId))?.storeUri;
+  if (!storeUri) {
+    throw new SweepNotFoundError(
+      `no sweep '${options.sweepId}' on this Temporal namespace to resume; pass --store with the sweep's store`,
+    );
+  }
+  const stored = await readStoredSpec(stores.get(storeUri), options.sweepId);
   if (!stored) {
     throw new SweepNotFoundError(
-      `sweep ${options.sweepId} has no spec.json in ${options.storeUri}; pass --store with the sweep's store`,
+      `sweep ${options.sweepId} has no spec.json in ${storeUri}; pass --store with the sweep's store`,
     );
   }
   return startSweep(client, {
