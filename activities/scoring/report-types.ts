@@ -33,7 +33,7 @@ export interface BracketEntry {
 export interface SweepBracket {
   rungs: number[];
   keepFraction: number;
-  /** Whether contenders tied with the leader were kept beyond `keepFraction`. Absent before it existed: false. */
+  /** Whether contenders tied with the leader were kept beyond `keepFraction`; absent: false. */
   keepTies?: boolean;
   /** Contenders trained at each rung so far. */
   rungSizes: number[];
@@ -59,6 +59,16 @@ export interface SweepCompute {
    * `training.epochs` for fixed); `trainSamples / fullWindowTrainSamples` is the fraction spent.
    */
   fullWindowTrainSamples: number | null;
+}
+
+/** What a candidate's model was fed. */
+export interface CandidateInput {
+  /** `NHWC`, `NCHW`, `vector`…; `null` when unknown (the candidate has no result). */
+  layout: string | null;
+  /** The model input without the batch axis; `null` when unknown. */
+  shape: number[] | null;
+  /** The normalisation preset's name, or its map written out. */
+  normalisation: string;
 }
 
 export interface ReportCandidate {
@@ -89,14 +99,20 @@ export interface ReportCandidate {
   /** The backend that trained it (`wasm`, `cpu`, `tensorflow`…). */
   backend: string | null;
   parameters: { backbone: number; probe: number } | null;
+  /**
+   * What the model was fed: input layout and size (from its result; `null` without one) and the
+   * normalisation in force (the candidate's, else the dataset's). Absent in reports of earlier versions.
+   */
+  input?: CandidateInput;
   /** Why it failed or was cancelled. */
   failure: { type: string; message: string } | null;
   /** Free-form labels from the spec (architecture, …). */
   labels: Record<string, string | number | boolean>;
 }
 
+/** A sweep's `report.json` as written now (report-record.ts reads older ones into this shape). */
 export interface SweepReport {
-  version: 1;
+  version: 2;
   sweepId: string;
   name: string;
   createdAt: string;
@@ -123,8 +139,11 @@ export interface SweepReport {
     fallback: string | null;
     /** How the applied rule was fitted (its calibration or regression), in one line. */
     fitNote: string | null;
-    /** Observed runs of this dataset: learned from, set aside (another early-training setup), recorded now. */
-    observedRuns: { used: number; otherSetup: number; recorded: number; datasetKey: string };
+    /**
+     * Observed runs of this dataset: learned from, set aside (another early-training setup), recorded now;
+     * null in reports read from before observed runs existed.
+     */
+    observedRuns: { used: number; otherSetup: number; recorded: number; datasetKey: string } | null;
     /** The direction of β_eff (shown in every report): `higher` = a higher β_eff ranks first. */
     direction: 'higher' | 'lower';
     /** Where β_eff's direction came from. */
@@ -132,8 +151,8 @@ export interface SweepReport {
   };
   /** Candidate id of the pick, or `null` when no candidate succeeded. */
   winner: string | null;
-  /** `budget.strategy`. Absent in reports written before budgets existed (fixed). */
-  budget?: 'fixed' | 'halving';
+  /** `budget.strategy`. */
+  budget: 'fixed' | 'halving';
   /** The halving bracket: who stopped at which rung, and why the decision was made. */
   bracket?: SweepBracket;
   /** Samples trained on (absent when no result recorded it). */

@@ -8,14 +8,16 @@ import { z } from 'zod';
 import { PREDICTOR_NAMES, type PredictorName } from '../selection/predictors.js';
 import { describeIssue } from './issue-path.js';
 import { isOnnxUri, ONNX_FINETUNE_MESSAGE } from './model-format.js';
+import { upgradeRecordedSpec } from './recorded-spec.js';
 import {
   betaSettingsShape,
   datasetSchema,
   featurePoolingSchema,
   idSchema,
-  locationSchema,
+  modelLocationSchema,
   modeSchema,
   modelSchema,
+  normalisationSchema,
   probeSchema,
   SPEC_LIMITS,
   trainingLoopSchema,
@@ -47,10 +49,19 @@ const storeUriSchema = z
 
 const candidateSchema = z.strictObject({
   id: idSchema('candidate id'),
-  model: locationSchema('candidate model'),
+  model: modelLocationSchema('candidate model'),
   featureLayer: modelSchema.shape.featureLayer,
-  /** Global pooling of the feature layer's spatial output. @default 'none' (left out of the stored spec) */
-  featurePooling: featurePoolingSchema.optional(),
+  /**
+   * Global pooling of the feature layer's spatial output; `'auto'` averages the automatic cut's spatial
+   * map (a headless backbone's last feature map) and leaves anything else as it is.
+   * @default 'auto' (a recorded spec without it reads as 'none': what it meant when it ran)
+   */
+  featurePooling: featurePoolingSchema.default('auto'),
+  /**
+   * This model's pixel normalisation, overriding `dataset.normalisation` (zoos mix `[-1,1]`, `imagenet`,
+   * `caffe`…). @default dataset.normalisation
+   */
+  normalisation: normalisationSchema.optional(),
   /** Free-form labels shown in the report (architecture, source accuracy…). */
   labels: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
 });
@@ -104,6 +115,8 @@ export const DEFAULT_BUDGET_STRATEGY: BudgetStrategy = 'halving';
 export const DEFAULT_KEEP_TIES = false;
 /** Halving's rungs when a spec names none, in epochs: the ones the time-to-decision table scored. */
 export const DEFAULT_HALVING_RUNGS: readonly number[] = [0.25, 0.5, 1, 2];
+/** Halving's stop rule when a spec does not say: a margin of 2 σ, any positive gap, no candidate-epoch budget. */
+export const DEFAULT_HALVING_STOP = { z: 2, minGap: 0 } as const;
 
 const epochCount = (field: string) =>
   z
@@ -158,17 +171,20 @@ const halvingBudgetSchema = z.strictObject({
       /**
        * Decided once the leader's score exceeds the runner-up's by more than z × √(σ₁² + σ₂²), σ the
        * predictor's uncertainty (for early-accuracy the binomial standard error of the validation accuracy).
-       * @default 2
+       * @default DEFAULT_HALVING_STOP.z (2)
        */
       z: z
         .number({ error: 'budget.stop.z must be a number ≥ 0' })
         .min(0, 'budget.stop.z must be ≥ 0')
-        .default(2),
-      /** Smallest score gap that counts as decided (score units; accuracy for early-accuracy). @default 0 */
+        .default(DEFAULT_HALVING_STOP.z),
+      /**
+       * Smallest score gap that counts as decided (score units; accuracy for early-accuracy).
+       * @default DEFAULT_HALVING_STOP.minGap (0)
+       */
       minGap: z
         .number({ error: 'budget.stop.minGap must be a number ≥ 0' })
         .min(0, 'budget.stop.minGap must be ≥ 0')
-        .default(0),
+        .default(DEFAULT_HALVING_STOP.minGap),
       /**
        * Budget in candidate-epochs (Σ over candidates of the epochs each trained): the bracket stops before
        * a rung that would spend more. @default none: the rungs are the budget
@@ -178,7 +194,7 @@ const halvingBudgetSchema = z.strictObject({
         .positive('budget.stop.maxCandidateEpochs must be > 0')
         .optional(),
     })
-    .default(() => ({ z: 2, minGap: 0 })),
+    .default(() => ({ ...DEFAULT_HALVING_STOP })),
 });
 
 /** `fixed`: every candidate trains `training.epochs` epochs. */
@@ -365,17 +381,9 @@ export function validateSweepSpec(input: unknown): SweepSpec {
   return parsed.data;
 }
 
-/**
- * Validates a spec a sweep recorded (its `spec.json`, its workflow input). Halving specs recorded before
- * `training.epochs` followed the rungs carry the old default there, which their training never read: it
- * is replaced by the last rung, as such a spec is validated today.
- */
+/** Validates a spec a sweep recorded (its `spec.json`, its workflow input), older shapes first brought up to date. */
 export function validateRecordedSpec(input: unknown): SweepSpec {
-  if (isRecord(input) && isRecord(input.budget) && input.budget.strategy === 'halving') {
-    const { epochs: _unused, ...training } = isRecord(input.training) ? input.training : {};
-    return validateSweepSpec({ ...input, training });
-  }
-  return validateSweepSpec(input);
+  return validateSweepSpec(upgradeRecordedSpec(input));
 }
 
 /** Parses YAML or JSON text (JSON is YAML) and validates it. */

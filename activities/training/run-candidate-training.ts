@@ -9,6 +9,7 @@
  */
 import { buildCandidateNetwork } from './candidate-network.js';
 import { buildCandidateResult } from './candidate-result.js';
+import { frozenLogme } from './frozen-logme.js';
 import { candidateRunOf, releaseCandidateRun } from './candidate-run.js';
 import { cutFeatures, loadBackbone } from './prepare-backbone.js';
 import { writeResult } from './result.js';
@@ -17,7 +18,7 @@ import { openTrainingData } from './training-data.js';
 import { prepareFeeds } from './training-feeds.js';
 import { trainingFingerprint } from './training-fingerprint.js';
 import { runTrainingLoop } from './train-loop.js';
-import type { CandidateResult, CandidateTrainingInput, TrainingDeps } from './types.js';
+import type { CandidateResult, CandidateTrainingInput, TrainingDeps, TrainingProgress } from './types.js';
 
 export { trainingFingerprint } from './training-fingerprint.js';
 
@@ -43,7 +44,12 @@ export async function runCandidateTraining(
       data.source.numClasses,
       features.backboneModel,
     );
-    const fingerprint = trainingFingerprint(resolved, backbone.zoo.weightsHash, features.featureLayer);
+    // The pooling applied ('auto' resolved) is what identifies the checkpoint.
+    const fingerprint = trainingFingerprint(
+      { ...resolved, model: { ...resolved.model, featurePooling: features.featurePooling } },
+      backbone.zoo.weightsHash,
+      features.featureLayer,
+    );
     const checkpoint = await resolveResumePoint(run, fingerprint);
     const outcome = await runTrainingLoop({
       tf,
@@ -59,15 +65,26 @@ export async function runCandidateTraining(
       keys,
       fingerprint,
       ...(checkpoint ? { resume: checkpoint } : {}),
-      ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
+      ...(deps.onProgress ? { onProgress: withInputShape(deps.onProgress, data.inputShape) } : {}),
       ...(deps.signal ? { signal: deps.signal } : {}),
       ...(deps.drain ? { drain: deps.drain } : {}),
       clock,
       ...(log ? { log } : {}),
     });
-    const result = buildCandidateResult({ run, backbone, data, features, feeds, net, outcome });
+    // A zero-training baseline the selection benchmark compares against (frozen features only), computed
+    // in a worker thread so the heartbeat keeps beating.
+    const logme = feeds.frozen
+      ? await frozenLogme(feeds.frozen, data.split.train, data.source.labels, deps.signal)
+      : null;
+    const result = buildCandidateResult({ run, backbone, data, features, feeds, net, outcome, logme });
     return await writeResult(store, keys.result, result);
   } finally {
     await releaseCandidateRun(run);
   }
 }
+
+/** Progress reports that also say what the model is fed (for progress lines). */
+const withInputShape =
+  (onProgress: (p: TrainingProgress) => void, inputShape: number[]) =>
+  (p: TrainingProgress): void =>
+    onProgress({ ...p, inputShape });

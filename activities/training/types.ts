@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import type {
   candidateTrainingInputSchema,
   DATASET_FORMATS,
+  FEATURE_POOLING_SETTINGS,
   FEATURE_POOLINGS,
   normalisationSchema,
   OPTIMIZERS,
@@ -19,6 +20,8 @@ export type TrainingMode = (typeof TRAINING_MODES)[number];
 export type OptimizerName = (typeof OPTIMIZERS)[number];
 /** See `FEATURE_POOLINGS` in the training schema. */
 export type FeaturePooling = (typeof FEATURE_POOLINGS)[number];
+/** A pooling as a spec asks it: {@link FeaturePooling} or `'auto'` (see `FEATURE_POOLING_SETTINGS`). */
+export type FeaturePoolingSetting = (typeof FEATURE_POOLING_SETTINGS)[number];
 export type DatasetFormat = (typeof DATASET_FORMATS)[number];
 /** How raw pixel values become model inputs (presets or an affine map); see the training schema. */
 export type Normalisation = z.input<typeof normalisationSchema>;
@@ -50,6 +53,8 @@ export interface TrainingProgress {
   snapshotKey?: string;
   /** Store key (prefix) of the checkpoint just written, after an epoch. */
   checkpointKey?: string;
+  /** The model input the samples are adapted to, without the batch axis (e.g. `[224, 224, 3]`). */
+  inputShape?: number[];
 }
 
 /** Structured logger; Temporal's activity logger fits. */
@@ -152,9 +157,12 @@ export interface TestSummary {
   epoch: number;
 }
 
+/** The version of the `result.json` records written now (result-record.ts reads older ones). */
+export const RESULT_RECORD_VERSION = 2;
+
 /** The small per-candidate summary written as `result.json` (< 64 KB: it crosses Temporal). */
 export interface CandidateResult {
-  version: 1;
+  version: typeof RESULT_RECORD_VERSION;
   sweepId: string;
   candidateId: string;
   mode: TrainingMode;
@@ -177,8 +185,8 @@ export interface CandidateResult {
     numClasses: number;
     trainSamples: number;
     valSamples: number;
-    /** Samples of `dataset.testUri`; 0 without one (absent in results of earlier versions). */
-    testSamples?: number;
+    /** Samples of `dataset.testUri`; 0 without one. */
+    testSamples: number;
   };
   parameters: {
     /** Parameters of the cut backbone. */
@@ -203,8 +211,8 @@ export interface CandidateResult {
     learningRate: number;
     snapshotEvery: number;
     seed: number;
-    /** Absent in results of earlier versions (which evaluated once per epoch). */
-    evaluationsPerEpoch?: number;
+    /** Validation evaluations per epoch (the last at its end). */
+    evaluationsPerEpoch: number;
   };
   snapshots: {
     /** Key prefix; a snapshot's key is `${prefix}${step:010d}.safetensors`. */

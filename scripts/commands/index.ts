@@ -2,7 +2,9 @@
 import type { Command } from 'commander';
 import { registerBetaCommand } from './beta.js';
 import { registerCodecServerCommand } from './codec-server.js';
+import { registerConvertCommands } from './convert.js';
 import { registerDevCommands } from './dev.js';
+import { registerModelCommands } from './model.js';
 import { registerObserveCommand } from './observe.js';
 import { registerReportCommand } from './report.js';
 import { registerScheduleCommands } from './schedule.js';
@@ -15,7 +17,9 @@ export function registerCommands(program: Command): void {
   registerSweepCommands(program);
   registerScheduleCommands(program);
   registerReportCommand(program);
+  registerModelCommands(program);
   registerObserveCommand(program);
   registerWorkerCommands(program);
   registerCodecServerCommand(program);
+  registerConvertCommands(program);
 }

@@ -6,6 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import type { SweepReport } from '../../activities/scoring/report-types.js';
+import { readReportRecord } from '../../activities/scoring/report-record.js';
 import type { SweepSpec } from '../../activities/spec/sweep-spec.js';
 import { sweepKeys } from '../../activities/store/keys.js';
 import type { TfBackendName } from '../../activities/tf/runtime.js';
@@ -50,9 +51,7 @@ export async function runLocalSweep(options: LocalSweepOptions): Promise<LocalSw
     );
     const withId = { ...spec, id: sweepId };
     const result = await (progress === false ? sweeps.run(withId) : sweeps.watch(withId));
-    const report = JSON.parse(
-      Buffer.from(await sweeps.store.get(sweepKeys(sweepId).reportJson)).toString('utf8'),
-    ) as SweepReport;
+    const report = await readReportRecord(sweeps.store, sweepId);
     const reportHtml = storeUri.startsWith('file://')
       ? join(fileURLToPath(storeUri), sweepKeys(sweepId).reportHtml)
       : `${storeUri.replace(/\/$/, '')}/${sweepKeys(sweepId).reportHtml}`;

@@ -13,7 +13,7 @@ import {
   NonFiniteLossError,
   TrainingCancelledError,
 } from '../../../activities/training/errors.js';
-import { decodeSafetensors } from '../../../activities/training/safetensors-file.js';
+import { decodeSafetensors } from '../../../activities/formats/safetensors.js';
 import { runCandidateTraining } from '../../../activities/training/run-candidate-training.js';
 import type { CandidateTrainingInput, TrainingLogger } from '../../../activities/training/types.js';
 import {
@@ -145,6 +145,8 @@ describe('runCandidateTraining (finetune)', () => {
       // Progress: one call per step plus the step-0 snapshot and one per epoch end (with the checkpoint).
       const steps = progress.calls.filter((c) => c.checkpointKey === undefined).map((c) => c.step);
       expect(steps).toEqual(Array.from({ length: 13 }, (_, i) => i));
+      // Every report says what the model is fed: the input shape the result records.
+      expect(progress.calls.every((c) => c.inputShape?.join() === result.model.inputShape.join())).toBe(true);
       const ends = progress.calls.filter((c) => c.checkpointKey !== undefined);
       expect(ends.map((c) => [c.epoch, c.step, c.checkpointKey])).toEqual([
         [1, 6, keys.checkpoint(1)],
