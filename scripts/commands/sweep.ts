@@ -21,12 +21,13 @@ import {
   startSweep,
   sweepHandle,
   sweepProgress,
-  sweepResult,
+  sweepResultThroughOutages,
 } from '../sweeps/sweep-client.js';
 import { causeLine, failureCause } from '../sweeps/failure-cause.js';
 import { findSweep, type SweepRecord } from '../sweeps/sweep-record.js';
 import { CliError, addConnectionOptions, printJson, withContext, type GlobalOptions } from './context.js';
 import { EXIT_CODES } from './exit-codes.js';
+import { exitOnInterrupt, sweepGoesOnMessage } from './interrupt.js';
 
 const addGlobal = (command: Command): Command => addConnectionOptions(command, { store: true });
 
@@ -45,9 +46,8 @@ export async function watchSweep(
   options: { json?: boolean; intervalMs?: number } = {},
 ): Promise<SweepResult> {
   const view = options.json ? undefined : createProgressView();
-  const handle = sweepHandle(client, sweepId);
   let done = false;
-  const result = handle.result().finally(() => {
+  const result = sweepResultThroughOutages(client, sweepId).finally(() => {
     done = true;
   });
   try {
@@ -103,7 +103,9 @@ async function finish(
 ): Promise<void> {
   let result: SweepResult;
   try {
-    result = options.watch ? await watchSweep(client, sweepId, options) : await sweepResult(client, sweepId);
+    result = options.watch
+      ? await watchSweep(client, sweepId, options)
+      : await sweepResultThroughOutages(client, sweepId);
   } catch (error) {
     if (error instanceof WorkflowFailedError) {
       throw new CliError(
@@ -224,7 +226,9 @@ export function registerSweepCommands(program: Command): void {
         }
         if (!options.json)
           console.error(`${started.started ? 'Started' : 'Attached to running'} sweep ${started.sweepId}`);
-        await finish(ctx.client, started.sweepId, { ...options, watch: true });
+        await exitOnInterrupt(sweepGoesOnMessage(started.sweepId), () =>
+          finish(ctx.client, started.sweepId, { ...options, watch: true }),
+        );
       });
     });
 
@@ -245,14 +249,20 @@ export function registerSweepCommands(program: Command): void {
     .description('Live progress bars until the sweep ends, then the ranking')
     .action(async (sweepId: string, options: GlobalOptions) => {
       await withContext(options, (ctx) =>
-        finish(ctx.client, sweepId, { ...options, watch: true }).catch(mapErrors),
+        exitOnInterrupt(sweepGoesOnMessage(sweepId), () =>
+          finish(ctx.client, sweepId, { ...options, watch: true }),
+        ).catch(mapErrors),
       );
     });
 
   addGlobal(sweep.command('result').argument('<sweepId>'))
     .description('Wait for the sweep’s result and print the ranking and winner')
     .action(async (sweepId: string, options: GlobalOptions) => {
-      await withContext(options, (ctx) => finish(ctx.client, sweepId, options).catch(mapErrors));
+      await withContext(options, (ctx) =>
+        exitOnInterrupt(sweepGoesOnMessage(sweepId), () => finish(ctx.client, sweepId, options)).catch(
+          mapErrors,
+        ),
+      );
     });
 
   addGlobal(sweep.command('cancel').argument('<sweepId>'))

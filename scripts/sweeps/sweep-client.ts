@@ -16,6 +16,7 @@ import {
 } from '../../workflows/sweep-api.js';
 import type { SweepMemo } from '../../workflows/sweep-memo.js';
 import type { sweepWorkflow } from '../../workflows/sweep-workflow.js';
+import { throughServerOutages } from './server-outage.js';
 import { findSweep } from './sweep-record.js';
 
 export class SweepNotFoundError extends Error {
@@ -144,4 +145,19 @@ export async function sweepResult(client: Client, sweepId: string): Promise<Swee
       throw new SweepNotFoundError(`no sweep '${sweepId}' on this Temporal namespace`, { cause: error });
     throw error;
   }
+}
+
+/**
+ * The sweep's result, waiting through Temporal server restarts (one line says so): only a final workflow
+ * state, or an error that is not an outage, ends the wait.
+ */
+export function sweepResultThroughOutages(
+  client: Client,
+  sweepId: string,
+  log?: (line: string) => void,
+): Promise<SweepResult> {
+  return throughServerOutages(() => sweepResult(client, sweepId), {
+    what: `sweep ${sweepId}`,
+    ...(log ? { log } : {}),
+  });
 }

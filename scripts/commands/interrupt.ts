@@ -1,0 +1,34 @@
+/**
+ * Ctrl-C on a command that only waits (`sweep start --wait`, `watch`, `result`): the sweep goes on where
+ * it runs, so the client says so and how to follow or stop it, and exits 130 without a stack trace.
+ */
+import { EXIT_CODES } from './exit-codes.js';
+
+/**
+ * Runs `fn`; a SIGINT (or SIGTERM) meanwhile calls `cleanup` (e.g. stop the progress bars), prints
+ * `message` on stderr and exits with 130 at once (pending Temporal calls die with the process; nothing
+ * of the sweep is touched).
+ */
+export async function exitOnInterrupt<T>(
+  message: string,
+  fn: () => Promise<T>,
+  cleanup: () => void = () => undefined,
+): Promise<T> {
+  const onSignal = (): void => {
+    cleanup();
+    process.stderr.write(`\n${message}\n`);
+    process.exit(EXIT_CODES.interrupted);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    return await fn();
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  }
+}
+
+/** What a waiting client prints when interrupted: the sweep goes on; how to watch or cancel it. */
+export const sweepGoesOnMessage = (sweepId: string): string =>
+  `Interrupted: sweep ${sweepId} goes on. Watch it: \`ncap sweep watch ${sweepId}\`; cancel it: \`ncap sweep cancel ${sweepId}\`.`;
