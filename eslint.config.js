@@ -65,6 +65,25 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { patterns: [noTestCode] }] },
   },
   {
+    // The sweep harness sits below the commands: `ncap` commands and the demo import it, never the reverse.
+    files: ['scripts/sweeps/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            noTestCode,
+            {
+              group: ['**/commands/*', '../commands/*'],
+              message:
+                'scripts/sweeps must not import a command: move the shared code down into scripts/sweeps/.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The zoo builders and the production smoke test: support code that ships in the build.
     files: ['zoos/**/*.ts', 'scripts/prod/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [noTestCode, noCliOrSweepWorkflow] }] },

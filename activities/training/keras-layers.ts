@@ -44,6 +44,33 @@ function keptAxes(axis: NormalizationConfig['axis'], ndim: number): number[] {
   return list.map((a) => (a < 0 ? a + ndim : a)).sort((a, b) => a - b);
 }
 
+/** The config with Keras's defaults filled in. */
+function normalizationSettings(config: NormalizationConfig): NormalizationConfig {
+  return {
+    axis: config.axis ?? -1,
+    mean: config.mean ?? null,
+    variance: config.variance ?? null,
+    invert: config.invert ?? false,
+  };
+}
+
+/** The statistics' shape (the kept axes' sizes) and the shape they broadcast to against the input. */
+function statisticsShapes(
+  layer: string,
+  axis: NormalizationConfig['axis'],
+  shape: readonly (number | null)[],
+): { statShape: number[]; broadcastShape: number[] } {
+  const kept = keptAxes(axis, shape.length);
+  const statShape = kept.map((a) => shape[a]);
+  if (statShape.some((d) => d === null || d === undefined)) {
+    throw new Error(
+      `Normalization '${layer}' keeps axes [${kept.join(', ')}] of an input shaped [${shape.join(', ')}]: a kept axis must have a known size`,
+    );
+  }
+  const broadcastShape = shape.map((d, i) => (kept.includes(i) ? (d as number) : 1));
+  return { statShape: statShape as number[], broadcastShape };
+}
+
 /**
  * Keras's `Normalization`: `(x − mean) / max(√variance, ε)` with `mean` and `variance` broadcast along the
  * kept axes. The statistics are the layer's weights `mean`, `variance` (and `count`, kept only so the
@@ -58,29 +85,17 @@ function normalizationClass(tf: Tf) {
 
     constructor(config: NormalizationConfig) {
       super(config as ConstructorParameters<typeof tfLayers.Layer>[0]);
-      this.settings = {
-        axis: config.axis ?? -1,
-        mean: config.mean ?? null,
-        variance: config.variance ?? null,
-        invert: config.invert ?? false,
-      };
+      this.settings = normalizationSettings(config);
     }
 
     override build(inputShape: (number | null)[] | (number | null)[][]): void {
       const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as (number | null)[];
-      const kept = keptAxes(this.settings.axis, shape.length);
-      const statShape = kept.map((a) => shape[a]);
-      if (statShape.some((d) => d === null || d === undefined)) {
-        throw new Error(
-          `Normalization '${this.name}' keeps axes [${kept.join(', ')}] of an input shaped [${shape.join(', ')}]: a kept axis must have a known size`,
-        );
-      }
-      this.broadcastShape = shape.map((d, i) => (kept.includes(i) ? (d as number) : 1));
+      const { statShape, broadcastShape } = statisticsShapes(this.name, this.settings.axis, shape);
+      this.broadcastShape = broadcastShape;
       if (this.settings.mean === null || this.settings.variance === null) {
-        const dims = statShape as number[];
         this.statistics = {
-          mean: this.addWeight('mean', dims, 'float32', tf.initializers.zeros(), undefined, false),
-          variance: this.addWeight('variance', dims, 'float32', tf.initializers.ones(), undefined, false),
+          mean: this.addWeight('mean', statShape, 'float32', tf.initializers.zeros(), undefined, false),
+          variance: this.addWeight('variance', statShape, 'float32', tf.initializers.ones(), undefined, false),
         };
         this.addWeight('count', [], 'int32', tf.initializers.zeros(), undefined, false);
       }

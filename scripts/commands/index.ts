@@ -7,11 +7,13 @@ import { registerDevCommands } from './dev.js';
 import { registerModelCommands } from './model.js';
 import { registerObserveCommand } from './observe.js';
 import { registerReportCommand } from './report.js';
+import { registerRunCommand } from './run.js';
 import { registerScheduleCommands } from './schedule.js';
 import { registerSweepCommands } from './sweep.js';
 import { registerWorkerCommands } from './worker.js';
 
 export function registerCommands(program: Command): void {
+  registerRunCommand(program);
   registerDevCommands(program);
   registerBetaCommand(program);
   registerSweepCommands(program);

@@ -57,8 +57,9 @@ export class DevStackError extends Error {
   override name = 'DevStackError';
 }
 
-export function defaultDataDir(): string {
-  return join(projectRoot(), '.ncap', 'dev');
+/** The dev stack's folder: NCAP_DEV_DIR (tests, several stacks side by side), else `<repo>/.ncap/dev`. */
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.NCAP_DEV_DIR || join(projectRoot(), '.ncap', 'dev');
 }
 
 /** A TCP port that is free on 127.0.0.1 right now. */

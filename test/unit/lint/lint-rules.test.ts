@@ -74,6 +74,10 @@ const FILES: Record<string, string> = {
     "import { watchSweep } from '../commands/sweep.js';\nexport const w = watchSweep;\n",
   'test/support/uses-workflow.ts':
     "import { halvingConfigOf } from '../../workflows/sweep-workflow.js';\nexport const h = halvingConfigOf;\n",
+  'scripts/commands/watch.ts': 'export const watch = 1;\n',
+  'scripts/sweeps/uses-command.ts':
+    "import { watch } from '../commands/watch.js';\nexport const w = watch;\n",
+  'scripts/commands/uses-sweep.ts': "import { w } from '../sweeps/uses-command.js';\nexport const u = w;\n",
 };
 
 let dir: string;
@@ -143,5 +147,12 @@ describe('lint (eslint.config.js)', () => {
     }
     // The pure halving module is what they replay.
     expect(messages.get('bench/ttd/uses-halving.ts')).toEqual([]);
+  });
+
+  it('keeps the sweep harness from importing a command; commands may import it', () => {
+    expect(messages.get('scripts/sweeps/uses-command.ts')?.map((m) => m.message)).toEqual([
+      expect.stringMatching(/must not import a command/),
+    ]);
+    expect(messages.get('scripts/commands/uses-sweep.ts')).toEqual([]);
   });
 });
