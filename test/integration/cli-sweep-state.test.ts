@@ -31,7 +31,7 @@ describe('ncap finds a sweep’s store and state from the sweep itself', () => {
   let client: Client;
   let stores: StoreProvider;
   const address = () => ['--address', stack().temporal.address];
-  const spec = (name: string): string => {
+  const spec = (name: string, extra: string[] = []): string => {
     const path = join(dir, `${name}.yaml`);
     writeFileSync(
       path,
@@ -41,6 +41,7 @@ describe('ncap finds a sweep’s store and state from the sweep itself', () => {
         'candidates:',
         '  - { id: alpha, model: file:///zoo/alpha/model.json }',
         '  - { id: beta, model: file:///zoo/beta/model.json }',
+        ...extra,
       ].join('\n'),
     );
     return path;
@@ -86,7 +87,8 @@ describe('ncap finds a sweep’s store and state from the sweep itself', () => {
 
   it('report, resume and status of a finished sweep need no --store; the memo holds store, name and winner', async () => {
     const id = `state-done-${uniqueSuffix()}`;
-    const path = spec('done');
+    // One candidate per workflow run: the memo must survive continue-as-new.
+    const path = spec('done', ['concurrency: { childWorkflowThreshold: 1, candidatesPerRun: 1 }']);
     const started = await withWorkers(() =>
       ncap('sweep', 'start', path, '--id', id, '--wait', '--json', '--store', storeA, ...address()),
     );
@@ -95,6 +97,12 @@ describe('ncap finds a sweep’s store and state from the sweep itself', () => {
     expect(['alpha', 'beta']).toContain(winner);
 
     const memo = parseSweepMemo((await client.workflow.getHandle(id).describe()).memo);
+    const { history } = await client.workflowService.getWorkflowExecutionHistory({
+      namespace: 'default',
+      execution: { workflowId: id },
+      maximumPageSize: 1,
+    });
+    expect(history?.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId).toBeTruthy();
     expect(memo).toMatchObject({ storeUri: storeA, name: 'done', outcome: 'completed', winner });
 
     // The CLI's default store (NCAP_STORE_URI or ./.ncap/store) holds nothing of this sweep.
