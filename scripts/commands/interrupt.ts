@@ -4,6 +4,9 @@
  */
 import { EXIT_CODES } from './exit-codes.js';
 
+/** ANSI: make the terminal's cursor visible. */
+const SHOW_CURSOR = '\u001b[?25h';
+
 /**
  * Runs `fn`; a SIGINT (or SIGTERM) meanwhile calls `cleanup` (e.g. stop the progress bars), prints
  * `message` on stderr and exits with 130 at once (pending Temporal calls die with the process; nothing
@@ -16,6 +19,8 @@ export async function exitOnInterrupt<T>(
 ): Promise<T> {
   const onSignal = (): void => {
     cleanup();
+    // The progress bars hide the cursor until they stop, which an exit skips: show it again.
+    if (process.stderr.isTTY) process.stderr.write(SHOW_CURSOR);
     process.stderr.write(`\n${message}\n`);
     process.exit(EXIT_CODES.interrupted);
   };
