@@ -8,17 +8,14 @@ import { EXIT_CODES } from './exit-codes.js';
 const SHOW_CURSOR = '\u001b[?25h';
 
 /**
- * Runs `fn`; a SIGINT (or SIGTERM) meanwhile calls `cleanup` (e.g. stop the progress bars), prints
- * `message` on stderr and exits with 130 at once (pending Temporal calls die with the process; nothing
- * of the sweep is touched).
+ * Runs `fn`; a SIGINT (or SIGTERM) meanwhile prints `message` on stderr and exits with 130 at once
+ * (pending Temporal calls die with the process; nothing of the sweep is touched).
  */
 export async function exitOnInterrupt<T>(
   message: string,
   fn: () => Promise<T>,
-  cleanup: () => void = () => undefined,
 ): Promise<T> {
   const onSignal = (): void => {
-    cleanup();
     // The progress bars hide the cursor until they stop, which an exit skips: show it again.
     if (process.stderr.isTTY) process.stderr.write(SHOW_CURSOR);
     process.stderr.write(`\n${message}\n`);
