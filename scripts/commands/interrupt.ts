@@ -11,10 +11,7 @@ const SHOW_CURSOR = '\u001b[?25h';
  * Runs `fn`; a SIGINT (or SIGTERM) meanwhile prints `message` on stderr and exits with 130 at once
  * (pending Temporal calls die with the process; nothing of the sweep is touched).
  */
-export async function exitOnInterrupt<T>(
-  message: string,
-  fn: () => Promise<T>,
-): Promise<T> {
+export async function exitOnInterrupt<T>(message: string, fn: () => Promise<T>): Promise<T> {
   const onSignal = (): void => {
     // The progress bars hide the cursor until they stop, which an exit skips: show it again.
     if (process.stderr.isTTY) process.stderr.write(SHOW_CURSOR);

@@ -78,11 +78,9 @@ async function finish(
       : await sweepResultThroughOutages(client, sweepId);
   } catch (error) {
     if (error instanceof WorkflowFailedError) {
-      throw new CliError(
-        `sweep ${sweepId} failed: ${causeLine(failureCause(error))}`,
-        EXIT_CODES.failure,
-        { cause: error },
-      );
+      throw new CliError(`sweep ${sweepId} failed: ${causeLine(failureCause(error))}`, EXIT_CODES.failure, {
+        cause: error,
+      });
     }
     throw error;
   }
@@ -301,7 +299,9 @@ export function registerSweepCommands(program: Command): void {
           else console.log(`${started.started ? 'Resumed' : 'Already running'}: sweep ${sweepId}`);
           return;
         }
-        await finish(ctx.client, sweepId, { ...options, watch: true });
+        await exitOnInterrupt(sweepGoesOnMessage(sweepId), () =>
+          finish(ctx.client, sweepId, { ...options, watch: true }),
+        );
       });
     });
 
