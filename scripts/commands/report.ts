@@ -61,7 +61,10 @@ export function registerReportCommand(program: Command): void {
       '--store <uri>',
       'the sweep’s store (default: the one Temporal recorded for the sweep, else NCAP_STORE_URI or file://./.ncap/store)',
     )
-    .option('--address <host:port>', 'Temporal frontend, to find the sweep’s store (default: TEMPORAL_ADDRESS)')
+    .option(
+      '--address <host:port>',
+      'Temporal frontend, to find the sweep’s store (default: TEMPORAL_ADDRESS)',
+    )
     .option('--namespace <ns>', 'Temporal namespace (default: TEMPORAL_NAMESPACE or default)')
     .option(
       '--rescore',

@@ -102,7 +102,9 @@ describe('ncap finds a sweep’s store and state from the sweep itself', () => {
       execution: { workflowId: id },
       maximumPageSize: 1,
     });
-    expect(history?.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId).toBeTruthy();
+    expect(
+      history?.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId,
+    ).toBeTruthy();
     expect(memo).toMatchObject({ storeUri: storeA, name: 'done', outcome: 'completed', winner });
 
     // The CLI's default store (NCAP_STORE_URI or ./.ncap/store) holds nothing of this sweep.

@@ -140,10 +140,13 @@ describe.skipIf(!existsSync(builtCli))('a waiting ncap client (bin/ncap.js, afte
   it('Ctrl-C on sweep start --wait says the sweep goes on and how to watch or cancel it, exit 130', async () => {
     const id = `wait-sigint-${uniqueSuffix()}`;
     // No worker polls these queues: the sweep stays running.
-    const cli = spawnNcap(['sweep', 'start', specPath, '--id', id, '--wait', '--store', storeUri, ...address()], {
-      NCAP_TASK_QUEUE_ORCHESTRATOR: uniqueTaskQueue('idle'),
-      NCAP_TASK_QUEUE_GPU: uniqueTaskQueue('idle-gpu'),
-    });
+    const cli = spawnNcap(
+      ['sweep', 'start', specPath, '--id', id, '--wait', '--store', storeUri, ...address()],
+      {
+        NCAP_TASK_QUEUE_ORCHESTRATOR: uniqueTaskQueue('idle'),
+        NCAP_TASK_QUEUE_GPU: uniqueTaskQueue('idle-gpu'),
+      },
+    );
     await until('the sweep to start', () => cli.stderr().includes(`Started sweep ${id}`));
     cli.child.kill('SIGINT');
     const exit = await cli.exit;
