@@ -4,8 +4,9 @@
  * start input (name, created) and the NcapWinner search attribute or the result (winner).
  */
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
-import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow/index.js';
-import type { SweepResult, SweepWorkflowInput } from '../../workflows/sweep-api.js';
+import type { SweepResult } from '../../workflows/sweep-api.js';
+import { parseSweepMemo, type SweepMemo } from '../../workflows/sweep-memo.js';
+import { startInput } from './sweep-record.js';
 
 export interface SweepListRow {
   sweepId: string;
@@ -23,8 +24,6 @@ export interface SweepListRow {
   storeUri: string;
 }
 
-const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
-
 /** Up to `limit` sweeps, newest first. */
 export async function listSweeps(client: Client, limit: number): Promise<SweepListRow[]> {
   const rows: SweepListRow[] = [];
@@ -36,27 +35,26 @@ export async function listSweeps(client: Client, limit: number): Promise<SweepLi
 }
 
 async function rowOf(client: Client, wf: WorkflowExecutionInfo): Promise<SweepListRow> {
-  const memo = wf.memo ?? {};
-  const status = wf.status.name.toLowerCase();
-  const input =
-    text(memo.name) === undefined ? await startInput(client, wf).catch(() => undefined) : undefined;
+  const memo = parseSweepMemo(wf.memo);
+  const input = memo ? undefined : await startInput(client, wf.workflowId, wf.runId).catch(() => undefined);
   return {
     sweepId: wf.workflowId,
-    name: text(memo.name) ?? input?.spec.name ?? '',
-    status,
+    name: memo?.name ?? input?.spec.name ?? '',
+    status: wf.status.name.toLowerCase(),
     winner: await winnerOf(client, wf, memo),
-    createdAt: text(memo.createdAt) ?? input?.carried?.startedAt ?? wf.startTime.toISOString(),
+    createdAt: memo?.createdAt || (input?.carried?.startedAt ?? wf.startTime.toISOString()),
     closedAt: wf.closeTime?.toISOString() ?? null,
-    storeUri: text(memo.storeUri) ?? input?.storeUri ?? '',
+    storeUri: memo?.storeUri ?? input?.storeUri ?? '',
   };
 }
 
+/** The memo's winner once the sweep ended; else NcapWinner (when registered); else a completed sweep's result. */
 async function winnerOf(
   client: Client,
   wf: WorkflowExecutionInfo,
-  memo: Record<string, unknown>,
+  memo: SweepMemo | undefined,
 ): Promise<string | null> {
-  if (typeof memo.winner === 'string' || memo.winner === null) return memo.winner as string | null;
+  if (memo?.winner !== undefined) return memo.winner;
   const attribute = wf.searchAttributes?.NcapWinner;
   if (Array.isArray(attribute) && typeof attribute[0] === 'string') return attribute[0];
   if (wf.status.name !== 'COMPLETED') return null;
@@ -65,21 +63,6 @@ async function winnerOf(
     .result()
     .catch(() => undefined);
   return result?.winner ?? null;
-}
-
-/** The run's start input: the first event of its history, decoded with the client's data converter. */
-async function startInput(
-  client: Client,
-  wf: WorkflowExecutionInfo,
-): Promise<SweepWorkflowInput | undefined> {
-  const page = await client.workflowService.getWorkflowExecutionHistory({
-    namespace: client.options.namespace,
-    execution: { workflowId: wf.workflowId, runId: wf.runId },
-    maximumPageSize: 1,
-  });
-  const payloads = page.history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads;
-  if (!payloads?.length) return undefined;
-  return decodeFromPayloadsAtIndex<SweepWorkflowInput>(client.options.loadedDataConverter, 0, payloads);
 }
 
 /** The list as a table with a header row; columns as wide as their widest cell. */
