@@ -3,6 +3,7 @@
  * metrics and the sweep's settings. Every value from the sweep is escaped, so ids and failure messages
  * cannot break the table or inject markup.
  */
+import { betaColumnTitle } from './rule-score.js';
 import type { SweepReport } from '../scoring/report-types.js';
 import { escapeMarkdown } from './markdown-escape.js';
 import { rankingColumns, rankingRows } from './ranking-rows.js';
@@ -85,13 +86,7 @@ function headerLines(report: SweepReport): string[] {
 
 /** The ranking table's header and alignment rows (optional columns where the report has them). */
 function rankingHeader(report: SweepReport, columns: ReturnType<typeof rankingColumns>): string[] {
-  const header = [
-    'Rank',
-    'Candidate',
-    'Status',
-    `β\\_eff ${directionArrow(report.selection.direction)}`,
-    'Trend',
-  ];
+  const header = ['Rank', 'Candidate', 'Status', md(betaColumnTitle(report)), 'Trend'];
   const align = ['---:', ':---', ':---', '---:', '---:'];
   if (columns.bracket) {
     header.splice(3, 0, 'Stopped');
@@ -101,7 +96,13 @@ function rankingHeader(report: SweepReport, columns: ReturnType<typeof rankingCo
     header.push('Predicted acc.');
     align.push('---:');
   }
-  header.push('Early val. acc.', 'TSE', 'Train time', 'Backend', 'Params');
+  header.push(
+    'Early val. acc.',
+    'TSE',
+    report.mode === 'frozen' ? 'Time (features + train + LogME)' : 'Train time',
+    'Backend',
+    'Params (backbone + probe)',
+  );
   align.push('---:', '---:', '---:', ':---', '---:');
   if (columns.input) {
     header.push('Input');

@@ -3,6 +3,7 @@
  * the winner marked with `*`. Long ids and failure messages are cut; control and bidi-override characters
  * from the sweep are replaced so they cannot drive the terminal.
  */
+import { betaColumnTitle } from './rule-score.js';
 import type { SweepReport } from '../scoring/report-types.js';
 import { rankingColumns, rankingRows } from './ranking-rows.js';
 import { formatTimestamp } from './report-format.js';
@@ -11,7 +12,6 @@ import {
   bracketText,
   computeText,
   datasetName,
-  directionArrow,
   directionText,
   observedRunsText,
   statusSummary,
@@ -105,14 +105,18 @@ export function renderReportText(report: SweepReport, options: ReportTextOptions
     { title: 'CANDIDATE', right: false, cells: rows.map((r) => clip(safe(r.candidateId), maxCandidate)) },
     { title: 'STATUS', right: false, cells: rows.map((r) => r.status) },
     ...(columns.bracket ? [{ title: 'STOPPED', right: false, cells: rows.map((r) => r.bracket ?? '') }] : []),
-    { title: `β_eff ${directionArrow(selection.direction)}`, right: true, cells: rows.map((r) => r.betaEff) },
+    { title: betaColumnTitle(report), right: true, cells: rows.map((r) => r.betaEff) },
     { title: 'TREND', right: true, cells: rows.map((r) => r.trend.label) },
   ];
   if (columns.predicted) table.push({ title: 'PREDICTED', right: true, cells: rows.map((r) => r.predicted) });
   table.push(
     { title: 'EARLY ACC', right: true, cells: rows.map((r) => r.earlyValAccuracy) },
     { title: 'TSE', right: true, cells: rows.map((r) => r.trainLossSum) },
-    { title: 'TIME', right: true, cells: rows.map((r) => r.trainTime) },
+    {
+      title: report.mode === 'frozen' ? 'TIME (ALL)' : 'TIME',
+      right: true,
+      cells: rows.map((r) => r.trainTime),
+    },
     { title: 'BACKEND', right: false, cells: rows.map((r) => clip(safe(r.backend), 12)) },
   );
   if (columns.input)

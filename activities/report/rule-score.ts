@@ -33,6 +33,12 @@ export function isBetaRule(rule: string): boolean {
   return rule === 'beta-eff' || rule === 'beta-eff-scale-free';
 }
 
+/** The β_eff column's title: "β_eff ↑"/"β_eff ↓" when the rule ranks by it, else "β_eff (info)". */
+export function betaColumnTitle(report: SweepReport): string {
+  if (!isBetaRule(report.selection.appliedRule)) return 'β_eff (info)';
+  return `β_eff ${report.selection.direction === 'higher' ? '↑' : '↓'}`;
+}
+
 /** The applied rule's score in words, e.g. "Validation accuracy". */
 export function ruleScoreName(rule: string): string {
   return SCORE_NAMES[rule] ?? `${rule} score`;
