@@ -102,6 +102,12 @@ describe('halving sweeps', () => {
     expect(report.budget).toBe('halving');
     expect(report.winner).toBe('c7');
     expect(report.bracket?.rungSizes).toEqual([8, 4, 2]);
+    // Every rung's scores, for the report's rung chart: 8 + 4 + 2, each candidate at each rung it trained.
+    const perRung = [0, 1, 2].map((r) => report.bracket!.scores!.filter((s) => s.rung === r).length);
+    expect(perRung).toEqual([8, 4, 2]);
+    expect(report.bracket!.scores!.find((s) => s.candidateId === 'c7' && s.rung === 2)?.epochs).toBe(
+      report.bracket!.rungs[2],
+    );
     // Samples: 10 per step; 4 × 2 + 2 × 4 + 2 × 8 steps, against 8 candidates × 8 steps for the full window.
     expect(report.compute).toEqual({ trainSamples: 320, fullWindowTrainSamples: 640 });
     const survivor = await readJson<CandidateResult>(bench, sweepKeys(out.sweepId).candidate('c7').result);
