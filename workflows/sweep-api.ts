@@ -50,6 +50,12 @@ export interface SweepWorkflowInput {
   /** Upsert the typed search attributes NcapDataset/NcapStatus/NcapWinner (the server must know them). @default false */
   searchAttributes?: boolean;
   /**
+   * The starting client encrypts payloads (it has a payload codec). The workflow then leaves its outcome
+   * and winner out of the memo: Temporal's TypeScript SDK 1.24 writes a workflow's `upsertMemo` to history
+   * without passing it through the codec, so they would be stored in clear. @default false
+   */
+  encryptedPayloads?: boolean;
+  /**
    * Task queues of this sweep's activities and child workflows; clients pass the queues their workers
    * poll (`NCAP_TASK_QUEUE_*`). @default {@link DEFAULT_TASK_QUEUES} (inputs recorded before this field)
    */

@@ -321,7 +321,8 @@ export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepRes
   state.status = state.cancelled ? 'cancelled' : 'completed';
   publish(state, input.searchAttributes);
   // Clients list and describe sweeps from the memo; histories recorded before it replay without it.
-  if (patched(SWEEP_MEMO_PATCH)) {
+  // Under payload encryption the outcome stays out of it (see SweepWorkflowInput.encryptedPayloads).
+  if (!input.encryptedPayloads && patched(SWEEP_MEMO_PATCH)) {
     const decided: Pick<SweepMemo, 'outcome' | 'winner'> = { outcome: state.status, winner: state.winner };
     upsertMemo(decided);
   }
