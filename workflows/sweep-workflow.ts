@@ -75,12 +75,18 @@ export function describeFailure(error: unknown): { type: string; message: string
 /** Task queues of one sweep's activities. */
 type SweepQueues = NonNullable<SweepWorkflowInput['taskQueues']>;
 
-/** Shows the book in the Temporal UI and, when enabled, in the typed search attributes. */
-function publish(state: SweepState, searchAttributes: boolean | undefined): void {
+/**
+ * Shows the book in the Temporal UI and, when enabled, in the typed search attributes (the winner's
+ * P(best) once the report states it: one upsert as before, so recorded histories replay).
+ */
+function publish(state: SweepState, searchAttributes: boolean | undefined, winnerProbability?: number): void {
   if (searchAttributes) {
     upsertSearchAttributes([
       { key: SEARCH_ATTRIBUTE_KEYS.status, value: state.status },
       ...(state.winner ? [{ key: SEARCH_ATTRIBUTE_KEYS.winner, value: state.winner }] : []),
+      ...(winnerProbability === undefined
+        ? []
+        : [{ key: SEARCH_ATTRIBUTE_KEYS.winnerProbability, value: winnerProbability }]),
     ]);
   }
   setCurrentDetails(state.details());
@@ -190,7 +196,7 @@ async function runWindow(
 function sweepResult(
   state: SweepState,
   ordered: readonly CandidateOutcome[],
-  scored: Pick<ScoreSweepOutput, 'ranking' | 'reportKey' | 'reportHtmlKey' | 'unscorable'>,
+  scored: Pick<ScoreSweepOutput, 'ranking' | 'reportKey' | 'reportHtmlKey' | 'unscorable' | 'confidence'>,
   bracket?: SweepBracket,
 ): SweepResult {
   return {
@@ -210,7 +216,15 @@ function sweepResult(
     reused: ordered.filter((o) => o.reused).map((o) => o.candidateId),
     reportKey: scored.reportKey,
     reportHtmlKey: scored.reportHtmlKey,
+    ...(scored.confidence ? { confidence: scored.confidence } : {}),
   };
+}
+
+/** The winner's P(best) at the deciding rung, when the report states it. */
+function winnerProbabilityOf(scored: Pick<ScoreSweepOutput, 'winner' | 'confidence'>): number | undefined {
+  return scored.confidence?.candidates.find(
+    (c) => c.candidateId === scored.winner && c.status === 'contender',
+  )?.pBest;
 }
 
 function halvingProgress(halving: HalvingState): SweepState['halving'] {
@@ -314,7 +328,7 @@ export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepRes
   );
   state.winner = scored.winner;
   state.status = state.cancelled ? 'cancelled' : 'completed';
-  publish(state, input.searchAttributes);
+  publish(state, input.searchAttributes, winnerProbabilityOf(scored));
   return sweepResult(state, ordered, scored, bracket);
 }
 

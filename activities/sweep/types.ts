@@ -3,7 +3,12 @@
  * never snapshots or weights (payloads are capped at 2 MB; we stay far below).
  */
 import type { SweepSpec } from '../spec/sweep-spec.js';
-import type { CandidateInput, CandidateStatus, SweepBracket } from '../scoring/report-types.js';
+import type {
+  CandidateInput,
+  CandidateStatus,
+  DecisionConfidence,
+  SweepBracket,
+} from '../scoring/report-types.js';
 
 export type { SweepBracket } from '../scoring/report-types.js';
 
@@ -131,4 +136,6 @@ export interface ScoreSweepOutput {
   reportKey: string;
   reportHtmlKey: string;
   direction: 'higher' | 'lower';
+  /** The report's `decision.confidence` (null when it has none); absent from outputs recorded before it. */
+  confidence?: DecisionConfidence | null;
 }

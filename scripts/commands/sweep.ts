@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { InvalidSpecError } from '../../activities/spec/sweep-spec.js';
 import { loadConfig } from '../../workers/worker-config.js';
 import { cancelCandidateSignal, cancelSweepSignal, type SweepResult } from '../../workflows/sweep-api.js';
+import { confidenceLines } from '../../activities/report/confidence-text.js';
 import { bracketText } from '../../activities/report/report-summary.js';
 import { rankingTable } from '../sweeps/progress-view.js';
 import { validateSpecFile, validationLines, validationSummary } from '../sweeps/validate-spec.js';
@@ -51,6 +52,7 @@ function printResult(result: SweepResult, json: boolean | undefined): void {
         `  ${e.status} at ${e.epochs} epochs: ${e.candidateId}${e.score === null ? '' : ` (score ${e.score.toPrecision(3)})`}`,
       );
   }
+  if (result.confidence) for (const line of confidenceLines(result.confidence)) console.log(line);
   console.log(result.winner ? `Winner: ${result.winner}` : 'No winner: no candidate finished.');
   if (result.reportKey)
     console.log(
