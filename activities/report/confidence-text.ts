@@ -4,7 +4,7 @@
  * is one, what settling it would cost and the command that buys it.
  */
 import type { DecisionConfidence } from '../scoring/report-types.js';
-import { formatAccuracy, formatCount, formatDuration } from './report-format.js';
+import { formatCount, formatDuration } from './report-format.js';
 
 /** A probability as a whole percentage, never rounded to a certainty it does not have ("<1 %", ">99 %"). */
 export function formatProbability(p: number): string {
@@ -29,26 +29,39 @@ export function nearTieText(confidence: DecisionConfidence): string | null {
   if (!tie) return null;
   const cost = `${formatCount(tie.samples)} training samples${tie.seconds === null ? '' : `, about ${formatDuration(tie.seconds)} of training`}`;
   return (
-    `near-tie: ${tie.candidates.join(', ')} cannot be told apart on ${formatCount(confidence.samples)} validation images ` +
+    `near-tie: ${tie.candidates.join(', ')} cannot be told apart on ${confidence.samples} validation images ` +
     `(P(best) ${pBestText(confidence, tie.candidates)}). Settling it trains them to ${epochsText(tie.epochs)}: ` +
     `${cost}. Run: ${tie.command}`
   );
 }
 
+/** "Cut at 0.25 epochs, P(best) there: a 2 %, b <1 %" per rung of cuts, the latest first. */
+function cutText(confidence: DecisionConfidence): string[] {
+  const cut = confidence.candidates.filter((c) => c.status === 'cut');
+  const epochs = [...new Set(cut.map((c) => c.epochs))];
+  return epochs.map(
+    (e) =>
+      `Cut at ${epochsText(e)}, P(best) there: ${cut
+        .filter((c) => c.epochs === e)
+        .map((c) => `${c.candidateId} ${formatProbability(c.pBest)}`)
+        .join(', ')}`,
+  );
+}
+
 /** The confidence as lines of plain text (the caller sanitises ids for its medium). */
 export function confidenceLines(confidence: DecisionConfidence): string[] {
-  const at = `at ${epochsText(confidence.epochs)} on ${formatCount(confidence.samples)} validation images`;
-  const lines = [`Confidence ${at}: P(best) ${pBestText(confidence)} (paired bootstrap over the images)`];
+  const contenders = confidence.candidates.filter((c) => c.status === 'contender');
   const tie = nearTieText(confidence);
+  const lines: string[] = [];
+  // A near-tie of every contender already states each one's P(best).
+  if (!tie || contenders.length > confidence.tieSet.length)
+    lines.push(
+      `Confidence at ${epochsText(confidence.epochs)} on ${confidence.samples} validation images: P(best) ${pBestText(confidence)} (paired bootstrap over the images)`,
+    );
   if (tie) lines.push(tie);
-  else if (confidence.candidates.some((c) => c.status === 'contender' && c.candidateId !== confidence.winner))
+  else if (contenders.length > 1)
     lines.push(
       `Clear lead: ${confidence.winner} is ahead of every other contender by more than the stop rule's margin (z = ${confidence.margin.z}).`,
     );
-  const cut = confidence.candidates.filter((c) => c.status === 'cut');
-  if (cut.length > 0)
-    lines.push(
-      `At their cut: ${cut.map((c) => `${c.candidateId} ${formatProbability(c.pBest)} (${formatAccuracy(c.accuracy)} at ${epochsText(c.epochs)})`).join(', ')}`,
-    );
-  return lines;
+  return [...lines, ...cutText(confidence)];
 }

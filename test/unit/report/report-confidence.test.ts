@@ -88,12 +88,14 @@ describe('the decision’s confidence in the outputs', () => {
     const [w, r] = report.candidates.map((c) => c.candidateId);
     const text = renderReportText(report);
     expect(text).toContain(
-      `near-tie: ${w}, ${r}, ${report.candidates[2]!.candidateId} cannot be told apart on 1k validation images (P(best) ${w} 52 %, ${r} 30 %`,
+      `near-tie: ${w}, ${r}, ${report.candidates[2]!.candidateId} cannot be told apart on 1000 validation images (P(best) ${w} 52 %, ${r} 30 %`,
     );
     expect(text).toContain(
       `Settling it trains them to 1 epoch: 7.2k training samples, about 1m 35s of training. Run: ncap sweep extend ${report.sweepId}`,
     );
-    expect(text).toContain('<1 %');
+    expect(text).toContain(`Cut at 0.25 epochs, P(best) there: ${report.candidates[3]!.candidateId} <1 %`);
+    // Every contender is tied: the near-tie line states each one's P(best), no second line repeats it.
+    expect(text).not.toContain('Confidence at');
     expect(winnerLine(report)).toBe(
       `Winner: ${w}, in a near-tie with ${r}, ${report.candidates[2]!.candidateId} (see above; \`ncap sweep extend ${report.sweepId}\` settles it)`,
     );
