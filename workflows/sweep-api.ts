@@ -140,6 +140,8 @@ export interface SweepResult {
   bracket?: SweepBracket;
   /** How sure the pick is (report.json's `decision.confidence`); absent when the report has none. */
   confidence?: DecisionConfidence;
+  /** The report's warnings, one line each (every candidate at chance…); absent in results of earlier versions. */
+  warnings?: string[];
 }
 
 export const progressQuery = defineQuery<SweepProgress>('progress');

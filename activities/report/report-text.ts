@@ -93,6 +93,7 @@ export function renderReportText(report: SweepReport, options: ReportTextOptions
   if (compute) lines.push(`Compute: ${compute}`);
   const confidence = report.decision?.confidence;
   if (confidence) lines.push(...confidenceLines(confidence).map(safe));
+  for (const warning of report.warnings ?? []) lines.push(`Warning: ${safe(warning)}`);
   lines.push('');
 
   interface Column {

@@ -27,6 +27,7 @@ import { tensorLayout } from '../training/model-inspection.js';
 import type { CandidateResult } from '../training/types.js';
 import { decisionConfidence } from './decision-confidence-report.js';
 import { REPORT_RECORD_VERSION } from './report-record.js';
+import { reportWarnings } from './report-warnings.js';
 import type {
   CandidateInput,
   ReportCandidate,
@@ -157,6 +158,7 @@ export async function buildSweepReport(
     ...(options.bracket ? { bracket: options.bracket } : {}),
     ...(compute ? { compute } : {}),
     decision,
+    warnings: reportWarnings(scored.map((s) => ({ result: s.result, row: rowOf.get(s.candidateId)! }))),
     candidates: [...ranked, ...notSucceeded],
     evaluation: evaluate(scored, labelsOf, scores.labelled, scores.settings),
   };

@@ -138,4 +138,6 @@ export interface ScoreSweepOutput {
   direction: 'higher' | 'lower';
   /** The report's `decision.confidence` (null when it has none); absent from outputs recorded before it. */
   confidence?: DecisionConfidence | null;
+  /** The report's warnings (every candidate at chance…). Absent from outputs recorded before they existed. */
+  warnings?: string[];
 }

@@ -54,6 +54,7 @@ function printResult(result: SweepResult, json: boolean | undefined): void {
   }
   if (result.confidence) for (const line of confidenceLines(result.confidence)) console.log(line);
   console.log(result.winner ? `Winner: ${result.winner}` : 'No winner: no candidate finished.');
+  for (const warning of result.warnings ?? []) console.log(`Warning: ${warning}`);
   if (result.reportKey)
     console.log(
       `Report: ${result.reportHtmlKey} in the sweep's store (\`ncap report ${result.sweepId}\` prints it and its location)`,
