@@ -4,6 +4,7 @@
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { SweepSpec } from '../activities/spec/sweep-spec.js';
+import type { CandidateInput } from '../activities/scoring/report-types.js';
 import type {
   CandidateOutcome,
   CandidateProgressSignal,
@@ -80,6 +81,8 @@ export interface CandidateProgress {
   attempt: number;
   reused: boolean;
   failure: { type: string; message: string } | null;
+  /** What the model is fed (layout, size, normalisation), once its training reports it. */
+  input?: CandidateInput;
 }
 
 export interface SweepProgress {

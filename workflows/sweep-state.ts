@@ -112,6 +112,7 @@ export class SweepState {
     p.valAccuracy = update.valAccuracy ?? p.valAccuracy;
     p.etaSeconds = update.etaSeconds ?? null;
     p.attempt = update.attempt;
+    if (update.input) p.input = update.input;
   }
 
   /** An operator cancels one candidate: a running one stops, a queued one never starts. */

@@ -10,6 +10,7 @@ import {
   formatBeta,
   formatDuration,
   formatNumber,
+  formatInput,
   formatParameters,
   formatPredicted,
   type BetaTrend,
@@ -35,6 +36,8 @@ export interface RankingRow {
   backend: string;
   /** "backbone + probe" parameter counts. */
   parameters: string;
+  /** Input layout, size and normalisation ("NHWC 224×224×3 · imagenet"), or {@link MISSING}. */
+  input: string;
   /** "Type: message" for failed/cancelled candidates, else `null`. */
   failure: string | null;
   /** Where a halving bracket left it ("cut at 0.25 epochs (score 0.412)"), else `null`. */
@@ -51,6 +54,8 @@ export interface RankingColumns {
   failure: boolean;
   /** The sweep ran a halving bracket. */
   bracket: boolean;
+  /** Some candidate records what it was fed (reports of earlier versions do not). */
+  input: boolean;
 }
 
 function failureText(candidate: ReportCandidate): string | null {
@@ -81,6 +86,7 @@ export function rankingRow(
     trainTime: formatDuration(candidate.trainSeconds),
     backend: candidate.backend ?? MISSING,
     parameters: formatParameters(candidate.parameters),
+    input: formatInput(candidate.input),
     failure: failureText(candidate),
     bracket,
     labels: Object.keys(candidate.labels)
@@ -104,5 +110,6 @@ export function rankingColumns(report: SweepReport): RankingColumns {
     ),
     failure: report.candidates.some((c) => c.status !== 'succeeded'),
     bracket: report.bracket !== undefined,
+    input: report.candidates.some((c) => c.input !== undefined),
   };
 }

@@ -2,6 +2,7 @@
  * How the report shows numbers. One place, so the HTML, Markdown and terminal views agree.
  * Every formatter accepts `null` and non-finite numbers and shows them as {@link MISSING}.
  */
+import type { CandidateInput } from '../scoring/report-types.js';
 
 /** Shown for a value that is absent (`null`) or not a finite number (NaN, ±Infinity). */
 export const MISSING = '—';
@@ -86,6 +87,13 @@ export function formatCount(value: number | null | undefined): string {
 }
 
 /** Backbone and probe parameter counts as "2.6M + 12.3k". */
+/** "NHWC 224×224×3 · imagenet": a candidate's input layout, size and normalisation. */
+export function formatInput(input: CandidateInput | undefined): string {
+  if (!input) return MISSING;
+  const shape = input.shape ? `${input.layout ?? ''} ${input.shape.join('×')}`.trim() : '';
+  return shape ? `${shape} · ${input.normalisation}` : input.normalisation;
+}
+
 export function formatParameters(parameters: { backbone: number; probe: number } | null | undefined): string {
   if (!parameters) return MISSING;
   return `${formatCount(parameters.backbone)} + ${formatCount(parameters.probe)}`;

@@ -240,6 +240,7 @@ function rankingSection(report: SweepReport): SafeHtml {
             <th class="num" scope="col">Train<br />time</th>
             <th scope="col">Backend</th>
             <th class="num" scope="col" title="backbone + probe">Params</th>
+            ${columns.input ? html`<th scope="col" title="layout, size, normalisation">Input</th>` : null}
             ${columns.failure ? html`<th scope="col">Failure</th>` : null}
           </tr>
         </thead>
@@ -270,6 +271,7 @@ function rankingRowHtml(row: RankingRow, columns: RankingColumns): SafeHtml {
     <td class="num">${row.trainTime}</td>
     <td class="nowrap">${row.backend}</td>
     <td class="num">${row.parameters}</td>
+    ${columns.input ? html`<td class="nowrap">${row.input}</td>` : null}
     ${columns.failure ? html`<td class="${row.failure ? 'failure' : ''}">${row.failure ?? ''}</td>` : null}
   </tr> `;
 }

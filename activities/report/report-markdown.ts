@@ -103,6 +103,10 @@ function rankingHeader(report: SweepReport, columns: ReturnType<typeof rankingCo
   }
   header.push('Early val. acc.', 'TSE', 'Train time', 'Backend', 'Params');
   align.push('---:', '---:', '---:', ':---', '---:');
+  if (columns.input) {
+    header.push('Input');
+    align.push(':---');
+  }
   if (columns.failure) {
     header.push('Failure');
     align.push(':---');
@@ -124,6 +128,7 @@ function rankingLines(report: SweepReport): string[] {
     ];
     if (columns.predicted) cells.push(row.predicted);
     cells.push(row.earlyValAccuracy, row.trainLossSum, row.trainTime, md(row.backend), row.parameters);
+    if (columns.input) cells.push(md(row.input));
     if (columns.failure) cells.push(row.failure === null ? '' : md(row.failure));
     lines.push(tableRow(cells));
   }

@@ -114,6 +114,8 @@ export function renderReportText(report: SweepReport, options: ReportTextOptions
     { title: 'TIME', right: true, cells: rows.map((r) => r.trainTime) },
     { title: 'BACKEND', right: false, cells: rows.map((r) => clip(safe(r.backend), 12)) },
   );
+  if (columns.input)
+    table.push({ title: 'INPUT', right: false, cells: rows.map((r) => clip(safe(r.input), 40)) });
   if (columns.failure)
     table.push({
       title: 'FAILURE',

@@ -24,14 +24,22 @@ import {
 } from '../selection/predictors.js';
 import { rankCandidates, type RankedCandidate } from '../selection/rank.js';
 import { loadCandidateEvidence, SNAPSHOT_READ_CONCURRENCY } from '../selection/sweep-evidence.js';
+import { normalisationText } from '../spec/normalisation.js';
 import type { SweepSpec } from '../spec/sweep-spec.js';
 import type { ArtifactStore } from '../store/artifact-store.js';
 import type { CandidateResult } from '../training/types.js';
 import { samplesForEpochs } from '../training/epoch-steps.js';
+import { tensorLayout } from '../training/model-inspection.js';
 import { mapLimit } from '../sweep/map-limit.js';
 import type { CandidateOutcome } from '../sweep/types.js';
 import { loadObservedHistory, observedRunSetup } from './observed-history.js';
-import type { ReportCandidate, SweepBracket, SweepCompute, SweepReport } from './report-types.js';
+import type {
+  CandidateInput,
+  ReportCandidate,
+  SweepBracket,
+  SweepCompute,
+  SweepReport,
+} from './report-types.js';
 
 export interface ScoreOptions {
   /**
@@ -95,6 +103,14 @@ export async function buildSweepReport(
 ): Promise<SweepReport> {
   const concurrency = options.concurrency ?? SNAPSHOT_READ_CONCURRENCY;
   const labelsOf = new Map(spec.candidates.map((c) => [c.id, c.labels ?? {}]));
+  const normalisationOf = new Map(
+    spec.candidates.map((c) => [c.id, normalisationText(c.normalisation ?? spec.dataset.normalisation)]),
+  );
+  const inputOf = (candidateId: string, result?: CandidateResult): CandidateInput => ({
+    layout: result ? tensorLayout([null, ...result.model.inputShape]) : null,
+    shape: result ? result.model.inputShape : null,
+    normalisation: normalisationOf.get(candidateId) ?? normalisationText(spec.dataset.normalisation),
+  });
   const succeeded = outcomes.filter((o) => o.status === 'succeeded' && o.resultKey);
   let datasetInfo: SweepReport['dataset'] = {
     uri: spec.dataset.uri,
@@ -143,6 +159,7 @@ export async function buildSweepReport(
           trainSeconds: result.timing.trainSeconds,
           backend: result.backend,
           parameters: { backbone: result.parameters.backbone, probe: result.parameters.probe },
+          input: inputOf(outcome.candidateId, result),
           failure: null,
           labels: labelsOf.get(outcome.candidateId) ?? {},
         };
@@ -220,6 +237,7 @@ export async function buildSweepReport(
     trainSeconds: null,
     backend: null,
     parameters: null,
+    input: inputOf(o.candidateId),
     failure: o.failure ?? { type: 'Unknown', message: 'no result was recorded' },
     labels: labelsOf.get(o.candidateId) ?? {},
   }));

@@ -61,6 +61,16 @@ export interface SweepCompute {
   fullWindowTrainSamples: number | null;
 }
 
+/** What a candidate's model was fed. */
+export interface CandidateInput {
+  /** `NHWC`, `NCHW`, `vector`…; `null` when unknown (the candidate has no result). */
+  layout: string | null;
+  /** The model input without the batch axis; `null` when unknown. */
+  shape: number[] | null;
+  /** The normalisation preset's name, or its map written out. */
+  normalisation: string;
+}
+
 export interface ReportCandidate {
   candidateId: string;
   /** 1 = the pick; `null` for candidates that did not finish. */
@@ -89,6 +99,11 @@ export interface ReportCandidate {
   /** The backend that trained it (`wasm`, `cpu`, `tensorflow`…). */
   backend: string | null;
   parameters: { backbone: number; probe: number } | null;
+  /**
+   * What the model was fed: input layout and size (from its result; `null` without one) and the
+   * normalisation in force (the candidate's, else the dataset's). Absent in reports of earlier versions.
+   */
+  input?: CandidateInput;
   /** Why it failed or was cancelled. */
   failure: { type: string; message: string } | null;
   /** Free-form labels from the spec (architecture, …). */

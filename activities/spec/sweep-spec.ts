@@ -16,6 +16,7 @@ import {
   locationSchema,
   modeSchema,
   modelSchema,
+  normalisationSchema,
   probeSchema,
   SPEC_LIMITS,
   trainingLoopSchema,
@@ -49,8 +50,17 @@ const candidateSchema = z.strictObject({
   id: idSchema('candidate id'),
   model: locationSchema('candidate model'),
   featureLayer: modelSchema.shape.featureLayer,
-  /** Global pooling of the feature layer's spatial output. @default 'none' (left out of the stored spec) */
-  featurePooling: featurePoolingSchema.optional(),
+  /**
+   * Global pooling of the feature layer's spatial output; `'auto'` averages the automatic cut's spatial
+   * map (a headless backbone's last feature map) and leaves anything else as it is.
+   * @default 'auto' (a recorded spec without it reads as 'none': what it meant when it ran)
+   */
+  featurePooling: featurePoolingSchema.default('auto'),
+  /**
+   * This model's pixel normalisation, overriding `dataset.normalisation` (zoos mix `[-1,1]`, `imagenet`,
+   * `caffe`…). @default dataset.normalisation
+   */
+  normalisation: normalisationSchema.optional(),
   /** Free-form labels shown in the report (architecture, source accuracy…). */
   labels: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
 });
@@ -368,14 +378,30 @@ export function validateSweepSpec(input: unknown): SweepSpec {
 /**
  * Validates a spec a sweep recorded (its `spec.json`, its workflow input). Halving specs recorded before
  * `training.epochs` followed the rungs carry the old default there, which their training never read: it
- * is replaced by the last rung, as such a spec is validated today.
+ * is replaced by the last rung, as such a spec is validated today. A candidate without `featurePooling`
+ * keeps the `'none'` it meant then (new specs record `'auto'` explicitly).
  */
 export function validateRecordedSpec(input: unknown): SweepSpec {
-  if (isRecord(input) && isRecord(input.budget) && input.budget.strategy === 'halving') {
-    const { epochs: _unused, ...training } = isRecord(input.training) ? input.training : {};
-    return validateSweepSpec({ ...input, training });
+  const recorded = withRecordedPooling(input);
+  if (isRecord(recorded) && isRecord(recorded.budget) && recorded.budget.strategy === 'halving') {
+    const { epochs: _unused, ...training } = isRecord(recorded.training) ? recorded.training : {};
+    return validateSweepSpec({ ...recorded, training });
   }
-  return validateSweepSpec(input);
+  return validateSweepSpec(recorded);
+}
+
+/**
+ * A candidate recorded without `featurePooling` ran when unset meant `'none'` (before `'auto'`): it keeps
+ * `'none'`, so a resumed sweep extracts the features and resumes the checkpoints it had.
+ */
+function withRecordedPooling(input: unknown): unknown {
+  if (!isRecord(input) || !Array.isArray(input.candidates)) return input;
+  return {
+    ...input,
+    candidates: input.candidates.map((c: unknown) =>
+      isRecord(c) && c.featurePooling === undefined ? { ...c, featurePooling: 'none' } : c,
+    ),
+  };
 }
 
 /** Parses YAML or JSON text (JSON is YAML) and validates it. */

@@ -31,9 +31,13 @@ export function toTrainingInput(
     model: {
       uri: candidate.model,
       ...(candidate.featureLayer ? { featureLayer: candidate.featureLayer } : {}),
-      featurePooling: candidate.featurePooling ?? 'none',
+      featurePooling: candidate.featurePooling,
     },
-    dataset,
+    // The candidate's own normalisation replaces the dataset's; without one the input is as it always was.
+    dataset:
+      candidate.normalisation !== undefined
+        ? { ...dataset, normalisation: candidate.normalisation }
+        : dataset,
     mode: spec.mode,
     probe: spec.probe,
     monitor: {

@@ -10,6 +10,7 @@ import {
   INTERACTION_MODEL_NAMES,
   type InteractionModelName,
 } from '../capacitance/interaction-models.js';
+import { CHANNEL_ORDERS, NORMALISATION_PRESET_NAMES } from './normalisation.js';
 import { MAX_SEGMENT_LENGTH, SEGMENT_CHARACTERS, SEGMENT_PATTERN } from '../store/key-segment.js';
 
 /** Upper bounds enforced on every spec. */
@@ -47,7 +48,13 @@ export const DATASET_FORMATS = ['auto', 'safetensors', 'npy', 'image-folder'] as
  * convolutional backbone gives the probe a vector of the layer's channel count.
  */
 export const FEATURE_POOLINGS = ['none', 'average', 'max'] as const;
-export const featurePoolingSchema = z.enum(FEATURE_POOLINGS);
+/**
+ * What a spec may ask: a {@link FEATURE_POOLINGS} value, or `'auto'`: `'average'` when the automatic cut
+ * (no `featureLayer`) gives a spatial map, else `'none'`. A new spec's unset pooling is `'auto'`; a
+ * recorded spec without one keeps the `'none'` it meant when it ran (`validateRecordedSpec`).
+ */
+export const FEATURE_POOLING_SETTINGS = ['auto', ...FEATURE_POOLINGS] as const;
+export const featurePoolingSchema = z.enum(FEATURE_POOLING_SETTINGS);
 
 /** An id that becomes a storage key segment (sweep, candidate, spec name). */
 export const idSchema = (what: string) =>
@@ -65,29 +72,34 @@ export const locationSchema = (what: string) =>
     .regex(/^(file|s3|https?):\/\/./, `${what} must be a file://, s3:// or http(s):// URI`);
 
 /**
- * How raw pixel values become model inputs: `y = (x·scale + offset − mean[c]) / std[c]`.
- * Presets: `'none'` (identity), `'[0,1]'` (scale 1/255), `'[-1,1]'` (scale 2/255, offset −1).
+ * How raw pixel values become model inputs: `y = (x·scale + offset − mean[c]) / std[c]`, after the channels
+ * are put in `channelOrder`. Presets (defined in `normalisation.ts`): `'none'`, `'[0,1]'`, `'[-1,1]'`,
+ * `'imagenet'` (0–1 RGB, ImageNet mean/std), `'caffe'` (BGR, 0–255, ImageNet BGR mean subtracted).
  */
 export const normalisationSchema = z.union(
   [
-    z.enum(['none', '[0,1]', '[-1,1]']),
+    z.enum(NORMALISATION_PRESET_NAMES),
     z
       .strictObject({
         /** Multiplier applied first. @default 1 */
         scale: z.number().finite().optional(),
         /** Added after scaling. @default 0 */
         offset: z.number().finite().optional(),
-        /** Per-channel mean subtracted after scale/offset (length = channels). @default all 0 */
+        /** Per-channel mean subtracted after scale/offset (length = channels, model channel order). @default all 0 */
         mean: z.array(z.number().finite()).min(1).optional(),
         /** Per-channel standard deviation divided by last (length = channels, all > 0). @default all 1 */
         std: z.array(z.number().finite().positive('std entries must be > 0')).min(1).optional(),
+        /** Channel order the model expects; `'bgr'` reverses RGB input. @default 'rgb' */
+        channelOrder: z.enum(CHANNEL_ORDERS).optional(),
       })
       .refine((n) => !n.mean || !n.std || n.mean.length === n.std.length, {
         path: ['std'],
         message: 'needs as many entries as mean: give one per channel',
       }),
   ],
-  { error: "dataset.normalisation must be 'none', '[0,1]', '[-1,1]' or { scale, offset, mean, std }" },
+  {
+    error: `normalisation must be ${NORMALISATION_PRESET_NAMES.map((n) => `'${n}'`).join(', ')} or { scale, offset, mean, std, channelOrder }`,
+  },
 );
 
 export const datasetSchema = z.strictObject({
@@ -139,8 +151,12 @@ export const modelSchema = z.strictObject({
    *   LayersModel; the model's output for a GraphModel
    */
   featureLayer: z.string().min(1, 'give a layer name or leave featureLayer out').optional(),
-  /** Global pooling of the feature layer's spatial output (see `FEATURE_POOLINGS`). */
-  featurePooling: featurePoolingSchema.default('none'),
+  /**
+   * Global pooling of the feature layer's spatial output (see `FEATURE_POOLING_SETTINGS`). Inputs built
+   * from a sweep spec always carry it (a recorded spec's unset one as `'none'`).
+   * @default 'auto'
+   */
+  featurePooling: featurePoolingSchema.default('auto'),
 });
 
 export const modeSchema = z.enum(TRAINING_MODES).default('finetune');

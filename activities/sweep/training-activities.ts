@@ -7,6 +7,7 @@ import { Context, CancelledFailure } from '@temporalio/activity';
 import type { ArtifactStore } from '../store/artifact-store.js';
 import { ArtifactNotFoundError } from '../store/errors.js';
 import { sweepKeys } from '../store/keys.js';
+import { normalisationText } from '../spec/normalisation.js';
 import { toTrainingInput } from '../spec/training-input.js';
 import { stepsForEpochs } from '../training/epoch-steps.js';
 import { TrainingCancelledError } from '../training/errors.js';
@@ -154,6 +155,7 @@ export function createTrainingActivities(deps: TrainingActivityDeps) {
           context,
           input,
           totalEpochs: trainingInput.training.epochs,
+          normalisation: normalisationText(trainingInput.dataset.normalisation),
           heartbeat,
           heartbeatIntervalMs,
           progressIntervalMs,

@@ -4,6 +4,7 @@
  * every `progressIntervalMs`, with an ETA from this attempt's step rate. Epoch ends always do both.
  */
 import type { Context } from '@temporalio/activity';
+import { tensorLayout } from '../training/model-inspection.js';
 import type { TrainingProgress } from '../training/types.js';
 import type { CandidateProgressSignal, TrainCandidateInput, TrainHeartbeat } from './types.js';
 
@@ -19,6 +20,8 @@ export interface TrainingProgressOptions {
   heartbeatIntervalMs: number;
   /** Minimum milliseconds between two progress reports. */
   progressIntervalMs: number;
+  /** The normalisation in force, as shown to a user (`normalisationText`); reports say what the model is fed with it. */
+  normalisation?: string;
   /** Sends a progress report (best effort); none: progress only goes to heartbeats. */
   reportProgress?: (sweepWorkflowId: string, progress: CandidateProgressSignal) => Promise<void>;
 }
@@ -40,6 +43,15 @@ function progressSignal(
     ...(p.betaEff !== undefined ? { betaEff: p.betaEff } : {}),
     ...(p.valAccuracy !== undefined ? { valAccuracy: p.valAccuracy } : {}),
     ...(rate > 0 ? { etaSeconds: (p.totalSteps - p.step) / rate } : {}),
+    ...(p.inputShape && options.normalisation !== undefined
+      ? {
+          input: {
+            layout: tensorLayout([null, ...p.inputShape]),
+            shape: p.inputShape,
+            normalisation: options.normalisation,
+          },
+        }
+      : {}),
   };
 }
 

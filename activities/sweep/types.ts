@@ -3,7 +3,7 @@
  * never snapshots or weights (payloads are capped at 2 MB; we stay far below).
  */
 import type { SweepSpec } from '../spec/sweep-spec.js';
-import type { CandidateStatus, SweepBracket } from '../scoring/report-types.js';
+import type { CandidateInput, CandidateStatus, SweepBracket } from '../scoring/report-types.js';
 
 export type { SweepBracket } from '../scoring/report-types.js';
 
@@ -81,6 +81,8 @@ export interface CandidateProgressSignal {
   etaSeconds?: number;
   /** Attempt number of the activity (1 = first). */
   attempt: number;
+  /** What the model is fed: input layout, size and normalisation. */
+  input?: CandidateInput;
 }
 
 export interface ScoreSweepInput extends SweepRef {

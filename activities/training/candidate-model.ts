@@ -7,19 +7,21 @@ import type { Tensor } from '@tensorflow/tfjs';
 import type { Extractor } from './feature-cache.js';
 import { mapFixedBatches, toModelInput } from './input-layout.js';
 import {
+  graphFeatureCut,
   graphFeatureNode,
   graphModelInput,
   loadZooModel,
   modelInputShape,
   poolGraphFeatures,
+  resolvePooling,
   type LoadedGraphModel,
   type ZooModel,
 } from './model-zoo.js';
 import { onnxFeatureExtractor } from './onnx-features.js';
-import { isOnnxUri, loadOnnxModel, type LoadedOnnxModel } from './onnx-model.js';
+import { isOnnxUri, loadOnnxModel, onnxFeatureOutput, type LoadedOnnxModel } from './onnx-model.js';
 import type { LocationDeps } from './sources/open-location.js';
 import type { Tf } from '../tf/tf-namespace.js';
-import type { FeaturePooling } from './types.js';
+import type { FeaturePooling, FeaturePoolingSetting } from './types.js';
 
 export type CandidateModel = ZooModel | LoadedOnnxModel;
 
@@ -35,6 +37,24 @@ export const candidateInputShape = (model: CandidateModel): (number | null)[] =>
 export async function disposeCandidateModel(model: CandidateModel): Promise<void> {
   if (model.format === 'onnx') await model.session.release();
   else model.model.dispose();
+}
+
+/**
+ * Where an inference-only model is cut and the pooling applied (`'auto'`: average when the automatic cut,
+ * its output, is declared 4-D).
+ * @throws IncompatibleModelError when the named node or output does not exist (listing the nearest).
+ */
+export function inferenceCut(
+  model: LoadedGraphModel | LoadedOnnxModel,
+  featureLayer: string | undefined,
+  setting: FeaturePoolingSetting,
+): { node: string; pooling: FeaturePooling } {
+  if (model.format === 'graph-model') return graphFeatureCut(model, featureLayer, setting);
+  const output = onnxFeatureOutput(model, featureLayer);
+  return {
+    node: output.name,
+    pooling: resolvePooling(setting, featureLayer === undefined, output.shape.length),
+  };
 }
 
 /**

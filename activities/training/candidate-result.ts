@@ -28,7 +28,7 @@ function modelOf({ run, backbone, data, features, net }: CandidateRunParts): Can
     uri: model.uri,
     format: backbone.zoo.format,
     featureLayer: features.featureLayer,
-    ...(model.featurePooling !== 'none' ? { featurePooling: model.featurePooling } : {}),
+    ...(features.featurePooling !== 'none' ? { featurePooling: features.featurePooling } : {}),
     weightsHash: backbone.zoo.weightsHash,
     inputShape: data.inputShape,
     featureDim: net.network.probe.kernelShapes[0]?.[0] ?? 0,

@@ -1,7 +1,8 @@
 /**
  * Turns raw sample rows into the model's input tensor: resize (bilinear) to the model's spatial size,
  * adapt channels (grayscale→RGB by repetition, RGB→grayscale by luminance, RGBA→RGB by dropping alpha),
- * flatten for vector-input models, then normalise `(x·scale + offset − mean[c]) / std[c]`.
+ * flatten for vector-input models, reverse RGB to BGR when the normalisation asks, then normalise
+ * `(x·scale + offset − mean[c]) / std[c]`.
  */
 import type { Tensor } from '@tensorflow/tfjs';
 import type { SampleDtype } from './dataset-source.js';
@@ -66,7 +67,14 @@ function spatialAdapter(
 }
 
 /** @throws DatasetError when `mean` or `std` has neither 0, 1 nor `channelCount` entries. */
-function checkNormalisation(norm: ResolvedNormalisation, channelCount: number): void {
+function checkNormalisation(norm: ResolvedNormalisation, inputShape: readonly number[]): void {
+  const channelCount = inputShape[inputShape.length - 1] as number;
+  if (norm.channelOrder === 'bgr' && (inputShape.length !== 3 || channelCount !== 3)) {
+    throw new DatasetError(
+      `normalisation.channelOrder 'bgr' needs a 3-channel image model, but the model input is ${shapeText(inputShape)}; use an RGB normalisation`,
+      'dataset.normalisation.channelOrder',
+    );
+  }
   for (const [name, values] of [
     ['mean', norm.mean],
     ['std', norm.std],
@@ -99,13 +107,15 @@ export function createInputAdapter(
     );
   };
   const { inputShape, spatial } = spatialAdapter(tf, sampleShape, modelShape, mismatch);
-  checkNormalisation(norm, inputShape[inputShape.length - 1] as number);
+  checkNormalisation(norm, inputShape);
+  const bgr = norm.channelOrder === 'bgr';
   const rawShape = [...sampleShape];
   const adapt: InputAdapter = (raw, n) =>
     tf.tidy(() => {
       const values = dtype === 'uint8' ? Float32Array.from(raw) : raw;
       let x: Tensor = tf.tensor(values, [n, ...rawShape], 'float32');
       x = spatial(x);
+      if (bgr) x = tf.reverse(x, -1);
       if (norm.scale !== 1) x = tf.mul(x, norm.scale);
       if (norm.offset !== 0) x = tf.add(x, norm.offset);
       if (norm.mean.length > 0) x = tf.sub(x, tf.tensor1d(norm.mean));

@@ -10,7 +10,9 @@ import { patchBatchNormScale } from './batch-norm-scale-fix.js';
 import { artifactsLoadHandler, readModelArtifacts } from './model-io.js';
 import { openLocation, type LocationDeps } from './sources/open-location.js';
 import type { Tf } from '../tf/tf-namespace.js';
-import type { FeaturePooling } from './types.js';
+import type { FeaturePooling, FeaturePoolingSetting } from './types.js';
+import { automaticLayersCut } from './automatic-cut.js';
+import { nearestNames } from './nearest-names.js';
 
 type Layer = tfLayers.Layer;
 
@@ -29,7 +31,20 @@ export interface LoadedGraphModel {
   model: GraphModel;
   uri: string;
   weightsHash: string;
+  /** The GraphDef's nodes in file order (what `model.featureLayer` may name). */
+  nodes: GraphNodeInfo[];
 }
+
+/** One node of a GraphModel's GraphDef. */
+export interface GraphNodeInfo {
+  name: string;
+  op: string;
+}
+
+const graphNodes = (topology: unknown): GraphNodeInfo[] => {
+  const nodes = (topology as { node?: { name?: unknown; op?: unknown }[] }).node ?? [];
+  return nodes.map((n) => ({ name: String(n.name), op: String(n.op) }));
+};
 
 export type ZooModel = LoadedLayersModel | LoadedGraphModel;
 
@@ -58,7 +73,13 @@ export async function loadZooModel(uri: string, deps: LocationDeps & { tf: Tf })
     if (isGraphTopology(artifacts.modelTopology, artifacts.format)) {
       try {
         const model = await deps.tf.loadGraphModel(artifactsLoadHandler(artifacts));
-        return { format: 'graph-model', model, uri, weightsHash: contentHash };
+        return {
+          format: 'graph-model',
+          model,
+          uri,
+          weightsHash: contentHash,
+          nodes: graphNodes(artifacts.modelTopology),
+        };
       } catch (error) {
         throw new IncompatibleModelError(`cannot load graph model ${uri}: ${(error as Error).message}`, uri, {
           cause: error,
@@ -85,10 +106,6 @@ export async function loadZooModel(uri: string, deps: LocationDeps & { tf: Tf })
   }
 }
 
-/** Whether a layer holds a kernel (Dense, Conv*, DepthwiseConv…): the layers a classifier can be. */
-const hasKernel = (layer: Layer): boolean =>
-  layer.weights.some((w) => /kernel$/.test(w.originalName ?? w.name));
-
 const listNames = (model: LayersModel): string => {
   const names = model.layers.map((l) => l.name);
   const shown =
@@ -98,11 +115,29 @@ const listNames = (model: LayersModel): string => {
   return shown.join(', ');
 };
 
+/** The error for a `featureLayer` the model does not have: the nearest names it does have. */
+export function missingFeatureLayerError(
+  uri: string,
+  featureLayer: string,
+  names: readonly string[],
+  kind: 'layer' | 'node',
+): IncompatibleModelError {
+  const near = nearestNames(featureLayer, names);
+  return new IncompatibleModelError(
+    `model ${uri} has no ${kind} named '${featureLayer}' (model.featureLayer); nearest of its ${names.length} ${kind}s: ` +
+      `${near.join(', ')}; \`ncap model inspect ${uri}\` lists them all`,
+    uri,
+  );
+}
+
 export interface FeatureCut {
   /** The layer whose output feeds the probe. */
   layerName: string;
+  /** Why this layer: named by the spec, or the automatic cut's reason. */
+  reason: string;
   /** The layer's output, before pooling. */
   output: SymbolicTensor;
+  /** The pooling applied (`'auto'` resolved). */
   pooling: FeaturePooling;
   /** Shape of what enters the probe (after pooling), without the batch dimension. */
   featureShape: number[];
@@ -110,32 +145,22 @@ export interface FeatureCut {
   featureDim: number;
 }
 
-/** The layer named `featureLayer`, else the one feeding the last layer with a kernel (the classifier). */
-function featureLayerOf(model: LayersModel, uri: string, featureLayer: string | undefined): Layer {
-  if (featureLayer !== undefined) {
-    const found = model.layers.find((l) => l.name === featureLayer);
-    if (!found) {
-      throw new IncompatibleModelError(
-        `model ${uri} has no layer named '${featureLayer}' (model.featureLayer); available layers: ${listNames(model)}`,
-        uri,
-      );
-    }
-    return found;
-  }
-  const classifier = [...model.layers].reverse().find(hasKernel);
-  const inbound = classifier?.inboundNodes[0]?.inboundLayers ?? [];
-  const before = inbound[0];
-  if (!classifier || inbound.length !== 1 || !before || before.getClassName() === 'InputLayer') {
-    throw new IncompatibleModelError(
-      `model ${uri} has no usable feature layer: ` +
-        (classifier
-          ? `its last weight layer '${classifier.name}' is fed by ${inbound.length === 1 ? 'the model input' : `${inbound.length} layers`}`
-          : 'it has no layer with a kernel') +
-        `; name one with model.featureLayer (layers: ${listNames(model)})`,
+/** The layer named `featureLayer` (why: named), else the automatic cut and its reason. */
+function featureLayerOf(
+  model: LayersModel,
+  uri: string,
+  featureLayer: string | undefined,
+): { layer: Layer; reason: string } {
+  if (featureLayer === undefined) return automaticLayersCut(model, uri, () => listNames(model));
+  const found = model.layers.find((l) => l.name === featureLayer);
+  if (!found)
+    throw missingFeatureLayerError(
       uri,
+      featureLayer,
+      model.layers.map((l) => l.name),
+      'layer',
     );
-  }
-  return before;
+  return { layer: found, reason: 'named by model.featureLayer' };
 }
 
 /** The layer's one output. @throws IncompatibleModelError when it has several or none is defined. */
@@ -154,17 +179,18 @@ function singleOutputOf(layer: Layer, uri: string): SymbolicTensor {
 }
 
 /**
- * The layer whose output feeds the probe: `featureLayer` if named, else the input of the last layer with a
- * kernel (the classifier); with `pooling` other than `'none'` its `[h, w, c]` output is pooled to `[c]`.
- * @throws IncompatibleModelError when the named layer is missing (listing the layers), the model has no
- *   layer before its classifier, several inputs or outputs, a feature shape with unknown dimensions, or
+ * The layer whose output feeds the probe: `featureLayer` if named, else the automatic cut
+ * (`automatic-cut.ts`); with `pooling` other than `'none'` its `[h, w, c]` output is pooled to `[c]`
+ * (`'auto'`: average when the automatic cut's output is `[h, w, c]`, else none).
+ * @throws IncompatibleModelError when the named layer is missing (listing the nearest names), the model has
+ *   no layer before its classifier, several inputs or outputs, a feature shape with unknown dimensions, or
  *   pooling asked of an output that is not `[h, w, c]`.
  */
 export function selectFeatureLayer(
   model: LayersModel,
   uri: string,
   featureLayer?: string,
-  pooling: FeaturePooling = 'none',
+  poolingSetting: FeaturePoolingSetting = 'none',
 ): FeatureCut {
   if (model.inputs.length !== 1 || model.outputs.length !== 1) {
     throw new IncompatibleModelError(
@@ -172,8 +198,9 @@ export function selectFeatureLayer(
       uri,
     );
   }
-  const layer = featureLayerOf(model, uri, featureLayer);
+  const { layer, reason } = featureLayerOf(model, uri, featureLayer);
   const output = singleOutputOf(layer, uri);
+  const pooling = resolvePooling(poolingSetting, featureLayer === undefined, output.shape.length);
   if (pooling !== 'none') checkPoolable(output.shape, layer.name, uri);
   const featureShape = pooling === 'none' ? output.shape.slice(1) : output.shape.slice(-1);
   if (featureShape.some((d) => d === null || d === undefined)) {
@@ -186,11 +213,25 @@ export function selectFeatureLayer(
   const dims = featureShape as number[];
   return {
     layerName: layer.name,
+    reason,
     output,
     pooling,
     featureShape: dims,
     featureDim: dims.reduce((a, b) => a * b, 1),
   };
+}
+
+/**
+ * The pooling applied for a setting: `'auto'` averages an automatic cut's 4-D output (a headless
+ * backbone's feature map; flattening 7×7×1280 would give the probe 62,720 inputs) and leaves the rest.
+ */
+export function resolvePooling(
+  setting: FeaturePoolingSetting,
+  automatic: boolean,
+  rank: number,
+): FeaturePooling {
+  if (setting !== 'auto') return setting;
+  return automatic && rank === 4 ? 'average' : 'none';
 }
 
 const shapeText = (shape: readonly (number | null | undefined)[]): string =>
@@ -259,12 +300,51 @@ export function graphModelInput(zoo: LoadedGraphModel): ModelInput {
   return describeModelInput(input.shape, input.dtype, 'NHWC', zoo.uri);
 }
 
+type SignatureTensor = { name?: string; tensorShape?: { dim?: { size?: string | number }[] } };
+
 /**
- * The GraphModel output used as features: the named node, else the model's first output. Only for
- * `frozen` mode: a GraphModel's weights are constants and cannot train.
+ * A GraphModel output's declared shape (batch axis included, free sizes as -1): the node's own `shape`
+ * attribute, else the model signature converted models carry; `undefined` when neither says.
  */
-export function graphFeatureNode(zoo: LoadedGraphModel, featureLayer?: string): string {
-  if (featureLayer !== undefined) return featureLayer;
+export function graphOutputShape(model: GraphModel, name: string): number[] | undefined {
+  const node = name.replace(/:\d+$/, '');
+  const declared = model.outputs.find((o) => o.name === name || o.name === node)?.shape;
+  if (declared) return declared;
+  const signature = model.modelSignature as { outputs?: Record<string, SignatureTensor> } | undefined;
+  const outputs = signature?.outputs ?? {};
+  const entry = Object.values(outputs).find((t) => t.name?.replace(/:\d+$/, '') === node);
+  return entry?.tensorShape?.dim?.map((d) => Number(d.size ?? -1));
+}
+
+/** The GraphModel cut: the node whose output feeds the probe and the pooling applied. */
+export interface GraphFeatureCut {
+  node: string;
+  reason: string;
+  pooling: FeaturePooling;
+}
+
+/**
+ * The GraphModel output used as features: the named node, else the model's only output (`'auto'` pooling
+ * averages it when its declared shape is 4-D). Only for `frozen` mode: a GraphModel's weights are
+ * constants and cannot train.
+ * @throws IncompatibleModelError when the named node is missing (listing the nearest names) or the model
+ *   has several outputs and names none.
+ */
+export function graphFeatureCut(
+  zoo: LoadedGraphModel,
+  featureLayer: string | undefined,
+  poolingSetting: FeaturePoolingSetting = 'none',
+): GraphFeatureCut {
+  if (featureLayer !== undefined) {
+    const names = zoo.nodes.map((n) => n.name);
+    if (names.length > 0 && !names.includes(featureLayer.replace(/:\d+$/, '')))
+      throw missingFeatureLayerError(zoo.uri, featureLayer, names, 'node');
+    return {
+      node: featureLayer,
+      reason: 'named by model.featureLayer',
+      pooling: resolvePooling(poolingSetting, false, -1),
+    };
+  }
   const output = zoo.model.outputs[0];
   if (!output || zoo.model.outputs.length !== 1) {
     throw new IncompatibleModelError(
@@ -272,5 +352,15 @@ export function graphFeatureNode(zoo: LoadedGraphModel, featureLayer?: string): 
       zoo.uri,
     );
   }
-  return output.name;
+  const rank = graphOutputShape(zoo.model, output.name)?.length ?? -1;
+  return {
+    node: output.name,
+    reason: "the model's output (a GraphModel is cut at its output unless model.featureLayer names a node)",
+    pooling: resolvePooling(poolingSetting, true, rank),
+  };
+}
+
+/** The feature node of {@link graphFeatureCut} (checked to exist when named). */
+export function graphFeatureNode(zoo: LoadedGraphModel, featureLayer?: string): string {
+  return graphFeatureCut(zoo, featureLayer).node;
 }

@@ -6,6 +6,7 @@ import type { LayersModel, Tensor } from '@tensorflow/tfjs';
 import { ONNX_FINETUNE_MESSAGE } from '../spec/model-format.js';
 import {
   candidateInputShape,
+  inferenceCut,
   inferenceExtractor,
   loadCandidateModel,
   type CandidateModel,
@@ -15,6 +16,7 @@ import { IncompatibleModelError } from './errors.js';
 import type { Extractor } from './feature-cache.js';
 import type { ImageTarget } from './image-folder-dataset.js';
 import { cutBackbone, selectFeatureLayer } from './model-zoo.js';
+import type { FeaturePooling } from './types.js';
 
 export interface LoadedBackbone {
   zoo: CandidateModel;
@@ -27,6 +29,8 @@ export interface LoadedBackbone {
 export interface BackboneCut {
   /** The layer (LayersModel), node (GraphModel) or output (ONNX) whose output feeds the probe. */
   featureLayer: string;
+  /** The pooling applied to its output (`'auto'` resolved): what the cache key, checkpoint and result record. */
+  featurePooling: FeaturePooling;
   /** The feature shape entering the probe (empty for a GraphModel or ONNX until features are computed). */
   featureShape: number[];
   /** The LayersModel cut at `featureLayer`; absent for a GraphModel or ONNX. */
@@ -68,23 +72,20 @@ export async function loadBackbone(run: CandidateRun): Promise<LoadedBackbone> {
 /** Cuts the backbone at its feature layer (`model.featureLayer`, pooled by `model.featurePooling`). */
 export function cutFeatures(run: CandidateRun, zoo: CandidateModel): BackboneCut {
   const { tf, resolved } = run;
-  const { featurePooling } = resolved.model;
+  const { featureLayer: named, featurePooling: setting } = resolved.model;
   if (zoo.format === 'layers-model') {
-    const cut = selectFeatureLayer(zoo.model, zoo.uri, resolved.model.featureLayer, featurePooling);
+    const cut = selectFeatureLayer(zoo.model, zoo.uri, named, setting);
     const backbone = cutBackbone(tf, zoo.model, cut);
     return {
       featureLayer: cut.layerName,
+      featurePooling: cut.pooling,
       featureShape: cut.featureShape,
       backboneModel: backbone,
       extract: { kind: 'sync', extract: (x) => backbone.predict(x) as Tensor },
     };
   }
   // Inference-only formats (GraphModel, ONNX): frozen features, fed in the model's own layout.
-  const { featureLayer, extractor } = inferenceExtractor(
-    tf,
-    zoo,
-    resolved.model.featureLayer,
-    featurePooling,
-  );
-  return { featureLayer, featureShape: [], extract: extractor };
+  const { node, pooling } = inferenceCut(zoo, named, setting);
+  const { featureLayer, extractor } = inferenceExtractor(tf, zoo, node, pooling);
+  return { featureLayer, featurePooling: pooling, featureShape: [], extract: extractor };
 }

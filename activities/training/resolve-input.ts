@@ -5,25 +5,18 @@
  */
 import type { z } from 'zod';
 import { describeIssue } from '../spec/issue-path.js';
+import { resolveNormalisation, type ResolvedNormalisation } from '../spec/normalisation.js';
 import { candidateTrainingInputSchema } from '../spec/training-schema.js';
 import { InvalidTrainingInputError } from './errors.js';
-import type { CandidateTrainingInput, FeaturePooling, Normalisation } from './types.js';
+import type { CandidateTrainingInput, FeaturePoolingSetting } from './types.js';
 
-/** Affine per-channel normalisation, every preset expanded: `y = (x·scale + offset − mean[c]) / std[c]`. */
-export interface ResolvedNormalisation {
-  scale: number;
-  offset: number;
-  /** Empty means 0 for every channel. */
-  mean: number[];
-  /** Empty means 1 for every channel. */
-  std: number[];
-}
+export { resolveNormalisation, type ResolvedNormalisation } from '../spec/normalisation.js';
 
 type ValidTrainingInput = z.output<typeof candidateTrainingInputSchema>;
 
 /** The input with every default applied and the normalisation expanded. */
 export interface ResolvedTrainingInput extends Omit<ValidTrainingInput, 'dataset' | 'model'> {
-  model: { uri: string; featureLayer: string | undefined; featurePooling: FeaturePooling };
+  model: { uri: string; featureLayer: string | undefined; featurePooling: FeaturePoolingSetting };
   dataset: Omit<ValidTrainingInput['dataset'], 'normalisation' | 'name'> & {
     normalisation: ResolvedNormalisation;
   };
@@ -35,14 +28,6 @@ export const MAX_SNAPSHOTS = 2000;
 const fail = (field: string, message: string): never => {
   throw new InvalidTrainingInputError(`${field}: ${message}`, field);
 };
-
-/** Expands a (validated) normalisation preset or object. */
-export function resolveNormalisation(n: Normalisation): ResolvedNormalisation {
-  if (n === 'none') return { scale: 1, offset: 0, mean: [], std: [] };
-  if (n === '[0,1]') return { scale: 1 / 255, offset: 0, mean: [], std: [] };
-  if (n === '[-1,1]') return { scale: 2 / 255, offset: -1, mean: [], std: [] };
-  return { scale: n.scale ?? 1, offset: n.offset ?? 0, mean: n.mean ?? [], std: n.std ?? [] };
-}
 
 /**
  * Validates the input and applies every default.

@@ -17,7 +17,7 @@ import { openTrainingData } from './training-data.js';
 import { prepareFeeds } from './training-feeds.js';
 import { trainingFingerprint } from './training-fingerprint.js';
 import { runTrainingLoop } from './train-loop.js';
-import type { CandidateResult, CandidateTrainingInput, TrainingDeps } from './types.js';
+import type { CandidateResult, CandidateTrainingInput, TrainingDeps, TrainingProgress } from './types.js';
 
 export { trainingFingerprint } from './training-fingerprint.js';
 
@@ -43,7 +43,12 @@ export async function runCandidateTraining(
       data.source.numClasses,
       features.backboneModel,
     );
-    const fingerprint = trainingFingerprint(resolved, backbone.zoo.weightsHash, features.featureLayer);
+    // The pooling applied ('auto' resolved) is what identifies the checkpoint.
+    const fingerprint = trainingFingerprint(
+      { ...resolved, model: { ...resolved.model, featurePooling: features.featurePooling } },
+      backbone.zoo.weightsHash,
+      features.featureLayer,
+    );
     const checkpoint = await resolveResumePoint(run, fingerprint);
     const outcome = await runTrainingLoop({
       tf,
@@ -59,7 +64,7 @@ export async function runCandidateTraining(
       keys,
       fingerprint,
       ...(checkpoint ? { resume: checkpoint } : {}),
-      ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
+      ...(deps.onProgress ? { onProgress: withInputShape(deps.onProgress, data.inputShape) } : {}),
       ...(deps.signal ? { signal: deps.signal } : {}),
       ...(deps.drain ? { drain: deps.drain } : {}),
       clock,
@@ -71,3 +76,9 @@ export async function runCandidateTraining(
     await releaseCandidateRun(run);
   }
 }
+
+/** Progress reports that also say what the model is fed (for progress lines). */
+const withInputShape =
+  (onProgress: (p: TrainingProgress) => void, inputShape: number[]) =>
+  (p: TrainingProgress): void =>
+    onProgress({ ...p, inputShape });

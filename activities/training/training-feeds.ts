@@ -42,7 +42,7 @@ function frozenFeatures(
   indices: readonly number[],
 ): Promise<FrozenFeatures> {
   const { tf, store, resolved, deps, log } = run;
-  const { featurePooling } = resolved.model;
+  const { featurePooling } = features;
   return loadOrComputeFeatures({
     tf,
     store,

@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import type {
   candidateTrainingInputSchema,
   DATASET_FORMATS,
+  FEATURE_POOLING_SETTINGS,
   FEATURE_POOLINGS,
   normalisationSchema,
   OPTIMIZERS,
@@ -19,6 +20,8 @@ export type TrainingMode = (typeof TRAINING_MODES)[number];
 export type OptimizerName = (typeof OPTIMIZERS)[number];
 /** See `FEATURE_POOLINGS` in the training schema. */
 export type FeaturePooling = (typeof FEATURE_POOLINGS)[number];
+/** A pooling as a spec asks it: {@link FeaturePooling} or `'auto'` (see `FEATURE_POOLING_SETTINGS`). */
+export type FeaturePoolingSetting = (typeof FEATURE_POOLING_SETTINGS)[number];
 export type DatasetFormat = (typeof DATASET_FORMATS)[number];
 /** How raw pixel values become model inputs (presets or an affine map); see the training schema. */
 export type Normalisation = z.input<typeof normalisationSchema>;
@@ -50,6 +53,8 @@ export interface TrainingProgress {
   snapshotKey?: string;
   /** Store key (prefix) of the checkpoint just written, after an epoch. */
   checkpointKey?: string;
+  /** The model input the samples are adapted to, without the batch axis (e.g. `[224, 224, 3]`). */
+  inputShape?: number[];
 }
 
 /** Structured logger; Temporal's activity logger fits. */

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { registerBetaCommand } from './beta.js';
 import { registerCodecServerCommand } from './codec-server.js';
 import { registerDevCommands } from './dev.js';
+import { registerModelCommands } from './model.js';
 import { registerObserveCommand } from './observe.js';
 import { registerReportCommand } from './report.js';
 import { registerScheduleCommands } from './schedule.js';
@@ -15,6 +16,7 @@ export function registerCommands(program: Command): void {
   registerSweepCommands(program);
   registerScheduleCommands(program);
   registerReportCommand(program);
+  registerModelCommands(program);
   registerObserveCommand(program);
   registerWorkerCommands(program);
   registerCodecServerCommand(program);

@@ -1,5 +1,6 @@
 /** Live progress of a sweep in the terminal: one bar per candidate (epoch, loss, β_eff, ETA). */
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
+import { formatInput } from '../../activities/report/report-format.js';
 import type { RankingRow } from '../../activities/sweep/types.js';
 import type { CandidateProgress, SweepProgress } from '../../workflows/sweep-api.js';
 
@@ -30,7 +31,7 @@ function barPayload(c: CandidateProgress) {
   const detail =
     c.state === 'failed' || c.state === 'cancelled'
       ? `${c.state}: ${c.failure?.type ?? ''} ${c.failure?.message.slice(0, 60) ?? ''}`
-      : `${c.state}${c.reused ? ' (reused)' : ''} ${epochText(c)} loss ${fmt(c.loss, 3)} β_eff ${fmt(c.betaEff)}${c.etaSeconds !== null ? ` eta ${eta(c.etaSeconds)}` : ''}`;
+      : `${c.state}${c.reused ? ' (reused)' : ''} ${epochText(c)} loss ${fmt(c.loss, 3)} β_eff ${fmt(c.betaEff)}${c.etaSeconds !== null ? ` eta ${eta(c.etaSeconds)}` : ''}${c.input ? ` [${formatInput(c.input)}]` : ''}`;
   return { id: c.candidateId.padEnd(18).slice(0, 18), detail };
 }
 

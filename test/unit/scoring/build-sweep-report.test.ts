@@ -17,6 +17,7 @@ import {
   writeObservedRun,
   type ObservedRun,
 } from '../../../activities/selection/observed-runs.js';
+import { renderReportText } from '../../../activities/report/report-text.js';
 import { validateSweepSpec, type SweepSpec } from '../../../activities/spec/sweep-spec.js';
 import type { CandidateOutcome } from '../../../activities/sweep/types.js';
 import { FileStore } from '../../../activities/store/file-store.js';
@@ -138,6 +139,30 @@ describe('buildSweepReport (the reduce step)', () => {
     });
     expect(report.candidates[0]!.betaTrajectory.map((p) => p.step)).toEqual([0, 10, 20]);
     expect(report.selection).toMatchObject({ direction: 'higher', directionSource: 'spec' });
+  });
+
+  it('records what each candidate was fed: layout and size from its result, its own normalisation or the dataset’s', async () => {
+    const sweepId = 'inputs';
+    const outcomes = [
+      await writeCandidate(sweepId, 'own', 1, 0.7),
+      await writeCandidate(sweepId, 'plain', 2, 0.6),
+      { candidateId: 'broken', status: 'failed' as const, failure: { type: 'X', message: 'y' } },
+    ];
+    const base = spec([{ id: 'own' }, { id: 'plain' }, { id: 'broken' }]);
+    const withOwn = validateSweepSpec({
+      ...base,
+      dataset: { ...base.dataset, normalisation: '[-1,1]' },
+      candidates: base.candidates.map((c) => (c.id === 'own' ? { ...c, normalisation: 'caffe' } : c)),
+    });
+    const report = await buildSweepReport(store, sweepId, withOwn, outcomes);
+    const inputOf = (id: string) => report.candidates.find((c) => c.candidateId === id)!.input;
+    // The noop trainer records a [1, 1, 1] input.
+    expect(inputOf('own')).toEqual({ layout: 'NHWC', shape: [1, 1, 1], normalisation: 'caffe' });
+    expect(inputOf('plain')).toEqual({ layout: 'NHWC', shape: [1, 1, 1], normalisation: '[-1,1]' });
+    expect(inputOf('broken')).toEqual({ layout: null, shape: null, normalisation: '[-1,1]' });
+    const text = renderReportText(report);
+    expect(text).toMatch(/INPUT/);
+    expect(text).toMatch(/own .*NHWC 1×1×1 · caffe/);
   });
 
   it('direction lower reverses the ranking; the evaluation compares each predictor with the ground truth', async () => {

@@ -115,6 +115,27 @@ describe('trainingProgressHandler', () => {
     expect(warnings).toEqual(['progress report failed']);
   });
 
+  it('says what the model is fed (layout, size, normalisation) once training reports its input shape', async () => {
+    const { context } = recordingContext();
+    const reports: CandidateProgressSignal[] = [];
+    const onProgress = trainingProgressHandler({
+      context,
+      input: { sweepId: 's', candidateId: 'c', storeUri: 'file:///x', progressWorkflowId: 'wf' },
+      totalEpochs: 1,
+      normalisation: 'imagenet',
+      heartbeat: { last: { epoch: 0, step: 0 } },
+      heartbeatIntervalMs: 1_000,
+      progressIntervalMs: 5_000,
+      reportProgress: (_id, signal) => {
+        reports.push(signal);
+        return Promise.resolve();
+      },
+    });
+    onProgress(step(10, { checkpointKey: 'ck/1/', inputShape: [224, 224, 3] }));
+    await vi.runAllTimersAsync();
+    expect(reports[0]!.input).toEqual({ layout: 'NHWC', shape: [224, 224, 3], normalisation: 'imagenet' });
+  });
+
   it('sends no progress reports without a progress workflow', () => {
     const { context } = recordingContext();
     const reportProgress = vi.fn(() => Promise.resolve());

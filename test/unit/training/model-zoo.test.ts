@@ -270,12 +270,13 @@ describe('feature layer selection', () => {
     model.dispose();
   });
 
-  it('names the missing layer and lists the available ones', () => {
+  it('names the missing layer and lists the nearest names (misspelt, then substring)', () => {
     const model = tinyConvModel();
-    expect(() => selectFeatureLayer(model, 'mem://m', 'penultimate')).toThrow(IncompatibleModelError);
-    expect(() => selectFeatureLayer(model, 'mem://m', 'penultimate')).toThrow(
-      /penultimate.*conv, relu, pool, flatten, features, classifier/,
+    expect(() => selectFeatureLayer(model, 'mem://m', 'featurs')).toThrow(IncompatibleModelError);
+    expect(() => selectFeatureLayer(model, 'mem://m', 'featurs')).toThrow(
+      /no layer named 'featurs'.*nearest of its \d+ layers: features,/,
     );
+    expect(() => selectFeatureLayer(model, 'mem://m', 'classifier_1')).toThrow(/nearest.*: classifier,/);
     model.dispose();
   });
 

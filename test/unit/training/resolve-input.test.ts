@@ -64,7 +64,7 @@ describe('resolveTrainingInput', () => {
       numClasses: undefined,
     });
     expect(r.model.featureLayer).toBeUndefined();
-    expect(r.model.featurePooling).toBe('none');
+    expect(r.model.featurePooling).toBe('auto');
     expect(r.monitor).toEqual({ skipInputProjection: true, interactionModel: 'abs-product' });
   });
 
@@ -87,7 +87,7 @@ describe('resolveTrainingInput', () => {
     expect(bare.training.epochs).toBe(spec.training.epochs);
   });
 
-  it('carries a candidate featurePooling from the spec to training; the spec leaves it out unless set', () => {
+  it("carries a candidate featurePooling from the spec to training; unset is 'auto' in a new spec", () => {
     const spec = validateSweepSpec({
       dataset: { uri: 's3://bucket/data.safetensors' },
       candidates: [
@@ -100,8 +100,8 @@ describe('resolveTrainingInput', () => {
       featureLayer: 'conv',
       featurePooling: 'max',
     });
-    expect(resolveTrainingInput(toTrainingInput(spec, 's1', 'flat')).model.featurePooling).toBe('none');
-    expect('featurePooling' in spec.candidates[1]!).toBe(false);
+    expect(resolveTrainingInput(toTrainingInput(spec, 's1', 'flat')).model.featurePooling).toBe('auto');
+    expect(spec.candidates[1]!.featurePooling).toBe('auto');
     expect(() =>
       validateSweepSpec({
         dataset: { uri: 's3://bucket/data.safetensors' },

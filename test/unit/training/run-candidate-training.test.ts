@@ -145,6 +145,8 @@ describe('runCandidateTraining (finetune)', () => {
       // Progress: one call per step plus the step-0 snapshot and one per epoch end (with the checkpoint).
       const steps = progress.calls.filter((c) => c.checkpointKey === undefined).map((c) => c.step);
       expect(steps).toEqual(Array.from({ length: 13 }, (_, i) => i));
+      // Every report says what the model is fed: the input shape the result records.
+      expect(progress.calls.every((c) => c.inputShape?.join() === result.model.inputShape.join())).toBe(true);
       const ends = progress.calls.filter((c) => c.checkpointKey !== undefined);
       expect(ends.map((c) => [c.epoch, c.step, c.checkpointKey])).toEqual([
         [1, 6, keys.checkpoint(1)],
