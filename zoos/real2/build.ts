@@ -89,10 +89,14 @@ export async function buildReal2Zoo(options: BuildReal2ZooOptions): Promise<Real
   const { tf, cacheDir, store, log } = options;
   const unknown = (options.only ?? []).filter((id) => !REAL2_NETWORKS.some((n) => n.id === id));
   if (unknown.length > 0)
-    throw new Error(`unknown networks: ${unknown.join(', ')} (known: ${REAL2_NETWORKS.map((n) => n.id).join(', ')})`);
+    throw new Error(
+      `unknown networks: ${unknown.join(', ')} (known: ${REAL2_NETWORKS.map((n) => n.id).join(', ')})`,
+    );
   const previous = await readReal2ZooManifest(options.manifestPath);
   const target = await writeTargetData(cacheDir, options.dataDir, TARGET_PLAN);
-  log(`target data: ${TARGET_SPLITS.map((s) => `${target.samples[s]} ${s}`).join(' / ')} (Fashion-MNIST, 10 classes)`);
+  log(
+    `target data: ${TARGET_SPLITS.map((s) => `${target.samples[s]} ${s}`).join(' / ')} (Fashion-MNIST, 10 classes)`,
+  );
   const manifest: Real2ZooManifest = {
     version: 1,
     createdBy: REAL2_ZOO_BUILDER,

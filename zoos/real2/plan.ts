@@ -144,7 +144,8 @@ export const REAL2_NETWORKS: readonly Real2Network[] = [
     source: HUMAN_MODELS,
     file: 'models/mobileface.json',
     format: 'graph-model',
-    architecture: 'InsightFace mobile face embedding (stage/unit residual blocks with PReLU, MXNet-converted), 0.55 M parameters',
+    architecture:
+      'InsightFace mobile face embedding (stage/unit residual blocks with PReLU, MXNet-converted), 0.55 M parameters',
     pretraining: 'face recognition (identity embedding, InsightFace)',
     licenceNote: 'package MIT; InsightFace code MIT (its model weights non-commercial research use)',
     input: '112×112×3',
@@ -159,7 +160,8 @@ export const REAL2_NETWORKS: readonly Real2Network[] = [
     source: HUMAN_MODELS,
     file: 'models/faceres.json',
     format: 'graph-model',
-    architecture: 'MobileNetV1 backbone, Dense descriptor, age and gender heads (HSE FaceRes), 3.5 M parameters',
+    architecture:
+      'MobileNetV1 backbone, Dense descriptor, age and gender heads (HSE FaceRes), 3.5 M parameters',
     pretraining: 'face description: age and gender (HSE-asavchenko), ImageNet-initialised',
     licenceNote: 'package MIT; upstream HSE-asavchenko/face-emotion-recognition Apache-2.0',
     input: '224×224×3',
@@ -219,7 +221,8 @@ export const REAL2_NETWORKS: readonly Real2Network[] = [
     source: HUMAN_MODELS,
     file: 'models/movenet-lightning.json',
     format: 'graph-model',
-    architecture: 'MoveNet Lightning: CenterNet with a MobileNetV2-FPN feature extractor, int32 input, fixed batch 1, 2.3 M parameters',
+    architecture:
+      'MoveNet Lightning: CenterNet with a MobileNetV2-FPN feature extractor, int32 input, fixed batch 1, 2.3 M parameters',
     pretraining: 'single-person pose, 17 keypoints (COCO + Active, Google)',
     licenceNote: 'package MIT; TF-Hub MoveNet Apache-2.0',
     input: '192×192×3 int32, batch fixed at 1',
@@ -234,7 +237,8 @@ export const REAL2_NETWORKS: readonly Real2Network[] = [
     source: HUMAN_MODELS,
     file: 'models/selfie.json',
     format: 'graph-model',
-    architecture: 'MediaPipe selfie segmentation (MobileNetV3-style encoder, SE blocks, decoder), fixed batch 1, 0.11 M parameters',
+    architecture:
+      'MediaPipe selfie segmentation (MobileNetV3-style encoder, SE blocks, decoder), fixed batch 1, 0.11 M parameters',
     pretraining: 'person/background segmentation (MediaPipe)',
     licenceNote: 'package MIT; MediaPipe Apache-2.0',
     input: '256×256×3, batch fixed at 1',
@@ -254,7 +258,8 @@ export const REAL2_NETWORKS: readonly Real2Network[] = [
     licenceNote: 'wheel Apache-2.0; PaddleOCR models Apache-2.0',
     input: '3×48×192 NCHW (declared dynamic; fixed by the build)',
     normalisation: '[-1,1]',
-    normalisationSource: 'rapidocr_onnxruntime ch_ppocr_cls/text_cls.py: x / 255, (x − 0.5) / 0.5 (it keeps the aspect ratio and pads; ncap stretches)',
+    normalisationSource:
+      'rapidocr_onnxruntime ch_ppocr_cls/text_cls.py: x / 255, (x − 0.5) / 0.5 (it keeps the aspect ratio and pads; ncap stretches)',
     featureLayer: 'pool2d_10.tmp_0',
     featurePooling: 'average',
     cut: 'the global average pool before the Dense classifier (200)',
@@ -266,7 +271,8 @@ export const REAL2_NETWORKS: readonly Real2Network[] = [
     file: 'rapidocr_onnxruntime/models/ch_PP-OCRv4_det_infer.onnx',
     format: 'onnx',
     architecture: 'PP-OCRv4 DBNet text detector: PPLCNetV3 backbone, RSE-FPN neck, DB head',
-    pretraining: 'text detection, Chinese and English scenes and documents (PaddleOCR), ImageNet-initialised backbone',
+    pretraining:
+      'text detection, Chinese and English scenes and documents (PaddleOCR), ImageNet-initialised backbone',
     licenceNote: 'wheel Apache-2.0; PaddleOCR models Apache-2.0',
     input: '3×160×160 NCHW (declared dynamic; fixed by the build)',
     normalisation: '[-1,1]',
@@ -286,7 +292,8 @@ export const REAL2_NETWORKS: readonly Real2Network[] = [
     licenceNote: 'wheel Apache-2.0; PaddleOCR models Apache-2.0',
     input: '3×48×320 NCHW (declared dynamic; fixed by the build)',
     normalisation: '[-1,1]',
-    normalisationSource: 'rapidocr_onnxruntime ch_ppocr_rec/text_recognize.py: x / 255, (x − 0.5) / 0.5 (it keeps the aspect ratio and pads; ncap stretches)',
+    normalisationSource:
+      'rapidocr_onnxruntime ch_ppocr_rec/text_recognize.py: x / 255, (x − 0.5) / 0.5 (it keeps the aspect ratio and pads; ncap stretches)',
     featureLayer: 'p2o.AveragePool.1',
     featurePooling: 'average',
     cut: 'the backbone’s output (1×40×480 after its own pool), before the SVTR neck; average-pooled over width',
