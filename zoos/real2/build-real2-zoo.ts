@@ -16,7 +16,8 @@ import { DEBIAN_FASHION_MNIST_DIR } from '../fashion/fashion-mnist.js';
 import { projectRoot } from '../../scripts/dev/tools.js';
 import { parseEntryArgs } from '../../scripts/entry-args.js';
 import { buildReal2Zoo } from './build.js';
-import { DEFAULT_CACHE_DIR, MANIFEST_PATH } from './paths.js';
+import { DEFAULT_CACHE_DIR, MANIFEST_PATH, README_PATH } from './paths.js';
+import { writeReadmeTables } from './summary.js';
 import { spreadSummary, zooTable } from '../real/summary.js';
 
 /** The command line of `npm run zoo:real2:build`. */
@@ -90,6 +91,11 @@ async function main(): Promise<number> {
       : {}),
     log: say,
   });
+  // The README's tables describe the committed manifest: only a build of every network rewrites them.
+  if (!values.networks && values.manifest === undefined) {
+    await writeReadmeTables(join(root, README_PATH), manifest);
+    say(`${README_PATH}: networks and build-times tables rewritten`);
+  }
   if (values.json) {
     console.log(JSON.stringify(manifest, null, 2));
     return 0;

@@ -4,3 +4,5 @@
 export const DEFAULT_CACHE_DIR = '.ncap/zoos/real2';
 /** The committed manifest: networks, candidates, feature keys, ground truth. */
 export const MANIFEST_PATH = 'zoos/real2-zoo/manifest.json';
+/** The committed README whose networks and build-times tables the build rewrites. */
+export const README_PATH = 'zoos/real2-zoo/README.md';
