@@ -1,9 +1,10 @@
 // Lint rules follow the Temporal TypeScript SDK's conventions: no floating promises, type-only imports,
-// no import cycles, and a deterministic sandbox for workflows (no Node builtins, TF.js or AWS SDK).
+// no import cycles (type-only imports included), and a deterministic sandbox for workflows (no Node
+// builtins, TF.js or AWS SDK).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
-import importX, { createNodeResolver } from 'eslint-plugin-import-x';
 import { builtinModules } from 'node:module';
+import ncap from './eslint-rules/no-import-cycle.js';
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 
@@ -41,20 +42,7 @@ export default tseslint.config(
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
-    plugins: { 'import-x': importX },
-    settings: {
-      'import-x/extensions': ['.ts', '.js', '.mjs'],
-      'import-x/external-module-folders': ['node_modules', 'node_modules/@types'],
-      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
-      // The sources import `./x.js` for `./x.ts` (NodeNext): resolve `.js` to the `.ts` beside it first,
-      // so import-x/no-cycle follows every relative import. Without a resolver it sees none and never fires.
-      'import-x/resolver-next': [
-        createNodeResolver({
-          extensions: ['.ts', '.js', '.mjs', '.json', '.node'],
-          extensionAlias: { '.js': ['.ts', '.js'], '.mjs': ['.mts', '.mjs'] },
-        }),
-      ],
-    },
+    plugins: { ncap },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
@@ -63,7 +51,8 @@ export default tseslint.config(
         { prefer: 'type-imports', fixStyle: 'inline-type-imports' },
       ],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      'import-x/no-cycle': ['error', { maxDepth: 10, ignoreExternal: true }],
+      // No import cycles, type-only edges included (import-x/no-cycle skips those).
+      'ncap/no-import-cycle': 'error',
       'no-restricted-syntax': [
         'error',
         { selector: 'TSEnumDeclaration', message: 'Use an `as const` object instead of an enum.' },
@@ -74,6 +63,25 @@ export default tseslint.config(
     files: ['activities/**/*.ts', 'workers/**/*.ts', 'scripts/**/*.ts', 'bin/**/*.js'],
     ignores: ['scripts/prod/**'],
     rules: { 'no-restricted-imports': ['error', { patterns: [noTestCode] }] },
+  },
+  {
+    // The sweep harness sits below the commands: `ncap` commands and the demo import it, never the reverse.
+    files: ['scripts/sweeps/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            noTestCode,
+            {
+              group: ['**/commands/*', '../commands/*'],
+              message:
+                'scripts/sweeps must not import a command: move the shared code down into scripts/sweeps/.',
+            },
+          ],
+        },
+      ],
+    },
   },
   {
     // The zoo builders and the production smoke test: support code that ships in the build.
@@ -105,9 +113,9 @@ export default tseslint.config(
               message: 'Workflows must not import the AWS SDK: do I/O in an activity.',
             },
             {
-              // Every module under activities/ but key-segment.js: dependency-free, the one id pattern, which
-              // the sweep workflow needs too.
-              regex: '(^|/)activities(/(?!store/key-segment\\.js$).*)?$',
+              // Every module under activities/ but the dependency-free ones the sweep workflow needs too:
+              // key-segment.js (the one id pattern) and recorded-spec.js (a recorded spec's older shapes).
+              regex: '(^|/)activities(/(?!store/key-segment\\.js$|spec/recorded-spec\\.js$).*)?$',
               allowTypeImports: true,
               message: 'Import activities with `import type` only (proxyActivities).',
             },

@@ -22,7 +22,7 @@ import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { LayersModel, NamedAttrMap, Optimizer, Tensor, Tensor2D, Tensor4D } from '@tensorflow/tfjs';
-import { encodeSafetensors, type TensorInput } from '../activities/capacitance/safetensors.js';
+import { encodeFloat32Safetensors, type TensorInput } from '../activities/formats/safetensors.js';
 import {
   isReplacementKernel,
   registerGradientKernels,
@@ -166,7 +166,7 @@ function snapshotProbe(probe: LayersModel): Uint8Array {
       const kernel = layer.getWeights()[0]!;
       tensors[`ncp.${l}.kernel`] = { shape: kernel.shape, data: kernel.dataSync() as Float32Array };
     });
-  return encodeSafetensors(tensors, { step: '0' });
+  return encodeFloat32Safetensors(tensors, { step: '0' });
 }
 
 function benchBackend(tf: Tf, backend: TfBackendName, seconds: number): BackendRow {

@@ -31,24 +31,17 @@ export interface HalvingConfig {
    * The decision is made after a rung once the leader's score exceeds the runner-up's by more than
    * `z × √(σ_leader² + σ_runner-up²)` (σ: the predictor's uncertainty) and by more than {@link minGap}.
    * A missing uncertainty never lets the margin rule fire. Infinity turns the rule off.
-   * @default 2 (in {@link DEFAULT_HALVING_STOP})
+   * A spec's default is `DEFAULT_HALVING_STOP` in activities/spec/sweep-spec.ts, with `minGap`'s.
    */
   z: number;
-  /** Smallest score gap that counts as decided, in score units. @default 0 */
+  /** Smallest score gap that counts as decided, in score units. */
   minGap: number;
   /**
    * Budget in candidate-epochs (Σ over candidates of epochs trained): the bracket stops before a rung
    * that would spend more. null: no budget beyond the last rung.
-   * @default null
    */
   maxCandidateEpochs: number | null;
 }
-
-/** Defaults of the stop rule. */
-export const DEFAULT_HALVING_STOP = { z: 2, minGap: 0, maxCandidateEpochs: null } as const satisfies Pick<
-  HalvingConfig,
-  'z' | 'minGap' | 'maxCandidateEpochs'
->;
 
 /** One contender's result at a rung. */
 export interface RungScore {
@@ -434,7 +427,7 @@ export function halvingConfigOf(budget: HalvingBudget): HalvingConfig {
   return {
     rungs: budget.rungs,
     keepFraction: budget.keepFraction,
-    // Specs recorded before keepTies existed carry none: their brackets cut by rank alone.
+    // Only when set, so a bracket carried across continue-as-new keeps the shape it started with.
     ...(budget.keepTies ? { keepTies: true } : {}),
     z: budget.stop.z,
     minGap: budget.stop.minGap,

@@ -2,6 +2,7 @@
  * The sweep workflow's public surface: its input and result, the `progress` query and the signals ops
  * tooling sends. Imported by the CLI and the workers as well as by the workflow itself.
  */
+import { defineSearchAttributeKey } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { SweepSpec } from '../activities/spec/sweep-spec.js';
 import type { CandidateInput } from '../activities/scoring/report-types.js';
@@ -28,6 +29,16 @@ export const DEFAULT_TASK_QUEUES = {
   orchestrator: 'ncap-orchestrator',
   gpu: 'ncap-gpu',
 } as const satisfies TaskQueues;
+
+/**
+ * The typed search attributes a sweep upserts (with `searchAttributes`), named once here: the dev stack
+ * registers these, and a test holds infra/compose/scripts/register-namespace.sh to the same list.
+ */
+export const SEARCH_ATTRIBUTE_KEYS = {
+  dataset: defineSearchAttributeKey('NcapDataset', 'KEYWORD'),
+  status: defineSearchAttributeKey('NcapStatus', 'KEYWORD'),
+  winner: defineSearchAttributeKey('NcapWinner', 'KEYWORD'),
+} as const;
 
 export interface SweepWorkflowInput {
   /** The validated spec (the CLI validates; `prepareSweep` validates again). */

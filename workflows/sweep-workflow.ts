@@ -20,9 +20,9 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { defineSearchAttributeKey } from '@temporalio/common';
 import type { OrchestratorActivities } from '../activities/sweep/orchestrator-activities.js';
 import type { TrainingActivities } from '../activities/sweep/training-activities.js';
+import { upgradeRecordedSpec } from '../activities/spec/recorded-spec.js';
 import type { SweepSpec } from '../activities/spec/sweep-spec.js';
 import type {
   CandidateOutcome,
@@ -39,6 +39,7 @@ import {
   candidateWorkflowId,
   DEFAULT_TASK_QUEUES,
   progressQuery,
+  SEARCH_ATTRIBUTE_KEYS,
   sweepIdFromWorkflowId,
   type SweepResult,
   type SweepWorkflowInput,
@@ -54,12 +55,6 @@ import {
   type HalvingBudget,
   type HalvingState,
 } from './halving.js';
-
-export const SEARCH_ATTRIBUTE_KEYS = {
-  dataset: defineSearchAttributeKey('NcapDataset', 'KEYWORD'),
-  status: defineSearchAttributeKey('NcapStatus', 'KEYWORD'),
-  winner: defineSearchAttributeKey('NcapWinner', 'KEYWORD'),
-} as const;
 
 /** The innermost failure: an ApplicationFailure's type and message, or the timeout that ended it. */
 export function describeFailure(error: unknown): { type: string; message: string } {
@@ -234,7 +229,9 @@ function halvingProgress(halving: HalvingState): SweepState['halving'] {
 }
 
 export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepResult> {
-  const { spec, storeUri, carried } = input;
+  const { storeUri, carried } = input;
+  // Inputs read back from history may hold a spec of an older shape: from here on, only the current one.
+  const spec = upgradeRecordedSpec(input.spec);
   const info = workflowInfo();
   const sweepId = input.sweepId ?? sweepIdFromWorkflowId(info.workflowId);
   const startedAt = carried?.startedAt ?? new Date().toISOString();
@@ -252,8 +249,8 @@ export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepRes
   const state = new SweepState(
     sweepId,
     spec.candidates.map((c) => c.id),
-    // A halving sweep's window is its last rung.
-    spec.budget?.strategy === 'halving' ? spec.budget.rungs.at(-1)! : spec.training.epochs,
+    // The spec schema holds a halving sweep's window to its last rung.
+    spec.training.epochs,
     carried,
   );
   registerHandlers(state, startedAt, runs);
@@ -277,10 +274,7 @@ export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepRes
     progressWorkflowId: info.workflowId,
   });
   let bracket: SweepBracket | undefined;
-  // Inputs recorded before `budget` existed carry none: those sweeps are fixed.
-  const budget: SweepSpec['budget'] = (spec.budget as SweepSpec['budget'] | undefined) ?? {
-    strategy: 'fixed',
-  };
+  const { budget } = spec;
   if (budget.strategy === 'halving') {
     const halving = await runBracket({
       input: { ...input, sweepId },

@@ -5,7 +5,7 @@
  * intercept. Maps β_eff trajectory features to a final accuracy with a predictive mean and std.
  */
 import { InvalidSeriesError } from './errors.js';
-import { symmetricEigen } from './symmetric-eigen.js';
+import { symmetricEigenVectors } from '../linalg/symmetric-eigen.js';
 
 export interface BayesianRidgeOptions {
   /** Most evidence-maximisation iterations. @default 300 */
@@ -121,7 +121,7 @@ function spectrumOf(data: Centred, p: number): Spectrum {
       return s;
     }),
   );
-  const { values: eigenRaw, vectors: V } = symmetricEigen(gram);
+  const { values: eigenRaw, vectors: V } = symmetricEigenVectors(gram);
   const eigen = eigenRaw.map((e) => Math.max(e, 0));
   const xty = Array.from({ length: p }, (_, a) => {
     let s = 0;

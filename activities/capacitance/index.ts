@@ -57,13 +57,13 @@ export {
   type DecodedSafetensors,
   type DecodedTensor,
   type DecodeOptions,
-  decodeSafetensors,
-  encodeSafetensors,
+  decodeFloat32Safetensors as decodeSafetensors,
+  encodeFloat32Safetensors as encodeSafetensors,
   MAX_HEADER_BYTES,
   READABLE_DTYPES,
   type ReadableDtype,
   type TensorInput,
-} from './safetensors.js';
+} from '../formats/safetensors.js';
 export {
   biasTensorName,
   decodeSnapshot,

@@ -7,7 +7,12 @@
 import { SnapshotFormatError } from './errors.js';
 import type { DenseKernel } from './network.js';
 import { validateKernelShapes } from './network.js';
-import { type DecodedTensor, decodeSafetensors, encodeSafetensors, type TensorInput } from './safetensors.js';
+import {
+  type DecodedTensor,
+  decodeFloat32Safetensors,
+  encodeFloat32Safetensors,
+  type TensorInput,
+} from '../formats/safetensors.js';
 
 /** Tensor names starting with this prefix are reserved for the probed network. */
 export const NCP_PREFIX = 'ncp.';
@@ -121,7 +126,7 @@ export function encodeSnapshot(input: SnapshotInput): Uint8Array {
       throw new SnapshotFormatError(`extraMetadata must not set ${key}; it comes from metadata.${key}`);
     }
   }
-  return encodeSafetensors(tensors, {
+  return encodeFloat32Safetensors(tensors, {
     ...extraMetadata,
     sweepId: metadata.sweepId,
     candidateId: metadata.candidateId,
@@ -220,7 +225,7 @@ export function parseSnapshotMetadata(raw: Readonly<Record<string, string>>): Sn
  * @throws SafetensorsError for a malformed file, SnapshotFormatError for a layout or metadata problem.
  */
 export function decodeSnapshot(bytes: Uint8Array): Snapshot {
-  const { tensors, metadata: rawMetadata } = decodeSafetensors(bytes);
+  const { tensors, metadata: rawMetadata } = decodeFloat32Safetensors(bytes);
   const parts = kernelsFromTensors(tensors);
   return { ...parts, metadata: parseSnapshotMetadata(rawMetadata), rawMetadata };
 }

@@ -43,11 +43,11 @@ export function datasetName(report: SweepReport): string {
 
 /**
  * The rule actually applied, in one line: "rule early-accuracy" or "rule beta-eff (asked: hybrid; rule
- * hybrid could not score…)". Reports written before rules could fall back show their `rule`.
+ * hybrid could not score…)".
  */
 export function appliedRuleText(report: SweepReport): string {
   const { selection } = report;
-  const applied = selection.appliedRule ?? selection.rule;
+  const applied = selection.appliedRule;
   if (applied !== selection.rule)
     return `rule ${applied} (asked: ${selection.rule}; ${selection.fallback ?? 'fell back'})`;
   return `rule ${applied}${selection.fallback ? ` (${selection.fallback})` : ''}`;
@@ -58,13 +58,13 @@ export function appliedRuleText(report: SweepReport): string {
  * the score there under rule early-accuracy".
  */
 export function rankingOrderText(report: SweepReport): string {
-  const rule = report.selection.appliedRule ?? report.selection.rule;
+  const rule = report.selection.appliedRule;
   return report.bracket ? `by the rung reached, then the score there under rule ${rule}` : `by rule ${rule}`;
 }
 
 /** What the rule learned from: "learned from 12 observed runs (2 of another setup set aside)". */
 export function observedRunsText(report: SweepReport): string {
-  const runs = report.selection.observedRuns as SweepReport['selection']['observedRuns'] | undefined;
+  const runs = report.selection.observedRuns;
   if (!runs) return 'observed runs not recorded in this report';
   const parts = [`${runs.used} observed run${runs.used === 1 ? '' : 's'} of this dataset`];
   if (runs.otherSetup > 0) parts.push(`${runs.otherSetup} of another early-training setup set aside`);

@@ -1,38 +1,31 @@
 /**
- * The reduce step: read every finished candidate's evidence (result.json, β_eff of each snapshot with the
- * sweep's scoring settings), extract its features, rank through the selection module under the spec's
- * rule — learning from the observed runs of the dataset — and build the report. β_eff is always computed
- * and shown, whatever the rule. Pure over an ArtifactStore: the `scoreSweep` activity adds Temporal and
+ * The reduce step's report: the finished candidates scored and ranked by the one scoring pipeline
+ * (score-contenders.ts), decorated with their β_eff trajectories, the failed ones, the bracket's order, the
+ * compute spent and, where candidates carry ground truth, how each predictor would have ranked them. β_eff is
+ * always shown, whatever the rule. Pure over an ArtifactStore: the `scoreSweep` activity adds Temporal and
  * writes the report.
  */
-import { isUnscorableRunError } from './unscorable-run.js';
 import { selectionMetrics } from '../selection/metrics.js';
-import { extractFeatures, type CandidateEvidence, type CandidateFeatures } from '../selection/features.js';
+import { extractFeatures } from '../selection/features.js';
 import { fullTrainingAccuracy, MAX_OBSERVED_WINDOW_EPOCHS } from '../selection/full-training.js';
-import {
-  comparableRuns,
-  datasetKeyOf,
-  writeObservedRun,
-  type ObservedRun,
-} from '../selection/observed-runs.js';
-import type { CandidateRow } from '../selection/predictor.js';
+import { datasetKeyOf, observedRunSetup, writeObservedRun } from '../selection/observed-runs.js';
+import type { LabelledRow } from '../selection/predictor.js';
 import {
   ACCURACY_PREDICTORS,
   createAllPredictors,
   createPredictor,
+  type PredictorName,
   type PredictorSettings,
 } from '../selection/predictors.js';
-import { rankCandidates, type RankedCandidate } from '../selection/rank.js';
-import { loadCandidateEvidence, SNAPSHOT_READ_CONCURRENCY } from '../selection/sweep-evidence.js';
+import type { RankedCandidate } from '../selection/rank.js';
 import { normalisationText } from '../spec/normalisation.js';
 import type { SweepSpec } from '../spec/sweep-spec.js';
 import type { ArtifactStore } from '../store/artifact-store.js';
-import type { CandidateResult } from '../training/types.js';
 import { samplesForEpochs } from '../training/epoch-steps.js';
-import { tensorLayout } from '../training/model-inspection.js';
-import { mapLimit } from '../sweep/map-limit.js';
 import type { CandidateOutcome } from '../sweep/types.js';
-import { loadObservedHistory, observedRunSetup } from './observed-history.js';
+import { tensorLayout } from '../training/model-inspection.js';
+import type { CandidateResult } from '../training/types.js';
+import { REPORT_RECORD_VERSION } from './report-record.js';
 import type {
   CandidateInput,
   ReportCandidate,
@@ -40,18 +33,15 @@ import type {
   SweepCompute,
   SweepReport,
 } from './report-types.js';
+import {
+  scoreContenders,
+  type ContenderScores,
+  type ScoreContendersInput,
+  type ScoredContender,
+} from './score-contenders.js';
 
-export interface ScoreOptions {
-  /**
-   * Snapshots of one candidate read at once; candidates are scored `max(1, ⌊concurrency / 2⌋)` at a time,
-   * so up to that many times `concurrency` store reads are in flight. @default 8
-   */
-  concurrency?: number;
-  /**
-   * Observed runs to learn from, already loaded. @default the dataset's stored runs and the spec's
-   * `selection.observedRuns` file (loadObservedHistory)
-   */
-  observedRuns?: readonly ObservedRun[];
+/** The pipeline's `concurrency` and `observedRuns` (see {@link ScoreContendersInput}), and the report's own. */
+export interface ScoreOptions extends Pick<ScoreContendersInput, 'concurrency' | 'observedRuns'> {
   /**
    * Store an observed run for every candidate whose result.json carries a full-training accuracy (the
    * reduce step does; a printing command must not). @default false
@@ -86,11 +76,16 @@ function groundTruth(labels: Record<string, string | number | boolean>): number 
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }
 
-interface Scored {
-  row: ReportCandidate;
-  result: CandidateResult;
-  evidence: CandidateEvidence;
-  features: CandidateFeatures;
+type Labels = ReadonlyMap<string, Record<string, string | number | boolean>>;
+
+/** What a candidate was fed: its layout and size from its result (`null` without one), its normalisation. */
+function inputOf(spec: SweepSpec, candidateId: string, result?: CandidateResult): CandidateInput {
+  const candidate = spec.candidates.find((c) => c.id === candidateId);
+  return {
+    layout: result ? tensorLayout([null, ...result.model.inputShape]) : null,
+    shape: result ? result.model.inputShape : null,
+    normalisation: normalisationText(candidate?.normalisation ?? spec.dataset.normalisation),
+  };
 }
 
 /** Scores a finished set of outcomes and returns the report (not yet written). */
@@ -101,127 +96,118 @@ export async function buildSweepReport(
   outcomes: readonly CandidateOutcome[],
   options: ScoreOptions = {},
 ): Promise<SweepReport> {
-  const concurrency = options.concurrency ?? SNAPSHOT_READ_CONCURRENCY;
-  const labelsOf = new Map(spec.candidates.map((c) => [c.id, c.labels ?? {}]));
-  const normalisationOf = new Map(
-    spec.candidates.map((c) => [c.id, normalisationText(c.normalisation ?? spec.dataset.normalisation)]),
-  );
-  const inputOf = (candidateId: string, result?: CandidateResult): CandidateInput => ({
-    layout: result ? tensorLayout([null, ...result.model.inputShape]) : null,
-    shape: result ? result.model.inputShape : null,
-    normalisation: normalisationOf.get(candidateId) ?? normalisationText(spec.dataset.normalisation),
-  });
+  const labelsOf: Labels = new Map(spec.candidates.map((c) => [c.id, c.labels ?? {}]));
   const succeeded = outcomes.filter((o) => o.status === 'succeeded' && o.resultKey);
-  let datasetInfo: SweepReport['dataset'] = {
-    uri: spec.dataset.uri,
-    ...(spec.dataset.name ? { name: spec.dataset.name } : {}),
-    numClasses: null,
-    trainSamples: null,
-    valSamples: null,
-  };
-
-  // A candidate whose stored artifacts cannot be scored (corrupt snapshot, undefined β_eff, missing result)
-  // is reported as failed; it never sinks the sweep. Store outages still fail the activity (it retries).
-  const unscorable: CandidateOutcome[] = [];
-  const scoredOrNull = await mapLimit(
-    succeeded,
-    Math.max(1, Math.floor(concurrency / 2)),
-    async (outcome): Promise<Scored | null> => {
-      try {
-        const { result, evidence } = await loadCandidateEvidence(
-          store,
-          sweepId,
-          outcome.candidateId,
-          spec.selection,
-          { resultKey: outcome.resultKey!, concurrency },
-        );
-        datasetInfo = {
-          ...datasetInfo,
-          numClasses: result.dataset.numClasses,
-          trainSamples: result.dataset.trainSamples,
-          valSamples: result.dataset.valSamples,
-        };
-        const features = extractFeatures(evidence);
-        const row: ReportCandidate = {
-          candidateId: outcome.candidateId,
-          rank: null,
-          status: 'succeeded',
-          betaEff: features.betaEff,
-          betaTrajectory: evidence.beta.map((p) => ({ step: p.step, epoch: p.epoch, betaEff: p.betaEff })),
-          betaSlope: features.betaSlope,
-          betaRelativeChange: features.betaRelativeChange,
-          betaScaleFree: features.betaScaleFree,
-          // The last validation point: an epoch's end, or the end of a fractional window (a halving rung).
-          earlyValAccuracy: finiteOrNull(features.earlyValAccuracy),
-          trainLossSum: features.tse,
-          score: null,
-          predictedAccuracy: null,
-          trainSeconds: result.timing.trainSeconds,
-          backend: result.backend,
-          parameters: { backbone: result.parameters.backbone, probe: result.parameters.probe },
-          input: inputOf(outcome.candidateId, result),
-          failure: null,
-          labels: labelsOf.get(outcome.candidateId) ?? {},
-        };
-        return { row, result, evidence, features };
-      } catch (error) {
-        if (!isUnscorableRunError(error)) throw error;
-        unscorable.push({
-          candidateId: outcome.candidateId,
-          status: 'failed',
-          failure: { type: 'ScoringError', message: `cannot score the stored snapshots: ${error.message}` },
-        });
-        return null;
-      }
-    },
+  const scores = await scoreContenders({
+    store,
+    sweepId,
+    spec,
+    contenders: succeeded.map((o) => ({ candidateId: o.candidateId, resultKey: o.resultKey! })),
+    ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+    ...(options.observedRuns ? { observedRuns: options.observedRuns } : {}),
+  });
+  const { scored, ranking } = scores;
+  const rowOf = new Map(scored.map((s) => [s.candidateId, scoredRow(s, labelsOf, spec)]));
+  const ranked = bracketRanking(ranking.candidates, options.bracket).map((r) =>
+    withScore(rowOf.get(r.candidateId)!, r, ranking.appliedRule),
   );
-  const scored = scoredOrNull.filter((c): c is Scored => c !== null);
-
-  const setup = observedRunSetup(spec);
-  const history = options.observedRuns ?? (await loadObservedHistory(store, spec));
-  const { labelled, otherSetup } = comparableRuns(history, setup);
-  const settings: PredictorSettings = {
-    betaDirection: spec.selection.direction,
-    minRuns: spec.selection.minObservedRuns,
-  };
-  const rows: CandidateRow[] = scored.map((s) => ({ candidateId: s.row.candidateId, features: s.features }));
-  const ranking = rankCandidates({
-    rule: spec.selection.rule,
-    fallbackRule: spec.selection.fallbackRule,
-    candidates: rows,
-    labelled,
-    settings,
-  });
-  // β_eff is shown whatever the rule: its direction is calibrated the same way.
-  const betaFit = createPredictor('beta-eff', settings).fit(labelled).fit;
-  const byId = new Map(scored.map((s) => [s.row.candidateId, s.row]));
-  const bracketRank = options.bracket ? bracketOrder(options.bracket) : undefined;
-  const ordered: RankedCandidate[] = bracketRank
-    ? [...ranking.candidates]
-        .filter((r) => r.score !== null)
-        .sort(
-          (a, b) =>
-            (bracketRank.get(a.candidateId) ?? Infinity) - (bracketRank.get(b.candidateId) ?? Infinity),
-        )
-        .map((r, i): RankedCandidate => ({ ...r, rank: i + 1 }))
-        .concat(ranking.candidates.filter((r) => r.score === null))
-    : ranking.candidates;
-  const ranked: ReportCandidate[] = ordered.map((r) => {
-    const row = byId.get(r.candidateId)!;
-    row.rank = r.rank;
-    row.score = r.score ? { value: r.score.value, uncertainty: r.score.uncertainty } : null;
-    if (r.score && r.score.uncertainty !== null && ACCURACY_PREDICTORS.has(ranking.appliedRule))
-      row.predictedAccuracy = { mean: r.score.value, std: r.score.uncertainty };
-    return row;
-  });
-
-  let recorded = 0;
-  if (options.recordObservedRuns) recorded = await recordFullTrainingRuns(store, spec, sweepId, scored);
-
-  const notSucceeded: ReportCandidate[] = [
+  const recorded = options.recordObservedRuns
+    ? await recordFullTrainingRuns(store, spec, sweepId, scored)
+    : 0;
+  // A candidate whose stored artifacts cannot be scored is reported as failed; it never sinks the sweep.
+  const notSucceeded = [
     ...outcomes.filter((o) => !(o.status === 'succeeded' && o.resultKey)),
-    ...unscorable,
-  ].map((o) => ({
+    ...scores.unscorable.map((u): CandidateOutcome => ({
+      candidateId: u.candidateId,
+      status: 'failed',
+      failure: { type: 'ScoringError', message: `cannot score the stored snapshots: ${u.reason}` },
+    })),
+  ].map((o) => failedRow(o, labelsOf, spec));
+  const dataset = datasetOf(spec, scored);
+  const compute = computeOf(spec, scored, dataset);
+  return {
+    version: REPORT_RECORD_VERSION,
+    sweepId,
+    name: spec.name,
+    createdAt: (options.now?.() ?? new Date()).toISOString(),
+    storeUri: store.uri,
+    dataset,
+    mode: spec.mode,
+    training: {
+      epochs: spec.training.epochs,
+      batchSize: spec.training.batchSize,
+      learningRate: spec.training.learningRate,
+      optimizer: spec.training.optimizer,
+    },
+    probe: { widths: spec.probe.widths, trainable: spec.probe.trainable },
+    selection: selectionSummary(spec, scores, recorded),
+    winner: options.bracket?.decision
+      ? options.bracket.decision.winner
+      : (ranked.find((c) => c.rank === 1)?.candidateId ?? null),
+    budget: spec.budget.strategy,
+    ...(options.bracket ? { bracket: options.bracket } : {}),
+    ...(compute ? { compute } : {}),
+    candidates: [...ranked, ...notSucceeded],
+    evaluation: evaluate(scored, labelsOf, scores.labelled, scores.settings),
+  };
+}
+
+/** The rule's ranking, or under a bracket the bracket's order of the scored candidates (unscored last). */
+function bracketRanking(
+  candidates: readonly RankedCandidate[],
+  bracket: SweepBracket | undefined,
+): readonly RankedCandidate[] {
+  if (!bracket) return candidates;
+  const order = bracketOrder(bracket);
+  return candidates
+    .filter((r) => r.score !== null)
+    .sort((a, b) => (order.get(a.candidateId) ?? Infinity) - (order.get(b.candidateId) ?? Infinity))
+    .map((r, i): RankedCandidate => ({ ...r, rank: i + 1 }))
+    .concat(candidates.filter((r) => r.score === null));
+}
+
+/** A scored candidate's report row, before its rank and score. */
+function scoredRow(
+  { candidateId, result, evidence, features }: ScoredContender,
+  labelsOf: Labels,
+  spec: SweepSpec,
+): ReportCandidate {
+  return {
+    candidateId,
+    rank: null,
+    status: 'succeeded',
+    betaEff: features.betaEff,
+    betaTrajectory: evidence.beta.map((p) => ({ step: p.step, epoch: p.epoch, betaEff: p.betaEff })),
+    betaSlope: features.betaSlope,
+    betaRelativeChange: features.betaRelativeChange,
+    betaScaleFree: features.betaScaleFree,
+    // The last validation point: an epoch's end, or the end of a fractional window (a halving rung).
+    earlyValAccuracy: finiteOrNull(features.earlyValAccuracy),
+    trainLossSum: features.tse,
+    score: null,
+    predictedAccuracy: null,
+    trainSeconds: result.timing.trainSeconds,
+    backend: result.backend,
+    parameters: { backbone: result.parameters.backbone, probe: result.parameters.probe },
+    input: inputOf(spec, candidateId, result),
+    failure: null,
+    labels: labelsOf.get(candidateId) ?? {},
+  };
+}
+
+/** The row with its rank and score; a predicted accuracy where the rule predicts one with an uncertainty. */
+function withScore(row: ReportCandidate, r: RankedCandidate, appliedRule: PredictorName): ReportCandidate {
+  const score = r.score ? { value: r.score.value, uncertainty: r.score.uncertainty } : null;
+  const predicted =
+    r.score && r.score.uncertainty !== null && ACCURACY_PREDICTORS.has(appliedRule)
+      ? { mean: r.score.value, std: r.score.uncertainty }
+      : null;
+  return { ...row, rank: r.rank, score, predictedAccuracy: predicted };
+}
+
+/** The row of a candidate that failed, was cancelled, or could not be scored. */
+function failedRow(o: CandidateOutcome, labelsOf: Labels, spec: SweepSpec): ReportCandidate {
+  return {
     candidateId: o.candidateId,
     rank: null,
     status: o.status === 'succeeded' ? 'failed' : o.status,
@@ -237,64 +223,67 @@ export async function buildSweepReport(
     trainSeconds: null,
     backend: null,
     parameters: null,
-    input: inputOf(o.candidateId),
+    input: inputOf(spec, o.candidateId),
     failure: o.failure ?? { type: 'Unknown', message: 'no result was recorded' },
     labels: labelsOf.get(o.candidateId) ?? {},
-  }));
+  };
+}
 
-  const winner = options.bracket?.decision
-    ? options.bracket.decision.winner
-    : (ranked.find((c) => c.rank === 1)?.candidateId ?? null);
-  const windowEpochs = options.bracket ? options.bracket.rungs.at(-1)! : spec.training.epochs;
-  const recordedSamples = scored.map((s) => s.result.compute?.trainSamples).filter((x) => x !== undefined);
-  const compute: SweepCompute | undefined =
-    recordedSamples.length > 0
-      ? {
-          trainSamples: recordedSamples.reduce((a, b) => a + b, 0),
-          fullWindowTrainSamples:
-            datasetInfo.trainSamples === null
-              ? null
-              : spec.candidates.length *
-                samplesForEpochs(windowEpochs, datasetInfo.trainSamples, spec.training.batchSize),
-        }
-      : undefined;
+/** The dataset as the spec names it and the scored results measured it. */
+function datasetOf(spec: SweepSpec, scored: readonly ScoredContender[]): SweepReport['dataset'] {
+  const measured = scored.at(-1)?.result.dataset;
   return {
-    version: 1,
-    sweepId,
-    name: spec.name,
-    createdAt: (options.now?.() ?? new Date()).toISOString(),
-    storeUri: store.uri,
-    dataset: datasetInfo,
-    mode: spec.mode,
-    training: {
-      epochs: spec.training.epochs,
-      batchSize: spec.training.batchSize,
-      learningRate: spec.training.learningRate,
-      optimizer: spec.training.optimizer,
-    },
-    probe: { widths: spec.probe.widths, trainable: spec.probe.trainable },
-    selection: {
-      interactionModel: spec.selection.interactionModel,
-      skipInputProjection: spec.selection.skipInputProjection,
-      rule: spec.selection.rule,
-      appliedRule: ranking.appliedRule,
-      fallback: ranking.fallback,
-      fitNote: ranking.fit.note,
-      observedRuns: { used: labelled.length, otherSetup, recorded, datasetKey: datasetKeyOf(spec.dataset) },
-      direction: betaFit.direction,
-      directionSource:
-        betaFit.source === 'fixed'
-          ? 'spec'
-          : betaFit.source === 'fitted'
-            ? 'calibrated'
-            : 'default (too few observed runs)',
-    },
-    winner,
-    budget: spec.budget.strategy,
-    ...(options.bracket ? { bracket: options.bracket } : {}),
-    ...(compute ? { compute } : {}),
-    candidates: [...ranked, ...notSucceeded],
-    evaluation: evaluate(scored, labelled, settings),
+    uri: spec.dataset.uri,
+    ...(spec.dataset.name ? { name: spec.dataset.name } : {}),
+    numClasses: measured?.numClasses ?? null,
+    trainSamples: measured?.trainSamples ?? null,
+    valSamples: measured?.valSamples ?? null,
+  };
+}
+
+/** Samples trained, against every candidate training the whole window; none when no result recorded them. */
+function computeOf(
+  spec: SweepSpec,
+  scored: readonly ScoredContender[],
+  dataset: SweepReport['dataset'],
+): SweepCompute | undefined {
+  const recorded = scored.map((s) => s.result.compute?.trainSamples).filter((x) => x !== undefined);
+  if (recorded.length === 0) return undefined;
+  return {
+    trainSamples: recorded.reduce((a, b) => a + b, 0),
+    // The window is training.epochs: the spec schema holds it to a halving sweep's last rung.
+    fullWindowTrainSamples:
+      dataset.trainSamples === null
+        ? null
+        : spec.candidates.length *
+          samplesForEpochs(spec.training.epochs, dataset.trainSamples, spec.training.batchSize),
+  };
+}
+
+/** The report's `selection` block: the rule asked and applied, what it learned from, β's direction. */
+function selectionSummary(
+  spec: SweepSpec,
+  scores: ContenderScores,
+  recorded: number,
+): SweepReport['selection'] {
+  const { ranking, labelled, otherSetup, settings } = scores;
+  // β_eff is shown whatever the rule: its direction is calibrated the same way.
+  const betaFit = createPredictor('beta-eff', settings).fit(labelled).fit;
+  return {
+    interactionModel: spec.selection.interactionModel,
+    skipInputProjection: spec.selection.skipInputProjection,
+    rule: spec.selection.rule,
+    appliedRule: ranking.appliedRule,
+    fallback: ranking.fallback,
+    fitNote: ranking.fit.note,
+    observedRuns: { used: labelled.length, otherSetup, recorded, datasetKey: datasetKeyOf(spec.dataset) },
+    direction: betaFit.direction,
+    directionSource:
+      betaFit.source === 'fixed'
+        ? 'spec'
+        : betaFit.source === 'fitted'
+          ? 'calibrated'
+          : 'default (too few observed runs)',
   };
 }
 
@@ -306,7 +295,7 @@ async function recordFullTrainingRuns(
   store: ArtifactStore,
   spec: SweepSpec,
   sweepId: string,
-  scored: readonly Scored[],
+  scored: readonly ScoredContender[],
 ): Promise<number> {
   const datasetKey = datasetKeyOf(spec.dataset);
   let count = 0;
@@ -318,7 +307,7 @@ async function recordFullTrainingRuns(
       await writeObservedRun(store, {
         version: 1,
         sweepId,
-        candidateId: s.row.candidateId,
+        candidateId: s.candidateId,
         datasetKey,
         setup: { ...observedRunSetup(spec), epochs: window },
         features: extractFeatures(s.evidence, { maxStep: window * s.evidence.stepsPerEpoch }),
@@ -337,17 +326,19 @@ async function recordFullTrainingRuns(
  * predictor — fitted on the observed runs, as the rule would be — ranks them.
  */
 function evaluate(
-  scored: readonly Scored[],
-  labelled: Parameters<typeof rankCandidates>[0]['labelled'],
+  scored: readonly ScoredContender[],
+  labelsOf: Labels,
+  labelled: readonly LabelledRow[],
   settings: PredictorSettings,
 ): SweepReport['evaluation'] {
-  const rows = scored.filter((s) => groundTruth(s.row.labels) !== null);
+  const truthOf = (s: ScoredContender): number | null => groundTruth(labelsOf.get(s.candidateId) ?? {});
+  const rows = scored.filter((s) => truthOf(s) !== null);
   if (rows.length < 3) return null;
-  const truth = rows.map((s) => groundTruth(s.row.labels)!);
+  const truth = rows.map((s) => truthOf(s)!);
   const metrics: NonNullable<SweepReport['evaluation']>['metrics'] = [];
   for (const predictor of createAllPredictors(settings)) {
     const fitted = predictor.fit(labelled);
-    const scores = rows.map((s) => fitted.score({ candidateId: s.row.candidateId, features: s.features }));
+    const scores = rows.map((s) => fitted.score({ candidateId: s.candidateId, features: s.features }));
     if (scores.some((x) => x === null)) continue;
     const m = selectionMetrics(
       scores.map((x) => x!.value),

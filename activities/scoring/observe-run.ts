@@ -6,6 +6,7 @@
 import { extractFeatures } from '../selection/features.js';
 import {
   datasetKeyOf,
+  observedRunSetup,
   parseObservedRun,
   writeObservedRun,
   type ObservedRun,
@@ -13,7 +14,6 @@ import {
 import { loadCandidateEvidence } from '../selection/sweep-evidence.js';
 import type { ArtifactStore } from '../store/artifact-store.js';
 import { readStoredSpec } from '../sweep/stored-spec.js';
-import { observedRunSetup } from './observed-history.js';
 
 /** The sweep or candidate to observe is not in the store. */
 export class ObserveTargetError extends Error {

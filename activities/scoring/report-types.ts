@@ -33,7 +33,7 @@ export interface BracketEntry {
 export interface SweepBracket {
   rungs: number[];
   keepFraction: number;
-  /** Whether contenders tied with the leader were kept beyond `keepFraction`. Absent before it existed: false. */
+  /** Whether contenders tied with the leader were kept beyond `keepFraction`; absent: false. */
   keepTies?: boolean;
   /** Contenders trained at each rung so far. */
   rungSizes: number[];
@@ -110,8 +110,9 @@ export interface ReportCandidate {
   labels: Record<string, string | number | boolean>;
 }
 
+/** A sweep's `report.json` as written now (report-record.ts reads older ones into this shape). */
 export interface SweepReport {
-  version: 1;
+  version: 2;
   sweepId: string;
   name: string;
   createdAt: string;
@@ -138,8 +139,11 @@ export interface SweepReport {
     fallback: string | null;
     /** How the applied rule was fitted (its calibration or regression), in one line. */
     fitNote: string | null;
-    /** Observed runs of this dataset: learned from, set aside (another early-training setup), recorded now. */
-    observedRuns: { used: number; otherSetup: number; recorded: number; datasetKey: string };
+    /**
+     * Observed runs of this dataset: learned from, set aside (another early-training setup), recorded now;
+     * null in reports read from before observed runs existed.
+     */
+    observedRuns: { used: number; otherSetup: number; recorded: number; datasetKey: string } | null;
     /** The direction of β_eff (shown in every report): `higher` = a higher β_eff ranks first. */
     direction: 'higher' | 'lower';
     /** Where β_eff's direction came from. */
@@ -147,8 +151,8 @@ export interface SweepReport {
   };
   /** Candidate id of the pick, or `null` when no candidate succeeded. */
   winner: string | null;
-  /** `budget.strategy`. Absent in reports written before budgets existed (fixed). */
-  budget?: 'fixed' | 'halving';
+  /** `budget.strategy`. */
+  budget: 'fixed' | 'halving';
   /** The halving bracket: who stopped at which rung, and why the decision was made. */
   bracket?: SweepBracket;
   /** Samples trained on (absent when no result recorded it). */

@@ -6,18 +6,10 @@
  * is a validation accuracy and which has none (early-accuracy) — the binomial standard error
  * √(p(1 − p) / n_val) of that accuracy.
  */
-import { isUnscorableRunError } from './unscorable-run.js';
-import { extractFeatures } from '../selection/features.js';
-import { comparableRuns } from '../selection/observed-runs.js';
-import type { CandidateRow } from '../selection/predictor.js';
-import type { PredictorName, PredictorSettings } from '../selection/predictors.js';
-import { rankCandidates } from '../selection/rank.js';
-import { loadCandidateEvidence, SNAPSHOT_READ_CONCURRENCY } from '../selection/sweep-evidence.js';
+import type { PredictorName } from '../selection/predictors.js';
 import type { SweepSpec } from '../spec/sweep-spec.js';
 import type { ArtifactStore } from '../store/artifact-store.js';
-import { mapLimit } from '../sweep/map-limit.js';
-import { stepsForEpochs } from '../training/epoch-steps.js';
-import { loadObservedHistory, observedRunSetup } from './observed-history.js';
+import { scoreContenders } from './score-contenders.js';
 
 /** Rules whose raw score is a validation accuracy in [0, 1], measured on the validation split. */
 const VALIDATION_ACCURACY_RULES: ReadonlySet<PredictorName> = new Set(['early-accuracy']);
@@ -52,71 +44,38 @@ export async function scoreRung(
   spec: SweepSpec,
   input: { epochs: number; contenders: readonly { candidateId: string; resultKey: string }[] },
 ): Promise<RungScores> {
-  const unscorable: RungScores['unscorable'] = [];
-  const loaded = await mapLimit(input.contenders, Math.max(1, SNAPSHOT_READ_CONCURRENCY / 2), async (c) => {
-    try {
-      const { result, evidence } = await loadCandidateEvidence(
-        store,
-        sweepId,
-        c.candidateId,
-        spec.selection,
-        {
-          resultKey: c.resultKey,
-        },
-      );
-      const step = stepsForEpochs(input.epochs, evidence.stepsPerEpoch);
-      const atRung = result.evaluations?.filter((e) => e.step <= step).at(-1);
-      return {
-        candidateId: c.candidateId,
-        features: extractFeatures(evidence, { maxStep: step }),
-        valSamples: result.dataset.valSamples,
-        step,
-        trainSamples: atRung?.trainSamples ?? result.compute?.trainSamples ?? null,
-      };
-    } catch (error) {
-      if (!isUnscorableRunError(error)) throw error;
-      unscorable.push({
-        candidateId: c.candidateId,
-        failure: { type: 'ScoringError', message: `cannot score the stored run: ${error.message}` },
-      });
-      return null;
-    }
-  });
-  const scored = loaded.filter((x) => x !== null);
-  const history = await loadObservedHistory(store, spec);
-  const { labelled } = comparableRuns(history, { ...observedRunSetup(spec), epochs: input.epochs });
-  const settings: PredictorSettings = {
-    betaDirection: spec.selection.direction,
-    minRuns: spec.selection.minObservedRuns,
-  };
-  const rows: CandidateRow[] = scored.map((s) => ({ candidateId: s.candidateId, features: s.features }));
-  const ranking = rankCandidates({
-    rule: spec.selection.rule,
-    fallbackRule: spec.selection.fallbackRule,
-    candidates: rows,
-    labelled,
-    settings,
+  const { scored, unscorable, ranking } = await scoreContenders({
+    store,
+    sweepId,
+    spec,
+    contenders: input.contenders,
+    windowEpochs: input.epochs,
   });
   const scoreOf = new Map(ranking.candidates.map((c) => [c.candidateId, c.score]));
   return {
     appliedRule: ranking.appliedRule,
-    unscorable,
-    rows: scored.map((s) => {
-      const score = scoreOf.get(s.candidateId) ?? null;
+    unscorable: unscorable.map((u) => ({
+      candidateId: u.candidateId,
+      failure: { type: 'ScoringError', message: `cannot score the stored run: ${u.reason}` },
+    })),
+    rows: scored.map(({ candidateId, result, step }) => {
+      const score = scoreOf.get(candidateId) ?? null;
+      const valSamples = result.dataset.valSamples;
       let uncertainty = score?.uncertainty ?? null;
       if (
         score &&
         uncertainty === null &&
         VALIDATION_ACCURACY_RULES.has(ranking.appliedRule) &&
-        s.valSamples > 0
+        valSamples > 0
       )
-        uncertainty = accuracyStandardError(score.raw, s.valSamples);
+        uncertainty = accuracyStandardError(score.raw, valSamples);
+      const atRung = result.evaluations?.filter((e) => e.step <= step).at(-1);
       return {
-        candidateId: s.candidateId,
+        candidateId,
         score: score?.value ?? null,
         uncertainty,
-        step: s.step,
-        trainSamples: s.trainSamples,
+        step,
+        trainSamples: atRung?.trainSamples ?? result.compute?.trainSamples ?? null,
       };
     }),
   };

@@ -108,19 +108,22 @@ export function extractFeatures(evidence: CandidateEvidence, window: FeatureWind
 }
 
 /**
- * The one place that reads a `result.json` into evidence. A run that recorded validation inside epochs
- * ({@link SUB_EPOCH_VALIDATION_FIELD}: `evaluations: [{ step, trainLoss, valAccuracy, … }]`, the mean training
- * loss since the previous point) gives its curves at that resolution; an older one its per-epoch summary.
+ * The one place that reads a `result.json` into evidence. A run that recorded its evaluations
+ * (`evaluations: [{ step, trainLoss, valAccuracy, … }]`, the mean training loss since the previous point;
+ * inside epochs with `training.evaluationsPerEpoch` > 1) gives its curves at that resolution; one without
+ * them its per-epoch summary.
  */
 export function evidenceFromResult(
   result: CandidateResult,
   beta: readonly EvidenceBetaPoint[],
 ): CandidateEvidence {
-  const points = evaluationPoints(result);
-  const curve =
-    points.length > 0
-      ? points.map((p) => ({ step: p.step, trainLoss: p.trainLoss, valAccuracy: p.valAccuracy }))
-      : result.epochs.map((e) => ({ step: e.step, trainLoss: e.trainLoss, valAccuracy: e.valAccuracy }));
+  // A NaN loss is written to JSON as null: such a point carries no curve.
+  const points = (result.evaluations ?? []).filter((p) => typeof p.trainLoss === 'number');
+  const curve = (points.length > 0 ? points : result.epochs).map((p) => ({
+    step: p.step,
+    trainLoss: p.trainLoss,
+    valAccuracy: p.valAccuracy,
+  }));
   curve.sort((a, b) => a.step - b.step);
   let previous = 0;
   const trainLoss: CandidateEvidence['trainLoss'] = [];
@@ -144,29 +147,4 @@ export function evidenceFromResult(
     probeInputWidth: result.model.featureDim,
     logme: finiteOrNull(result.selectionSignals?.logme),
   };
-}
-
-/** Where `result.json` keeps the evaluations inside epochs; named once, here. */
-export const SUB_EPOCH_VALIDATION_FIELD = 'evaluations';
-
-interface EvaluationPoint {
-  step: number;
-  trainLoss: number;
-  valAccuracy: number | null;
-}
-
-function evaluationPoints(result: CandidateResult): EvaluationPoint[] {
-  const raw = (result as unknown as Record<string, unknown>)[SUB_EPOCH_VALIDATION_FIELD];
-  if (!Array.isArray(raw)) return [];
-  return raw.flatMap((p: unknown) => {
-    const point = p as { step?: unknown; trainLoss?: unknown; valAccuracy?: unknown };
-    if (typeof point.step !== 'number' || typeof point.trainLoss !== 'number') return [];
-    return [
-      {
-        step: point.step,
-        trainLoss: point.trainLoss,
-        valAccuracy: typeof point.valAccuracy === 'number' ? point.valAccuracy : null,
-      },
-    ];
-  });
 }

@@ -22,7 +22,6 @@ export {
   evidenceFromResult,
   extractFeatures,
   FEATURE_NAMES,
-  SUB_EPOCH_VALIDATION_FIELD,
   type CandidateEvidence,
   type CandidateFeatures,
   type FeatureName,
@@ -30,7 +29,8 @@ export {
 } from './features.js';
 export { FULL_TRAINING_FIELD, fullTrainingAccuracy } from './full-training.js';
 export { hybridPredictor, HYBRID_FEATURES, HYBRID_NO_BETA_FEATURES } from './hybrid.js';
-export { extrapolateLearningCurve, learningCurvePredictor } from './learning-curve.js';
+export { extrapolateLearningCurve } from './learning-curve.js';
+export { learningCurvePredictor } from './learning-curve-predictor.js';
 export { logme, logmePredictor } from './logme.js';
 export {
   computeFraction,

@@ -9,10 +9,10 @@
  *
  * Input: validation accuracies in [0, 1] at increasing steps > 0. Output: the predicted accuracy in
  * [0, 1] at `horizon` (higher is better) and the fit's residual standard deviation (null with fewer than
- * four points, where the three parameters leave nothing to estimate it from).
+ * four points, where the three parameters leave nothing to estimate it from). The predictor that ranks by
+ * it is in learning-curve-predictor.ts: features.ts needs the maths, and predictors need features.
  */
 import { InvalidSeriesError } from '../capacitance/errors.js';
-import { fixedFeaturePredictor, type Predictor } from './predictor.js';
 
 export interface LearningCurveFit {
   /** Predicted accuracy at the horizon, in [0, 1]. */
@@ -101,12 +101,3 @@ export function extrapolateLearningCurve(
     residualStd: steps.length >= 4 ? Math.sqrt(best.sse / steps.length) : null,
   };
 }
-
-/** `learning-curve` as a predictor: the extrapolated accuracy of the window's validation points, higher first. */
-export const learningCurvePredictor = (): Predictor =>
-  fixedFeaturePredictor({
-    name: 'learning-curve',
-    description: 'validation accuracy extrapolated by a saturating power law (higher first)',
-    feature: 'curveAsymptote',
-    direction: 'higher',
-  });

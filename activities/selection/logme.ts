@@ -5,7 +5,7 @@
  *
  * A port of the reference implementation's default `LogME.fit` (thuml/LogME, LogME.py, `_fit_fixed_point`
  * for classification) step for step: the thin SVD of F (through the eigen-decomposition of FᵀF, truncated
- * to singular values > 1e-10, when N > D; of FFᵀ otherwise), then per class at most 11 fixed-point updates
+ * to singular values > 1e-10, when N > D; of FFᵀ otherwise; only the singular values and Uᵀy are formed), then per class at most 11 fixed-point updates
  * of α (weight precision) and β (noise precision), stopping when α/β changes by ≤ 0.1 %, and the evidence
  * D/2·log α + N/2·log β − ½Σ log(α + βσ²) − β/2·‖res‖² − α/2·‖m‖² − N/2·log 2π, divided by N.
  *
@@ -14,73 +14,97 @@
  * backbone is predicted to transfer better). Not comparable across datasets.
  */
 import { InvalidSeriesError } from '../capacitance/errors.js';
+import { gram } from '../linalg/gram.js';
+import { symmetricEigen } from '../linalg/symmetric-eigen.js';
 import { fixedFeaturePredictor, type Predictor } from './predictor.js';
-import { denseSymmetricEigen } from './symmetric-eigen-dense.js';
 
 const SINGULAR_CUTOFF = 1e-10;
 
-/** Thin SVD pieces LogME needs: squared singular values σ² and Uᵀy per class. */
-function thinSvd(
+/** What LogME needs of the thin SVD F = U S Vᵀ: the squared singular values σ² and Uᵀy for each class. */
+interface Spectrum {
+  sigma: Float64Array;
+  /** projections[c][k] = u_kᵀ y_c, y_c the indicator of class c. */
+  projections: Float64Array[];
+}
+
+/**
+ * σ² and Uᵀy_c from the eigenvalues of the smaller Gram matrix and the projections of C vectors on its
+ * eigenvectors, never forming U or V. N > D: FᵀF = V S² Vᵀ and Uᵀy = Vᵀ(Fᵀy)/s, keeping s > 1e-10 (the
+ * reference's `truncated_svd`); N ≤ D: FFᵀ = U S² Uᵀ, all N values kept (the reference's direct SVD).
+ */
+function spectrum(
   f: Float64Array,
   n: number,
   d: number,
-): { sigma: number[]; project: (y: Float64Array) => number[] } {
+  labels: ArrayLike<number>,
+  classes: number,
+): Spectrum {
   if (n > d) {
-    // Reference `truncated_svd`: svd of FᵀF (= its eigen-decomposition), s = √eig, U = F V / s.
-    const gram = new Float64Array(d * d);
+    const columns = new Float64Array(d * n);
+    for (let r = 0; r < n; r++) for (let c = 0; c < d; c++) columns[c * n + r] = f[r * d + c]!;
+    const classSums = Array.from({ length: classes }, () => new Float64Array(d));
     for (let r = 0; r < n; r++) {
-      const row = r * d;
-      for (let i = 0; i < d; i++) {
-        const fi = f[row + i]!;
-        if (fi === 0) continue;
-        const gi = i * d;
-        for (let j = 0; j <= i; j++) gram[gi + j]! += fi * f[row + j]!;
-      }
+      const sum = classSums[labels[r]!]!;
+      for (let c = 0; c < d; c++) sum[c] = sum[c]! + f[r * d + c]!;
     }
-    const { values, vectors } = denseSymmetricEigen(gram, d);
-    const kept: { s: number; column: number }[] = [];
-    for (let c = d - 1; c >= 0; c--) {
-      const s = Math.sqrt(Math.max(0, values[c]!));
-      if (s > SINGULAR_CUTOFF) kept.push({ s, column: c });
-    }
+    const { values, projections } = symmetricEigen({
+      matrix: gram({ rows: columns, count: d, length: n }),
+      size: d,
+      project: classSums,
+    });
+    const kept = Array.from(values.keys()).filter(
+      (k) => Math.sqrt(Math.max(0, values[k]!)) > SINGULAR_CUTOFF,
+    );
     return {
-      sigma: kept.map(({ s }) => s * s),
-      project: (y) => {
-        // Uᵀy = Vᵀ(Fᵀy) / s.
-        const fty = new Float64Array(d);
-        for (let r = 0; r < n; r++) {
-          const yr = y[r]!;
-          if (yr === 0) continue;
-          for (let i = 0; i < d; i++) fty[i]! += f[r * d + i]! * yr;
-        }
-        return kept.map(({ s, column }) => {
-          let dot = 0;
-          for (let i = 0; i < d; i++) dot += vectors[i * d + column]! * fty[i]!;
-          return dot / s;
-        });
-      },
+      sigma: Float64Array.from(kept, (k) => Math.sqrt(Math.max(0, values[k]!)) ** 2),
+      projections: projections.map((x) => Float64Array.from(kept, (k) => x[k]! / Math.sqrt(values[k]!))),
     };
   }
-  // Reference: np.linalg.svd(f, full_matrices=False): all k = N singular values; U from FFᵀ = U S² Uᵀ.
-  const gram = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j <= i; j++) {
-      let dot = 0;
-      for (let c = 0; c < d; c++) dot += f[i * d + c]! * f[j * d + c]!;
-      gram[i * n + j] = dot;
+  const indicators = Array.from({ length: classes }, (_, c) =>
+    Float64Array.from({ length: n }, (_, r) => (labels[r] === c ? 1 : 0)),
+  );
+  const { values, projections } = symmetricEigen({
+    matrix: gram({ rows: f, count: n, length: d }),
+    size: n,
+    project: indicators,
+  });
+  return { sigma: values.map((value) => Math.max(0, value)), projections };
+}
+
+/** One class's log evidence per sample after the reference's ≤ 11 fixed-point updates of α and β. */
+function classEvidence(sigma: Float64Array, x: Float64Array, y2: number, n: number, d: number): number {
+  const x2 = x.map((v) => v * v);
+  const resX2 = y2 - x2.reduce((s, v) => s + v, 0);
+  let alpha = 1;
+  let beta = 1;
+  let m2 = 0;
+  let res2 = 0;
+  for (let iteration = 0; iteration < 11; iteration++) {
+    const t = alpha / beta;
+    let gamma = 0;
+    m2 = 0;
+    res2 = resX2;
+    for (let k = 0; k < sigma.length; k++) {
+      const sg = sigma[k]!;
+      gamma += sg / (sg + t);
+      m2 += (sg * x2[k]!) / (t + sg) ** 2;
+      res2 += x2[k]! / (1 + sg / t) ** 2;
     }
+    alpha = gamma / (m2 + 1e-5);
+    beta = (n - gamma) / (res2 + 1e-5);
+    const tNext = alpha / beta;
+    if (Math.abs(tNext - t) / t <= 1e-3) break;
   }
-  const { values, vectors } = denseSymmetricEigen(gram, n);
-  const columns = Array.from({ length: n }, (_, c) => n - 1 - c);
-  return {
-    sigma: columns.map((c) => Math.max(0, values[c]!)),
-    project: (y) =>
-      columns.map((c) => {
-        let dot = 0;
-        for (let r = 0; r < n; r++) dot += vectors[r * n + c]! * y[r]!;
-        return dot;
-      }),
-  };
+  let logDet = 0;
+  for (const sg of sigma) logDet += Math.log(alpha + beta * sg);
+  const evidence =
+    (d / 2) * Math.log(alpha) +
+    (n / 2) * Math.log(beta) -
+    0.5 * logDet -
+    (beta / 2) * res2 -
+    (alpha / 2) * m2 -
+    (n / 2) * Math.log(2 * Math.PI);
+  return evidence / n;
 }
 
 /**
@@ -106,49 +130,12 @@ export function logme(features: ArrayLike<number>, n: number, d: number, labels:
       throw new InvalidSeriesError(`LogME: label ${r} must be a non-negative integer, got ${label}`);
     classes = Math.max(classes, label + 1);
   }
-  const { sigma, project } = thinSvd(f, n, d);
+  const { sigma, projections } = spectrum(f, n, d, labels, classes);
   let total = 0;
   for (let cls = 0; cls < classes; cls++) {
-    const y = new Float64Array(n);
     let y2 = 0;
-    for (let r = 0; r < n; r++) {
-      y[r] = labels[r] === cls ? 1 : 0;
-      y2 += y[r]! * y[r]!;
-    }
-    const x = project(y);
-    const x2 = x.map((v) => v * v);
-    const resX2 = y2 - x2.reduce((s, v) => s + v, 0);
-    let alpha = 1;
-    let beta = 1;
-    let t = 1;
-    let m2 = 0;
-    let res2 = 0;
-    for (let iteration = 0; iteration < 11; iteration++) {
-      t = alpha / beta;
-      let gamma = 0;
-      m2 = 0;
-      res2 = resX2;
-      for (let k = 0; k < sigma.length; k++) {
-        const sg = sigma[k]!;
-        gamma += sg / (sg + t);
-        m2 += (sg * x2[k]!) / (t + sg) ** 2;
-        res2 += x2[k]! / (1 + sg / t) ** 2;
-      }
-      alpha = gamma / (m2 + 1e-5);
-      beta = (n - gamma) / (res2 + 1e-5);
-      const tNext = alpha / beta;
-      if (Math.abs(tNext - t) / t <= 1e-3) break;
-    }
-    let logDet = 0;
-    for (const sg of sigma) logDet += Math.log(alpha + beta * sg);
-    const evidence =
-      (d / 2) * Math.log(alpha) +
-      (n / 2) * Math.log(beta) -
-      0.5 * logDet -
-      (beta / 2) * res2 -
-      (alpha / 2) * m2 -
-      (n / 2) * Math.log(2 * Math.PI);
-    total += evidence / n;
+    for (let r = 0; r < n; r++) if (labels[r] === cls) y2 += 1;
+    total += classEvidence(sigma, projections[cls]!, y2, n, d);
   }
   return total / classes;
 }

@@ -2,7 +2,7 @@
 import { betaEffPredictor, betaScaleFreePredictor } from './beta-eff-predictor.js';
 import { earlyAccuracyPredictor } from './early-accuracy.js';
 import { hybrid, hybridNoBeta, predictedAccuracy } from './hybrid.js';
-import { learningCurvePredictor } from './learning-curve.js';
+import { learningCurvePredictor } from './learning-curve-predictor.js';
 import { logmePredictor } from './logme.js';
 import type { Predictor } from './predictor.js';
 import { probeWidthPredictor } from './probe-width.js';

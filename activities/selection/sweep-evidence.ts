@@ -10,6 +10,7 @@ import { decodeSnapshot } from '../capacitance/snapshot.js';
 import type { ArtifactStore } from '../store/artifact-store.js';
 import { ArtifactIntegrityError } from '../store/errors.js';
 import { sweepKeys } from '../store/keys.js';
+import { readResultRecord } from '../training/result-record.js';
 import type { CandidateResult } from '../training/types.js';
 import { mapLimit } from '../sweep/map-limit.js';
 import { betaScaleFree } from './beta-scale-free.js';
@@ -75,10 +76,8 @@ export async function betaTrajectory(
   return points.sort((a, b) => a.step - b.step);
 }
 
-/** `result.json` of a candidate, parsed. @throws ArtifactNotFoundError, SyntaxError */
-export async function readResultJson(store: ArtifactStore, key: string): Promise<CandidateResult> {
-  return JSON.parse(Buffer.from(await store.get(key)).toString('utf8')) as CandidateResult;
-}
+/** `result.json` of a candidate, in the current shape (result-record.ts). @throws ArtifactNotFoundError, SyntaxError */
+export const readResultJson = readResultRecord;
 
 /** A candidate's result and evidence. */
 export async function loadCandidateEvidence(

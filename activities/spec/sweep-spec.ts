@@ -8,12 +8,13 @@ import { z } from 'zod';
 import { PREDICTOR_NAMES, type PredictorName } from '../selection/predictors.js';
 import { describeIssue } from './issue-path.js';
 import { isOnnxUri, ONNX_FINETUNE_MESSAGE } from './model-format.js';
+import { upgradeRecordedSpec } from './recorded-spec.js';
 import {
   betaSettingsShape,
   datasetSchema,
   featurePoolingSchema,
   idSchema,
-  locationSchema,
+  modelLocationSchema,
   modeSchema,
   modelSchema,
   normalisationSchema,
@@ -48,7 +49,7 @@ const storeUriSchema = z
 
 const candidateSchema = z.strictObject({
   id: idSchema('candidate id'),
-  model: locationSchema('candidate model'),
+  model: modelLocationSchema('candidate model'),
   featureLayer: modelSchema.shape.featureLayer,
   /**
    * Global pooling of the feature layer's spatial output; `'auto'` averages the automatic cut's spatial
@@ -114,6 +115,8 @@ export const DEFAULT_BUDGET_STRATEGY: BudgetStrategy = 'halving';
 export const DEFAULT_KEEP_TIES = false;
 /** Halving's rungs when a spec names none, in epochs: the ones the time-to-decision table scored. */
 export const DEFAULT_HALVING_RUNGS: readonly number[] = [0.25, 0.5, 1, 2];
+/** Halving's stop rule when a spec does not say: a margin of 2 σ, any positive gap, no candidate-epoch budget. */
+export const DEFAULT_HALVING_STOP = { z: 2, minGap: 0 } as const;
 
 const epochCount = (field: string) =>
   z
@@ -168,17 +171,20 @@ const halvingBudgetSchema = z.strictObject({
       /**
        * Decided once the leader's score exceeds the runner-up's by more than z × √(σ₁² + σ₂²), σ the
        * predictor's uncertainty (for early-accuracy the binomial standard error of the validation accuracy).
-       * @default 2
+       * @default DEFAULT_HALVING_STOP.z (2)
        */
       z: z
         .number({ error: 'budget.stop.z must be a number ≥ 0' })
         .min(0, 'budget.stop.z must be ≥ 0')
-        .default(2),
-      /** Smallest score gap that counts as decided (score units; accuracy for early-accuracy). @default 0 */
+        .default(DEFAULT_HALVING_STOP.z),
+      /**
+       * Smallest score gap that counts as decided (score units; accuracy for early-accuracy).
+       * @default DEFAULT_HALVING_STOP.minGap (0)
+       */
       minGap: z
         .number({ error: 'budget.stop.minGap must be a number ≥ 0' })
         .min(0, 'budget.stop.minGap must be ≥ 0')
-        .default(0),
+        .default(DEFAULT_HALVING_STOP.minGap),
       /**
        * Budget in candidate-epochs (Σ over candidates of the epochs each trained): the bracket stops before
        * a rung that would spend more. @default none: the rungs are the budget
@@ -188,7 +194,7 @@ const halvingBudgetSchema = z.strictObject({
         .positive('budget.stop.maxCandidateEpochs must be > 0')
         .optional(),
     })
-    .default(() => ({ z: 2, minGap: 0 })),
+    .default(() => ({ ...DEFAULT_HALVING_STOP })),
 });
 
 /** `fixed`: every candidate trains `training.epochs` epochs. */
@@ -375,33 +381,9 @@ export function validateSweepSpec(input: unknown): SweepSpec {
   return parsed.data;
 }
 
-/**
- * Validates a spec a sweep recorded (its `spec.json`, its workflow input). Halving specs recorded before
- * `training.epochs` followed the rungs carry the old default there, which their training never read: it
- * is replaced by the last rung, as such a spec is validated today. A candidate without `featurePooling`
- * keeps the `'none'` it meant then (new specs record `'auto'` explicitly).
- */
+/** Validates a spec a sweep recorded (its `spec.json`, its workflow input), older shapes first brought up to date. */
 export function validateRecordedSpec(input: unknown): SweepSpec {
-  const recorded = withRecordedPooling(input);
-  if (isRecord(recorded) && isRecord(recorded.budget) && recorded.budget.strategy === 'halving') {
-    const { epochs: _unused, ...training } = isRecord(recorded.training) ? recorded.training : {};
-    return validateSweepSpec({ ...recorded, training });
-  }
-  return validateSweepSpec(recorded);
-}
-
-/**
- * A candidate recorded without `featurePooling` ran when unset meant `'none'` (before `'auto'`): it keeps
- * `'none'`, so a resumed sweep extracts the features and resumes the checkpoints it had.
- */
-function withRecordedPooling(input: unknown): unknown {
-  if (!isRecord(input) || !Array.isArray(input.candidates)) return input;
-  return {
-    ...input,
-    candidates: input.candidates.map((c: unknown) =>
-      isRecord(c) && c.featurePooling === undefined ? { ...c, featurePooling: 'none' } : c,
-    ),
-  };
+  return validateSweepSpec(upgradeRecordedSpec(input));
 }
 
 /** Parses YAML or JSON text (JSON is YAML) and validates it. */

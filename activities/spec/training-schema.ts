@@ -4,6 +4,7 @@
  * input (`candidateTrainingInputSchema`, validated in `training/resolve-input.ts`) is made of the same
  * parts, so a default cannot differ between what a user writes and what a worker trains with.
  */
+import { convertibleModelProblem } from './convertible-model.js';
 import { z } from 'zod';
 import {
   DEFAULT_INTERACTION_MODEL,
@@ -70,6 +71,13 @@ export const locationSchema = (what: string) =>
   z
     .string({ error: `${what} must be a URI string` })
     .regex(/^(file|s3|https?):\/\/./, `${what} must be a file://, s3:// or http(s):// URI`);
+
+/** Where a model lives: a {@link locationSchema} that refuses files needing a conversion, naming it. */
+export const modelLocationSchema = (what: string) =>
+  locationSchema(what).superRefine((uri, ctx) => {
+    const problem = convertibleModelProblem(uri);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 /**
  * How raw pixel values become model inputs: `y = (x·scale + offset − mean[c]) / std[c]`, after the channels
@@ -144,7 +152,7 @@ export const modelSchema = z.strictObject({
    * Where the model lives (`file://`, `s3://`, `http(s)://`): a TF.js LayersModel (any mode) or
    * GraphModel (`frozen` mode only).
    */
-  uri: locationSchema('model.uri'),
+  uri: modelLocationSchema('model.uri'),
   /**
    * Name of the layer (LayersModel) or node (GraphModel) whose output feeds the probe.
    * @default the input of the last layer with a kernel (the layer before the classifier) for a

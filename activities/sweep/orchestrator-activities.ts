@@ -13,7 +13,7 @@ import { sweepKeys } from '../store/keys.js';
 import { SpecConflictError, toApplicationFailure } from './failures.js';
 import { mapLimit } from './map-limit.js';
 import type { StoreProvider } from './store-cache.js';
-import { canonicalJson, readStoredSpec, type StoredSpec } from './stored-spec.js';
+import { canonicalJson, readStoredSpec, SPEC_RECORD_VERSION, type StoredSpec } from './stored-spec.js';
 import { outcomeFromResult, readCandidateResult } from './training-activities.js';
 import type {
   CandidateOutcome,
@@ -92,7 +92,13 @@ export function createOrchestratorActivities(deps: OrchestratorActivityDeps) {
           );
         }
         if (!existing) {
-          const stored: StoredSpec = { version: 1, sweepId, storeUri, spec, createdAt: now().toISOString() };
+          const stored: StoredSpec = {
+            version: SPEC_RECORD_VERSION,
+            sweepId,
+            storeUri,
+            spec,
+            createdAt: now().toISOString(),
+          };
           await store.put(keys.spec, `${JSON.stringify(stored, null, 2)}\n`, {
             contentType: 'application/json',
           });

@@ -11,6 +11,7 @@ import { normalisationText } from '../spec/normalisation.js';
 import { toTrainingInput } from '../spec/training-input.js';
 import { stepsForEpochs } from '../training/epoch-steps.js';
 import { TrainingCancelledError } from '../training/errors.js';
+import { readResultRecord } from '../training/result-record.js';
 import type {
   CandidateResult,
   CandidateTrainingInput,
@@ -57,8 +58,7 @@ export async function readCandidateResult(
   candidateId: string,
 ): Promise<CandidateResult | undefined> {
   try {
-    const bytes = await store.get(sweepKeys(sweepId).candidate(candidateId).result);
-    return JSON.parse(Buffer.from(bytes).toString('utf8')) as CandidateResult;
+    return await readResultRecord(store, sweepKeys(sweepId).candidate(candidateId).result);
   } catch (error) {
     if (error instanceof ArtifactNotFoundError) return undefined;
     throw error;

@@ -10,7 +10,7 @@
  * |mean_s input_l[s,i] · dact_l[s,j] · delta_{l+1}[s,k]|.
  */
 import type { Tensor } from '@tensorflow/tfjs';
-import type { TensorInput } from '../capacitance/safetensors.js';
+import type { TensorInput } from '../formats/safetensors.js';
 import { variableOf, type Probe } from './probe.js';
 import type { Tf } from '../tf/tf-namespace.js';
 

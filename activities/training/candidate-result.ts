@@ -1,12 +1,11 @@
 /** The summary of one candidate's training (`result.json`), from what the run prepared and trained. */
 import type { CandidateNetwork } from './candidate-network.js';
 import type { CandidateRun } from './candidate-run.js';
-import { frozenLogme } from './frozen-logme.js';
 import type { BackboneCut, LoadedBackbone } from './prepare-backbone.js';
 import type { TrainingData } from './training-data.js';
 import type { TrainingFeeds } from './training-feeds.js';
 import type { TrainLoopOutcome } from './train-loop-types.js';
-import type { CandidateResult } from './types.js';
+import { RESULT_RECORD_VERSION, type CandidateResult } from './types.js';
 
 /** What the run prepared and trained. */
 export interface CandidateRunParts {
@@ -17,6 +16,8 @@ export interface CandidateRunParts {
   feeds: TrainingFeeds;
   net: CandidateNetwork;
   outcome: TrainLoopOutcome;
+  /** LogME of the frozen features on the training split (`frozenLogme`); null outside frozen mode. */
+  logme: number | null;
 }
 
 const countParams = (weights: readonly { shape: (number | null)[] }[]): number =>
@@ -52,14 +53,12 @@ function trainingOf({ run, outcome }: CandidateRunParts): CandidateResult['train
 
 /** The record of the run; its `timing.finishedAt` is now. */
 export function buildCandidateResult(parts: CandidateRunParts): CandidateResult {
-  const { run, data, features, feeds, net, outcome } = parts;
+  const { run, data, features, feeds, net, outcome, logme } = parts;
   const { resolved, keys } = run;
   const { frozen, validation, test } = feeds;
   const { probe } = net.network;
-  // A zero-training baseline the selection benchmark compares against (frozen features only).
-  const logme = frozen ? frozenLogme(frozen, data.split.train, data.source.labels) : null;
   return {
-    version: 1,
+    version: RESULT_RECORD_VERSION,
     sweepId: resolved.sweepId,
     candidateId: resolved.candidateId,
     mode: resolved.mode,

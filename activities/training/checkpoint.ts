@@ -8,7 +8,7 @@ import type { ArtifactStore } from '../store/artifact-store.js';
 import { ArtifactNotFoundError } from '../store/errors.js';
 import { CorruptCheckpointError } from './errors.js';
 import type { OptimizerTensor } from './optimizer-state.js';
-import { decodeSafetensors, encodeSafetensors, type SafetensorsTensor } from './safetensors-file.js';
+import { decodeSafetensors, encodeSafetensors, type SafetensorsTensor } from '../formats/safetensors.js';
 import type { EpochSummary, EvaluationPoint, OptimizerName, TrainingLogger } from './types.js';
 
 export const CHECKPOINT_WEIGHTS_FILE = 'weights.safetensors';

@@ -12,7 +12,7 @@ import type { SampleSource } from './dataset-source.js';
 import { TrainingCancelledError } from './errors.js';
 import type { InputAdapter } from './input-adapter.js';
 import type { ResolvedNormalisation } from './resolve-input.js';
-import { decodeSafetensors, encodeSafetensors } from './safetensors-file.js';
+import { decodeSafetensors, encodeSafetensors } from '../formats/safetensors.js';
 import type { TrainingLogger } from './types.js';
 import type { Tf } from '../tf/tf-namespace.js';
 

@@ -1,19 +1,21 @@
 /**
  * LogME of a frozen backbone's features on the training split (frozen mode), recorded in result.json as
- * a zero-training baseline for the selection benchmark. Skipped (null) when min(N, D) exceeds
- * {@link MAX_LOGME_RANK}: the eigen-decomposition is O(min(N, D)³) and runs on the training thread.
+ * a zero-training baseline for the selection benchmark. Computed in a worker thread (`logmeOffThread`), so
+ * the heartbeat keeps beating; skipped (null) when min(N, D) exceeds {@link MAX_LOGME_RANK}, as the
+ * eigen-decomposition is O(min(N, D)³).
  */
-import { logme } from '../selection/logme.js';
+import { logmeOffThread } from '../selection/logme-off-thread.js';
 import type { FrozenFeatures } from './feature-cache.js';
 
 /** Largest min(samples, feature width) LogME is computed for. */
 export const MAX_LOGME_RANK = 2048;
 
-export function frozenLogme(
+export async function frozenLogme(
   frozen: FrozenFeatures,
   trainIndices: readonly number[],
   labels: ArrayLike<number>,
-): number | null {
+  signal?: AbortSignal,
+): Promise<number | null> {
   const n = trainIndices.length;
   const d = frozen.featureDim;
   if (n < 2 || d < 1 || Math.min(n, d) > MAX_LOGME_RANK) return null;
@@ -24,6 +26,9 @@ export function frozenLogme(
     rows.set(frozen.features.subarray(row * d, row * d + d), r * d);
     y[r] = labels[index]!;
   });
-  const value = logme(rows, n, d, y);
+  const value = await logmeOffThread(
+    { features: rows, samples: n, dims: d, labels: y },
+    signal ? { signal } : {},
+  );
   return Number.isFinite(value) ? value : null;
 }

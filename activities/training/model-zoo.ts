@@ -7,6 +7,8 @@ import type { GraphModel, LayersModel, SymbolicTensor, Tensor, layers as tfLayer
 import { IncompatibleModelError } from './errors.js';
 import { describeModelInput, type ModelInput } from './input-layout.js';
 import { patchBatchNormScale } from './batch-norm-scale-fix.js';
+import { registerKerasLayers } from './keras-layers.js';
+import { kerasThreeMessage, kerasThreeSign, nameNormalizationWeights } from './keras-topology.js';
 import { artifactsLoadHandler, readModelArtifacts } from './model-io.js';
 import { openLocation, type LocationDeps } from './sources/open-location.js';
 import type { Tf } from '../tf/tf-namespace.js';
@@ -86,7 +88,10 @@ export async function loadZooModel(uri: string, deps: LocationDeps & { tf: Tf })
         });
       }
     }
-    const patched = patchBatchNormScale(artifacts);
+    const keras3 = kerasThreeSign(artifacts.modelTopology);
+    if (keras3) throw new IncompatibleModelError(kerasThreeMessage(uri, keras3), uri);
+    registerKerasLayers(deps.tf);
+    const patched = patchBatchNormScale(nameNormalizationWeights(artifacts));
     try {
       const model = await deps.tf.loadLayersModel(artifactsLoadHandler(patched.artifacts));
       return {

@@ -9,6 +9,7 @@
  */
 import { buildCandidateNetwork } from './candidate-network.js';
 import { buildCandidateResult } from './candidate-result.js';
+import { frozenLogme } from './frozen-logme.js';
 import { candidateRunOf, releaseCandidateRun } from './candidate-run.js';
 import { cutFeatures, loadBackbone } from './prepare-backbone.js';
 import { writeResult } from './result.js';
@@ -70,7 +71,12 @@ export async function runCandidateTraining(
       clock,
       ...(log ? { log } : {}),
     });
-    const result = buildCandidateResult({ run, backbone, data, features, feeds, net, outcome });
+    // A zero-training baseline the selection benchmark compares against (frozen features only), computed
+    // in a worker thread so the heartbeat keeps beating.
+    const logme = feeds.frozen
+      ? await frozenLogme(feeds.frozen, data.split.train, data.source.labels, deps.signal)
+      : null;
+    const result = buildCandidateResult({ run, backbone, data, features, feeds, net, outcome, logme });
     return await writeResult(store, keys.result, result);
   } finally {
     await releaseCandidateRun(run);

@@ -9,7 +9,7 @@ import { DatasetError } from './errors.js';
 import { decodeLabels, resolveClassCount, type LabelDtype } from './labels.js';
 import { NPY_DTYPES, NpyFormatError, readNpyHeader, type NpyDtype } from './npy-file.js';
 import { RowReader, type RowReaderOptions } from './row-reader.js';
-import { SafetensorsFormatError, readSafetensorsHeader, type SafetensorsDtype } from './safetensors-file.js';
+import { SafetensorsFormatError, readSafetensorsHeader, type SafetensorsDtype } from '../formats/safetensors.js';
 import { joinPath, type ByteSource } from './sources/byte-source.js';
 
 interface TensorRef {

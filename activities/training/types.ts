@@ -157,9 +157,12 @@ export interface TestSummary {
   epoch: number;
 }
 
+/** The version of the `result.json` records written now (result-record.ts reads older ones). */
+export const RESULT_RECORD_VERSION = 2;
+
 /** The small per-candidate summary written as `result.json` (< 64 KB: it crosses Temporal). */
 export interface CandidateResult {
-  version: 1;
+  version: typeof RESULT_RECORD_VERSION;
   sweepId: string;
   candidateId: string;
   mode: TrainingMode;
@@ -182,8 +185,8 @@ export interface CandidateResult {
     numClasses: number;
     trainSamples: number;
     valSamples: number;
-    /** Samples of `dataset.testUri`; 0 without one (absent in results of earlier versions). */
-    testSamples?: number;
+    /** Samples of `dataset.testUri`; 0 without one. */
+    testSamples: number;
   };
   parameters: {
     /** Parameters of the cut backbone. */
@@ -208,8 +211,8 @@ export interface CandidateResult {
     learningRate: number;
     snapshotEvery: number;
     seed: number;
-    /** Absent in results of earlier versions (which evaluated once per epoch). */
-    evaluationsPerEpoch?: number;
+    /** Validation evaluations per epoch (the last at its end). */
+    evaluationsPerEpoch: number;
   };
   snapshots: {
     /** Key prefix; a snapshot's key is `${prefix}${step:010d}.safetensors`. */

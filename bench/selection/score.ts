@@ -8,6 +8,7 @@
 import {
   benchmarkSelection,
   createPredictor,
+  PREDICTOR_NAMES,
   evidenceFromResult,
   extractFeatures,
   noiseCeiling,
@@ -41,19 +42,8 @@ export const SELECTION_ZOOS = ['demo', 'reversed'] as const;
 
 /** Predictors scored on each probe setting's runs (β with that setting's interaction model). */
 export const SETTING_PREDICTORS: Record<ProbeSetting, readonly PredictorName[]> = {
-  trainable: [
-    'beta-eff',
-    'beta-eff-scale-free',
-    'early-accuracy',
-    'tse',
-    'learning-curve',
-    'logme',
-    'probe-width',
-    'random',
-    'hybrid',
-    'hybrid-no-beta',
-    'predicted-accuracy',
-  ],
+  // Every predictor ncap knows, in the product's order.
+  trainable: PREDICTOR_NAMES,
   'frozen-probe': ['beta-eff', 'beta-eff-scale-free', 'early-accuracy', 'tse', 'hybrid'],
 };
 

@@ -11,6 +11,7 @@ import { renderReportMarkdown } from '../../activities/report/report-markdown.js
 import { renderReportText } from '../../activities/report/report-text.js';
 import type { SweepReport } from '../../activities/scoring/report-types.js';
 import { buildSweepReport } from '../../activities/scoring/build-sweep-report.js';
+import { readReportRecord } from '../../activities/scoring/report-record.js';
 import { InvalidObservedRunError } from '../../activities/selection/observed-runs.js';
 import { createStoreProvider } from '../../activities/sweep/store-cache.js';
 import { readStoredSpec } from '../../activities/sweep/stored-spec.js';
@@ -106,9 +107,7 @@ export function registerReportCommand(program: Command): void {
               });
           } else {
             try {
-              report = JSON.parse(
-                Buffer.from(await store.get(keys.reportJson)).toString('utf8'),
-              ) as SweepReport;
+              report = await readReportRecord(store, sweepId);
             } catch (error) {
               if (error instanceof ArtifactNotFoundError) {
                 throw new CliError(

@@ -1,14 +1,16 @@
 /**
- * `ncap sweep start|status|watch|result|cancel|resume|list`: ops tooling over the sweep workflow.
+ * `ncap sweep start|validate|status|watch|result|cancel|resume|list`: ops tooling over the sweep workflow.
  * Exit codes: 0 ok, 1 failure, 2 invalid input, 3 finished without a winner.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import type { Command } from 'commander';
 import { InvalidSpecError } from '../../activities/spec/sweep-spec.js';
+import { loadConfig } from '../../workers/worker-config.js';
 import { cancelCandidateSignal, cancelSweepSignal, type SweepResult } from '../../workflows/sweep-api.js';
 import { bracketText } from '../../activities/report/report-summary.js';
-import { createProgressView, rankingTable } from '../sweeps/progress-view.js';
+import { rankingTable } from '../sweeps/progress-view.js';
+import { validateSpecFile, validationLines, validationSummary } from '../sweeps/validate-spec.js';
+import { watchSweep } from '../sweeps/watch-sweep.js';
 import {
   SweepNotFoundError,
   loadSpecFile,
@@ -29,39 +31,6 @@ function mapErrors(error: unknown): never {
   if (error instanceof SweepNotFoundError)
     throw new CliError(error.message, EXIT_CODES.failure, { cause: error });
   throw error;
-}
-
-/** Polls the progress query until the sweep closes, drawing the bars; returns the result. */
-export async function watchSweep(
-  client: Client,
-  sweepId: string,
-  options: { json?: boolean; intervalMs?: number } = {},
-): Promise<SweepResult> {
-  const view = options.json ? undefined : createProgressView();
-  const handle = sweepHandle(client, sweepId);
-  let done = false;
-  const result = handle.result().finally(() => {
-    done = true;
-  });
-  try {
-    while (!done) {
-      try {
-        view?.update(await sweepProgress(client, sweepId));
-      } catch (error) {
-        // Between continue-as-new runs or while a worker restarts the query may fail: keep watching.
-        if (error instanceof SweepNotFoundError) throw error;
-      }
-      await Promise.race([sleep(options.intervalMs ?? 1000), result.catch(() => undefined)]);
-    }
-    try {
-      view?.update(await sweepProgress(client, sweepId));
-    } catch {
-      // A closed workflow still answers queries while a worker runs; without one, skip the final frame.
-    }
-  } finally {
-    view?.stop();
-  }
-  return result;
 }
 
 function printResult(result: SweepResult, json: boolean | undefined): void {
@@ -141,6 +110,25 @@ export function registerSweepCommands(program: Command): void {
           console.error(`${started.started ? 'Started' : 'Attached to running'} sweep ${started.sweepId}`);
         await finish(ctx.client, started.sweepId, { ...options, watch: true });
       });
+    });
+
+  sweep
+    .command('validate')
+    .argument('<spec>', 'sweep spec file (YAML or JSON)')
+    .description(
+      'Open every candidate’s model and the dataset without training: print what each will be fed and where it is cut; exit 2 naming every candidate that cannot run',
+    )
+    .option(
+      '--store <uri>',
+      'the sweep’s store when the spec names none (models and data inside it are read)',
+    )
+    .option('--json', 'machine-readable output')
+    .action(async (specPath: string, options: { json?: boolean; store?: string }) => {
+      const spec = await loadSpecFile(specPath).catch(mapErrors);
+      const validation = await validateSpecFile(spec, options.store ?? loadConfig().storeUri);
+      if (options.json) printJson(validation);
+      else for (const line of validationLines(validation)) console.log(line);
+      if (!validation.ok) throw new CliError(validationSummary(validation), EXIT_CODES.usage);
     });
 
   addGlobal(sweep.command('status').argument('<sweepId>'))

@@ -1,27 +1,23 @@
 /**
- * `npm run demo`: the main job on embedded defaults. Starts the Temporal dev server if none is configured,
- * runs the orchestrator in this process and the trainings in a pool of worker processes (one per core),
- * sweeps the bundled demo zoo (Fashion-MNIST,
- * zoos/demo-zoo) with live progress, prints the ranking and the winner, writes the report and stops
- * what it started. A second run reuses finished candidates unless --fresh.
+ * `npm run demo`: `ncap run` (scripts/sweeps/run-spec.ts, one code path) on the bundled demo spec. Starts
+ * the Temporal dev server if none is configured, runs the orchestrator in this process and the trainings
+ * in a pool of worker processes (one per core), sweeps the bundled demo zoo (Fashion-MNIST, zoos/demo-zoo)
+ * with live progress, prints the ranking and the winner, writes the report and stops what it started.
+ * A second run reuses finished candidates unless --fresh; Ctrl-C cancels and stops, and the same command
+ * resumes.
  */
 import { Command } from 'commander';
-import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { trainingWindowText } from '../../activities/report/report-format.js';
-import { renderReportText } from '../../activities/report/report-text.js';
 import {
   DEFAULT_EARLY_EPOCHS,
   DEFAULT_HALVING_RUNGS,
   validateSweepSpec,
   type SweepSpec,
 } from '../../activities/spec/sweep-spec.js';
-import { canonicalJson } from '../../activities/sweep/stored-spec.js';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { GpuWorkerPoolError, type GpuWorkerProcesses } from '../../workers/gpu-worker-pool.js';
-import { ConfigError, defaultStoreUri, parseGpuProcesses } from '../../workers/worker-config.js';
-import { runLocalSweep, type LocalSweepOutcome } from '../sweeps/run-local-sweep.js';
+import type { GpuWorkerProcesses } from '../../workers/gpu-worker-pool.js';
+import { ConfigError, parseGpuProcesses } from '../../workers/worker-config.js';
+import { runSpec, runSpecCli, specSweepId, type RunSpecOutcome } from '../sweeps/run-spec.js';
 import { projectRoot } from '../dev/tools.js';
 import { parseEntryArgs } from '../entry-args.js';
 import { readManifest, type ZooManifest } from '../../zoos/fashion/manifest.js';
@@ -59,9 +55,7 @@ export interface DemoOptions {
   workerLog?: (line: string) => void;
 }
 
-export interface DemoOutcome extends LocalSweepOutcome {
-  sweepId: string;
-}
+export type DemoOutcome = RunSpecOutcome;
 
 export class DemoSetupError extends Error {
   override name = 'DemoSetupError';
@@ -114,39 +108,42 @@ export function demoSpec(
     concurrency: { maxParallel: 2 },
   });
   // The id follows the settings: a second run with the same settings reuses its finished candidates.
-  const hash = createHash('sha256').update(canonicalJson(spec)).digest('hex').slice(0, 10);
-  return { ...spec, id: `demo-${hash}` };
+  return { ...spec, id: specSweepId(spec) };
 }
 
-export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
-  const log = options.log ?? ((line: string) => console.error(line));
-  const zooDir = resolve(options.zooDir ?? join(projectRoot(), 'zoos', 'demo-zoo'));
+/** The bundled demo zoo's folder. */
+export function defaultDemoZooDir(): string {
+  return join(projectRoot(), 'zoos', 'demo-zoo');
+}
+
+/** The demo spec of these options (the bundled zoo unless `zooDir`). */
+export async function demoSpecOf(options: DemoOptions): Promise<SweepSpec> {
+  const zooDir = resolve(options.zooDir ?? defaultDemoZooDir());
   const manifest = await readManifest(zooDir);
   if (!manifest)
     throw new DemoSetupError(`No demo zoo at ${zooDir}: build it with \`npm run demo:build-zoo\``);
-  const spec = demoSpec(manifest, zooDir, {
+  return demoSpec(manifest, zooDir, {
     ...(options.candidates ? { candidates: options.candidates } : {}),
     ...(options.epochs !== undefined ? { epochs: options.epochs } : {}),
     maxSamples: options.maxSamples ?? 3000,
   });
-  const sweepId = spec.id!;
-  const rungs = spec.budget.strategy === 'halving' ? spec.budget.rungs : undefined;
-  log(
-    `Sweeping ${spec.candidates.length} candidates on ${manifest.dataset.name} (target classes ${manifest.dataset.target.classNames.join(', ')}), ${trainingWindowText(spec.training.epochs, rungs)} — sweep ${sweepId}`,
-  );
-  const outcome = await runLocalSweep({
+}
+
+/** The demo through {@link runSpec}, the path `ncap run` takes. */
+export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
+  const spec = await demoSpecOf(options);
+  return runSpec({
     spec,
-    sweepId,
-    storeUri: options.storeUri ?? process.env.NCAP_STORE_URI ?? defaultStoreUri(),
+    sweepId: spec.id!,
     fresh: options.fresh ?? false,
     progress: options.progress ?? true,
-    log,
+    ...(options.storeUri ? { storeUri: options.storeUri } : {}),
+    ...(options.log ? { log: options.log } : {}),
     ...(options.temporalAddress ? { temporalAddress: options.temporalAddress } : {}),
     ...(options.taskQueues ? { taskQueues: options.taskQueues } : {}),
     ...(options.processes !== undefined ? { processes: options.processes } : {}),
     ...(options.workerLog ? { workerLog: options.workerLog } : {}),
   });
-  return { sweepId, ...outcome };
 }
 
 /** The command line of `npm run demo`. */
@@ -177,11 +174,13 @@ function demoCommand(): Command {
     .option('--json', 'print the outcome as JSON')
     .addHelpText(
       'after',
-      '\nTemporal: TEMPORAL_ADDRESS (and the other standard TEMPORAL_* variables), else the embedded dev server.',
+      '\nTemporal: TEMPORAL_ADDRESS (and the other standard TEMPORAL_* variables), else the embedded dev server.\n' +
+        'Ctrl-C cancels the sweep (trainings keep their checkpoints) and stops what the demo started; the same\n' +
+        'command again resumes it. `ncap run SPEC` runs your own spec the same way.',
     );
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<number> {
   let parsed;
   try {
     parsed = parseEntryArgs<{
@@ -199,7 +198,7 @@ async function main(): Promise<void> {
   }
   if (parsed.help !== undefined) {
     process.stdout.write(parsed.help);
-    return;
+    return 0;
   }
   const values = {
     ...parsed.options,
@@ -213,7 +212,6 @@ async function main(): Promise<void> {
       throw new DemoSetupError(`--${name} must be a positive integer, got '${raw}'`);
     return n;
   };
-  Runtime.install({ logger: new DefaultLogger('WARN') });
   const candidates = int('candidates', values.candidates);
   const epochs = values.epochs === undefined ? undefined : Number(values.epochs);
   if (epochs !== undefined && !(Number.isFinite(epochs) && epochs > 0))
@@ -228,56 +226,36 @@ async function main(): Promise<void> {
   } catch (error) {
     throw error instanceof ConfigError ? new DemoSetupError(error.message) : error;
   }
-  const outcome = await runDemo({
-    fresh: values.fresh,
+  const spec = await demoSpecOf({
     ...(candidates ? { candidates } : {}),
     ...(epochs ? { epochs } : {}),
     ...(maxSamples ? { maxSamples } : {}),
     ...(values.zoo ? { zooDir: values.zoo } : {}),
+  });
+  // The same flags again resume the run: finished candidates are reused.
+  const again = process.argv
+    .slice(2)
+    .filter((a) => a !== '--fresh')
+    .join(' ');
+  return runSpecCli({
+    spec,
+    sweepId: spec.id!,
+    fresh: values.fresh,
+    json: values.json,
     ...(values.store ? { storeUri: values.store } : {}),
     ...(processes !== undefined ? { processes } : {}),
-    progress: !values.json,
+    resumeCommand: `npm run demo${again ? ` -- ${again}` : ''}`,
   });
-  if (values.json) {
-    console.log(
-      JSON.stringify(
-        {
-          sweepId: outcome.sweepId,
-          winner: outcome.result.winner,
-          ...(outcome.result.bracket ? { bracket: outcome.result.bracket } : {}),
-          ranking: outcome.result.ranking,
-          failed: outcome.result.failed,
-          reused: outcome.result.reused,
-          reportHtml: outcome.reportHtml,
-          wallSeconds: outcome.wallSeconds,
-          backend: outcome.backend,
-          processes: outcome.processes,
-        },
-        null,
-        2,
-      ),
-    );
-    return;
-  }
-  console.log('');
-  console.log(renderReportText(outcome.report));
-  console.log('');
-  if (outcome.result.reused.length > 0)
-    console.log(`Reused from an earlier run: ${outcome.result.reused.join(', ')} (--fresh retrains them)`);
-  console.log(
-    outcome.result.winner ? `Winner: ${outcome.result.winner}` : 'No winner: no candidate finished.',
-  );
-  console.log(`Report: ${outcome.reportHtml}`);
-  console.log(
-    `Done in ${outcome.wallSeconds.toFixed(0)} s (TF.js backend ${outcome.backend}, ${outcome.processes} worker process${outcome.processes > 1 ? 'es' : ''}).`,
-  );
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main().catch((error: unknown) => {
-    console.error(
-      error instanceof DemoSetupError || error instanceof GpuWorkerPoolError ? error.message : error,
-    );
-    process.exitCode = 1;
-  });
+  main().then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      console.error(error instanceof DemoSetupError ? error.message : error);
+      process.exitCode = 1;
+    },
+  );
 }

@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, c
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { SEARCH_ATTRIBUTE_KEYS } from '../../workflows/sweep-api.js';
 import type { DevStackInfo } from './stack-info.js';
 import { projectRoot, toolPaths } from './tools.js';
 
@@ -26,7 +27,10 @@ export type { DevStackInfo };
 export const SQLITE_PRAGMAS = ['journal_mode=wal', 'synchronous=normal'] as const;
 
 /** Search attributes the sweep workflow sets; registered at server start so they are typed. */
-export const SEARCH_ATTRIBUTES = ['NcapDataset=Keyword', 'NcapStatus=Keyword', 'NcapWinner=Keyword'] as const;
+export const SEARCH_ATTRIBUTES = Object.values(SEARCH_ATTRIBUTE_KEYS).map(
+  // Every key is a KEYWORD (the parameter's type holds that): the Temporal CLI spells it `Keyword`.
+  (key: { name: string; type: 'KEYWORD' }) => `${key.name}=Keyword`,
+);
 
 export interface DevStackOptions {
   /** Folder for the servers' data, logs and `stack.json`. @default `<repo>/.ncap/dev` */
@@ -52,8 +56,9 @@ export class DevStackError extends Error {
   override name = 'DevStackError';
 }
 
-export function defaultDataDir(): string {
-  return join(projectRoot(), '.ncap', 'dev');
+/** The dev stack's folder: NCAP_DEV_DIR (tests, several stacks side by side), else `<repo>/.ncap/dev`. */
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.NCAP_DEV_DIR || join(projectRoot(), '.ncap', 'dev');
 }
 
 /** A TCP port that is free on 127.0.0.1 right now. */

@@ -16,8 +16,10 @@
 //     UI server (`go install github.com/temporalio/ui-server/v2/...`; optional: when it cannot be built the
 //     smoke runs without it), PostgreSQL and netcat (apt-get, when missing and running as root).
 // Usage: node scripts/setup/ensure-tools.mjs [temporal] [minio] [python] [chromium] [datasets] [tfjs-node]
-//        [tfjs-node-gpu] [prod = temporal-server temporal-ui postgres netcat]
-//        (default: all but tfjs-node-gpu and prod)
+//        [tfjs-node-gpu] [prod = temporal-server temporal-ui postgres netcat] [keras-converter]
+//        (default: all but tfjs-node-gpu, prod and keras-converter)
+//   - `keras-converter` (asked for by name; `ncap convert keras` asks on first use): tensorflowjs_converter in
+//     a venv of its own with every package pinned (keras-converter.mjs).
 // Plain JavaScript on purpose: it runs before the TypeScript build, on whatever Node runs npm.
 import { spawnSync } from 'node:child_process';
 import {
@@ -33,6 +35,7 @@ import {
 } from 'node:fs';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureKerasConverter } from './keras-converter.mjs';
 import { ensureNativeTf } from './native-tf.mjs';
 
 export const PINS = {
@@ -374,6 +377,14 @@ export function ensureTools(which = ['temporal', 'minio', 'python', 'chromium', 
   if (prod || which.includes('temporal-ui')) manifest['temporal-ui'] = ensureTemporalUi();
   if (prod || which.includes('postgres')) manifest.postgres = ensurePostgres();
   if (prod || which.includes('netcat')) manifest.netcat = ensureNetcat();
+  if (which.includes('keras-converter'))
+    manifest['keras-converter'] = ensureKerasConverter({
+      toolsDir,
+      python,
+      // pip's lines go to stderr: `ncap convert keras --json` keeps stdout for its JSON.
+      run: (cmd, args, options = {}) => run(cmd, args, { stdio: ['ignore', 2, 2], ...options }),
+      log,
+    });
   for (const [tool, variant] of [
     ['tfjs-node', 'cpu'],
     ['tfjs-node-gpu', 'gpu'],

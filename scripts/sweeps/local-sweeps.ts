@@ -5,13 +5,15 @@
  * the CPU backends: the wasm backend is single-threaded), and a callback that runs sweeps to completion.
  * What was started is stopped at the end.
  */
-import { Client, Connection } from '@temporalio/client';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Client, Connection, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { SweepSpec } from '../../activities/spec/sweep-spec.js';
 import type { ArtifactStore } from '../../activities/store/artifact-store.js';
 import { createStoreProvider } from '../../activities/sweep/store-cache.js';
 import type { TfBackendName } from '../../activities/tf/runtime.js';
 import {
+  cancelSweepSignal,
   DEFAULT_TASK_QUEUES,
   type SweepProgress,
   type SweepResult,
@@ -24,9 +26,9 @@ import {
   type GpuWorkerProcesses,
 } from '../../workers/gpu-worker-pool.js';
 import { temporalTarget } from '../../workers/temporal-config.js';
-import { watchSweep } from '../commands/sweep.js';
 import { startDevStack, stopDevStack } from '../dev/stack.js';
-import { startSweep, sweepProgress } from './sweep-client.js';
+import { startSweep, sweepProgress, type StartedSweep } from './sweep-client.js';
+import { watchSweep } from './watch-sweep.js';
 
 /** Seconds a stopping worker process gives its trainings to reach a checkpoint. */
 const SHUTDOWN_GRACE_SECONDS = 30;
@@ -73,6 +75,61 @@ export interface LocalSweepsOptions {
   log: (line: string) => void;
   /** The worker processes' output, each line prefixed `[worker N]`. @default log */
   workerLog?: (line: string) => void;
+  /**
+   * Ctrl-C: when it fires, a running sweep is cancelled (its trainings checkpoint) and waited for, what was
+   * started is stopped, and the call rejects with {@link SweepInterruptedError}.
+   */
+  signal?: AbortSignal;
+}
+
+/** The run was interrupted (Ctrl-C); its sweep was cancelled and everything started was stopped. */
+export class SweepInterruptedError extends Error {
+  override name = 'SweepInterruptedError';
+  constructor(readonly sweepId?: string) {
+    super(sweepId ? `interrupted: sweep ${sweepId} cancelled` : 'interrupted');
+  }
+}
+
+/** Seconds a cancelled sweep gets to score what finished and close before it is terminated. */
+const CANCEL_GRACE_SECONDS = 60;
+
+/** Rejects with {@link SweepInterruptedError} once `signal` fires (never, without one). */
+function interrupted(signal: AbortSignal | undefined, sweepId?: string): Promise<never> {
+  const promise = new Promise<never>((_, reject) => {
+    if (!signal) return;
+    const fire = () => reject(new SweepInterruptedError(sweepId));
+    if (signal.aborted) fire();
+    else signal.addEventListener('abort', fire, { once: true });
+  });
+  promise.catch(() => undefined);
+  return promise;
+}
+
+/**
+ * Ends a sweep this process started: the cancel signal (running trainings stop at their next batch and
+ * keep their checkpoint; what finished is scored), then termination if it has not closed in time.
+ */
+async function cancelStartedSweep(handle: WorkflowHandle, log: (line: string) => void): Promise<void> {
+  try {
+    await handle.signal(cancelSweepSignal);
+    const grace = new AbortController();
+    const closed = await Promise.race([
+      handle.result().then(
+        () => true,
+        () => true,
+      ),
+      sleep(CANCEL_GRACE_SECONDS * 1000, undefined, { signal: grace.signal }).then(
+        () => false,
+        () => true,
+      ),
+    ]);
+    grace.abort();
+    if (!closed) await handle.terminate(`not closed ${CANCEL_GRACE_SECONDS} s after its cancellation`);
+  } catch (error) {
+    // Already closed: nothing to cancel.
+    if (!(error instanceof WorkflowNotFoundError))
+      log(`could not cancel sweep ${handle.workflowId}: ${(error as Error).message}`);
+  }
 }
 
 /** Runs `body` with {@link LocalSweeps}; stops the workers (and a dev server started here) afterwards. */
@@ -91,7 +148,7 @@ export async function withLocalSweeps<T>(
     address = stack.info.temporal.address;
     startedStack = !stack.reused;
     log(
-      `${stack.reused ? 'Using the running' : 'Started the'} Temporal dev server at ${address} (UI ${stack.info.temporal.uiUrl})`,
+      `${stack.reused ? 'Using the running' : 'Started the'} Temporal dev server at ${address} (pid ${stack.pids.temporal}, UI ${stack.info.temporal.uiUrl})`,
     );
   }
   const connectionOptions = address ? { ...target.connectionOptions, address } : target.connectionOptions;
@@ -99,6 +156,7 @@ export async function withLocalSweeps<T>(
   let native: NativeConnection | undefined;
   let connection: Connection | undefined;
   try {
+    if (options.signal?.aborted) throw new SweepInterruptedError();
     native = await NativeConnection.connect(connectionOptions);
     connection = await Connection.connect(connectionOptions as Parameters<typeof Connection.connect>[0]);
     const client = new Client({ connection, namespace: target.namespace });
@@ -131,48 +189,83 @@ export async function withLocalSweeps<T>(
       defaultStoreUri: options.storeUri,
       taskQueue: queues.orchestrator,
     });
-    const ready = await Promise.race([pool.ready, pool.failed]);
     const failed = pool.failed;
-    const sweeps: LocalSweeps = {
-      client,
-      store: stores.get(options.storeUri),
-      storeUri: options.storeUri,
-      backend: ready.backend,
-      processes: ready.processes,
-      startedStack,
-      async run(spec, onProgress, pollSeconds = 15) {
-        const started = await startSweep(client, {
-          spec,
-          defaultStoreUri: options.storeUri,
-          taskQueues: queues,
-        });
-        const done = started.handle.result();
-        let finished = false;
-        void done.finally(() => (finished = true)).catch(() => undefined);
-        while (onProgress && !finished) {
-          await Promise.race([done, new Promise((r) => setTimeout(r, pollSeconds * 1000))]).catch(
-            () => undefined,
-          );
-          if (!finished) await onProgress(await sweepProgress(client, started.sweepId));
+    const startedPool = pool;
+    /** Waits for a started sweep's end; on Ctrl-C cancels it first, then rejects. */
+    const untilClosed = async (started: StartedSweep, done: Promise<SweepResult>): Promise<SweepResult> => {
+      try {
+        return await Promise.race([done, interrupted(options.signal, started.sweepId)]);
+      } catch (error) {
+        if (error instanceof SweepInterruptedError) {
+          log(`Cancelling sweep ${started.sweepId} (trainings keep their checkpoints)…`);
+          await cancelStartedSweep(started.handle, log);
         }
-        return done;
-      },
-      async watch(spec) {
-        const started = await startSweep(client, {
-          spec,
-          defaultStoreUri: options.storeUri,
-          taskQueues: queues,
-        });
-        return watchSweep(client, started.sweepId);
-      },
+        throw error;
+      }
     };
-    // A crash-looping worker pool ends the run instead of leaving the sweep waiting for trainings.
-    return await orchestrator.runUntil(Promise.race([body(sweeps), failed]));
+    // The orchestrator polls from here on, also while the worker processes start, so a Ctrl-C in the
+    // meantime ends it through runUntil (a Worker that never ran would keep its connection from closing).
+    return await orchestrator.runUntil(async () => {
+      const ready = await Promise.race([startedPool.ready, failed, interrupted(options.signal)]);
+      const sweeps: LocalSweeps = {
+        client,
+        store: stores.get(options.storeUri),
+        storeUri: options.storeUri,
+        backend: ready.backend,
+        processes: ready.processes,
+        startedStack,
+        async run(spec, onProgress, pollSeconds = 15) {
+          const started = await startSweep(client, {
+            spec,
+            defaultStoreUri: options.storeUri,
+            taskQueues: queues,
+          });
+          const done = untilClosed(started, started.handle.result());
+          let finished = false;
+          void done.finally(() => (finished = true)).catch(() => undefined);
+          while (onProgress && !finished) {
+            await Promise.race([done, new Promise((r) => setTimeout(r, pollSeconds * 1000))]).catch(
+              () => undefined,
+            );
+            if (!finished) await onProgress(await sweepProgress(client, started.sweepId));
+          }
+          return done;
+        },
+        async watch(spec) {
+          const started = await startSweep(client, {
+            spec,
+            defaultStoreUri: options.storeUri,
+            taskQueues: queues,
+          });
+          const watching = watchSweep(client, started.sweepId, {
+            ...(options.signal ? { signal: options.signal } : {}),
+          });
+          try {
+            return await untilClosed(started, watching);
+          } finally {
+            // No progress query may still be under way when the connection closes.
+            await watching.catch(() => undefined);
+          }
+        },
+      };
+      // A crash-looping worker pool ends the run instead of leaving the sweep waiting for trainings.
+      return Promise.race([body(sweeps), failed]);
+    });
   } finally {
-    await pool?.stop();
-    await stores.closeAll();
-    await native?.close();
-    await connection?.close();
+    // Each step runs whatever the one before did: the dev server must stop even if a close fails.
+    const steps: [string, (() => Promise<unknown>) | undefined][] = [
+      ['stopping the worker processes', pool?.stop],
+      ['closing the stores', () => stores.closeAll()],
+      ['closing the worker connection', native && (() => native!.close())],
+      ['closing the client connection', connection && (() => connection!.close())],
+    ];
+    for (const [what, step] of steps) {
+      try {
+        await step?.();
+      } catch (error) {
+        log(`${what}: ${(error as Error).message}`);
+      }
+    }
     if (startedStack) {
       await stopDevStack();
       log('Stopped the Temporal dev server started here.');

@@ -2,8 +2,9 @@
  * Starting and inspecting sweeps through a Temporal client: shared by the CLI, the demo and the tests.
  */
 import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
-import { parseSweepSpec, resolveSweepId, type SweepSpec } from '../../activities/spec/sweep-spec.js';
+import { resolveSweepId, type SweepSpec } from '../../activities/spec/sweep-spec.js';
 import { readStoredSpec } from '../../activities/sweep/stored-spec.js';
 import type { StoreProvider } from '../../activities/sweep/store-cache.js';
 import {
@@ -15,11 +16,16 @@ import {
   type TaskQueues,
 } from '../../workflows/sweep-api.js';
 import type { sweepWorkflow } from '../../workflows/sweep-workflow.js';
+import { parseSpecText } from './spec-file.js';
 
 export class SweepNotFoundError extends Error {
   override name = 'SweepNotFoundError';
 }
 
+/**
+ * Reads and validates a spec file; model and dataset paths in it (relative to its folder, or absolute)
+ * become `file://` URIs.
+ */
 export async function loadSpecFile(path: string): Promise<SweepSpec> {
   let text: string;
   try {
@@ -29,7 +35,7 @@ export async function loadSpecFile(path: string): Promise<SweepSpec> {
       cause: error,
     });
   }
-  return parseSweepSpec(text, path);
+  return parseSpecText(text, path, dirname(resolve(path)));
 }
 
 export interface StartSweepOptions {

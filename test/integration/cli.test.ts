@@ -65,6 +65,8 @@ describe('ncap CLI against the dev stack', () => {
       [],
       ['sweep'],
       ['sweep', 'start'],
+      ['sweep', 'validate'],
+      ['run'],
       ['schedule', 'create'],
       ['report'],
       ['observe'],

@@ -45,7 +45,7 @@ export function createNoopTrainer(options: { delayMs?: number } = {}): RunTraini
     );
     deps.onProgress?.({ epoch: 1, step: 1, totalSteps: 1, loss: 1, checkpointKey: keys.checkpoint(1) });
     const result: CandidateResult = {
-      version: 1,
+      version: 2,
       sweepId: input.sweepId,
       candidateId: input.candidateId,
       mode: input.mode ?? 'finetune',
@@ -58,7 +58,7 @@ export function createNoopTrainer(options: { delayMs?: number } = {}): RunTraini
         inputShape: [1, 1, 1],
         featureDim: 4,
       },
-      dataset: { numClasses: 2, trainSamples: 0, valSamples: 0 },
+      dataset: { numClasses: 2, trainSamples: 0, valSamples: 0, testSamples: 0 },
       parameters: { backbone: 0, backboneTrainable: 0, probe: 0 },
       probe: { widths: [3, 3, 2], trainable: true, kernelShapes: shapes },
       training: {
@@ -69,6 +69,7 @@ export function createNoopTrainer(options: { delayMs?: number } = {}): RunTraini
         optimizer: 'adam',
         learningRate: 0.001,
         snapshotEvery: 1,
+        evaluationsPerEpoch: 1,
         seed: 0,
       },
       snapshots: { prefix: keys.snapshotsPrefix, steps: [0], betaEff: [scale] },

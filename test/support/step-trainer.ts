@@ -101,7 +101,7 @@ export function createStepTrainer(options: StepTrainerOptions): StepTrainer {
       await deps.store.put(checkpointKey, JSON.stringify(checkpoint));
     }
     const result: CandidateResult = {
-      version: 1,
+      version: 2,
       sweepId: input.sweepId,
       candidateId: input.candidateId,
       mode: input.mode ?? 'finetune',
@@ -114,7 +114,12 @@ export function createStepTrainer(options: StepTrainerOptions): StepTrainer {
         inputShape: [1, 1, 1],
         featureDim: 4,
       },
-      dataset: { numClasses: 2, trainSamples: spe * batchSize, valSamples: options.valSamples ?? 0 },
+      dataset: {
+        numClasses: 2,
+        trainSamples: spe * batchSize,
+        valSamples: options.valSamples ?? 0,
+        testSamples: 0,
+      },
       parameters: { backbone: 0, backboneTrainable: 0, probe: 0 },
       probe: {
         widths: [3, 3],
@@ -133,6 +138,7 @@ export function createStepTrainer(options: StepTrainerOptions): StepTrainer {
         optimizer: 'adam',
         learningRate: 0.001,
         snapshotEvery: 1,
+        evaluationsPerEpoch: 1,
         seed: 0,
       },
       snapshots: { prefix: keys.snapshotsPrefix, steps: [0], betaEff: [null] },

@@ -10,7 +10,7 @@ import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Tf } from '../../activities/tf/tf-namespace.js';
 import { folderSaveHandler } from '../../activities/training/model-io.js';
-import { encodeSafetensors } from '../../activities/training/safetensors-file.js';
+import { encodeSafetensors } from '../../activities/formats/safetensors.js';
 import { buildBackbone, FEATURE_LAYER, INPUT_SHAPE } from './architectures.js';
 import { classSubsets, type TaskImages } from './class-subsets.js';
 import { FASHION_MNIST_CLASSES, readFashionMnist } from './fashion-mnist.js';

@@ -5,7 +5,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { encodeSafetensors } from '../../activities/training/safetensors-file.js';
+import { encodeSafetensors } from '../../activities/formats/safetensors.js';
 import { classSubsets, type TaskImages } from '../fashion/class-subsets.js';
 import { FASHION_MNIST_CLASSES, readFashionMnist } from '../fashion/fashion-mnist.js';
 import { deriveSeed } from '../fashion/rng.js';

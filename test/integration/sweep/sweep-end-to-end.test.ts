@@ -1,11 +1,11 @@
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { betaEffPerArc } from '../../../activities/capacitance/line-graph-oracle.js';
-import { decodeSafetensors } from '../../../activities/capacitance/safetensors.js';
+import { decodeFloat32Safetensors } from '../../../activities/formats/safetensors.js';
 import type { DenseKernel } from '../../../activities/capacitance/network.js';
 import type { SweepReport } from '../../../activities/scoring/report-types.js';
 import { progressQuery } from '../../../workflows/sweep-api.js';
-import { SEARCH_ATTRIBUTE_KEYS } from '../../../workflows/sweep-workflow.js';
+import { SEARCH_ATTRIBUTE_KEYS } from '../../../workflows/sweep-api.js';
 import { testS3Options } from '../../helpers/stack.js';
 import { createSweepBench, withWorkers, type SweepBench } from './sweep-harness.js';
 
@@ -22,7 +22,7 @@ async function snapshotKernels(
   return Promise.all(
     keys.map(async (key) => {
       const body = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-      const { tensors } = decodeSafetensors(await body.Body!.transformToByteArray());
+      const { tensors } = decodeFloat32Safetensors(await body.Body!.transformToByteArray());
       const kernels: DenseKernel[] = [];
       for (let l = 0; tensors.has(`ncp.${l}.kernel`); l++) {
         const t = tensors.get(`ncp.${l}.kernel`)!;

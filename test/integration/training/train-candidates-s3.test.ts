@@ -13,7 +13,7 @@ import { sweepKeys } from '../../../activities/store/keys.js';
 import { openStore } from '../../../activities/store/open-store.js';
 import { TrainingCancelledError } from '../../../activities/training/errors.js';
 import { folderSaveHandler } from '../../../activities/training/model-io.js';
-import { encodeSafetensors } from '../../../activities/training/safetensors-file.js';
+import { encodeSafetensors } from '../../../activities/formats/safetensors.js';
 import { runCandidateTraining } from '../../../activities/training/run-candidate-training.js';
 import type { CandidateTrainingInput, TrainingDeps } from '../../../activities/training/types.js';
 import { createTestBucket, testS3Options } from '../../helpers/stack.js';

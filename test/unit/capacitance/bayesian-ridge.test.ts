@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BayesianRidge, InvalidSeriesError } from '../../../activities/capacitance/index.js';
-import { symmetricEigen } from '../../../activities/capacitance/symmetric-eigen.js';
+import { symmetricEigenVectors } from '../../../activities/linalg/symmetric-eigen.js';
 import { closeRelative, readFixtureJson, seededRandom } from './helpers.js';
 
 interface RidgeCase {
@@ -75,7 +75,7 @@ describe('BayesianRidge against scikit-learn', () => {
   });
 });
 
-describe('symmetricEigen', () => {
+describe('symmetricEigenVectors (the eigensolver the ridge uses)', () => {
   it('reconstructs random symmetric matrices with orthonormal eigenvectors', () => {
     const random = seededRandom(3);
     for (const n of [1, 2, 3, 5, 8]) {
@@ -85,7 +85,7 @@ describe('symmetricEigen', () => {
         // Rank-deficient: a zero row and column.
         for (let i = 0; i < n; i++) a[i]![4] = a[4]![i] = 0;
       }
-      const { values, vectors } = symmetricEigen(a);
+      const { values, vectors } = symmetricEigenVectors(a);
       for (let i = 0; i < n; i++) {
         for (let j = 0; j < n; j++) {
           let reconstructed = 0;

@@ -126,7 +126,7 @@ describe('ncap observe', () => {
     }
     const second = await rescored();
     expect(second.selection).toMatchObject({ direction: 'lower', directionSource: 'calibrated' });
-    expect(second.selection.observedRuns.used).toBe(3);
+    expect(second.selection.observedRuns!.used).toBe(3);
     expect(second.winner).toBe(byBeta[0]);
   });
 

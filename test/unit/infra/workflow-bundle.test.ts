@@ -98,10 +98,12 @@ describe('buildWorkflowBundle', () => {
       expect(
         listing.filter((entry) => FORBIDDEN_PACKAGES.some((pkg) => entry.includes(`node_modules/${pkg}`))),
       ).toEqual([]);
-      // The one dependency-free module the workflows share with activities: the key-segment id pattern.
+      // The dependency-free modules the workflows share with activities: the key-segment id pattern and
+      // the recorded spec's older shapes.
       const activityModules = listing.filter(
         (entry) =>
-          /(^|\/)activities\//.test(entry) && !/(^|\/)activities\/store\/key-segment\.ts$/.test(entry),
+          /(^|\/)activities\//.test(entry) &&
+          !/(^|\/)activities\/(store\/key-segment|spec\/recorded-spec)\.ts$/.test(entry),
       );
       expect(activityModules).toEqual([]);
     }

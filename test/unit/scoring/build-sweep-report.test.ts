@@ -7,7 +7,7 @@ import { BayesianRidge } from '../../../activities/capacitance/bayesian-ridge.js
 import { betaEffPerArc } from '../../../activities/capacitance/line-graph-oracle.js';
 import type { DenseKernel } from '../../../activities/capacitance/network.js';
 import { encodeSnapshot } from '../../../activities/capacitance/snapshot.js';
-import { observedRunSetup } from '../../../activities/scoring/observed-history.js';
+import { observedRunSetup } from '../../../activities/selection/observed-runs.js';
 import { buildSweepReport } from '../../../activities/scoring/build-sweep-report.js';
 import { sweepFeatureRows } from '../../../activities/scoring/sweep-feature-rows.js';
 import {
@@ -233,7 +233,7 @@ describe('buildSweepReport (the reduce step)', () => {
       appliedRule: 'predicted-accuracy',
       fallback: null,
     });
-    expect(report.selection.observedRuns.used).toBe(8);
+    expect(report.selection.observedRuns!.used).toBe(8);
     for (const c of report.candidates) {
       const expected = ridge.predict([z(columns(c))]);
       expect(c.predictedAccuracy!.mean).toBeCloseTo(expected.mean[0]!, 12);
@@ -270,7 +270,7 @@ describe('buildSweepReport (the reduce step)', () => {
     // Nothing to learn from: the hybrid cannot fit, the fallback rule ranks, and the report says so.
     expect(before.selection).toMatchObject({ rule: 'hybrid', appliedRule: 'beta-eff', direction: 'higher' });
     expect(before.selection.fallback).toMatch(/could not score.*needs at least 5.*fell back to beta-eff/);
-    expect(before.selection.observedRuns.used).toBe(0);
+    expect(before.selection.observedRuns!.used).toBe(0);
     expect(before.winner).toBe('large');
 
     // Earlier runs on this dataset where a smaller β_eff and a higher early accuracy went with a better result.
@@ -299,7 +299,7 @@ describe('buildSweepReport (the reduce step)', () => {
       direction: 'lower',
       directionSource: 'calibrated',
     });
-    expect(after.selection.observedRuns.used).toBe(6);
+    expect(after.selection.observedRuns!.used).toBe(6);
     expect(after.winner).toBe('small');
     expect(after.candidates.every((c) => c.predictedAccuracy !== null)).toBe(true);
     const beta = await buildSweepReport(store, sweepId, historySpec({ rule: 'beta-eff' }), outcomes);
@@ -354,9 +354,9 @@ describe('buildSweepReport (the reduce step)', () => {
       }),
     );
     const printed = await buildSweepReport(store, sweepId, fullSpec, outcomes);
-    expect(printed.selection.observedRuns.recorded).toBe(0);
+    expect(printed.selection.observedRuns!.recorded).toBe(0);
     const reduced = await buildSweepReport(store, sweepId, fullSpec, outcomes, { recordObservedRuns: true });
-    expect(reduced.selection.observedRuns.recorded).toBe(1);
+    expect(reduced.selection.observedRuns!.recorded).toBe(1);
     const recorded = JSON.parse(
       Buffer.from(
         await store.get(`observed/${datasetKeyOf(fullSpec.dataset)}/runs/full/mid/epochs-0001.json`),
@@ -373,7 +373,7 @@ describe('buildSweepReport (the reduce step)', () => {
       validateSweepSpec({ ...fullSpec, training: { epochs: 1 } }),
       outcomes,
     );
-    expect(again.selection.observedRuns.used).toBe(1);
+    expect(again.selection.observedRuns!.used).toBe(1);
   });
 
   it('sweepFeatureRows windows a stored sweep for the benchmark: features at the window, samples it cost', async () => {

@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { logme } from '../../../activities/selection/logme.js';
-import { denseSymmetricEigen } from '../../../activities/selection/symmetric-eigen-dense.js';
 import { mulberry32 } from '../../../activities/training/rng.js';
+import { logmeJama } from '../../support/logme-jama.js';
 
 const PYTHON = '.tools/venv/bin/python';
 
@@ -86,6 +86,8 @@ describe('LogME', () => {
           ...makeCase(50, 6, 3, 1.0, 4),
           f: makeCase(50, 6, 3, 1.0, 4).f.map((v, i) => (i % 6 === 5 ? 0 : v)),
         }, // rank-deficient
+        makeCase(400, 90, 10, 0.4, 5),
+        makeCase(70, 130, 5, 0.5, 6),
       ];
       const expected = JSON.parse(
         execFileSync(PYTHON, ['-c', NUMPY_REFERENCE], { input: JSON.stringify(cases) }).toString(),
@@ -94,6 +96,18 @@ describe('LogME', () => {
       actual.forEach((value, i) => expect(value).toBeCloseTo(expected[i]!, 8));
     },
   );
+
+  it('agrees with the former port that forms every eigenvector (JAMA tred2/tql2), on both branches', () => {
+    const offset = makeCase(200, 30, 3, 0.7, 9);
+    const cases = [
+      makeCase(333, 47, 6, 0.5, 8), // sizes not multiples of the Gram tile
+      makeCase(41, 77, 4, 0.6, 10),
+      { ...offset, f: offset.f.map((v) => Math.max(0, v) + 20) }, // a large common mean: an ill-conditioned Gram
+      { ...makeCase(30, 5, 2, 1, 11), f: makeCase(30, 5, 2, 1, 11).f.map((v, i) => (i % 5 === 0 ? 3 : v)) }, // a constant column
+      { ...makeCase(25, 40, 3, 0.4, 12), y: Array.from({ length: 25 }, (_, i) => (i < 24 ? i % 3 : 4)) }, // class 3 empty
+    ];
+    for (const c of cases) expect(logme(c.f, c.n, c.d, c.y)).toBeCloseTo(logmeJama(c.f, c.n, c.d, c.y), 9);
+  });
 
   it('ranks features with more class signal higher, and is invariant to the order of samples', () => {
     const weak = makeCase(90, 6, 3, 0.2, 7);
@@ -108,29 +122,5 @@ describe('LogME', () => {
   it('rejects bad input naming what is wrong', () => {
     expect(() => logme([1, 2, 3], 2, 2, [0, 1])).toThrow(/expected N·D = 4/);
     expect(() => logme([1, 2, 3, 4], 2, 2, [0, -1])).toThrow(/label 1/);
-  });
-});
-
-describe('denseSymmetricEigen', () => {
-  it('reconstructs A = V diag(λ) Vᵀ with orthonormal V and ascending λ', () => {
-    const n = 30;
-    const random = mulberry32(5);
-    const a = new Float64Array(n * n);
-    for (let i = 0; i < n; i++)
-      for (let j = 0; j <= i; j++) a[i * n + j] = a[j * n + i] = random() - 0.5 + (i === j ? 2 : 0);
-    const { values, vectors } = denseSymmetricEigen(a, n);
-    for (let i = 1; i < n; i++) expect(values[i]!).toBeGreaterThanOrEqual(values[i - 1]!);
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < n; j++) {
-        let rebuilt = 0;
-        let gram = 0;
-        for (let k = 0; k < n; k++) {
-          rebuilt += vectors[i * n + k]! * values[k]! * vectors[j * n + k]!;
-          gram += vectors[k * n + i]! * vectors[k * n + j]!;
-        }
-        expect(rebuilt).toBeCloseTo(a[i * n + j]!, 10);
-        expect(gram).toBeCloseTo(i === j ? 1 : 0, 10);
-      }
-    }
   });
 });

@@ -20,7 +20,6 @@ import { extrapolateLearningCurve } from '../../../activities/selection/learning
 import { computeFraction, noiseCeiling, selectionMetrics } from '../../../activities/selection/metrics.js';
 import type { LabelledRow } from '../../../activities/selection/predictor.js';
 import { createAllPredictors, createPredictor } from '../../../activities/selection/predictors.js';
-import { rankCandidates } from '../../../activities/selection/rank.js';
 import { mulberry32 } from '../../../activities/training/rng.js';
 import type { CandidateResult } from '../../../activities/training/types.js';
 
@@ -76,29 +75,6 @@ describe('β̃ (beta-eff-scale-free)', () => {
 
   it('is null when fewer than three kernels follow the input projection', () => {
     expect(betaScaleFree(computeBetaEff(net.slice(0, 3)))).toBeNull();
-  });
-});
-
-describe('learning-curve extrapolation', () => {
-  it('recovers a saturating power law on the grid and predicts its value at the horizon', () => {
-    const steps = [10, 20, 30, 40, 50];
-    const truth = (s: number) => 0.9 - 0.3 * (s / 50) ** -0.7;
-    const fit = extrapolateLearningCurve(steps, steps.map(truth), 500);
-    expect(fit.c).toBe(0.7);
-    expect(fit.a).toBeCloseTo(0.9, 10);
-    expect(fit.b).toBeCloseTo(0.3, 10);
-    expect(fit.prediction).toBeCloseTo(truth(500), 10);
-    expect(fit.residualStd).toBeCloseTo(0, 10);
-  });
-
-  it('carries the last value with one point or a falling curve, uses c = 0.5 with two, clamps to [0, 1]', () => {
-    expect(extrapolateLearningCurve([5], [0.4], 50).prediction).toBe(0.4);
-    expect(extrapolateLearningCurve([5, 10, 15], [0.6, 0.5, 0.45], 150).prediction).toBe(0.45);
-    const two = extrapolateLearningCurve([10, 20], [0.5, 0.6], 200);
-    expect(two.c).toBe(0.5);
-    expect(two.prediction).toBeCloseTo(two.a - two.b * 10 ** -0.5, 12);
-    expect(extrapolateLearningCurve([1, 2, 3], [0.5, 0.9, 0.99], 1e6).prediction).toBeLessThanOrEqual(1);
-    expect(() => extrapolateLearningCurve([2, 1], [0.5, 0.6], 10)).toThrow(/increasing/);
   });
 });
 
@@ -293,20 +269,6 @@ describe('predictors', () => {
     expect(createPredictor('hybrid').fit(scaled).score(scaled[0]!)!.value).toBeCloseTo(scored.value, 9);
     // A candidate missing a column the hybrid uses cannot be scored.
     expect(fitted.score({ ...rows[0]!, features: { ...rows[0]!.features, tse: null } })).toBeNull();
-  });
-
-  it('rankCandidates falls back when the rule cannot score and says why', () => {
-    const out = rankCandidates({
-      rule: 'logme',
-      fallbackRule: 'early-accuracy',
-      candidates: rows.map((r) => ({ ...r, features: { ...r.features, logme: null } })),
-      labelled: [],
-    });
-    expect(out.appliedRule).toBe('early-accuracy');
-    expect(out.fallback).toMatch(/rule logme could not score any candidate.*fell back to early-accuracy/);
-    expect(out.candidates.map((c) => c.rank)).toEqual(rows.map((_, i) => i + 1));
-    const best = rows.reduce((a, b) => (a.features.earlyValAccuracy! > b.features.earlyValAccuracy! ? a : b));
-    expect(out.candidates[0]!.candidateId).toBe(best.candidateId);
   });
 });
 

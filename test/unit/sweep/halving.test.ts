@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import {
   bracketOf,
   candidateEpochsSpent,
-  DEFAULT_HALVING_STOP,
   halvingConfigProblems,
   HalvingConfigError,
   type HalvingConfig,
@@ -14,11 +13,13 @@ import {
   recordScore,
   startHalving,
 } from '../../../workflows/halving.js';
+import { DEFAULT_HALVING_STOP } from '../../../activities/spec/sweep-spec.js';
 
 const config = (over: Partial<HalvingConfig> = {}): HalvingConfig => ({
   rungs: [0.25, 0.5, 1, 2, 4],
   keepFraction: 1 / 3,
   ...DEFAULT_HALVING_STOP,
+  maxCandidateEpochs: null,
   ...over,
 });
 const ids = (n: number): string[] => Array.from({ length: n }, (_, i) => `c${i}`);

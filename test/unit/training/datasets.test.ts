@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDataset, type OpenDatasetOptions } from '../../../activities/training/datasets.js';
 import { DatasetError } from '../../../activities/training/errors.js';
 import { encodeNpy } from '../../../activities/training/npy-file.js';
-import { encodeSafetensors } from '../../../activities/training/safetensors-file.js';
+import { encodeSafetensors } from '../../../activities/formats/safetensors.js';
 import { syntheticImages, tempDir, writeSafetensorsDataset } from './helpers.js';
 
 let dir: { path: string; cleanup: () => Promise<void> };

@@ -1,14 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { decodeSafetensors as decodeWithCapacitance } from '../../../activities/capacitance/safetensors.js';
+import { decodeFloat32Safetensors as decodeWithCapacitance } from '../../../activities/formats/safetensors.js';
 import { NpyFormatError, encodeNpy, readNpyHeader } from '../../../activities/training/npy-file.js';
 import {
   SafetensorsFormatError,
   decodeSafetensors,
   encodeSafetensors,
   readSafetensorsHeader,
-} from '../../../activities/training/safetensors-file.js';
+} from '../../../activities/formats/safetensors.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/npy-numpy/${name}`, import.meta.url));
 const reader = (bytes: Uint8Array) => (offset: number, length: number) =>

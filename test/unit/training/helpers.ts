@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { folderSaveHandler } from '../../../activities/training/model-io.js';
-import { encodeSafetensors } from '../../../activities/training/safetensors-file.js';
+import { encodeSafetensors } from '../../../activities/formats/safetensors.js';
 import { FileStore } from '../../../activities/store/file-store.js';
 import type { TrainingProgress } from '../../../activities/training/types.js';
 

@@ -2,9 +2,7 @@
  * The input adapter of inference-only models: layout, batch axis and dtype read from the declared input,
  * and GraphModels fed as they ask (a fixed batch of 1, NCHW, int32), as real graph models declare them.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inferenceExtractor } from '../../../activities/training/candidate-model.js';
 import { IncompatibleModelError } from '../../../activities/training/errors.js';
@@ -14,6 +12,7 @@ import {
   modelInputShape,
   type LoadedGraphModel,
 } from '../../../activities/training/model-zoo.js';
+import { writeIdentityGraphModel } from '../../support/tiny-graph-model.js';
 import { seededRandom, tempDir, tf, useCpuBackend } from './helpers.js';
 
 let dir: { path: string; cleanup: () => Promise<void> };
@@ -52,32 +51,8 @@ describe('describeModelInput', () => {
 });
 
 /** A GraphModel `x → Cast(float) → Identity` whose placeholder has `shape` and `dtype`. */
-async function writeGraphModel(
-  name: string,
-  shape: number[],
-  dtype: 'DT_FLOAT' | 'DT_INT32',
-): Promise<string> {
-  const folder = join(dir.path, name);
-  await mkdir(folder, { recursive: true });
-  const node = [
-    {
-      name: 'x',
-      op: 'Placeholder',
-      attr: { dtype: { type: dtype }, shape: { shape: { dim: shape.map((d) => ({ size: String(d) })) } } },
-    },
-    { name: 'cast', op: 'Cast', input: ['x'], attr: { SrcT: { type: dtype }, DstT: { type: 'DT_FLOAT' } } },
-    { name: 'Identity', op: 'Identity', input: ['cast'], attr: { T: { type: 'DT_FLOAT' } } },
-  ];
-  await writeFile(
-    join(folder, 'model.json'),
-    JSON.stringify({
-      format: 'graph-model',
-      modelTopology: { node, versions: { producer: 1 } },
-      weightsManifest: [],
-    }),
-  );
-  return pathToFileURL(join(folder, 'model.json')).href;
-}
+const writeGraphModel = (name: string, shape: number[], dtype: 'DT_FLOAT' | 'DT_INT32') =>
+  writeIdentityGraphModel(join(dir.path, name), shape, dtype);
 
 /** Frozen features of `values` (NHWC `[n, h, w, c]`) through the model's extractor. */
 async function graphFeatures(

@@ -10,7 +10,7 @@ import { validateSweepSpec } from '../../../activities/spec/sweep-spec.js';
 import { IncompatibleModelError } from '../../../activities/training/errors.js';
 import { readNpyHeader } from '../../../activities/training/npy-file.js';
 import { runCandidateTraining } from '../../../activities/training/run-candidate-training.js';
-import { decodeSafetensors } from '../../../activities/training/safetensors-file.js';
+import { decodeSafetensors } from '../../../activities/formats/safetensors.js';
 import type { CandidateTrainingInput, TrainingLogger } from '../../../activities/training/types.js';
 import { tempStore, tf, useCpuBackend } from './helpers.js';
 

@@ -3,7 +3,7 @@ import { MAX_RESULT_BYTES, roundSignificant, serialiseResult } from '../../../ac
 import type { CandidateResult } from '../../../activities/training/types.js';
 
 const result = (snapshots: number): CandidateResult => ({
-  version: 1,
+  version: 2,
   sweepId: 's',
   candidateId: 'c',
   mode: 'finetune',
@@ -16,7 +16,7 @@ const result = (snapshots: number): CandidateResult => ({
     inputShape: [8, 8, 1],
     featureDim: 12,
   },
-  dataset: { numClasses: 3, trainSamples: 90, valSamples: 30 },
+  dataset: { numClasses: 3, trainSamples: 90, valSamples: 30, testSamples: 0 },
   parameters: { backbone: 100, backboneTrainable: 100, probe: 200 },
   probe: {
     widths: [8, 6],
@@ -36,6 +36,7 @@ const result = (snapshots: number): CandidateResult => ({
     learningRate: 0.01,
     snapshotEvery: 4,
     seed: 1,
+    evaluationsPerEpoch: 1,
   },
   snapshots: {
     prefix: 'sweeps/s/candidates/c/snapshots/',

@@ -13,7 +13,7 @@ import {
   NonFiniteLossError,
   TrainingCancelledError,
 } from '../../../activities/training/errors.js';
-import { decodeSafetensors } from '../../../activities/training/safetensors-file.js';
+import { decodeSafetensors } from '../../../activities/formats/safetensors.js';
 import { runCandidateTraining } from '../../../activities/training/run-candidate-training.js';
 import type { CandidateTrainingInput, TrainingLogger } from '../../../activities/training/types.js';
 import {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type * as tfjs from '@tensorflow/tfjs';
 import { initTf, type Tf } from '../../../../activities/tf/runtime.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeSafetensors } from '../../../../activities/training/safetensors-file.js';
+import { decodeSafetensors } from '../../../../activities/formats/safetensors.js';
 import { INPUT_SHAPE } from '../../../../zoos/fashion/architectures.js';
 import { buildZoo } from '../../../../zoos/fashion/build.js';
 import { readManifest, writeManifest, type ZooManifest } from '../../../../zoos/fashion/manifest.js';

@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initTf, type Tf } from '../../../../activities/tf/runtime.js';
 import { openDataset } from '../../../../activities/training/datasets.js';
 import { loadZooModel } from '../../../../activities/training/model-zoo.js';
-import { encodeSafetensors } from '../../../../activities/training/safetensors-file.js';
+import { encodeSafetensors } from '../../../../activities/formats/safetensors.js';
 import { ARCHITECTURES } from '../../../../zoos/fashion/architectures.js';
 import { classSubsets } from '../../../../zoos/fashion/class-subsets.js';
 import { DEBIAN_FASHION_MNIST_DIR, readFashionMnist } from '../../../../zoos/fashion/fashion-mnist.js';

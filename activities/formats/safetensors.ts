@@ -1,19 +1,188 @@
 /**
- * The safetensors container (https://github.com/huggingface/safetensors): an 8-byte little-endian header
+ * The one safetensors codec (https://github.com/huggingface/safetensors): an 8-byte little-endian header
  * length N, N bytes of JSON header (`{name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__":
  * {string: string}}`, offsets relative to the end of the header), then the raw little-endian tensor bytes,
- * contiguous and without gaps. ncap writes F32 and reads F32, F16, BF16 and F64 (all as Float32Array).
- *
- * The reader is defensive: any malformed input ends in a {@link SafetensorsError}, and it never allocates
- * more than a small multiple of the input size.
+ * contiguous and without gaps. Two layers over one writer:
+ * - raw tensors of any dtype: `readSafetensorsHeader` reads the header first so big tensors can be fetched
+ *   by ranges (datasets), `encodeSafetensors` / `decodeSafetensors` (checkpoints, feature caches);
+ * - float32 tensors: `encodeFloat32Safetensors` (validating, then the same writer) and the defensive
+ *   `decodeFloat32Safetensors`, which reads F32, F16, BF16 and F64 as Float32Array (snapshots).
  */
-import { SafetensorsError } from './errors.js';
+import { SafetensorsError } from '../capacitance/errors.js';
+
+/** Bytes per element of the dtypes we read and write. */
+export const SAFETENSORS_DTYPE_BYTES = {
+  BOOL: 1,
+  U8: 1,
+  I8: 1,
+  I16: 2,
+  U16: 2,
+  F16: 2,
+  BF16: 2,
+  I32: 4,
+  U32: 4,
+  F32: 4,
+  I64: 8,
+  U64: 8,
+  F64: 8,
+} as const;
+export type SafetensorsDtype = keyof typeof SAFETENSORS_DTYPE_BYTES;
+
+export interface SafetensorsEntry {
+  dtype: SafetensorsDtype;
+  shape: number[];
+  /** Absolute byte offset of the tensor's first byte in the file. */
+  start: number;
+  /** Absolute byte offset one past its last byte. */
+  end: number;
+}
+
+export interface SafetensorsHeader {
+  /** Absolute offset of the data section (8 + header length). */
+  dataOffset: number;
+  tensors: Map<string, SafetensorsEntry>;
+  metadata: Record<string, string>;
+}
+
+export class SafetensorsFormatError extends Error {
+  override name = 'SafetensorsFormatError';
+  readonly nonRetryable = true;
+}
 
 /** Largest accepted JSON header, in bytes (the limit of the reference implementation). */
 export const MAX_HEADER_BYTES = 100_000_000;
 
 /** Name of the header entry holding the string-to-string metadata map. */
 export const METADATA_KEY = '__metadata__';
+
+/**
+ * Parses the header with two reads (length, then JSON); tensor data is not read.
+ * @param read returns `length` bytes at `offset`.
+ */
+export async function readSafetensorsHeader(
+  read: (offset: number, length: number) => Promise<Uint8Array>,
+  fileSize?: number,
+): Promise<SafetensorsHeader> {
+  const lengthBytes = await read(0, 8);
+  if (lengthBytes.byteLength < 8)
+    throw new SafetensorsFormatError('file shorter than the 8-byte header length');
+  const headerLength = Number(
+    new DataView(lengthBytes.buffer, lengthBytes.byteOffset, 8).getBigUint64(0, true),
+  );
+  if (headerLength <= 1 || headerLength > MAX_HEADER_BYTES)
+    throw new SafetensorsFormatError(`implausible header length ${headerLength}`);
+  const headerBytes = await read(8, headerLength);
+  let json: Record<string, unknown>;
+  try {
+    json = JSON.parse(Buffer.from(headerBytes).toString('utf8')) as Record<string, unknown>;
+  } catch (error) {
+    throw new SafetensorsFormatError(`header is not JSON: ${(error as Error).message}`, { cause: error });
+  }
+  const dataOffset = 8 + headerLength;
+  const tensors = new Map<string, SafetensorsEntry>();
+  let metadata: Record<string, string> = {};
+  for (const [name, value] of Object.entries(json)) {
+    if (name === METADATA_KEY) {
+      metadata = (value ?? {}) as Record<string, string>;
+      continue;
+    }
+    const v = value as { dtype?: string; shape?: number[]; data_offsets?: [number, number] };
+    if (
+      !v ||
+      typeof v.dtype !== 'string' ||
+      !(v.dtype in SAFETENSORS_DTYPE_BYTES) ||
+      !Array.isArray(v.shape) ||
+      !Array.isArray(v.data_offsets)
+    ) {
+      throw new SafetensorsFormatError(
+        `tensor '${name}' has an unsupported dtype or a malformed entry: ${JSON.stringify(v)}`,
+      );
+    }
+    const dtype = v.dtype as SafetensorsDtype;
+    const [begin, finish] = v.data_offsets;
+    const expected = v.shape.reduce((a, b) => a * b, 1) * SAFETENSORS_DTYPE_BYTES[dtype];
+    if (finish - begin !== expected) {
+      throw new SafetensorsFormatError(
+        `tensor '${name}' spans ${finish - begin} bytes but shape [${v.shape.join(', ')}] ${dtype} needs ${expected}`,
+      );
+    }
+    if (fileSize !== undefined && dataOffset + finish > fileSize) {
+      throw new SafetensorsFormatError(
+        `tensor '${name}' ends at byte ${dataOffset + finish}, past the end of the ${fileSize}-byte file`,
+      );
+    }
+    tensors.set(name, { dtype, shape: v.shape, start: dataOffset + begin, end: dataOffset + finish });
+  }
+  return { dataOffset, tensors, metadata };
+}
+
+export interface SafetensorsTensor {
+  name: string;
+  dtype: SafetensorsDtype;
+  shape: number[];
+  /** Raw little-endian bytes (a typed array's bytes on little-endian hosts). */
+  data: ArrayBufferView;
+}
+
+/** Encodes tensors in the given order; the header is padded with spaces to an 8-byte boundary. */
+export function encodeSafetensors(
+  tensors: readonly SafetensorsTensor[],
+  metadata?: Record<string, string>,
+): Uint8Array {
+  const header: Record<string, unknown> = {};
+  if (metadata && Object.keys(metadata).length > 0) header[METADATA_KEY] = metadata;
+  let offset = 0;
+  for (const t of tensors) {
+    const expected = t.shape.reduce((a, b) => a * b, 1) * SAFETENSORS_DTYPE_BYTES[t.dtype];
+    if (t.data.byteLength !== expected) {
+      throw new SafetensorsFormatError(
+        `tensor '${t.name}': ${t.data.byteLength} bytes for shape [${t.shape.join(', ')}] ${t.dtype} (needs ${expected})`,
+      );
+    }
+    // Object.defineProperty keeps a tensor named "__proto__" an ordinary own key.
+    Object.defineProperty(header, t.name, {
+      value: { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + t.data.byteLength] },
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+    offset += t.data.byteLength;
+  }
+  let json = JSON.stringify(header);
+  const padding = (8 - ((Buffer.byteLength(json) + 8) % 8)) % 8;
+  json += ' '.repeat(padding);
+  const headerBytes = new TextEncoder().encode(json);
+  const out = new Uint8Array(8 + headerBytes.byteLength + offset);
+  new DataView(out.buffer).setBigUint64(0, BigInt(headerBytes.byteLength), true);
+  out.set(headerBytes, 8);
+  let at = 8 + headerBytes.byteLength;
+  for (const t of tensors) {
+    out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), at);
+    at += t.data.byteLength;
+  }
+  return out;
+}
+
+/** Parses a whole safetensors file held in memory; `tensor()` returns an aligned copy of a tensor's bytes. */
+export async function decodeSafetensors(bytes: Uint8Array): Promise<{
+  header: SafetensorsHeader;
+  tensor(name: string): { entry: SafetensorsEntry; bytes: Uint8Array } | undefined;
+}> {
+  const header = await readSafetensorsHeader(
+    (offset, length) => Promise.resolve(bytes.subarray(offset, offset + length)),
+    bytes.byteLength,
+  );
+  return {
+    header,
+    tensor(name) {
+      const entry = header.tensors.get(name);
+      // A copy, not a view: Node's Buffer#slice shares memory, and typed views need aligned offsets.
+      return entry ? { entry, bytes: new Uint8Array(bytes.subarray(entry.start, entry.end)) } : undefined;
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------- float32 layer
 
 /** Element types the reader converts to Float32Array, with their size in bytes. */
 export const READABLE_DTYPES = { F32: 4, F16: 2, BF16: 2, F64: 8 } as const;
@@ -100,30 +269,22 @@ function elementCount(shape: readonly unknown[], where: string): number {
 // ---------------------------------------------------------------------------------------------- writing
 
 /**
- * Encodes F32 tensors and string metadata as a safetensors file. Tensors are laid out in iteration order;
- * the header is space-padded so the data starts 8-byte aligned (as the reference writer does).
+ * Encodes F32 tensors and string metadata as a safetensors file, through `encodeSafetensors`. Tensors are
+ * laid out in iteration order; the header is space-padded so the data starts 8-byte aligned.
  * @throws SafetensorsError for an invalid name, shape, data or metadata value.
  */
-export function encodeSafetensors(
+export function encodeFloat32Safetensors(
   tensors: ReadonlyMap<string, TensorInput> | Readonly<Record<string, TensorInput>>,
   metadata: Readonly<Record<string, string>> = {},
 ): Uint8Array {
   const entries: [string, TensorInput][] =
     tensors instanceof Map ? [...(tensors as ReadonlyMap<string, TensorInput>)] : Object.entries(tensors);
-  const header: Record<string, unknown> = {};
-  const metadataEntries = Object.entries(metadata);
-  if (metadataEntries.length > 0) {
-    for (const [key, value] of metadataEntries) {
-      if (typeof value !== 'string') {
-        throw new SafetensorsError(
-          `metadata ${JSON.stringify(key)} must be a string, got ${describe(value)}`,
-        );
-      }
+  for (const [key, value] of Object.entries(metadata)) {
+    if (typeof value !== 'string') {
+      throw new SafetensorsError(`metadata ${JSON.stringify(key)} must be a string, got ${describe(value)}`);
     }
-    header[METADATA_KEY] = Object.fromEntries(metadataEntries);
   }
-  let offset = 0;
-  for (const [name, tensor] of entries) {
+  const raw = entries.map(([name, tensor]): SafetensorsTensor => {
     if (typeof name !== 'string' || name.length === 0 || name === METADATA_KEY) {
       throw new SafetensorsError(`invalid tensor name ${JSON.stringify(name)}`);
     }
@@ -136,35 +297,18 @@ export function encodeSafetensors(
         `tensor ${JSON.stringify(name)}: shape [${tensor.shape.join(', ')}] has ${count} elements but data has ${tensor.data.length}`,
       );
     }
-    const end = offset + tensor.data.length * 4;
-    // Object.defineProperty keeps a tensor named "__proto__" an ordinary own key.
-    Object.defineProperty(header, name, {
-      value: { dtype: 'F32', shape: [...tensor.shape], data_offsets: [offset, end] },
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
-    offset = end;
-  }
-  const json = new TextEncoder().encode(JSON.stringify(header));
-  const padded = Math.ceil(json.length / 8) * 8;
-  const out = new Uint8Array(8 + padded + offset);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, padded % 2 ** 32, true);
-  view.setUint32(4, Math.floor(padded / 2 ** 32), true);
-  out.set(json, 8);
-  out.fill(0x20, 8 + json.length, 8 + padded);
-  let at = 8 + padded;
-  for (const [, tensor] of entries) {
-    const { data } = tensor;
-    if (LITTLE_ENDIAN_HOST) {
-      out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), at);
-    } else {
-      for (let t = 0; t < data.length; t++) view.setFloat32(at + t * 4, data[t]!, true);
-    }
-    at += data.byteLength;
-  }
-  return out;
+    return { name, dtype: 'F32', shape: [...tensor.shape], data: littleEndianF32(tensor.data) };
+  });
+  return encodeSafetensors(raw, metadata);
+}
+
+/** The little-endian bytes of `data` (its own bytes on a little-endian host). */
+function littleEndianF32(data: Float32Array): ArrayBufferView {
+  if (LITTLE_ENDIAN_HOST) return data;
+  const bytes = new Uint8Array(data.byteLength);
+  const view = new DataView(bytes.buffer);
+  for (let t = 0; t < data.length; t++) view.setFloat32(t * 4, data[t]!, true);
+  return bytes;
 }
 
 // ---------------------------------------------------------------------------------------------- reading
@@ -288,7 +432,7 @@ function decodeData(bytes: Uint8Array, start: number, entry: HeaderEntry): Float
  * UTF-8 JSON of the expected form, offsets overlap, leave gaps or run out of range, a dtype is unknown or
  * unsupported, a shape does not match its byte span, or metadata values are not strings.
  */
-export function decodeSafetensors(bytes: Uint8Array, options: DecodeOptions = {}): DecodedSafetensors {
+export function decodeFloat32Safetensors(bytes: Uint8Array, options: DecodeOptions = {}): DecodedSafetensors {
   if (!(bytes instanceof Uint8Array)) throw new SafetensorsError('input must be a Uint8Array');
   const maxHeaderBytes = options.maxHeaderBytes ?? MAX_HEADER_BYTES;
   if (bytes.length < 8) {

@@ -1,7 +1,7 @@
 /**
  * Eigen-decomposition of a dense symmetric matrix in O(n³): Householder tridiagonalisation followed by
- * the implicit QL algorithm (the EISPACK tred2/tql2 pair as JAMA writes them). Used for the Gram matrices
- * of LogME, whose size is the feature width (hundreds to thousands), where Jacobi sweeps are too slow.
+ * the implicit QL algorithm (the EISPACK tred2/tql2 pair as JAMA writes them), every eigenvector formed.
+ * The former LogME eigensolver, kept as an independent oracle for `activities/linalg/symmetric-eigen.ts`.
  */
 
 export interface DenseSymmetricEigen {

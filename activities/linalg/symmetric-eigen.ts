@@ -1,0 +1,273 @@
+/**
+ * Eigenvalues of a dense symmetric matrix, and the projections of a few given vectors on its eigenvectors,
+ * in O(n³) without ever forming the n eigenvectors: Householder tridiagonalisation (the reflections are
+ * applied to the given vectors, not accumulated into Q), then the implicit QL algorithm (EISPACK tql2, as
+ * JAMA writes it) with its rotations carried by those vectors. LogME needs only the spectrum of a Gram
+ * matrix and the projections of its C label vectors; the Bayesian ridge projects the unit vectors to get
+ * the full eigenvector matrix of its small p × p Gram matrix. Dependency-free: shared by selection/ and
+ * capacitance/.
+ */
+
+export interface SymmetricEigenInput {
+  /** Row-major size × size symmetric matrix; only its lower triangle is read. It is not modified. */
+  matrix: Float64Array;
+  /** Number of rows (= columns) of `matrix`. */
+  size: number;
+  /**
+   * Vectors (each of length `size`) to project on the eigenvectors.
+   * @default [] (eigenvalues only)
+   */
+  project?: readonly ArrayLike<number>[];
+}
+
+export interface SymmetricEigenResult {
+  /** Eigenvalues, ascending. */
+  values: Float64Array;
+  /** `projections[j][k]` = v_kᵀ project[j], v_k the unit eigenvector of `values[k]` (sign arbitrary). */
+  projections: Float64Array[];
+}
+
+/** A = V diag(values) Vᵀ: the eigenvalues of `matrix` and Vᵀx for each x in `project`. */
+export function symmetricEigen({ matrix, size: n, project = [] }: SymmetricEigenInput): SymmetricEigenResult {
+  if (!Number.isInteger(n) || n < 0 || matrix.length !== n * n)
+    throw new RangeError(`symmetricEigen: expected ${n}×${n} = ${n * n} values, got ${matrix.length}`);
+  for (const x of project) {
+    if (x.length !== n)
+      throw new RangeError(`symmetricEigen: a projected vector has ${x.length} values, not ${n}`);
+  }
+  const vectors = project.map((x) => Float64Array.from(x));
+  const { diagonal, offDiagonal } = tridiagonalise(Float64Array.from(matrix), n, vectors);
+  implicitQl(diagonal, offDiagonal, n, vectors);
+  return sortAscending(diagonal, vectors);
+}
+
+/**
+ * The full eigen-decomposition of a small symmetric matrix given as rows: eigenvalues ascending and
+ * `vectors[r][c]`, component r of the unit eigenvector of `values[c]` (by projecting the unit vectors).
+ */
+export function symmetricEigenVectors(matrix: readonly (readonly number[])[]): {
+  values: number[];
+  vectors: number[][];
+} {
+  const n = matrix.length;
+  const flat = new Float64Array(n * n);
+  matrix.forEach((row, r) => row.forEach((value, c) => (flat[r * n + c] = value)));
+  const units = Array.from({ length: n }, (_, r) =>
+    Float64Array.from({ length: n }, (_, c) => (r === c ? 1 : 0)),
+  );
+  const { values, projections } = symmetricEigen({ matrix: flat, size: n, project: units });
+  // projections[r][c] = v_cᵀ e_r = component r of v_c.
+  return { values: Array.from(values), vectors: projections.map((row) => Array.from(row)) };
+}
+
+/**
+ * A = Q T Qᵀ with T tridiagonal (returned as its diagonal and sub-diagonal, offDiagonal[k] = T[k+1][k],
+ * offDiagonal[n−1] = 0); each of `vectors` is replaced by Qᵀx. `a` is overwritten. Each step is one fused
+ * pass over the trailing lower triangle: the rank-2 update of the last reflection and the product with
+ * the next reflection's vector, so the matrix streams through memory once per column, not twice.
+ */
+function tridiagonalise(
+  a: Float64Array,
+  n: number,
+  vectors: Float64Array[],
+): { diagonal: Float64Array; offDiagonal: Float64Array } {
+  const diagonal = new Float64Array(n);
+  const offDiagonal = new Float64Array(n);
+  // The last reflection's rank-2 update A ← A − v wᵀ − w vᵀ, still to apply (zero when none).
+  let last = { v: new Float64Array(n), w: new Float64Array(n) };
+  let next = { v: new Float64Array(n), w: new Float64Array(n) };
+  for (let k = 0; k + 2 < n; k++) {
+    for (let i = k; i < n; i++)
+      a[i * n + k] = a[i * n + k]! - last.v[i]! * last.w[k]! - last.w[i]! * last.v[k]!;
+    diagonal[k] = a[k * n + k]!;
+    // Householder vector of column k below the diagonal: H = I − β v vᵀ maps it to (α, 0, …, 0).
+    let tail = 0;
+    for (let i = k + 2; i < n; i++) tail += a[i * n + k]! ** 2;
+    const x0 = a[(k + 1) * n + k]!;
+    const alpha = tail === 0 ? x0 : x0 > 0 ? -Math.sqrt(x0 * x0 + tail) : Math.sqrt(x0 * x0 + tail);
+    offDiagonal[k] = alpha;
+    const { v, w: p } = next;
+    v.fill(0);
+    if (tail !== 0) {
+      v[k + 1] = x0 - alpha;
+      for (let i = k + 2; i < n; i++) v[i] = a[i * n + k]!;
+    }
+    updateAndMultiply(a, n, k + 1, last, v, p);
+    if (tail === 0) p.fill(0);
+    else {
+      const beta = 2 / (v[k + 1]! ** 2 + tail);
+      for (const x of vectors) reflect(x, v, beta, k + 1, n);
+      // w = βp − (β²/2)(pᵀv) v, p = A v.
+      let pv = 0;
+      for (let i = k + 1; i < n; i++) pv += p[i]! * v[i]!;
+      const half = (beta * beta * pv) / 2;
+      for (let i = k + 1; i < n; i++) p[i] = beta * p[i]! - half * v[i]!;
+    }
+    [last, next] = [next, last];
+  }
+  const from = Math.max(0, n - 2);
+  updateAndMultiply(a, n, from, last, new Float64Array(n), new Float64Array(n));
+  for (let i = from; i < n; i++) diagonal[i] = a[i * n + i]!;
+  if (n >= 2) offDiagonal[n - 2] = a[(n - 1) * n + n - 2]!;
+  return { diagonal, offDiagonal };
+}
+
+/** x ← (I − β v vᵀ) x on indices [from, n). */
+function reflect(x: Float64Array, v: Float64Array, beta: number, from: number, n: number): void {
+  let dot = 0;
+  for (let i = from; i < n; i++) dot += v[i]! * x[i]!;
+  const scale = beta * dot;
+  for (let i = from; i < n; i++) x[i] = x[i]! - scale * v[i]!;
+}
+
+/**
+ * On the lower triangle of the trailing block [from, n)²: A ← A − v wᵀ − w vᵀ (the pending update), then
+ * p = A u, in one pass. Rows go four at a time, so each v[j], w[j], u[j], p[j] loaded serves four.
+ */
+function updateAndMultiply(
+  a: Float64Array,
+  n: number,
+  from: number,
+  pending: { v: Float64Array; w: Float64Array },
+  u: Float64Array,
+  p: Float64Array,
+): void {
+  const { v, w } = pending;
+  p.fill(0);
+  let i = from;
+  for (; i + 3 < n; i += 4) {
+    const r0 = i * n;
+    const r1 = r0 + n;
+    const r2 = r1 + n;
+    const r3 = r2 + n;
+    const v0 = v[i]!,
+      v1 = v[i + 1]!,
+      v2 = v[i + 2]!,
+      v3 = v[i + 3]!;
+    const w0 = w[i]!,
+      w1 = w[i + 1]!,
+      w2 = w[i + 2]!,
+      w3 = w[i + 3]!;
+    const u0 = u[i]!,
+      u1 = u[i + 1]!,
+      u2 = u[i + 2]!,
+      u3 = u[i + 3]!;
+    let s0 = 0,
+      s1 = 0,
+      s2 = 0,
+      s3 = 0;
+    for (let j = from; j < i; j++) {
+      const vj = v[j]!;
+      const wj = w[j]!;
+      const uj = u[j]!;
+      const a0 = a[r0 + j]! - v0 * wj - w0 * vj;
+      const a1 = a[r1 + j]! - v1 * wj - w1 * vj;
+      const a2 = a[r2 + j]! - v2 * wj - w2 * vj;
+      const a3 = a[r3 + j]! - v3 * wj - w3 * vj;
+      a[r0 + j] = a0;
+      a[r1 + j] = a1;
+      a[r2 + j] = a2;
+      a[r3 + j] = a3;
+      s0 += a0 * uj;
+      s1 += a1 * uj;
+      s2 += a2 * uj;
+      s3 += a3 * uj;
+      p[j] = p[j]! + a0 * u0 + a1 * u1 + a2 * u2 + a3 * u3;
+    }
+    p[i] = p[i]! + s0;
+    p[i + 1] = p[i + 1]! + s1;
+    p[i + 2] = p[i + 2]! + s2;
+    p[i + 3] = p[i + 3]! + s3;
+    // The 4 × 4 diagonal block, element by element.
+    for (let k = i; k < i + 4; k++) {
+      const row = k * n;
+      for (let j = i; j <= k; j++) {
+        const akj = a[row + j]! - v[k]! * w[j]! - w[k]! * v[j]!;
+        a[row + j] = akj;
+        p[k] = p[k]! + akj * u[j]!;
+        if (j < k) p[j] = p[j]! + akj * u[k]!;
+      }
+    }
+  }
+  for (; i < n; i++) {
+    const row = i * n;
+    const [vi, wi, ui] = [v[i]!, w[i]!, u[i]!];
+    let sum = 0;
+    for (let j = from; j < i; j++) {
+      const aij = a[row + j]! - vi * w[j]! - wi * v[j]!;
+      a[row + j] = aij;
+      sum += aij * u[j]!;
+      p[j] = p[j]! + aij * ui;
+    }
+    const aii = a[row + i]! - 2 * vi * wi;
+    a[row + i] = aii;
+    p[i] = p[i]! + sum + aii * ui;
+  }
+}
+
+/**
+ * Diagonalises the tridiagonal T (JAMA tql2): `diagonal` becomes the eigenvalues (unsorted); each of
+ * `vectors` x becomes Wᵀx, W the eigenvectors of T, by applying every QL rotation to x instead of to W.
+ */
+function implicitQl(d: Float64Array, e: Float64Array, n: number, vectors: Float64Array[]): void {
+  let f = 0;
+  let tst1 = 0;
+  const eps = 2 ** -52;
+  for (let l = 0; l < n; l++) {
+    tst1 = Math.max(tst1, Math.abs(d[l]!) + Math.abs(e[l]!));
+    let m = l;
+    while (m < n && Math.abs(e[m]!) > eps * tst1) m++;
+    if (m > l) {
+      do {
+        let g = d[l]!;
+        let p = (d[l + 1]! - g) / (2 * e[l]!);
+        let r = Math.hypot(p, 1);
+        if (p < 0) r = -r;
+        d[l] = e[l]! / (p + r);
+        d[l + 1] = e[l]! * (p + r);
+        const dl1 = d[l + 1]!;
+        let h = g - d[l]!;
+        for (let i = l + 2; i < n; i++) d[i] = d[i]! - h;
+        f += h;
+        p = d[m]!;
+        let c = 1;
+        let c2 = c;
+        let c3 = c;
+        const el1 = e[l + 1]!;
+        let s = 0;
+        let s2 = 0;
+        for (let i = m - 1; i >= l; i--) {
+          c3 = c2;
+          c2 = c;
+          s2 = s;
+          g = c * e[i]!;
+          h = c * p;
+          r = Math.hypot(p, e[i]!);
+          e[i + 1] = s * r;
+          s = e[i]! / r;
+          c = p / r;
+          p = c * d[i]! - s * g;
+          d[i + 1] = h + s * (c * g + s * d[i]!);
+          for (const x of vectors) {
+            const xi1 = x[i + 1]!;
+            x[i + 1] = s * x[i]! + c * xi1;
+            x[i] = c * x[i]! - s * xi1;
+          }
+        }
+        p = (-s * s2 * c3 * el1 * e[l]!) / dl1;
+        e[l] = s * p;
+        d[l] = c * p;
+      } while (Math.abs(e[l]!) > eps * tst1);
+    }
+    d[l] = d[l]! + f;
+    e[l] = 0;
+  }
+}
+
+function sortAscending(values: Float64Array, vectors: Float64Array[]): SymmetricEigenResult {
+  const order = Array.from(values.keys()).sort((i, j) => values[i]! - values[j]!);
+  return {
+    values: Float64Array.from(order, (i) => values[i]!),
+    projections: vectors.map((x) => Float64Array.from(order, (i) => x[i]!)),
+  };
+}
