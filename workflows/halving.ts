@@ -9,9 +9,10 @@
  * The state is a plain JSON value (it travels over continue-as-new and into reports), every function
  * returns a new state, nothing here reads a clock or a random source, and scores are just numbers: the
  * workflow computes them with the selection module, the time-to-decision benchmark replays recorded
- * validation curves. Type-only imports, so both can load it.
+ * validation curves. Type-only imports and pure arithmetic (score-margin), so both can load it.
  */
 import type { SweepBracket } from '../activities/scoring/report-types.js';
+import { scoreMargin } from '../activities/selection/score-margin.js';
 import type { SweepSpec } from '../activities/spec/sweep-spec.js';
 
 /** How a bracket is run. */
@@ -275,7 +276,7 @@ export function decisionMargin(
   runnerUp: RungScore,
 ): number {
   if (leader.uncertainty === null || runnerUp.uncertainty === null || config.z === Infinity) return Infinity;
-  return Math.max(config.minGap, config.z * Math.hypot(leader.uncertainty, runnerUp.uncertainty));
+  return scoreMargin(config.z, config.minGap, leader.uncertainty, runnerUp.uncertainty);
 }
 
 /** Whether the stop rule cannot tell `other` apart from the leader: both uncertainties known, gap within the margin. */
