@@ -188,23 +188,39 @@ export function editOnnxModel(model: Uint8Array, edit: OnnxCutEdit): Uint8Array 
   return withGraph(top, edited);
 }
 
-/** Number of weights: the element count of every initializer of the graph. */
+/** Element count of a TensorProto (its `dims`, field 1, packed or not). */
+function tensorElements(tensor: Uint8Array): number {
+  const dims: number[] = [];
+  for (const d of decodeFields(tensor)) {
+    if (d.no !== 1) continue;
+    if (d.wire === 0) dims.push(Number(d.value));
+    else if (d.wire === 2)
+      for (let at = 0; at < d.bytes!.length;) {
+        const v = readVarint(d.bytes!, at);
+        dims.push(Number(v.value));
+        at = v.next;
+      }
+  }
+  return dims.reduce((a, b) => a * b, 1);
+}
+
+/**
+ * Number of weights: the elements of every initializer of the graph and of every `Constant` node's tensor
+ * (Paddle2ONNX, which made PP-OCR's models, stores the weights as Constant nodes, not initializers).
+ */
 export function onnxParameterCount(model: Uint8Array): number {
   let total = 0;
   for (const f of graphOf(model).graph) {
-    if (f.no !== 5 || f.wire !== 2) continue;
-    const dims: number[] = [];
-    for (const d of decodeFields(f.bytes!)) {
-      if (d.no !== 1) continue;
-      if (d.wire === 0) dims.push(Number(d.value));
-      else if (d.wire === 2)
-        for (let at = 0; at < d.bytes!.length;) {
-          const v = readVarint(d.bytes!, at);
-          dims.push(Number(v.value));
-          at = v.next;
-        }
+    if (f.wire !== 2) continue;
+    if (f.no === 5) total += tensorElements(f.bytes!);
+    if (f.no !== NODE) continue;
+    const node = decodeFields(f.bytes!);
+    if (stringOf(node, 4) !== 'Constant') continue;
+    // NodeProto.attribute 5 → AttributeProto.t 5 (a TensorProto).
+    for (const attribute of node.filter((x) => x.no === 5 && x.wire === 2)) {
+      const t = decodeFields(attribute.bytes!).find((x) => x.no === 5 && x.wire === 2);
+      if (t) total += tensorElements(t.bytes!);
     }
-    total += dims.reduce((a, b) => a * b, 1);
   }
   return total;
 }

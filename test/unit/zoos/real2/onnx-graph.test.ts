@@ -89,4 +89,21 @@ describe('ONNX surgery for the second real zoo', () => {
     // conv1 3→8, 3×3, bias: 224; conv2 8→16, 3×3, bias: 1168 (export-onnx-fixtures.py).
     expect(onnxParameterCount(bytes)).toBe(3 * 8 * 9 + 8 + 8 * 16 * 9 + 16);
   });
+
+  it('counts a Constant node’s tensor as weights (how Paddle2ONNX stores them)', () => {
+    const utf8 = new TextEncoder();
+    const str = (no: number, text: string) => ({ no, wire: 2 as const, bytes: utf8.encode(text) });
+    const msg = (no: number, fields: Parameters<typeof encodeFields>[0]) => ({
+      no,
+      wire: 2 as const,
+      bytes: encodeFields(fields),
+    });
+    const dim = (n: number) => ({ no: 1, wire: 0 as const, value: BigInt(n) });
+    // A float[2, 3] Constant node and a float[4] initializer: 6 + 4 weights.
+    const tensor = msg(5, [dim(2), dim(3), { no: 2, wire: 0, value: 1n }]);
+    const node = msg(1, [str(2, 'c'), str(4, 'Constant'), msg(5, [str(1, 'value'), tensor])]);
+    const initializer = msg(5, [dim(4), { no: 2, wire: 0, value: 1n }, str(8, 'w')]);
+    const model = encodeFields([{ no: 1, wire: 0, value: 8n }, msg(7, [node, initializer])]);
+    expect(onnxParameterCount(model)).toBe(10);
+  });
 });
