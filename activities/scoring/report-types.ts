@@ -42,6 +42,71 @@ export interface RungStanding {
   uncertainty: number | null;
 }
 
+/** One candidate's standing against the leader of a rung, from paired per-sample validation outcomes. */
+export interface CandidateConfidence {
+  candidateId: string;
+  /** Validation accuracy at the rung, in [0, 1]. */
+  accuracy: number;
+  /** Probability (paired bootstrap over the validation images) that it has the rung's best accuracy. */
+  pBest: number;
+  /** The leader's accuracy minus its own (0 for the leader). */
+  gap: number;
+  /** Paired standard error of `gap`: √(var(d) / n), d = leader's outcome − its own, per image (0 for the leader). */
+  gapSd: number;
+  /** Whether the stop rule's margin (`max(minGap, z × gapSd)`) cannot tell it from the leader (true for the leader). */
+  tied: boolean;
+}
+
+/** How sure one rung's leader is, from the contenders' correctness bitmaps on the same validation images. */
+export interface RungConfidence {
+  method: 'paired-bootstrap';
+  /** Validation images compared. */
+  samples: number;
+  /** Bootstrap resamples drawn. */
+  resamples: number;
+  /** Seed of the resampling. */
+  seed: number;
+  /** Highest accuracy (ties: the first contender given). */
+  leader: string;
+  /** The leader and every contender tied with it, best first. */
+  tieSet: string[];
+  /** Every contender, best first (ties: the order given). */
+  candidates: CandidateConfidence[];
+}
+
+/** What settling a near-tie would cost: the tied candidates trained one rung further. */
+export interface TieResolution {
+  /** The tied candidates (the winner first). */
+  candidates: string[];
+  /** Epochs of the next rung (the bracket's next, or twice the deciding rung's after the last). */
+  epochs: number;
+  /** Training samples it adds, all tied candidates together. */
+  samples: number;
+  /** Estimated training seconds, from each one's measured seconds per sample, summed; null when unmeasured. */
+  seconds: number | null;
+  /** The command that buys it. */
+  command: string;
+}
+
+/** How sure the decision is (`report.decision.confidence`): the deciding rung, and each candidate at its own last rung. */
+export interface DecisionConfidence extends Omit<RungConfidence, 'candidates' | 'leader'> {
+  /** Rung index of the decision (0 for a fixed budget: its one window). */
+  rung: number;
+  /** Epochs of that rung. */
+  epochs: number;
+  /** The stop rule's margin parameters the tie set used. */
+  margin: { z: number; minGap: number };
+  /** The leader at the deciding rung. */
+  winner: string;
+  /**
+   * The deciding rung's contenders (best first), then the candidates cut earlier with their standing at
+   * their cut (latest cut first); `tied` and `gap` are against the leader of that rung.
+   */
+  candidates: (CandidateConfidence & { rung: number; epochs: number; status: 'contender' | 'cut' })[];
+  /** When the tie set holds more than the winner: what settling it would cost; null otherwise. */
+  nearTie: TieResolution | null;
+}
+
 /** A halving sweep's bracket, as the workflow ran it (`budget.strategy: halving`). */
 export interface SweepBracket {
   rungs: number[];
@@ -176,6 +241,12 @@ export interface SweepReport {
   bracket?: SweepBracket;
   /** Samples trained on (absent when no result recorded it). */
   compute?: SweepCompute;
+  /**
+   * How sure the pick is, from the validation outcomes per image; `confidence` is null where the rule's
+   * score is not a validation accuracy or a candidate has no outcome bitmap (runs recorded before them).
+   * Absent in reports written before it existed.
+   */
+  decision?: { confidence: DecisionConfidence | null; reason?: string };
   /**
    * What makes the outcome doubtful, one line each (every candidate at chance, an inferred class count).
    * Absent in reports written before warnings existed.

@@ -27,6 +27,46 @@ describe('the report shows what decided', () => {
     expect(card.indexOf('β_eff')).toBeGreaterThan(info);
   });
 
+  it('puts the probability of being best right after the score, before the information', async () => {
+    const at = report.bracket!.decision!;
+    const contender = (candidateId: string, pBest: number) => ({
+      candidateId,
+      accuracy: 0.75,
+      pBest,
+      gap: 0,
+      gapSd: 0.01,
+      tied: false,
+      rung: at.rung,
+      epochs: at.epochs,
+      status: 'contender' as const,
+    });
+    const runnerUp = report.bracket!.entries.find((e) => e.status === 'contender')!.candidateId;
+    const confident = {
+      ...report,
+      decision: {
+        confidence: {
+          method: 'paired-bootstrap' as const,
+          samples: 1000,
+          resamples: 2000,
+          seed: 0,
+          tieSet: [report.winner!],
+          rung: at.rung,
+          epochs: at.epochs,
+          margin: { z: 2, minGap: 0 },
+          winner: report.winner!,
+          candidates: [contender(report.winner!, 0.83), contender(runnerUp, 0.17)],
+          nearTie: null,
+        },
+      },
+    };
+    const card = winnerCardText(await renderReportHtml(confident));
+    const score = card.indexOf(' pp');
+    const pBest = card.indexOf('P(best) 83 %');
+    expect(score).toBeGreaterThan(0);
+    expect(pBest).toBeGreaterThan(score);
+    expect(card.indexOf('Information the rule did not use')).toBeGreaterThan(pBest);
+  });
+
   it('under a β_eff rule, β_eff is the deciding score and is not repeated as information', async () => {
     const beta = makeReport({ seed: 21, withPrediction: false });
     expect(beta.selection.appliedRule).toBe('beta-eff');
