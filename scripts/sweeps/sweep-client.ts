@@ -47,6 +47,8 @@ export interface StartSweepOptions {
   searchAttributes?: boolean;
   /** Task queues the workers poll (the CLI passes the configured ones). @default DEFAULT_TASK_QUEUES */
   taskQueues?: TaskQueues;
+  /** Reopen the decided bracket of a previous run (`ncap sweep extend`). @default absent: a new bracket */
+  extend?: SweepWorkflowInput['extend'];
 }
 
 export interface StartedSweep {
@@ -72,6 +74,7 @@ export async function startSweep(client: Client, options: StartSweepOptions): Pr
     sweepId,
     searchAttributes: options.searchAttributes ?? false,
     taskQueues,
+    ...(options.extend ? { extend: options.extend } : {}),
   };
   const running = await isRunning(client, sweepId);
   const handle = await client.workflow.start<typeof sweepWorkflow>('sweepWorkflow', {
