@@ -476,6 +476,11 @@ export function bracketSummary(halving: HalvingState): SweepBracket {
   };
 }
 
+/** Whether a bracket entry trained to `rung` and was still in the race there (kept, or cut only by rank after it). */
+function inRaceAt(entry: SweepBracket['entries'][number], rung: number): boolean {
+  return entry.rung === rung && entry.status !== 'failed';
+}
+
 /** Who an extension trains, and to which rung (index into the bracket's rungs). */
 export interface BracketExtension {
   candidateIds: string[];
@@ -488,8 +493,9 @@ export type ExtensionPlan =
   | { kind: 'no-tie' | 'last-rung' | 'undecided'; message: string };
 
 /**
- * The tie a decided bracket left: the deciding rung's contenders the stop rule cannot tell from the winner
- * (gap within its margin, both uncertainties known), winner included, trained one rung further.
+ * The tie a decided bracket left: the deciding rung's contenders (those cut by rank after it included) the
+ * stop rule cannot tell from the winner (gap within its margin, both uncertainties known), winner
+ * included, trained one rung further.
  */
 export function extensionPlan(
   config: Pick<HalvingConfig, 'z' | 'minGap'>,
@@ -502,7 +508,7 @@ export function extensionPlan(
       message: 'the bracket has no decision to extend (cancelled, or no contender left)',
     };
   const standings = bracket.entries
-    .filter((e) => (e.status === 'winner' || e.status === 'contender') && e.rung === decision.rung)
+    .filter((e) => inRaceAt(e, decision.rung))
     .filter((e): e is typeof e & { score: number } => e.score !== null)
     .map((e) => ({ candidateId: e.candidateId, rung: e.rung, score: e.score, uncertainty: e.uncertainty }))
     .sort((a, b) => b.score - a.score);
@@ -550,8 +556,7 @@ export function extendBracket(
   for (const e of bracket.entries) {
     if (e.score !== null)
       scores.push({ candidateId: e.candidateId, rung: e.rung, score: e.score, uncertainty: e.uncertainty });
-    const stillIn = e.status === 'winner' || e.status === 'contender';
-    if (stillIn && trained.has(e.candidateId)) continue;
+    if (trained.has(e.candidateId) && inRaceAt(e, decision.rung)) continue;
     exits.push({
       candidateId: e.candidateId,
       rung: e.rung,
@@ -563,7 +568,7 @@ export function extendBracket(
     });
   }
   const unknown = extension.candidateIds.filter(
-    (id) => !bracket.entries.some((e) => e.candidateId === id && e.status !== 'cut' && e.status !== 'failed'),
+    (id) => !bracket.entries.some((e) => e.candidateId === id && inRaceAt(e, decision.rung)),
   );
   if (unknown.length > 0)
     throw new HalvingConfigError(

@@ -43,6 +43,25 @@ describe('extensionPlan', () => {
     ).toBe('extend');
   });
 
+  it('a tied runner-up cut by rank at the deciding rung (a sole survivor) is part of the tie', () => {
+    let state = startHalving({ ...config, keepFraction: 1 / 3, maxCandidateEpochs: null }, ['a', 'b', 'c']);
+    for (const [id, score] of [
+      ['a', 0.8],
+      ['b', 0.8],
+      ['c', 0.3],
+    ] as const)
+      state = recordScore(state, { candidateId: id, rung: 0, score, uncertainty: 0.01 });
+    expect(state.decision).toMatchObject({ winner: 'a', reason: 'sole-survivor' });
+    const bracket = bracketSummary(state);
+    expect(bracket.entries.find((e) => e.candidateId === 'b')?.status).toBe('cut');
+    expect(extensionPlan(config, bracket)).toMatchObject({
+      kind: 'extend',
+      extension: { candidateIds: ['a', 'b'], rung: 1 },
+    });
+    const extended = extendBracket(config, bracket, { candidateIds: ['a', 'b'], rung: 1 });
+    expect(nextStep(extended)).toMatchObject({ kind: 'train', candidateIds: ['a', 'b'] });
+  });
+
   it('without uncertainties nothing can be called a tie', () => {
     const plan = extensionPlan(config, bracketSummary(decidedAtFirstRung({ a: 0.8, b: 0.8 }, null)));
     expect(plan.kind).toBe('no-tie');
@@ -94,11 +113,11 @@ describe('extendBracket', () => {
   });
 
   it('refuses a candidate that was not in the race, and a rung that is not after the decision', () => {
-    const withCut = {
-      ...previous,
-      entries: previous.entries.map((e) => (e.candidateId === 'c' ? { ...e, status: 'cut' as const } : e)),
-    };
-    expect(() => extendBracket(config, withCut, { candidateIds: ['a', 'c'], rung: 1 })).toThrow(
+    // c was cut at rung 0; the extension decided at rung 1.
+    let later = extendBracket(config, previous, { candidateIds: ['a', 'b'], rung: 1 });
+    for (const id of ['a', 'b'])
+      later = recordScore(later, { candidateId: id, rung: 1, score: 0.8, uncertainty: 0.01 });
+    expect(() => extendBracket(config, bracketSummary(later), { candidateIds: ['a', 'c'], rung: 2 })).toThrow(
       /c was not in the race/,
     );
     expect(() => extendBracket(config, previous, { candidateIds: ['a', 'b'], rung: 0 })).toThrow(
