@@ -273,14 +273,24 @@ function standingsAt(state: HalvingState, rung: number): RungScore[] {
     .sort((a, b) => b.score - a.score || order.get(a.candidateId)! - order.get(b.candidateId)!);
 }
 
+/**
+ * The stop rule's margin for a score gap whose standard deviation is `gapSd`: `max(minGap, z × gapSd)`
+ * (Infinity when `gapSd` is unknown or the rule is off). The bracket uses `gapSd = √(σ_leader² + σ_other²)`;
+ * the decision's confidence (activities/selection/decision-confidence.ts) the paired one.
+ */
+export function gapMargin(config: Pick<HalvingConfig, 'z' | 'minGap'>, gapSd: number | null): number {
+  if (gapSd === null || config.z === Infinity) return Infinity;
+  return Math.max(config.minGap, config.z * gapSd);
+}
+
 /** The stop rule's margin between the leader and the runner-up (Infinity when an uncertainty is missing). */
 export function decisionMargin(
   config: Pick<HalvingConfig, 'z' | 'minGap'>,
   leader: RungScore,
   runnerUp: RungScore,
 ): number {
-  if (leader.uncertainty === null || runnerUp.uncertainty === null || config.z === Infinity) return Infinity;
-  return Math.max(config.minGap, config.z * Math.hypot(leader.uncertainty, runnerUp.uncertainty));
+  if (leader.uncertainty === null || runnerUp.uncertainty === null) return Infinity;
+  return gapMargin(config, Math.hypot(leader.uncertainty, runnerUp.uncertainty));
 }
 
 /** Whether the stop rule cannot tell `other` apart from the leader: both uncertainties known, gap within the margin. */

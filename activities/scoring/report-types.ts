@@ -29,6 +29,38 @@ export interface BracketEntry {
   uncertainty: number | null;
 }
 
+/** One candidate's standing against the leader of a rung, from paired per-sample validation outcomes. */
+export interface CandidateConfidence {
+  candidateId: string;
+  /** Validation accuracy at the rung, in [0, 1]. */
+  accuracy: number;
+  /** Probability (paired bootstrap over the validation images) that it has the rung's best accuracy. */
+  pBest: number;
+  /** The leader's accuracy minus its own (0 for the leader). */
+  gap: number;
+  /** Paired standard error of `gap`: √(var(d) / n), d = leader's outcome − its own, per image (0 for the leader). */
+  gapSd: number;
+  /** Whether the stop rule's margin (`max(minGap, z × gapSd)`) cannot tell it from the leader (true for the leader). */
+  tied: boolean;
+}
+
+/** How sure one rung's leader is, from the contenders' correctness bitmaps on the same validation images. */
+export interface RungConfidence {
+  method: 'paired-bootstrap';
+  /** Validation images compared. */
+  samples: number;
+  /** Bootstrap resamples drawn. */
+  resamples: number;
+  /** Seed of the resampling. */
+  seed: number;
+  /** Highest accuracy (ties: the first contender given). */
+  leader: string;
+  /** The leader and every contender tied with it, best first. */
+  tieSet: string[];
+  /** Every contender, best first (ties: the order given). */
+  candidates: CandidateConfidence[];
+}
+
 /** A halving sweep's bracket, as the workflow ran it (`budget.strategy: halving`). */
 export interface SweepBracket {
   rungs: number[];

@@ -113,6 +113,8 @@ export const sweepKeys = (sweepId: string) => {
         /** A checkpoint inside epoch `epochsDone + 1`, at global `step` (the end of a fractional window). */
         checkpointInside: (epochsDone: number, step: number) =>
           `${c}/checkpoints/epoch-${pad(epochsDone, 4)}.step-${pad(step, 9)}/`,
+        /** Correctness bitmap of the validation evaluation at global `step` (activities/training/outcome-bitmap.ts). */
+        outcomes: (step: number) => `${c}/outcomes/${pad(step, 10)}.bits`,
         result: `${c}/result.json`,
       };
     },

@@ -10,14 +10,19 @@ import { NonFiniteLossError, TrainingCancelledError, TrainingInterruptedError } 
 import { evaluate } from './evaluate.js';
 import type { Batch } from './feed.js';
 import type { LoopContext } from './loop-context.js';
+import { writeOutcomes } from './outcome-bitmap.js';
 import { writeProbeSnapshot } from './probe-snapshot.js';
 import { epochOrder } from './rng.js';
 import type { RunState } from './run-state.js';
 import { trainStep } from './train-step.js';
 import type { EpochSummary, TrainingProgress } from './types.js';
 
-const validate = (loop: LoopContext) =>
-  evaluate(loop.tf, loop.validation, loop.input.training.batchSize, loop.forward);
+/** Evaluates validation at the current step and stores its per-sample outcomes (before any checkpoint, so a resumed run finds them). */
+async function validate(loop: LoopContext, state: RunState) {
+  const metrics = await evaluate(loop.tf, loop.validation, loop.input.training.batchSize, loop.forward);
+  if (metrics.hits.length > 0) await writeOutcomes(loop.store, loop.keys.outcomes(state.step), metrics.hits);
+  return metrics;
+}
 
 /** Trains epoch `epoch` from where `state` stands up to its end (or the window's), then checkpoints. */
 export async function trainEpoch(loop: LoopContext, state: RunState, epoch: number): Promise<void> {
@@ -61,7 +66,7 @@ async function trainOnBatch(loop: LoopContext, state: RunState, current: EpochSt
   }
   // Inside the epoch here; the epoch's (or the window's) end is evaluated after the batches.
   if (current.evalAt.has(step) && step !== current.stopStep) {
-    const metrics = await validate(loop);
+    const metrics = await validate(loop, state);
     recordEvaluation(loop, state, current, metrics);
     if (metrics.accuracy !== null) progress.valAccuracy = metrics.accuracy;
     if (metrics.loss !== null) progress.valLoss = metrics.loss;
@@ -73,7 +78,7 @@ async function trainOnBatch(loop: LoopContext, state: RunState, current: EpochSt
 async function finishEpoch(loop: LoopContext, state: RunState, current: EpochState): Promise<void> {
   const { epoch } = current;
   const { step } = state;
-  const evaluation = await validate(loop);
+  const evaluation = await validate(loop, state);
   recordEvaluation(loop, state, current, evaluation);
   // False when a fractional window ends inside this epoch: that checkpoint records where in the epoch.
   const epochComplete = step === epoch * loop.stepsPerEpoch;

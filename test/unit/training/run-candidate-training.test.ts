@@ -8,6 +8,7 @@ import { stratifiedSplit } from '../../../activities/training/split.js';
 import { sweepKeys } from '../../../activities/store/keys.js';
 import type { ArtifactStore } from '../../../activities/store/artifact-store.js';
 import { readLatestCheckpoint } from '../../../activities/training/checkpoint.js';
+import { unpackOutcomes } from '../../../activities/training/outcome-bitmap.js';
 import {
   CheckpointMismatchError,
   NonFiniteLossError,
@@ -316,6 +317,20 @@ describe('runCandidateTraining (finetune)', () => {
       expect(result.epochs.map((e: { trainLoss: number }) => e.trainLoss)).toEqual(
         whole.epochs.map((e) => e.trainLoss),
       );
+      // Every evaluation, each rung's deciding one included, left a correctness bitmap of the validation
+      // images whose mean is the accuracy recorded; the single run's are byte-identical.
+      const valSamples = whole.dataset.valSamples;
+      for (const e of result.evaluations as { step: number; valAccuracy: number }[]) {
+        const bits = await b.store.get(keys.outcomes(e.step));
+        expect(bits.length).toBe(Math.ceil(valSamples / 8));
+        const hits = unpackOutcomes(bits, valSamples);
+        expect(hits.reduce((s, h) => s + h, 0) / valSamples).toBeCloseTo(e.valAccuracy, 12);
+        if (whole.evaluations!.some((w) => w.step === e.step))
+          expect(
+            Buffer.compare(Buffer.from(await a.store.get(keys.outcomes(e.step))), Buffer.from(bits)),
+          ).toBe(0);
+      }
+      for (const call of calls) expect(await b.store.exists(keys.outcomes(call.last))).toBe(true);
       expect(result.compute.trainSamples).toBe(whole.compute!.trainSamples);
     } finally {
       await a.cleanup();

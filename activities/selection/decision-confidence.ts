@@ -1,0 +1,147 @@
+/**
+ * How sure a rung's pick is: for the contenders of one rung, the probability that each has the best
+ * validation accuracy on the validation population, and the set the data cannot tell from the leader.
+ *
+ * Both come from the per-sample outcomes (correctness bitmaps, activities/training/outcome-bitmap.ts) of
+ * every contender on the same images, compared pairwise:
+ * - P(best) is a paired bootstrap over images: each resample draws n images with replacement and scores
+ *   every contender on the same draw, so the correlation between contenders (they tend to fail on the same
+ *   hard images) is kept; a replicate whose best is shared splits its credit equally. The bootstrap is
+ *   chosen over a paired normal approximation because "best of K" needs the joint law of K correlated
+ *   accuracies (a K-dimensional integral for the normal model), which resampling gives directly, with no
+ *   normality assumption near 0 or 1. It is seeded, and computed in a canonical order (contenders by
+ *   their outcome columns, images by their outcome patterns), so the result does not depend on the order
+ *   of the images or the names of the contenders.
+ * - The tie set uses the halving stop rule's margin (workflows/halving.ts `gapMargin`) with the paired
+ *   standard error of the gap, √(var(d) / n) for d = leader's outcome − the other's on each image, in
+ *   place of the bracket's unpaired √(σ₁² + σᵢ²): on the same images the covariance is known, and
+ *   ignoring it overstates the noise of a gap between correlated candidates.
+ */
+import { gapMargin, type HalvingConfig } from '../../workflows/halving.js';
+import type { CandidateConfidence, RungConfidence } from '../scoring/report-types.js';
+import { mulberry32 } from '../training/rng.js';
+
+/** Default bootstrap resamples (Monte Carlo error of a probability ≤ 0.5/√4000 ≈ 0.008). */
+export const DEFAULT_CONFIDENCE_RESAMPLES = 4000;
+
+/** One contender's outcomes: 1 where it classified the validation image correctly (same images, same order for all). */
+export interface ContenderOutcomes {
+  candidateId: string;
+  hits: ArrayLike<number>;
+}
+
+export interface RungConfidenceInput {
+  /** The rung's contenders (at least one), each with the outcomes of its evaluation at the rung. */
+  contenders: readonly ContenderOutcomes[];
+  /** The stop rule's `z` and `minGap` (the spec's `budget.stop`). */
+  margin: Pick<HalvingConfig, 'z' | 'minGap'>;
+  /** Bootstrap resamples. @default DEFAULT_CONFIDENCE_RESAMPLES */
+  resamples?: number;
+  /** Seed of the resampling. @default 0 */
+  seed?: number;
+}
+
+function checkInput(contenders: readonly ContenderOutcomes[]): number {
+  if (contenders.length === 0) throw new Error('contenders needs at least one candidate');
+  const n = contenders[0]!.hits.length;
+  for (const c of contenders)
+    if (c.hits.length !== n)
+      throw new Error(
+        `${c.candidateId} has ${c.hits.length} outcomes, ${contenders[0]!.candidateId} ${n}: contenders must be evaluated on the same images`,
+      );
+  if (n === 0) throw new Error('no validation outcomes: confidence needs a validation set');
+  return n;
+}
+
+const columnKey = (hits: ArrayLike<number>): string => Array.from(hits, (h) => (h ? '1' : '0')).join('');
+
+/** P(best) of each contender (given order) by a paired bootstrap, in an order-free canonical form. */
+function bootstrapPBest(
+  contenders: readonly ContenderOutcomes[],
+  n: number,
+  resamples: number,
+  seed: number,
+) {
+  const columns = contenders.map((c) => columnKey(c.hits));
+  // Canonical contender order: identical columns are interchangeable, so their labels cannot matter.
+  const canonical = columns
+    .map((_, k) => k)
+    .sort((a, b) => (columns[a]! < columns[b]! ? -1 : columns[a]! > columns[b]! ? 1 : 0));
+  const patternCount = new Map<string, number>();
+  for (let i = 0; i < n; i++) {
+    const pattern = canonical.map((k) => columns[k]![i]).join('');
+    patternCount.set(pattern, (patternCount.get(pattern) ?? 0) + 1);
+  }
+  const patterns = [...patternCount.keys()].sort();
+  const slots = new Uint32Array(n); // images sorted by pattern: slot → pattern index
+  let filled = 0;
+  patterns.forEach((p, index) => slots.fill(index, filled, (filled += patternCount.get(p)!)));
+  const bits = patterns.map((p) => Array.from(p, (ch) => (ch === '1' ? 1 : 0)));
+  const random = mulberry32(seed);
+  const wins = new Float64Array(contenders.length);
+  const counts = new Uint32Array(patterns.length);
+  const scores = new Float64Array(contenders.length);
+  for (let b = 0; b < resamples; b++) {
+    counts.fill(0);
+    for (let i = 0; i < n; i++) counts[slots[Math.floor(random() * n)]!]!++;
+    scores.fill(0);
+    for (let p = 0; p < patterns.length; p++)
+      if (counts[p]! > 0)
+        for (let j = 0; j < canonical.length; j++) if (bits[p]![j]) scores[j]! += counts[p]!;
+    let best = -1;
+    for (const s of scores) best = Math.max(best, s);
+    const leaders = scores.filter((s) => s === best).length;
+    for (let j = 0; j < canonical.length; j++) if (scores[j] === best) wins[canonical[j]!]! += 1 / leaders;
+  }
+  return Array.from(wins, (w) => w / resamples);
+}
+
+/** Mean and paired standard error (population variance, as the bracket's binomial σ) of a − b per image. */
+function pairedGap(a: ArrayLike<number>, b: ArrayLike<number>, n: number): { gap: number; sd: number } {
+  let sum = 0;
+  let squares = 0;
+  for (let i = 0; i < n; i++) {
+    const d = (a[i] ? 1 : 0) - (b[i] ? 1 : 0);
+    sum += d;
+    squares += d * d;
+  }
+  const gap = sum / n;
+  return { gap, sd: Math.sqrt(Math.max(0, squares / n - gap * gap) / n) };
+}
+
+/** P(best), gaps and the tie set of one rung's contenders; see the module comment for the method. */
+export function rungConfidence(input: RungConfidenceInput): RungConfidence {
+  const { contenders, margin } = input;
+  const resamples = input.resamples ?? DEFAULT_CONFIDENCE_RESAMPLES;
+  const seed = input.seed ?? 0;
+  if (!Number.isInteger(resamples) || resamples < 1)
+    throw new Error(
+      `resamples is ${resamples}: use a positive integer, e.g. ${DEFAULT_CONFIDENCE_RESAMPLES}`,
+    );
+  const n = checkInput(contenders);
+  const accuracy = contenders.map((c) => Array.from(c.hits).reduce<number>((s, h) => s + (h ? 1 : 0), 0) / n);
+  const order = contenders.map((_, k) => k).sort((a, b) => accuracy[b]! - accuracy[a]! || a - b);
+  const leader = contenders[order[0]!]!;
+  const pBest = bootstrapPBest(contenders, n, resamples, seed);
+  const candidates: CandidateConfidence[] = order.map((k) => {
+    const c = contenders[k]!;
+    const { gap, sd } = pairedGap(leader.hits, c.hits, n);
+    return {
+      candidateId: c.candidateId,
+      accuracy: accuracy[k]!,
+      pBest: pBest[k]!,
+      gap,
+      gapSd: sd,
+      tied: gap <= gapMargin(margin, sd),
+    };
+  });
+  return {
+    method: 'paired-bootstrap',
+    samples: n,
+    resamples,
+    seed,
+    leader: leader.candidateId,
+    tieSet: candidates.filter((c) => c.tied).map((c) => c.candidateId),
+    candidates,
+  };
+}
