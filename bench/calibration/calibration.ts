@@ -25,8 +25,13 @@ export interface CalibrationPoint {
   epochs: number;
   split: number;
   candidateId: string;
-  /** P(best) stated on the first half. */
+  /** P(best) stated on the first half (the product's: best on the validation population). */
   stated: number;
+  /**
+   * P(best on a fresh half of the same size), from the first half by a two-level bootstrap (resample the
+   * half, then resample the resample): the population's uncertainty plus the fresh half's own noise.
+   */
+  predictive: number;
   /** 1 when it was the best on the second half (1/k when k shared the best), else 0. */
   observed: number;
 }
@@ -56,6 +61,31 @@ export function halves(n: number, seed: number): [number[], number[]] {
   return [order.slice(0, half).sort((a, b) => a - b), order.slice(half).sort((a, b) => a - b)];
 }
 
+/**
+ * P(best on a fresh sample of n images) of each contender, from its n outcomes: each replicate draws n
+ * images with replacement, then n from those (the fresh sample drawn from a population like the first
+ * draw); a shared best splits its credit.
+ */
+export function predictivePBest(hits: readonly Uint8Array[], resamples: number, seed: number): number[] {
+  const n = hits[0]!.length;
+  const random = mulberry32(seed);
+  const wins = new Float64Array(hits.length);
+  const first = new Uint32Array(n);
+  const scores = new Float64Array(hits.length);
+  for (let b = 0; b < resamples; b++) {
+    for (let i = 0; i < n; i++) first[i] = Math.floor(random() * n);
+    scores.fill(0);
+    for (let i = 0; i < n; i++) {
+      const image = first[Math.floor(random() * n)]!;
+      for (let k = 0; k < hits.length; k++) scores[k]! += hits[k]![image]!;
+    }
+    const best = Math.max(...scores);
+    const sharing = scores.filter((x) => x === best).length;
+    for (let k = 0; k < hits.length; k++) if (scores[k] === best) wins[k]! += 1 / sharing;
+  }
+  return Array.from(wins, (w) => w / resamples);
+}
+
 /** Every stated probability of one run under one halving, rung by rung of the replayed bracket. */
 function splitPoints(run: OutcomeRun, split: number, options: CalibrationOptions): CalibrationPoint[] {
   const n = run.rungs[0]!.hits.values().next().value!.length;
@@ -74,6 +104,11 @@ function splitPoints(run: OutcomeRun, split: number, options: CalibrationOptions
       resamples: options.resamples,
       seed: split,
     });
+    const predictive = predictivePBest(
+      contenders.map((id) => Uint8Array.from(stateHalf, (i) => rung.hits.get(id)![i]!)),
+      options.resamples,
+      split,
+    );
     const held = on(checkHalf);
     const best = Math.max(...held);
     const sharing = held.filter((a) => a === best).length;
@@ -85,6 +120,7 @@ function splitPoints(run: OutcomeRun, split: number, options: CalibrationOptions
         split,
         candidateId: c.candidateId,
         stated: c.pBest,
+        predictive: predictive[contenders.indexOf(c.candidateId)]!,
         observed: held[contenders.indexOf(c.candidateId)] === best ? 1 / sharing : 0,
       });
     const stated = on(stateHalf);

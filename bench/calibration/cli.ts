@@ -5,6 +5,9 @@
  */
 import { Command } from 'commander';
 import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { projectRoot } from '../../scripts/dev/tools.js';
 import { createStoreProvider } from '../../activities/sweep/store-cache.js';
 import { DEFAULT_HALVING_STOP } from '../../activities/spec/sweep-spec.js';
 import { parseEntryArgs } from '../../scripts/entry-args.js';
@@ -39,7 +42,8 @@ function calibrationCommand(): Command {
   return withSharedBenchOptions(command, {
     zoos: 'zoos (a zoo without early runs with outcome bitmaps is named in the output)',
     parallel: 'trainings at once for --run-seeds',
-    store: 'artifact store of the early sweeps (default NCAP_STORE_URI or file://./.ncap/store)',
+    store:
+      'artifact store of the early runs with outcome bitmaps (default file://./.ncap/calibration-store: runs recorded before bitmaps existed would be reused without them)',
     out: 'the RESULTS.md to update (default bench/selection/RESULTS.md)',
   })
     .option(
@@ -68,7 +72,11 @@ function parseArgs(argv: readonly string[]): CalibrationArgs {
     return n;
   };
   return {
-    ...sharedBenchArgs({ ...options, help: help !== undefined }),
+    ...sharedBenchArgs({
+      ...options,
+      store: options.store ?? pathToFileURL(join(projectRoot(), '.ncap', 'calibration-store')).href,
+      help: help !== undefined,
+    }),
     runSeeds: options.runSeeds,
     splits: positive('splits', options.splits),
     resamples: positive('resamples', options.resamples),
@@ -108,13 +116,16 @@ export async function runCalibrationCli(argv: readonly string[]): Promise<number
     };
     const points = calibrationPoints(runs, options);
     const bins = reliabilityBins(points);
+    const predictiveBins = reliabilityBins(
+      points.map((p) => ({ stated: p.predictive, observed: p.observed })),
+    );
     const converged = rungBestIsConvergedBest(runs, zoos);
-    for (const b of bins)
+    for (const b of [...bins, ...predictiveBins])
       console.log(
         `[${b.lo.toFixed(1)}, ${b.hi.toFixed(1)}) n=${String(b.count).padStart(5)} stated ${b.stated === null ? '—' : (100 * b.stated).toFixed(1)} observed ${b.observed === null ? '—' : (100 * b.observed).toFixed(1)}`,
       );
     console.log(
-      `goal (|stated − observed| ≤ 10 points in every bin of ≥ 30): ${calibrationGoalMet(bins) ? 'met' : 'NOT met'}`,
+      `goal (|stated − observed| ≤ 10 points in every bin of ≥ 30): product's P(best) ${calibrationGoalMet(bins) ? 'met' : 'NOT met'}, predictive ${calibrationGoalMet(predictiveBins) ? 'met' : 'NOT met'}`,
     );
     for (const c of converged)
       console.log(`${c.zoo} ${c.epochs} epochs: rung's best = converged best in ${c.hits}/${c.runs}`);
@@ -122,6 +133,7 @@ export async function runCalibrationCli(argv: readonly string[]): Promise<number
       runs,
       points,
       bins,
+      predictiveBins,
       converged,
       missing,
       options,
@@ -131,7 +143,7 @@ export async function runCalibrationCli(argv: readonly string[]): Promise<number
     const document = await readFile(args.out, 'utf8');
     await writeFile(args.out, replaceCalibrationSection(document, markdown));
     await writeFile(calibrationPlotPath(args.out), svg);
-    if (args.json) console.log(JSON.stringify({ bins, converged, points }, null, 2));
+    if (args.json) console.log(JSON.stringify({ bins, predictiveBins, converged, points }, null, 2));
     log(`updated the calibration section of ${args.out}`);
     return 0;
   } finally {

@@ -57,15 +57,23 @@ export function rungBestIsConvergedBest(
 
 const pct = (x: number | null): string => (x === null ? '—' : (100 * x).toFixed(1));
 
-function reliabilityPlot(bins: readonly ReliabilityBin[]): TopLevelSpec {
-  const values = bins
-    .filter((b) => b.count > 0)
-    .map((b) => ({
-      stated: 100 * b.stated!,
-      observed: 100 * b.observed!,
-      count: b.count,
-      held: b.count >= GOAL_MIN_COUNT ? `≥ ${GOAL_MIN_COUNT} points` : `< ${GOAL_MIN_COUNT} points`,
-    }));
+/** The two statements the plot compares. */
+const SERIES = {
+  product: 'P(best) the product states (validation population)',
+  predictive: 'P(best on a fresh half), two-level bootstrap',
+} as const;
+
+function reliabilityPlot(series: Record<keyof typeof SERIES, readonly ReliabilityBin[]>): TopLevelSpec {
+  const values = (Object.keys(SERIES) as (keyof typeof SERIES)[]).flatMap((key) =>
+    series[key]
+      .filter((b) => b.count > 0)
+      .map((b) => ({
+        series: SERIES[key],
+        stated: 100 * b.stated!,
+        observed: 100 * b.observed!,
+        count: b.count,
+      })),
+  );
   const axis = { type: 'quantitative' as const, scale: { domain: [0, 100] } };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -84,74 +92,85 @@ function reliabilityPlot(bins: readonly ReliabilityBin[]): TopLevelSpec {
       },
       {
         data: { values },
-        mark: { type: 'line', point: true },
+        mark: { type: 'line', point: { filled: true } },
         encoding: {
-          x: { field: 'stated', ...axis, title: 'stated P(best) on half A (%)' },
+          x: { field: 'stated', ...axis, title: 'stated on half A (%, bin mean)' },
           y: { field: 'observed', ...axis, title: 'observed: best on half B (%)' },
-        },
-      },
-      {
-        data: { values },
-        mark: { type: 'point', filled: true },
-        encoding: {
-          x: { field: 'stated', ...axis },
-          y: { field: 'observed', ...axis },
-          size: { field: 'count', type: 'quantitative', title: 'points in bin' },
-          color: { field: 'held', type: 'nominal', title: 'bin' },
+          color: {
+            field: 'series',
+            type: 'nominal',
+            title: null,
+            legend: { orient: 'bottom', direction: 'vertical' },
+          },
         },
       },
     ],
   };
 }
 
+function binTable(bins: readonly ReliabilityBin[]): string[] {
+  return [
+    '| stated | points | mean stated (%) | observed best on half B (%) | observed − stated (points) |',
+    '| --- | ---: | ---: | ---: | ---: |',
+    ...bins.map(
+      (b) =>
+        `| [${b.lo.toFixed(1)}, ${b.hi.toFixed(1)}${b.hi === 1 ? ']' : ')'} | ${b.count} | ${pct(b.stated)} | ${pct(b.observed)} | ${b.count === 0 ? '—' : (100 * (b.observed! - b.stated!)).toFixed(1)}${b.count > 0 && b.count < GOAL_MIN_COUNT ? ' (few)' : ''} |`,
+    ),
+  ];
+}
+
+const goalLine = (bins: readonly ReliabilityBin[]): string => {
+  const worst = bins
+    .filter((b) => b.count >= GOAL_MIN_COUNT)
+    .reduce((m, b) => Math.max(m, Math.abs(b.stated! - b.observed!)), 0);
+  return `**${calibrationGoalMet(bins, GOAL_MIN_COUNT, GOAL_TOLERANCE) ? 'met' : 'not met'}** (largest gap in a bin of ≥ ${GOAL_MIN_COUNT}: ${(100 * worst).toFixed(1)} points)`;
+};
+
 export async function calibrationSection(input: {
   runs: readonly OutcomeRun[];
   points: readonly CalibrationPoint[];
   bins: readonly ReliabilityBin[];
+  predictiveBins: readonly ReliabilityBin[];
   converged: readonly ConvergedHit[];
   missing: readonly string[];
   options: CalibrationOptions;
   command: string;
   plotFile: string;
 }): Promise<{ markdown: string; svg: string }> {
-  const { runs, points, bins, converged, options } = input;
+  const { runs, points, bins, predictiveBins, converged, options } = input;
   const decisions = new Set(points.map((p) => `${p.zoo} ${p.seed} ${p.epochs} ${p.split}`)).size;
-  const met = calibrationGoalMet(bins, GOAL_MIN_COUNT, GOAL_TOLERANCE);
-  const worst = bins
-    .filter((b) => b.count >= GOAL_MIN_COUNT)
-    .reduce((m, b) => Math.max(m, Math.abs(b.stated! - b.observed!)), 0);
   const lines = [
     CALIBRATION_BEGIN,
     '## Calibration of the decision’s confidence',
     '',
-    `Written by \`${input.command}\`. Each early run (${runs.map((r) => `${r.zoo} seed ${r.seed}`).join(', ')}) has every candidate’s per-sample validation outcomes (correctness bitmaps) at the rungs ${runs[0]!.rungs.map((r) => r.epochs).join(', ')} epochs. Its validation set is halved at random ${options.splits} times; on half A a bracket is replayed (every candidate at the first rung, the best ${(100 * options.keepFraction).toFixed(0)}% by half-A accuracy on to the next) and at each rung with two or more contenders every contender’s P(best) is stated by the product’s \`rungConfidence\` (paired bootstrap, ${options.resamples} resamples) on half A alone; half B then says which contender was best (a shared best splits its credit). ${decisions} decisions, ${points.length} stated probabilities.`,
+    `Written by \`${input.command}\`. Each early run (${runs.map((r) => `${r.zoo} seed ${r.seed}`).join(', ')}) has every candidate’s per-sample validation outcomes (correctness bitmaps) at the rungs ${runs[0]!.rungs.map((r) => r.epochs).join(', ')} epochs. Its validation set is halved at random ${options.splits} times; on half A a bracket is replayed (every candidate at the first rung, the best ${(100 * options.keepFraction).toFixed(0)}% by half-A accuracy on to the next) and at each rung with two or more contenders every contender’s P(best) is stated from half A alone; half B then says which contender was best there (a shared best splits its credit). ${decisions} decisions, ${points.length} stated probabilities per table.`,
     '',
-    `Goal: stated and observed within ${100 * GOAL_TOLERANCE} points in every bin holding at least ${GOAL_MIN_COUNT} stated probabilities — **${met ? 'met' : 'not met'}** (largest gap in such a bin: ${(100 * worst).toFixed(1)} points).`,
+    `**The product’s P(best)** (\`rungConfidence\`: paired bootstrap, ${options.resamples} resamples; the probability of being best on the validation population). Goal: stated and observed within ${100 * GOAL_TOLERANCE} points in every bin of at least ${GOAL_MIN_COUNT} — ${goalLine(bins)}.`,
     '',
-    '| stated P(best) | points | mean stated (%) | observed best on half B (%) | gap (points) |',
-    '| --- | ---: | ---: | ---: | ---: |',
-    ...bins.map(
-      (b) =>
-        `| [${b.lo.toFixed(1)}, ${b.hi.toFixed(1)}${b.hi === 1 ? ']' : ')'} | ${b.count} | ${pct(b.stated)} | ${pct(b.observed)} | ${b.count === 0 ? '—' : (100 * (b.observed! - b.stated!)).toFixed(1)}${b.count > 0 && b.count < GOAL_MIN_COUNT ? ' (few)' : ''} |`,
-    ),
+    ...binTable(bins),
     '',
-    `![reliability: stated against observed P(best)](${input.plotFile})`,
+    `Half B is a sample of its own: “best on half B” carries half B’s noise on top of the population’s, which pulls what is observed toward 1/k. **The same half A, stated as P(best on a fresh half of the same size)** (two-level bootstrap: resample half A, then resample the resample; what the product’s probability becomes once the fresh half’s own noise is added) — ${goalLine(predictiveBins)}:`,
     '',
-    'Half B is itself a sample: “best on half B” is noisier than “best on the validation population” that the probability is about, which pulls the observed frequencies toward 1/k; the table measures the statement against fresh data of the same size, as a user would meet it.',
+    ...binTable(predictiveBins),
+    '',
+    `![reliability: stated against observed P(best), both statements](${input.plotFile})`,
     '',
     '### How often the rung’s best was the converged best (information)',
     '',
-    'Among all candidates of the zoo, on the whole validation set: the gap between early and final that no validation set can close.',
+    'Among all candidates of the zoo, on the whole validation set, against the manifests’ converged ground truth: the gap between early and final that no validation set can close.',
     '',
     '| zoo | rung (epochs) | rung’s best = converged best |',
     '| --- | ---: | ---: |',
-    ...converged.map((c) => `| ${c.zoo} | ${c.epochs} | ${c.hits} of ${c.runs} |`),
+    ...converged.map((c) => `| ${c.zoo} | ${c.epochs} | ${c.hits} of ${c.runs} runs |`),
     ...(input.missing.length > 0
       ? ['', 'Left out (no outcome bitmaps or no run):', '', ...input.missing.map((m) => `- ${m}`)]
       : []),
     CALIBRATION_END,
   ];
-  return { markdown: lines.join('\n'), svg: await renderVegaLiteSvg(reliabilityPlot(bins)) };
+  return {
+    markdown: lines.join('\n'),
+    svg: await renderVegaLiteSvg(reliabilityPlot({ product: bins, predictive: predictiveBins })),
+  };
 }
 
 /** `document` with its calibration section replaced by `section` (appended when it has none). */

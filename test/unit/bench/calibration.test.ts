@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { rungConfidence } from '../../../activities/selection/decision-confidence.js';
 import {
   calibrationGoalMet,
   calibrationPoints,
   halves,
+  predictivePBest,
   reliabilityBins,
   type OutcomeRun,
 } from '../../../bench/calibration/calibration.js';
@@ -55,6 +57,31 @@ describe('halves', () => {
     expect(a).toEqual([...a].sort((x, y) => x - y));
     expect(halves(101, 5)).toEqual([a, b]);
     expect(halves(101, 6)[0]).not.toEqual(a);
+  });
+});
+
+describe('predictivePBest', () => {
+  it('a certain winner stays certain, twins split evenly, and a close leader is less sure than on the population', () => {
+    const n = 400;
+    const ones = new Uint8Array(n).fill(1);
+    const zeros = new Uint8Array(n);
+    expect(predictivePBest([ones, zeros], 200, 1)).toEqual([1, 0]);
+    const coin = Uint8Array.from({ length: n }, (_, i) => i % 2);
+    expect(predictivePBest([coin, coin], 200, 1)).toEqual([0.5, 0.5]);
+    // Leader right on 54% of images, the other on 50%, independent errors: σ of the gap ≈ 0.035 on the
+    // population (P ≈ Φ(0.04 / 0.035) ≈ 0.87) and ≈ 0.05 for a fresh sample (P ≈ Φ(0.8) ≈ 0.79).
+    const leader = Uint8Array.from({ length: n }, (_, i) => (i % 50 < 27 ? 1 : 0));
+    const other = Uint8Array.from({ length: n }, (_, i) => ((i * 7 + 3) % 50 < 25 ? 1 : 0));
+    const [p] = predictivePBest([leader, other], 4000, 3);
+    const population = rungConfidence({
+      contenders: [
+        { candidateId: 'leader', hits: leader },
+        { candidateId: 'other', hits: other },
+      ],
+      margin: { z: 2, minGap: 0 },
+    }).candidates.find((c) => c.candidateId === 'leader')!.pBest;
+    expect(p).toBeGreaterThan(0.6);
+    expect(p!).toBeLessThan(population - 0.03);
   });
 });
 
