@@ -113,9 +113,11 @@ export default tseslint.config(
               message: 'Workflows must not import the AWS SDK: do I/O in an activity.',
             },
             {
-              // Every module under activities/ but the dependency-free ones the sweep workflow needs too:
-              // key-segment.js (the one id pattern) and recorded-spec.js (a recorded spec's older shapes).
-              regex: '(^|/)activities(/(?!store/key-segment\\.js$|spec/recorded-spec\\.js$).*)?$',
+              // Every module under activities/ but the dependency-free ones the workflows need too:
+              // key-segment.js (the one id pattern), recorded-spec.js (a recorded spec's older shapes) and
+              // score-margin.js (halving's and the report's margin).
+              regex:
+                '(^|/)activities(/(?!store/key-segment\\.js$|spec/recorded-spec\\.js$|selection/score-margin\\.js$).*)?$',
               allowTypeImports: true,
               message: 'Import activities with `import type` only (proxyActivities).',
             },

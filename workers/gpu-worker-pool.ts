@@ -164,6 +164,8 @@ interface Slot {
 }
 
 const TAIL_LINES = 20;
+/** How long a stopped process's output may still be read after it exited (see stop). */
+const OUTPUT_DRAIN_MS = 2_000;
 
 export function startGpuWorkerPool(options: GpuWorkerPoolOptions = {}): GpuWorkerPool {
   const log = options.log ?? ((line: string) => console.error(line));
@@ -283,7 +285,12 @@ export function startGpuWorkerPool(options: GpuWorkerPoolOptions = {}): GpuWorke
       );
       await Promise.all(
         alive.map(async (child) => {
-          const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+          // 'close' comes after the process's output is read to the end (its last lines, 'draining', are
+          // logged); a grandchild holding the pipe open must not hold the stop, hence the bound after 'exit'.
+          const exited = new Promise<void>((resolve) => {
+            child.once('close', () => resolve());
+            child.once('exit', () => setTimeout(resolve, OUTPUT_DRAIN_MS).unref());
+          });
           child.kill('SIGTERM');
           const timer = setTimeout(() => {
             log(`pid ${child.pid} still running ${stopTimeoutMs / 1000} s after SIGTERM: killing it`);

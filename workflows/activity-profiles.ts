@@ -16,30 +16,47 @@ import type { SweepSpec } from '../activities/spec/sweep-spec.js';
  *   retryable ArtifactStoreUnavailableError, and the sweep then gets their attempts on top.
  */
 
-/** Validates the spec, writes spec.json and reads each candidate's result.json (16 GETs at a time). */
-export const PREPARE_PROFILE: ActivityOptions = {
-  // Small reads and writes: even a 1,000-candidate resume is 1,000 small GETs, well under a minute on
-  // S3; the rest is room for store outages waited out inside the calls (up to 5 minutes each).
-  startToCloseTimeout: '15 minutes',
-  retry: {
-    initialInterval: '1 second',
-    backoffCoefficient: 2,
-    maximumInterval: '30 seconds',
-    maximumAttempts: 5,
-  },
-};
+/**
+ * How long a silent orchestrator activity is presumed lost: the spec's `training.heartbeatTimeoutSeconds`,
+ * the one setting for every worker of the sweep. The activities heartbeat all along (a third of this, at
+ * most every 10 s: activities/sweep/keepalive.ts), so a SIGKILLed orchestrator costs this long plus a
+ * retry's backoff, not a start-to-close timeout. Every recorded spec carries the field (it defaults since
+ * the first sweep spec); adding a heartbeat timeout to an activity's options is replay-safe.
+ */
+function orchestratorHeartbeat(spec: SweepSpec): Pick<ActivityOptions, 'heartbeatTimeout'> {
+  return { heartbeatTimeout: `${spec.training.heartbeatTimeoutSeconds} seconds` };
+}
 
-/** Reads every snapshot of every finished candidate and writes the report. */
-export const SCORE_PROFILE: ActivityOptions = {
-  // β_eff is O(weights) per snapshot; a large zoo is thousands of small S3 reads. Minutes, not hours.
-  startToCloseTimeout: '30 minutes',
-  retry: {
-    initialInterval: '2 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '1 minute',
-    maximumAttempts: 5,
-  },
-};
+/** Validates the spec, writes spec.json and reads each candidate's result.json (16 GETs at a time). */
+export function prepareProfile(spec: SweepSpec): ActivityOptions {
+  return {
+    // Small reads and writes: even a 1,000-candidate resume is 1,000 small GETs, well under a minute on
+    // S3; the rest is room for store outages waited out inside the calls (up to 5 minutes each).
+    startToCloseTimeout: '15 minutes',
+    ...orchestratorHeartbeat(spec),
+    retry: {
+      initialInterval: '1 second',
+      backoffCoefficient: 2,
+      maximumInterval: '30 seconds',
+      maximumAttempts: 5,
+    },
+  };
+}
+
+/** Reads every snapshot of every finished candidate and writes the report (`scoreSweep`, `scoreRung`). */
+export function scoreProfile(spec: SweepSpec): ActivityOptions {
+  return {
+    // β_eff is O(weights) per snapshot; a large zoo is thousands of small S3 reads. Minutes, not hours.
+    startToCloseTimeout: '30 minutes',
+    ...orchestratorHeartbeat(spec),
+    retry: {
+      initialInterval: '2 seconds',
+      backoffCoefficient: 2,
+      maximumInterval: '1 minute',
+      maximumAttempts: 5,
+    },
+  };
+}
 
 /** One candidate's early training on a GPU worker. */
 export function trainingProfile(spec: SweepSpec): ActivityOptions {

@@ -7,6 +7,7 @@ import type { SweepSpec } from '../activities/spec/sweep-spec.js';
 import type { TrainingActivities } from '../activities/sweep/training-activities.js';
 import type { CandidateOutcome, TrainCandidateInput } from '../activities/sweep/types.js';
 import { trainingProfile } from './activity-profiles.js';
+import { trainAcrossHandovers } from './handover.js';
 import { DEFAULT_TASK_QUEUES } from './sweep-api.js';
 
 export interface CandidateWorkflowInput extends TrainCandidateInput {
@@ -22,5 +23,5 @@ export async function candidateWorkflow(input: CandidateWorkflowInput): Promise<
     ...trainingProfile({ training } as SweepSpec),
     taskQueue: gpuTaskQueue ?? DEFAULT_TASK_QUEUES.gpu,
   });
-  return trainCandidate(activityInput);
+  return trainAcrossHandovers(() => trainCandidate(activityInput));
 }

@@ -9,9 +9,10 @@
  * The state is a plain JSON value (it travels over continue-as-new and into reports), every function
  * returns a new state, nothing here reads a clock or a random source, and scores are just numbers: the
  * workflow computes them with the selection module, the time-to-decision benchmark replays recorded
- * validation curves. Type-only imports, so both can load it.
+ * validation curves. Type-only imports and pure arithmetic (score-margin), so both can load it.
  */
 import type { SweepBracket } from '../activities/scoring/report-types.js';
+import { scoreMargin } from '../activities/selection/score-margin.js';
 import type { SweepSpec } from '../activities/spec/sweep-spec.js';
 
 /** How a bracket is run. */
@@ -289,8 +290,8 @@ export function decisionMargin(
   leader: RungScore,
   runnerUp: RungScore,
 ): number {
-  if (leader.uncertainty === null || runnerUp.uncertainty === null) return Infinity;
-  return gapMargin(config, Math.hypot(leader.uncertainty, runnerUp.uncertainty));
+  if (leader.uncertainty === null || runnerUp.uncertainty === null || config.z === Infinity) return Infinity;
+  return scoreMargin(config.z, config.minGap, leader.uncertainty, runnerUp.uncertainty);
 }
 
 /** Whether the stop rule cannot tell `other` apart from the leader: both uncertainties known, gap within the margin. */

@@ -142,6 +142,8 @@ export interface SweepResult {
   reportHtmlKey: string | null;
   /** A halving sweep's bracket (who stopped at which rung, the decision). */
   bracket?: SweepBracket;
+  /** The report's warnings, one line each (every candidate at chance…); absent in results of earlier versions. */
+  warnings?: string[];
 }
 
 export const progressQuery = defineQuery<SweepProgress>('progress');

@@ -30,8 +30,9 @@ import type {
   SweepBracket,
   TrainCandidateInput,
 } from '../activities/sweep/types.js';
-import { PREPARE_PROFILE, SCORE_PROFILE, trainingProfile } from './activity-profiles.js';
+import { prepareProfile, scoreProfile, trainingProfile } from './activity-profiles.js';
 import { candidateWorkflow } from './candidate-workflow.js';
+import { trainAcrossHandovers } from './handover.js';
 import {
   cancelCandidateSignal,
   cancelSweepSignal,
@@ -128,7 +129,7 @@ function candidateRunner(
           // A terminated sweep must not leave trainings running on GPUs.
           parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
         })
-      : trainCandidate(activityInput);
+      : trainAcrossHandovers(() => trainCandidate(activityInput));
   };
   const runner = {
     started: 0,
@@ -192,7 +193,7 @@ async function runWindow(
 function sweepResult(
   state: SweepState,
   ordered: readonly CandidateOutcome[],
-  scored: Pick<ScoreSweepOutput, 'ranking' | 'reportKey' | 'reportHtmlKey' | 'unscorable'>,
+  scored: Pick<ScoreSweepOutput, 'ranking' | 'reportKey' | 'reportHtmlKey' | 'unscorable' | 'warnings'>,
   bracket?: SweepBracket,
 ): SweepResult {
   return {
@@ -212,6 +213,7 @@ function sweepResult(
     reused: ordered.filter((o) => o.reused).map((o) => o.candidateId),
     reportKey: scored.reportKey,
     reportHtmlKey: scored.reportHtmlKey,
+    ...(scored.warnings?.length ? { warnings: scored.warnings } : {}),
   };
 }
 
@@ -240,11 +242,11 @@ export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepRes
   const runs = (carried?.runs ?? 0) + 1;
   const queues = input.taskQueues ?? DEFAULT_TASK_QUEUES;
   const { prepareSweep } = proxyActivities<OrchestratorActivities>({
-    ...PREPARE_PROFILE,
+    ...prepareProfile(spec),
     taskQueue: queues.orchestrator,
   });
   const { scoreSweep } = proxyActivities<OrchestratorActivities>({
-    ...SCORE_PROFILE,
+    ...scoreProfile(spec),
     taskQueue: queues.orchestrator,
   });
 
@@ -354,7 +356,7 @@ async function runBracket(options: {
 }): Promise<HalvingState> {
   const { input, state, spec, useChildWorkflows, queues, activityInputOf } = options;
   const { scoreRung } = proxyActivities<OrchestratorActivities>({
-    ...SCORE_PROFILE,
+    ...scoreProfile(spec),
     taskQueue: queues.orchestrator,
   });
   const config = halvingConfigOf(options.budget);

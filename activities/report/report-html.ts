@@ -80,7 +80,7 @@ export async function renderReportHtml(
         <div class="page">
           ${headerSection(report)}
           <main>
-            ${rankingSection(report)}
+            ${warningsSection(report)} ${rankingSection(report)}
             <section class="card" id="beta-trajectories">
               <h2>β_eff trajectories</h2>
               ${trajectoryNote(report, options.trajectoryChart)} ${trajectoryChart}
@@ -123,6 +123,18 @@ async function chartFigure<S>(
       The chart could not be rendered: ${message}
     </p>`;
   }
+}
+
+/** The report's warnings (every candidate at chance…), first thing under the header; none: nothing. */
+function warningsSection(report: SweepReport): SafeHtml | null {
+  const warnings = report.warnings ?? [];
+  if (warnings.length === 0) return null;
+  return html`<section class="card warnings" id="warnings">
+    <h2>⚠ Warnings</h2>
+    <ul>
+      ${warnings.map((w) => html`<li>${w}</li>`)}
+    </ul>
+  </section>`;
 }
 
 function headerSection(report: SweepReport): SafeHtml {

@@ -178,10 +178,18 @@ function settingsLines(report: SweepReport): string[] {
   ];
 }
 
+/** The report's warnings as a section; none: no lines. */
+function warningLines(report: SweepReport): string[] {
+  const warnings = report.warnings ?? [];
+  if (warnings.length === 0) return [];
+  return ['## Warnings', '', ...warnings.map((w) => `- ⚠ ${md(w)}`), ''];
+}
+
 /** Renders the report as GitHub-flavoured Markdown, ending with a newline. */
 export function renderReportMarkdown(report: SweepReport): string {
   return [
     ...headerLines(report),
+    ...warningLines(report),
     ...rankingLines(report),
     ...evaluationLines(report),
     ...settingsLines(report),

@@ -34,6 +34,8 @@ h2 { font-size: 17px; margin: 0 0 4px; }
 .card { background: var(--card); border: 1px solid var(--border); border-radius: 10px; padding: 20px 22px; margin: 0 0 20px;
   box-shadow: 0 1px 2px rgba(17, 24, 39, 0.04); }
 .section-note { margin: 0 0 14px; color: var(--muted); max-width: 78ch; }
+.warnings { border-left: 4px solid #d97706; }
+.warnings ul { margin: 0; padding-left: 20px; }
 .header-grid { display: grid; grid-template-columns: minmax(260px, 1fr) 2fr; gap: 20px; margin-bottom: 20px; }
 @media (max-width: 820px) { .header-grid { grid-template-columns: 1fr; } }
 .winner-card { border-radius: 10px; padding: 18px 20px; background: var(--winner-bg); border: 1px solid var(--winner-border); }

@@ -90,6 +90,7 @@ export function renderReportText(report: SweepReport, options: ReportTextOptions
   if (bracket) lines.push(`Budget: ${safe(bracket)}`);
   const compute = computeText(report);
   if (compute) lines.push(`Compute: ${compute}`);
+  for (const warning of report.warnings ?? []) lines.push(`Warning: ${safe(warning)}`);
   lines.push('');
 
   interface Column {

@@ -26,6 +26,7 @@ import type { CandidateOutcome } from '../sweep/types.js';
 import { tensorLayout } from '../training/model-inspection.js';
 import type { CandidateResult } from '../training/types.js';
 import { REPORT_RECORD_VERSION } from './report-record.js';
+import { reportWarnings } from './report-warnings.js';
 import type {
   CandidateInput,
   ReportCandidate,
@@ -147,6 +148,7 @@ export async function buildSweepReport(
     budget: spec.budget.strategy,
     ...(options.bracket ? { bracket: options.bracket } : {}),
     ...(compute ? { compute } : {}),
+    warnings: reportWarnings(scored.map((s) => ({ result: s.result, row: rowOf.get(s.candidateId)! }))),
     candidates: [...ranked, ...notSucceeded],
     evaluation: evaluate(scored, labelsOf, scores.labelled, scores.settings),
   };

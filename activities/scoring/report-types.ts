@@ -189,6 +189,11 @@ export interface SweepReport {
   bracket?: SweepBracket;
   /** Samples trained on (absent when no result recorded it). */
   compute?: SweepCompute;
+  /**
+   * What makes the outcome doubtful, one line each (every candidate at chance, an inferred class count).
+   * Absent in reports written before warnings existed.
+   */
+  warnings?: string[];
   /** Every candidate: succeeded ones by rank, then failed/cancelled ones. */
   candidates: ReportCandidate[];
   /** How well β_eff and the baselines agreed with known final accuracies, when they were given. */

@@ -9,6 +9,8 @@ import { PREDICTOR_NAMES, type PredictorName } from '../selection/predictors.js'
 import { describeIssue } from './issue-path.js';
 import { isOnnxUri, ONNX_FINETUNE_MESSAGE } from './model-format.js';
 import { upgradeRecordedSpec } from './recorded-spec.js';
+import { DEFAULT_MARGIN_Z } from '../selection/score-margin.js';
+import { specTextLimitProblem } from './spec-text-limits.js';
 import {
   betaSettingsShape,
   datasetSchema,
@@ -24,6 +26,7 @@ import {
 } from './training-schema.js';
 
 export { SPEC_LIMITS } from './training-schema.js';
+export { SPEC_TEXT_LIMITS } from './spec-text-limits.js';
 /** The rules that may pick the winner: every predictor of the selection module. */
 export const SELECTION_RULES = PREDICTOR_NAMES;
 /**
@@ -69,7 +72,11 @@ const candidateSchema = z.strictObject({
 const trainingSchema = trainingLoopSchema.extend({
   /** Start-to-close budget of one candidate, minutes (retries resume from the last checkpoint). */
   maxMinutesPerCandidate: z.number().positive().max(SPEC_LIMITS.candidateMinutes).default(60),
-  /** Seconds without a heartbeat after which a candidate's worker is presumed dead (the retry resumes). */
+  /**
+   * Seconds without a heartbeat after which a worker running one of the sweep's activities is presumed
+   * dead and the activity retried: a candidate's training (the retry resumes from its checkpoint) and the
+   * orchestrator's prepare and scoring. Bounds what a killed worker costs. @default 60
+   */
   heartbeatTimeoutSeconds: z.number().int().min(5).max(3600).default(60),
   /** Attempts per candidate, the first included (retries resume from the last checkpoint). */
   maxAttempts: z.number().int().min(1).max(20).default(3),
@@ -116,7 +123,7 @@ export const DEFAULT_KEEP_TIES = false;
 /** Halving's rungs when a spec names none, in epochs: the ones the time-to-decision table scored. */
 export const DEFAULT_HALVING_RUNGS: readonly number[] = [0.25, 0.5, 1, 2];
 /** Halving's stop rule when a spec does not say: a margin of 2 σ, any positive gap, no candidate-epoch budget. */
-export const DEFAULT_HALVING_STOP = { z: 2, minGap: 0 } as const;
+export const DEFAULT_HALVING_STOP = { z: DEFAULT_MARGIN_Z, minGap: 0 } as const;
 
 const epochCount = (field: string) =>
   z
@@ -386,18 +393,27 @@ export function validateRecordedSpec(input: unknown): SweepSpec {
   return validateSweepSpec(upgradeRecordedSpec(input));
 }
 
-/** Parses YAML or JSON text (JSON is YAML) and validates it. */
-export function parseSweepSpec(text: string, source = 'spec'): SweepSpec {
-  let raw: unknown;
+/**
+ * The raw value of spec text, YAML or JSON (JSON is YAML), not validated: every reader of spec files
+ * parses through here. A text over the size or nesting limit ({@link SPEC_TEXT_LIMITS}) is refused before
+ * it reaches the parser. @throws InvalidSpecError naming the limit, or the YAML error.
+ */
+export function parseSpecYaml(text: string, source = 'spec'): unknown {
+  const overLimit = specTextLimitProblem(text, source);
+  if (overLimit) throw new InvalidSpecError([{ path: '', message: overLimit }]);
   try {
-    raw = parseYaml(text);
+    return parseYaml(text);
   } catch (error) {
     throw new InvalidSpecError(
       [{ path: '', message: `${source} is not valid YAML/JSON: ${(error as Error).message}` }],
       { cause: error },
     );
   }
-  return validateSweepSpec(raw);
+}
+
+/** Parses YAML or JSON text ({@link parseSpecYaml}) and validates it. */
+export function parseSweepSpec(text: string, source = 'spec'): SweepSpec {
+  return validateSweepSpec(parseSpecYaml(text, source));
 }
 
 const sweepSuffix = customAlphabet('0123456789abcdefghijklmnopqrstuvwxyz', 10);

@@ -11,6 +11,7 @@ import { validateRecordedSpec } from '../spec/sweep-spec.js';
 import { ArtifactNotFoundError } from '../store/errors.js';
 import { sweepKeys } from '../store/keys.js';
 import { SpecConflictError, toApplicationFailure } from './failures.js';
+import { withKeepalives } from './keepalive.js';
 import { mapLimit } from './map-limit.js';
 import type { StoreProvider } from './store-cache.js';
 import { canonicalJson, readStoredSpec, SPEC_RECORD_VERSION, type StoredSpec } from './stored-spec.js';
@@ -73,12 +74,14 @@ function scoreSweepOutputOf(
     reportKey: keys.reportJson,
     reportHtmlKey: keys.reportHtml,
     direction: report.selection.direction,
+    warnings: report.warnings ?? [],
   };
 }
 
 export function createOrchestratorActivities(deps: OrchestratorActivityDeps) {
   const now = deps.now ?? (() => new Date());
-  return {
+  // Each heartbeats throughout, so a lost orchestrator is noticed after the heartbeat timeout.
+  return withKeepalives({
     async prepareSweep(input: PrepareSweepInput): Promise<PrepareSweepOutput> {
       const { sweepId, storeUri } = input;
       try {
@@ -161,7 +164,7 @@ export function createOrchestratorActivities(deps: OrchestratorActivityDeps) {
         throw toApplicationFailure(error, `scoring sweep ${sweepId}`);
       }
     },
-  };
+  });
 }
 
 export type OrchestratorActivities = ReturnType<typeof createOrchestratorActivities>;

@@ -20,6 +20,7 @@ import type {
 } from '../training/types.js';
 import type { Tf } from '../tf/tf-namespace.js';
 import { toApplicationFailure } from './failures.js';
+import { keepaliveIntervalMs } from './keepalive.js';
 import { readStoredSpec } from './stored-spec.js';
 import type { StoreProvider } from './store-cache.js';
 import { trainingProgressHandler } from './training-progress.js';
@@ -131,11 +132,7 @@ export function createTrainingActivities(deps: TrainingActivityDeps) {
       const { sweepId, candidateId, storeUri } = input;
       const what = `candidate ${candidateId} of sweep ${sweepId}`;
       const previous = context.info.heartbeatDetails as TrainHeartbeat | undefined;
-      // Every 10 s, or a third of the heartbeat timeout when that is shorter.
-      const keepaliveMs = Math.max(
-        heartbeatIntervalMs,
-        Math.min(10_000, (context.info.heartbeatTimeoutMs ?? 30_000) / 3),
-      );
+      const keepaliveMs = keepaliveIntervalMs(context.info.heartbeatTimeoutMs, heartbeatIntervalMs);
       const heartbeat = { last: previous ?? { epoch: 0, step: 0 } };
       // Heartbeat from the first store read on: reading result.json and spec.json, loading a model and
       // computing frozen features report no steps, and the store waits out outages (minutes) inside

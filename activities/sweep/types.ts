@@ -131,4 +131,6 @@ export interface ScoreSweepOutput {
   reportKey: string;
   reportHtmlKey: string;
   direction: 'higher' | 'lower';
+  /** The report's warnings (every candidate at chance…). Absent from outputs recorded before they existed. */
+  warnings?: string[];
 }

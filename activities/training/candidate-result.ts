@@ -4,7 +4,8 @@ import type { CandidateRun } from './candidate-run.js';
 import type { BackboneCut, LoadedBackbone } from './prepare-backbone.js';
 import type { TrainingData } from './training-data.js';
 import type { TrainingFeeds } from './training-feeds.js';
-import type { TrainLoopOutcome } from './train-loop-types.js';
+import type { SampleSource } from './dataset-source.js';
+import type { EvaluationSet, TrainLoopOutcome } from './train-loop-types.js';
 import { RESULT_RECORD_VERSION, type CandidateResult } from './types.js';
 
 /** What the run prepared and trained. */
@@ -69,6 +70,7 @@ export function buildCandidateResult(parts: CandidateRunParts): CandidateResult 
       trainSamples: data.split.train.length,
       valSamples: validation.indices.length,
       testSamples: test?.indices.length ?? 0,
+      ...labelMix(validation, data.source, resolved.dataset.numClasses),
     },
     parameters: {
       backbone: features.backboneModel ? countParams(features.backboneModel.weights) : 0,
@@ -97,5 +99,31 @@ export function buildCandidateResult(parts: CandidateRunParts): CandidateResult 
       featureSeconds: feeds.featureSeconds,
       trainSeconds: outcome.trainSeconds,
     },
+  };
+}
+
+/** The validation set's majority-class rate and, when the class count was inferred, its empty classes. */
+function labelMix(
+  validation: EvaluationSet,
+  source: SampleSource,
+  declared: number | undefined,
+): Pick<CandidateResult['dataset'], 'valMajorityRate' | 'inferredClasses'> {
+  const counts = new Map<number, number>();
+  for (const i of validation.indices) {
+    const label = validation.labels[i]!;
+    counts.set(label, (counts.get(label) ?? 0) + 1);
+  }
+  const majority = Math.max(0, ...counts.values());
+  const inferred = declared === undefined && source.classNames === undefined;
+  return {
+    ...(validation.indices.length > 0 ? { valMajorityRate: majority / validation.indices.length } : {}),
+    ...(inferred
+      ? {
+          inferredClasses: {
+            numClasses: source.numClasses,
+            withoutSamples: source.numClasses - new Set(source.labels).size,
+          },
+        }
+      : {}),
   };
 }

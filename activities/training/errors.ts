@@ -90,10 +90,13 @@ export class TrainingCancelledError extends TrainingError {
 
 /**
  * Training stopped at an epoch end because its worker is shutting down; the checkpoint of that epoch is
- * complete, so the retry (on another worker) resumes from it. Retryable by design.
+ * complete, so the candidate resumes from it on another worker. A graceful hand-over, not a failure: it
+ * ends the activity without a Temporal retry (`nonRetryable`, so it spends none of the candidate's
+ * `training.maxAttempts`) and the workflow schedules the training again (workflows/handover.ts).
  */
 export class TrainingInterruptedError extends TrainingError {
   override name = 'TrainingInterruptedError';
+  override readonly nonRetryable = true;
   constructor(
     readonly candidateId: string,
     /** The last epoch completed and checkpointed. */

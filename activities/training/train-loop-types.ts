@@ -22,6 +22,8 @@ import type {
 export interface EvaluationSet {
   feed: Feed;
   indices: readonly number[];
+  /** Labels of the set's source, indexed by `indices` (the chance level of the report needs their mix). */
+  labels: ArrayLike<number>;
 }
 
 /** A weight saved in checkpoints (LayerVariable-like). */

@@ -85,11 +85,12 @@ async function openEvaluationSet(
   const { normalisation } = resolved.dataset;
   const adapt = createInputAdapter(tf, extra.sampleShape, extra.dtype, modelShape, normalisation).adapt;
   const indices = Array.from({ length: extra.count }, (_, i) => i);
-  if (resolved.mode !== 'frozen') return { feed: sampleFeed(extra, adapt), indices };
+  if (resolved.mode !== 'frozen') return { feed: sampleFeed(extra, adapt), indices, labels: extra.labels };
   const cached = await frozenFeatures(sources, extra, adapt, indices);
   return {
     feed: featureFeed(tf, cached.features, cached.featureDim, cached.rowOf, extra.labels),
     indices,
+    labels: extra.labels,
   };
 }
 
@@ -110,7 +111,7 @@ export async function prepareFeeds(sources: FeedSources): Promise<TrainingFeeds>
   const { validationUri, testUri } = resolved.dataset;
   const validation = validationUri
     ? await openEvaluationSet(sources, validationUri, 'dataset.validationUri')
-    : { feed, indices: split.validation };
+    : { feed, indices: split.validation, labels: data.source.labels };
   const test = testUri ? await openEvaluationSet(sources, testUri, 'dataset.testUri') : undefined;
   const featureSeconds = resolved.mode === 'frozen' ? (clock.now() - featuresStarted) / 1000 : 0;
   if (resolved.training.stopping && validation.indices.length === 0) {

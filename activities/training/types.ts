@@ -187,6 +187,18 @@ export interface CandidateResult {
     valSamples: number;
     /** Samples of `dataset.testUri`; 0 without one. */
     testSamples: number;
+    /**
+     * Share of the validation samples in their most frequent class, in [0, 1]: with 1/numClasses, the
+     * chance level the report compares accuracies with. Absent without validation samples and in results
+     * of earlier versions.
+     */
+    valMajorityRate?: number;
+    /**
+     * Set when `numClasses` was inferred from the largest label (the spec set no `dataset.numClasses`
+     * and the data has no class folders): how many of those classes have no sample (labels beyond the
+     * data's classes grow the head). Absent when declared and in results of earlier versions.
+     */
+    inferredClasses?: { numClasses: number; withoutSamples: number };
   };
   parameters: {
     /** Parameters of the cut backbone. */

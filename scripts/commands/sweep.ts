@@ -55,6 +55,7 @@ function printResult(result: SweepResult, json: boolean | undefined): void {
       );
   }
   console.log(result.winner ? `Winner: ${result.winner}` : 'No winner: no candidate finished.');
+  for (const warning of result.warnings ?? []) console.log(`Warning: ${warning}`);
   if (result.reportKey)
     console.log(
       `Report: ${result.reportHtmlKey} in the sweep's store (\`ncap report ${result.sweepId}\` prints it and its location)`,

@@ -5,8 +5,7 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parse as parseYaml } from 'yaml';
-import { InvalidSpecError, validateSweepSpec, type SweepSpec } from '../../activities/spec/sweep-spec.js';
+import { parseSpecYaml, validateSweepSpec, type SweepSpec } from '../../activities/spec/sweep-spec.js';
 
 /** A URI scheme (`file:`, `s3:`, `https:`…): such a location is left as written. */
 const HAS_SCHEME = /^[a-z][a-z0-9+.-]*:/i;
@@ -46,16 +45,7 @@ export function resolveSpecLocations(raw: unknown, baseDir: string): unknown {
   return out;
 }
 
-/** Parses spec text (YAML; JSON is YAML), resolves its paths against `baseDir` and validates it. */
+/** Parses spec text (YAML; JSON is YAML; within the spec text limits), resolves its paths against `baseDir` and validates it. */
 export function parseSpecText(text: string, source: string, baseDir: string): SweepSpec {
-  let raw: unknown;
-  try {
-    raw = parseYaml(text);
-  } catch (error) {
-    throw new InvalidSpecError(
-      [{ path: '', message: `${source} is not valid YAML/JSON: ${(error as Error).message}` }],
-      { cause: error },
-    );
-  }
-  return validateSweepSpec(resolveSpecLocations(raw, baseDir));
+  return validateSweepSpec(resolveSpecLocations(parseSpecYaml(text, source), baseDir));
 }

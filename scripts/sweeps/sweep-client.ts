@@ -1,9 +1,9 @@
 /**
  * Starting and inspecting sweeps through a Temporal client: shared by the CLI, the demo and the tests.
  */
-import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { readSpecText, SpecFileReadError } from '../../activities/spec/spec-file.js';
 import { resolveSweepId, type SweepSpec } from '../../activities/spec/sweep-spec.js';
 import { readStoredSpec } from '../../activities/sweep/stored-spec.js';
 import type { StoreProvider } from '../../activities/sweep/store-cache.js';
@@ -24,16 +24,15 @@ export class SweepNotFoundError extends Error {
 
 /**
  * Reads and validates a spec file; model and dataset paths in it (relative to its folder, or absolute)
- * become `file://` URIs.
+ * become `file://` URIs. Checked against the spec text limits before it is read and before it is parsed.
  */
 export async function loadSpecFile(path: string): Promise<SweepSpec> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readSpecText(path);
   } catch (error) {
-    throw new SweepNotFoundError(`cannot read spec file ${path}: ${(error as Error).message}`, {
-      cause: error,
-    });
+    if (error instanceof SpecFileReadError) throw new SweepNotFoundError(error.message, { cause: error });
+    throw error;
   }
   return parseSpecText(text, path, dirname(resolve(path)));
 }

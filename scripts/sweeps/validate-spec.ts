@@ -240,8 +240,22 @@ export function validationLines(v: SpecValidation): string[] {
     lines.push(
       `  ok   ${c.candidateId}: ${c.format}, input ${dims(c.input.modelShape)} ${c.input.layout}${c.input.batch !== null ? ` batch ${c.input.batch}` : ''}${c.input.dtype !== 'float32' ? ` ${c.input.dtype}` : ''}, fed ${dims(c.input.fedShape)} normalised ${c.input.normalisationName}; cut at '${c.cut.at}'${c.cut.automatic ? ' (automatic)' : ''}${c.cut.pooling !== 'none' ? `, ${c.cut.pooling}-pooled` : ''} → ${c.cut.featureDim} features`,
     );
+  for (const c of v.candidates) {
+    const warning = integerInputWarning(c);
+    if (warning) lines.push(`  WARN ${c.candidateId}: ${warning}`);
+  }
   for (const p of v.problems) lines.push(`  FAIL ${p.candidateId} (${p.model}): ${p.message}`);
   return lines;
+}
+
+/**
+ * An integer-input model (uint8/int32 images, 0–255) fed a normalisation that scales pixels into a small
+ * range gets them rounded to a handful of values: almost always a spec that forgot `normalisation: none`.
+ */
+export function integerInputWarning(c: CandidateDescription): string | null {
+  const { dtype, normalisation } = c.input;
+  if (dtype === 'float32' || normalisation.scale >= 1) return null;
+  return `its input is ${dtype} (pixels 0–255, rounded), but its normalisation scales them by ${Number(normalisation.scale.toPrecision(4))}: set normalisation: none on this candidate`;
 }
 
 /** One line saying why a validation failed (the dataset, or which candidates cannot run). */

@@ -121,7 +121,15 @@ describe('runCandidateTraining (finetune)', () => {
         stepsPerEpoch: STEPS_PER_EPOCH,
         totalSteps: 2 * STEPS_PER_EPOCH,
       });
-      expect(result.dataset).toEqual({ numClasses: 3, trainSamples: 90, valSamples: 30, testSamples: 0 });
+      // No dataset.numClasses: inferred from the labels (every class has samples); a stratified split.
+      expect(result.dataset).toEqual({
+        numClasses: 3,
+        trainSamples: 90,
+        valSamples: 30,
+        testSamples: 0,
+        valMajorityRate: 10 / 30,
+        inferredClasses: { numClasses: 3, withoutSamples: 0 },
+      });
       expect(result.model).toMatchObject({
         format: 'layers-model',
         featureLayer: 'features',

@@ -69,7 +69,8 @@ describe('a frozen sweep over a real-zoo manifest (Temporal dev server, MinIO)',
     } as unknown as RealZooManifest;
     const spec = realZooSpec(manifest, cacheDir, { epochs: 1 });
     expect(spec.mode).toBe('frozen');
-    expect(spec.candidates.map((c) => c.featurePooling)).toEqual(['average', undefined]);
+    // A vector cut leaves featurePooling to its default, 'auto', which pools only an automatic 4-D cut.
+    expect(spec.candidates.map((c) => c.featurePooling)).toEqual(['average', 'auto']);
     expect(() => realZooSpec(manifest, cacheDir, { candidates: ['nope'] })).toThrow(/unknown ids nope/);
 
     const store = bench.stores.get(bench.bucket.uri);
