@@ -59,7 +59,7 @@ const pct = (x: number | null): string => (x === null ? '—' : (100 * x).toFixe
 
 /** The two statements the plot compares. */
 const SERIES = {
-  product: 'P(best) the product states (validation population)',
+  product: 'P(best) as the product states it',
   predictive: 'P(best on a fresh half), two-level bootstrap',
 } as const;
 
@@ -100,7 +100,7 @@ function reliabilityPlot(series: Record<keyof typeof SERIES, readonly Reliabilit
             field: 'series',
             type: 'nominal',
             title: null,
-            legend: { orient: 'bottom', direction: 'vertical' },
+            legend: { orient: 'bottom', direction: 'vertical', labelLimit: 400 },
           },
         },
       },
