@@ -506,11 +506,13 @@ export type ExtensionPlan =
 /**
  * The tie a decided bracket left: the deciding rung's contenders (those cut by rank after it included) the
  * stop rule cannot tell from the winner (gap within its margin, both uncertainties known), winner
- * included, trained one rung further.
+ * included, trained one rung further. `tieSet`: the decision confidence's tie set at the deciding rung
+ * (report.json's `decision.confidence`), which pairs the contenders image by image; it takes precedence.
  */
 export function extensionPlan(
   config: Pick<HalvingConfig, 'z' | 'minGap'>,
   bracket: SweepBracket,
+  tieSet?: readonly string[],
 ): ExtensionPlan {
   const { decision } = bracket;
   if (!decision || decision.winner === null)
@@ -524,7 +526,12 @@ export function extensionPlan(
     .map((e) => ({ candidateId: e.candidateId, rung: e.rung, score: e.score, uncertainty: e.uncertainty }))
     .sort((a, b) => b.score - a.score);
   const leader = standings.find((s) => s.candidateId === decision.winner) ?? standings[0];
-  const tied = leader ? standings.filter((s) => s === leader || tiedWithLeader(config, leader, s)) : [];
+  // The decision's own tie set (paired on the same images) when the report has one; else the stop rule on the standings.
+  const tied = !leader
+    ? []
+    : tieSet
+      ? standings.filter((s) => s === leader || tieSet.includes(s.candidateId))
+      : standings.filter((s) => s === leader || tiedWithLeader(config, leader, s));
   const at = `at rung ${decision.rung + 1} of ${bracket.rungs.length} (${decision.epochs} epochs)`;
   if (tied.length < 2)
     return {

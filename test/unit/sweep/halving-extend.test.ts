@@ -62,6 +62,16 @@ describe('extensionPlan', () => {
     expect(nextStep(extended)).toMatchObject({ kind: 'train', candidateIds: ['a', 'b'] });
   });
 
+  it('a given tie set (the paired one of the report) decides who is tied, among the deciding rung’s contenders', () => {
+    const bracket = bracketSummary(decidedAtFirstRung({ a: 0.8, b: 0.79, c: 0.5 }));
+    expect(extensionPlan(config, bracket, ['a', 'c'])).toMatchObject({
+      kind: 'extend',
+      extension: { candidateIds: ['a', 'c'] },
+    });
+    expect(extensionPlan(config, bracket, ['a']).kind).toBe('no-tie');
+    expect(extensionPlan(config, bracket, ['a', 'gone']).kind).toBe('no-tie');
+  });
+
   it('without uncertainties nothing can be called a tie', () => {
     const plan = extensionPlan(config, bracketSummary(decidedAtFirstRung({ a: 0.8, b: 0.8 }, null)));
     expect(plan.kind).toBe('no-tie');
