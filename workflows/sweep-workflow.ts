@@ -14,9 +14,11 @@ import {
   executeChild,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
+  upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -46,6 +48,7 @@ import {
   type SweepWorkflowInput,
 } from './sweep-api.js';
 import { SweepState } from './sweep-state.js';
+import { SWEEP_MEMO_PATCH, type SweepMemo } from './sweep-memo.js';
 import {
   bracketSummary,
   extendBracket,
@@ -319,6 +322,11 @@ export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepRes
   state.winner = scored.winner;
   state.status = state.cancelled ? 'cancelled' : 'completed';
   publish(state, input.searchAttributes);
+  // Clients list and describe sweeps from the memo; histories recorded before it replay without it.
+  if (patched(SWEEP_MEMO_PATCH)) {
+    const decided: Pick<SweepMemo, 'outcome' | 'winner'> = { outcome: state.status, winner: state.winner };
+    upsertMemo(decided);
+  }
   return sweepResult(state, ordered, scored, bracket);
 }
 

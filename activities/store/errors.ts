@@ -17,6 +17,16 @@ export class ArtifactStoreError extends Error {
   }
 }
 
+/**
+ * The store itself cannot be used as configured — its bucket does not exist, its folder is not writable —
+ * so every attempt would fail the same way until an operator fixes it: not retried. The message names the
+ * cause and the fix.
+ */
+export class StoreUnusableError extends ArtifactStoreError {
+  override name = 'StoreUnusableError';
+  override readonly nonRetryable: boolean = true;
+}
+
 /** The key does not exist (S3 is strongly consistent: a retry would not find it either). */
 export class ArtifactNotFoundError extends ArtifactStoreError {
   override name = 'ArtifactNotFoundError';

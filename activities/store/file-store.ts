@@ -4,8 +4,9 @@
  * place, so readers see the old value or the complete new one and a crash leaves no torn object.
  */
 import { randomBytes, createHash } from 'node:crypto';
-import type { Dirent } from 'node:fs';
+import { constants as fsConstants, type Dirent } from 'node:fs';
 import {
+  access,
   link,
   mkdir,
   open,
@@ -34,6 +35,7 @@ import {
   ArtifactConflictError,
   ArtifactNotFoundError,
   ArtifactStoreError,
+  StoreUnusableError,
   InvalidKeyError,
   InvalidStoreUriError,
 } from './errors.js';
@@ -264,7 +266,7 @@ export class FileStore implements ArtifactStore {
             { cause: error },
           );
         }
-        throw this.wrap(error, 'put', key);
+        throw await this.unwritableOr(error, folder, key);
       }
       const tempPath = join(folder, `${TEMP_FILE_PREFIX}${randomBytes(8).toString('hex')}`);
       try {
@@ -272,7 +274,7 @@ export class FileStore implements ArtifactStore {
       } catch (error) {
         // A concurrent deletePrefix may remove the empty folder between mkdir and open.
         if (errnoCode(error) === 'ENOENT' && attempt < MAX_FOLDER_RACE_RETRIES) continue;
-        throw this.wrap(error, 'put', key);
+        throw await this.unwritableOr(error, folder, key);
       }
     }
   }
@@ -379,6 +381,30 @@ export class FileStore implements ArtifactStore {
     );
   }
 
+  /**
+   * A write that failed because the store's folder cannot be written names that (Node's recursive mkdir
+   * reports a read-only file system as ENOENT of the first folder it could not create): the deepest
+   * existing folder on the way is checked for write access. Anything else is wrapped as it is.
+   */
+  private async unwritableOr(error: unknown, folder: string, key: string): Promise<Error> {
+    const code = errnoCode(error);
+    if (code !== 'ENOENT' && code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS')
+      return this.wrap(error, 'put', key);
+    let existing = folder;
+    while (dirname(existing) !== existing && !(await pathExists(existing))) existing = dirname(existing);
+    try {
+      await access(existing, fsConstants.W_OK);
+      return this.wrap(error, 'put', key);
+    } catch (accessError) {
+      const why = errnoCode(accessError) ?? code;
+      return new StoreUnusableError(
+        `file store put of ${JSON.stringify(key)} in ${this.uri} failed: ${why}: folder ${existing} is not writable${why === 'EROFS' ? ' (read-only file system)' : ''}; make it writable or fix storeUri`,
+        this.details(key),
+        { cause: error },
+      );
+    }
+  }
+
   private wrap(error: unknown, operation: string, key: string): Error {
     if (error instanceof ArtifactStoreError || error instanceof InvalidKeyError) return error;
     const code = errnoCode(error) ?? 'unknown error';
@@ -395,6 +421,15 @@ const isMissing = (error: unknown): boolean => {
   const code = errnoCode(error);
   return code === 'ENOENT' || code === 'ENOTDIR';
 };
+
+async function pathExists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 async function writeAll(handle: FileHandle, chunk: Uint8Array): Promise<void> {
   let offset = 0;

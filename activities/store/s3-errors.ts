@@ -8,6 +8,7 @@ import {
   ArtifactNotFoundError,
   ArtifactRangeError,
   ArtifactStoreError,
+  StoreUnusableError,
   ArtifactStoreUnavailableError,
   InvalidKeyError,
 } from './errors.js';
@@ -88,7 +89,7 @@ export function toArtifactError(error: unknown, context: S3ErrorContext): Error 
   const details = { uri: context.uri, bucket: context.bucket, key: context.key };
   const where = `s3://${context.bucket}/${context.fullKey}`;
   if (code === 'NoSuchBucket') {
-    return new ArtifactStoreError(
+    return new StoreUnusableError(
       `S3 ${context.operation} of ${where} failed: NoSuchBucket: bucket ${JSON.stringify(context.bucket)} does not exist; create it or fix storeUri`,
       details,
       { cause: error },

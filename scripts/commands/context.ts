@@ -24,6 +24,8 @@ export interface GlobalOptions {
   namespace?: string;
   store?: string;
   json?: boolean;
+  /** How long to wait for the first connection, in milliseconds. @default the client's (10 s) */
+  connectTimeoutMs?: number;
 }
 
 export interface CommandContext {
@@ -44,7 +46,10 @@ export async function openContext(options: GlobalOptions): Promise<CommandContex
   });
   let connection: Connection;
   try {
-    connection = await Connection.connect(target.connectionOptions as ConnectionOptions);
+    connection = await Connection.connect({
+      ...(target.connectionOptions as ConnectionOptions),
+      ...(options.connectTimeoutMs ? { connectTimeout: options.connectTimeoutMs } : {}),
+    });
   } catch (error) {
     throw new CliError(
       `Cannot reach Temporal at ${target.connectionOptions.address ?? 'localhost:7233'}: ${(error as Error).message}. ` +

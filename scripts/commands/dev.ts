@@ -1,5 +1,6 @@
 /** `ncap dev up|down|status`: the local dev stack (Temporal dev server + MinIO). */
 import type { Command } from 'commander';
+import { DEV_BUCKET, DEV_S3_STORE_URI } from '../dev/dev-bucket.js';
 import { devStackStatus, startDevStack, stopDevStack, type DevStackState } from '../dev/stack.js';
 
 function envLines(state: DevStackState): string[] {
@@ -45,7 +46,10 @@ export function registerDevCommands(program: Command): void {
       console.error(`${state.reused ? 'Reusing' : 'Started'} the dev stack in ${state.dataDir}`);
       for (const note of state.notes) console.error(`Note: ${note}`);
       console.error(`Temporal ${state.info.temporal.address} (UI ${state.info.temporal.uiUrl})`);
-      if (state.info.s3.endpoint) console.error(`MinIO    ${state.info.s3.endpoint}`);
+      if (state.info.s3.endpoint)
+        console.error(
+          `MinIO    ${state.info.s3.endpoint} (bucket ${DEV_BUCKET} ready: --store ${DEV_S3_STORE_URI}, or set it as NCAP_STORE_URI)`,
+        );
       console.log(envLines(state).join('\n'));
     });
 

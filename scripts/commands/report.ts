@@ -20,11 +20,35 @@ import type { CandidateOutcome } from '../../activities/sweep/types.js';
 import { ArtifactNotFoundError, InvalidKeyError } from '../../activities/store/errors.js';
 import { sweepKeys } from '../../activities/store/keys.js';
 import { loadConfig } from '../../workers/worker-config.js';
-import { CliError } from './context.js';
+import { findSweep } from '../sweeps/sweep-record.js';
+import { CliError, openContext, type CommandContext } from './context.js';
 import { EXIT_CODES } from './exit-codes.js';
 
 const FORMATS = ['text', 'json', 'md', 'html'] as const;
 type Format = (typeof FORMATS)[number];
+
+/**
+ * The store Temporal recorded for the sweep (memo or start input); undefined when Temporal is unreachable
+ * or has no such sweep (its history may have expired), so the report still works from the store alone.
+ */
+async function recordedStore(
+  sweepId: string,
+  options: { address?: string; namespace?: string },
+): Promise<string | undefined> {
+  let ctx: CommandContext;
+  try {
+    ctx = await openContext({ ...options, connectTimeoutMs: 3_000 });
+  } catch {
+    return undefined;
+  }
+  try {
+    return (await findSweep(ctx.client, sweepId))?.storeUri || undefined;
+  } catch {
+    return undefined;
+  } finally {
+    await ctx.close();
+  }
+}
 
 export function registerReportCommand(program: Command): void {
   program
@@ -33,7 +57,15 @@ export function registerReportCommand(program: Command): void {
     .description('Print a sweep’s report (read-only unless --save)')
     .option('--format <format>', `output format: ${FORMATS.join(', ')}`, 'text')
     .option('--out <file>', 'write the output to a file instead of stdout')
-    .option('--store <uri>', 'the sweep’s store (default: NCAP_STORE_URI or file://./.ncap/store)')
+    .option(
+      '--store <uri>',
+      'the sweep’s store (default: the one Temporal recorded for the sweep, else NCAP_STORE_URI or file://./.ncap/store)',
+    )
+    .option(
+      '--address <host:port>',
+      'Temporal frontend, to find the sweep’s store (default: TEMPORAL_ADDRESS)',
+    )
+    .option('--namespace <ns>', 'Temporal namespace (default: TEMPORAL_NAMESPACE or default)')
     .option(
       '--rescore',
       'rank again from the stored snapshots (the spec’s rule, the dataset’s observed runs) before printing',
@@ -50,6 +82,8 @@ export function registerReportCommand(program: Command): void {
           format: string;
           out?: string;
           store?: string;
+          address?: string;
+          namespace?: string;
           rescore?: boolean;
           save?: boolean;
           json?: boolean;
@@ -61,7 +95,7 @@ export function registerReportCommand(program: Command): void {
             `--format must be one of ${FORMATS.join(', ')}, got '${options.format}'`,
             EXIT_CODES.usage,
           );
-        const storeUri = options.store ?? loadConfig().storeUri;
+        const storeUri = options.store ?? (await recordedStore(sweepId, options)) ?? loadConfig().storeUri;
         const stores = createStoreProvider();
         try {
           const store = stores.get(storeUri);

@@ -6,7 +6,12 @@ import { WorkflowFailedError, type Client } from '@temporalio/client';
 import type { Command } from 'commander';
 import { InvalidSpecError } from '../../activities/spec/sweep-spec.js';
 import { loadConfig } from '../../workers/worker-config.js';
-import { cancelCandidateSignal, cancelSweepSignal, type SweepResult } from '../../workflows/sweep-api.js';
+import {
+  cancelCandidateSignal,
+  cancelSweepSignal,
+  type SweepProgress,
+  type SweepResult,
+} from '../../workflows/sweep-api.js';
 import { bracketText } from '../../activities/report/report-summary.js';
 import { rankingTable } from '../sweeps/progress-view.js';
 import { validateSpecFile, validationLines, validationSummary } from '../sweeps/validate-spec.js';
@@ -19,10 +24,13 @@ import {
   startSweep,
   sweepHandle,
   sweepProgress,
-  sweepResult,
+  sweepResultThroughOutages,
 } from '../sweeps/sweep-client.js';
+import { causeLine, failureCause } from '../sweeps/failure-cause.js';
+import { findSweep, type SweepRecord } from '../sweeps/sweep-record.js';
 import { CliError, addConnectionOptions, printJson, withContext, type GlobalOptions } from './context.js';
 import { EXIT_CODES } from './exit-codes.js';
+import { exitOnInterrupt, sweepGoesOnMessage } from './interrupt.js';
 
 const addGlobal = (command: Command): Command => addConnectionOptions(command, { store: true });
 
@@ -69,14 +77,14 @@ async function finish(
 ): Promise<void> {
   let result: SweepResult;
   try {
-    result = options.watch ? await watchSweep(client, sweepId, options) : await sweepResult(client, sweepId);
+    result = options.watch
+      ? await watchSweep(client, sweepId, options)
+      : await sweepResultThroughOutages(client, sweepId);
   } catch (error) {
     if (error instanceof WorkflowFailedError) {
-      throw new CliError(
-        `sweep ${sweepId} failed: ${error.cause?.message ?? error.message}`,
-        EXIT_CODES.failure,
-        { cause: error },
-      );
+      throw new CliError(`sweep ${sweepId} failed: ${causeLine(failureCause(error))}`, EXIT_CODES.failure, {
+        cause: error,
+      });
     }
     throw error;
   }
@@ -101,6 +109,84 @@ function printExtension(sweepId: string, extended: ExtendedSweep, json: boolean 
   if (archived) console.log(`  previous report kept as ${archived.html ?? archived.json}`);
   if (started)
     console.log(`${started.started ? 'Started' : 'Already running'}: sweep ${sweepId} (extension)`);
+}
+
+function printProgress(progress: SweepProgress, record: SweepRecord): void {
+  const c = progress.counts;
+  console.log(
+    `Sweep ${progress.sweepId}: ${progress.status} (run ${progress.runs}) — ${c.succeeded} succeeded, ${c.failed} failed, ${c.cancelled} cancelled, ${c.running} running, ${c.pending} pending`,
+  );
+  console.log(`Store: ${record.storeUri}`);
+  for (const p of progress.candidates) {
+    console.log(
+      `  ${p.candidateId.padEnd(24)} ${p.state.padEnd(9)} epoch ${p.epoch}/${p.totalEpochs} β_eff ${p.betaEff?.toPrecision(5) ?? '-'}${p.etaSeconds !== null ? ` eta ${Math.round(p.etaSeconds)}s` : ''}${p.failure ? ` ${p.failure.type}: ${p.failure.message}` : ''}`,
+    );
+  }
+  if (progress.halving) {
+    const h = progress.halving;
+    console.log(
+      `Halving: rung ${h.rung + 1}/${h.rungs.length} (${h.rungs[h.rung]} epochs), contenders ${h.contenders.join(', ') || '-'}${h.decision ? `; decided: ${h.decision}` : ''}`,
+    );
+    for (const e of h.exits) console.log(`  ${e.reason} at rung ${e.rung + 1}: ${e.candidateId}`);
+  }
+  if (progress.winner) console.log(`Winner: ${progress.winner}`);
+}
+
+/** The final state of a closed sweep, from its result or failure (no worker needed, no stale progress). */
+interface ClosedStatus {
+  sweepId: string;
+  /** `completed`/`cancelled` from the result; else Temporal's status in lower case (`failed`, `terminated`…). */
+  status: string;
+  execution: SweepRecord['execution'];
+  storeUri: string;
+  winner: string | null;
+  counts?: { succeeded: number; failed: number; cancelled: number };
+  failure?: { type: string; message: string };
+  closedAt: string | null;
+}
+
+async function closedStatus(client: Client, record: SweepRecord): Promise<ClosedStatus> {
+  const base = {
+    sweepId: record.sweepId,
+    execution: record.execution,
+    storeUri: record.storeUri,
+    closedAt: record.closedAt,
+  };
+  try {
+    const result = await sweepHandle(client, record.sweepId).result();
+    return {
+      ...base,
+      status: result.status,
+      winner: result.winner,
+      counts: {
+        succeeded: result.ranking.length,
+        failed: result.failed.filter((f) => f.status === 'failed').length,
+        cancelled: result.failed.filter((f) => f.status === 'cancelled').length,
+      },
+    };
+  } catch (error) {
+    if (!(error instanceof WorkflowFailedError)) throw error;
+    return {
+      ...base,
+      status: record.execution.toLowerCase(),
+      winner: null,
+      failure: failureCause(error),
+    };
+  }
+}
+
+async function printClosedStatus(client: Client, record: SweepRecord, json?: boolean): Promise<void> {
+  const status = await closedStatus(client, record);
+  if (json) return printJson(status);
+  const c = status.counts;
+  console.log(
+    `Sweep ${status.sweepId}: ${status.status.toUpperCase()}${status.closedAt ? ` at ${status.closedAt}` : ''}${c ? ` — ${c.succeeded} succeeded, ${c.failed} failed, ${c.cancelled} cancelled` : ''}`,
+  );
+  console.log(`Store: ${status.storeUri}`);
+  if (status.failure) console.log(`Cause: ${causeLine(status.failure)}`);
+  if (c) console.log(status.winner ? `Winner: ${status.winner}` : 'No winner.');
+  if (status.execution !== 'COMPLETED')
+    console.log(`\`ncap sweep resume ${status.sweepId}\` starts it again (finished candidates are reused).`);
 }
 
 export function registerSweepCommands(program: Command): void {
@@ -131,7 +217,9 @@ export function registerSweepCommands(program: Command): void {
         }
         if (!options.json)
           console.error(`${started.started ? 'Started' : 'Attached to running'} sweep ${started.sweepId}`);
-        await finish(ctx.client, started.sweepId, { ...options, watch: true });
+        await exitOnInterrupt(sweepGoesOnMessage(started.sweepId), () =>
+          finish(ctx.client, started.sweepId, { ...options, watch: true }),
+        );
       });
     });
 
@@ -155,28 +243,15 @@ export function registerSweepCommands(program: Command): void {
     });
 
   addGlobal(sweep.command('status').argument('<sweepId>'))
-    .description('Show each candidate’s state, epoch, latest β_eff and ETA')
+    .description('Show each candidate’s state, epoch, latest β_eff and ETA; a closed sweep’s final state')
     .action(async (sweepId: string, options: GlobalOptions) => {
       await withContext(options, async (ctx) => {
+        const record = await findSweep(ctx.client, sweepId);
+        if (!record) mapErrors(new SweepNotFoundError(`no sweep '${sweepId}' on this Temporal namespace`));
+        if (record.execution !== 'RUNNING') return printClosedStatus(ctx.client, record, options.json);
         const progress = await sweepProgress(ctx.client, sweepId).catch(mapErrors);
-        if (options.json) return printJson(progress);
-        const c = progress.counts;
-        console.log(
-          `Sweep ${progress.sweepId}: ${progress.status} (run ${progress.runs}) — ${c.succeeded} succeeded, ${c.failed} failed, ${c.cancelled} cancelled, ${c.running} running, ${c.pending} pending`,
-        );
-        for (const p of progress.candidates) {
-          console.log(
-            `  ${p.candidateId.padEnd(24)} ${p.state.padEnd(9)} epoch ${p.epoch}/${p.totalEpochs} β_eff ${p.betaEff?.toPrecision(5) ?? '-'}${p.etaSeconds !== null ? ` eta ${Math.round(p.etaSeconds)}s` : ''}${p.failure ? ` ${p.failure.type}: ${p.failure.message}` : ''}`,
-          );
-        }
-        if (progress.halving) {
-          const h = progress.halving;
-          console.log(
-            `Halving: rung ${h.rung + 1}/${h.rungs.length} (${h.rungs[h.rung]} epochs), contenders ${h.contenders.join(', ') || '-'}${h.decision ? `; decided: ${h.decision}` : ''}`,
-          );
-          for (const e of h.exits) console.log(`  ${e.reason} at rung ${e.rung + 1}: ${e.candidateId}`);
-        }
-        if (progress.winner) console.log(`Winner: ${progress.winner}`);
+        if (options.json) return printJson({ ...progress, storeUri: record.storeUri });
+        printProgress(progress, record);
       });
     });
 
@@ -184,14 +259,20 @@ export function registerSweepCommands(program: Command): void {
     .description('Live progress bars until the sweep ends, then the ranking')
     .action(async (sweepId: string, options: GlobalOptions) => {
       await withContext(options, (ctx) =>
-        finish(ctx.client, sweepId, { ...options, watch: true }).catch(mapErrors),
+        exitOnInterrupt(sweepGoesOnMessage(sweepId), () =>
+          finish(ctx.client, sweepId, { ...options, watch: true }),
+        ).catch(mapErrors),
       );
     });
 
   addGlobal(sweep.command('result').argument('<sweepId>'))
     .description('Wait for the sweep’s result and print the ranking and winner')
     .action(async (sweepId: string, options: GlobalOptions) => {
-      await withContext(options, (ctx) => finish(ctx.client, sweepId, options).catch(mapErrors));
+      await withContext(options, (ctx) =>
+        exitOnInterrupt(sweepGoesOnMessage(sweepId), () => finish(ctx.client, sweepId, options)).catch(
+          mapErrors,
+        ),
+      );
     });
 
   addGlobal(sweep.command('cancel').argument('<sweepId>'))
@@ -232,7 +313,7 @@ export function registerSweepCommands(program: Command): void {
       await withContext(options, async (ctx) => {
         const started = await resumeSweep(ctx.client, ctx.stores, {
           sweepId,
-          storeUri: ctx.config.storeUri,
+          ...(options.store ? { storeUri: options.store } : {}),
           searchAttributes: ctx.config.searchAttributes,
           taskQueues: ctx.config.taskQueues,
         }).catch(mapErrors);
@@ -241,7 +322,9 @@ export function registerSweepCommands(program: Command): void {
           else console.log(`${started.started ? 'Resumed' : 'Already running'}: sweep ${sweepId}`);
           return;
         }
-        await finish(ctx.client, sweepId, { ...options, watch: true });
+        await exitOnInterrupt(sweepGoesOnMessage(sweepId), () =>
+          finish(ctx.client, sweepId, { ...options, watch: true }),
+        );
       });
     });
 
@@ -254,16 +337,20 @@ export function registerSweepCommands(program: Command): void {
       await withContext(options, async (ctx) => {
         const extended = await extendSweep(ctx.client, ctx.stores, {
           sweepId,
-          storeUri: ctx.config.storeUri,
+          ...(options.store ? { storeUri: options.store } : {}),
           searchAttributes: ctx.config.searchAttributes,
           taskQueues: ctx.config.taskQueues,
         }).catch(mapErrors);
-        if (!(options.wait && options.json && extended.started)) printExtension(sweepId, extended, options.json);
+        if (!(options.wait && options.json && extended.started))
+          printExtension(sweepId, extended, options.json);
         if (extended.plan.kind !== 'extend') {
           if (extended.plan.kind !== 'no-tie') process.exitCode = EXIT_CODES.usage;
           return;
         }
-        if (options.wait) await finish(ctx.client, sweepId, { ...options, watch: true });
+        if (options.wait)
+          await exitOnInterrupt(sweepGoesOnMessage(sweepId), () =>
+            finish(ctx.client, sweepId, { ...options, watch: true }),
+          );
       });
     });
 

@@ -11,6 +11,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../workflows/sweep-api.js';
+import { ensureDevBucket } from './dev-bucket.js';
 import type { DevStackInfo } from './stack-info.js';
 import { projectRoot, toolPaths } from './tools.js';
 
@@ -266,6 +267,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<Star
     }
     const allAlive = temporalAlive && (existing.pids.minio === undefined || minioAlive);
     if (allAlive && (!wantS3 || existing.pids.minio !== undefined)) {
+      if (existing.pids.minio !== undefined) await ensureDevBucket(existing.info.s3);
       return { ...existing, reused: true, notes: [] };
     }
   }
@@ -377,6 +379,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<Star
         ? waitFor('MinIO', () => s3Healthy(s3.endpoint), timeoutMs, minioPid, minioLog)
         : undefined,
     ]);
+    if (minioPid !== undefined) await ensureDevBucket(state.info.s3);
   } catch (error) {
     await stopDevStack({ dataDir });
     throw error;

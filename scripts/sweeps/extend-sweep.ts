@@ -13,6 +13,7 @@ import { sweepKeys } from '../../activities/store/keys.js';
 import { extensionPlan, halvingConfigOf, type ExtensionPlan } from '../../workflows/halving.js';
 import type { TaskQueues } from '../../workflows/sweep-api.js';
 import { SweepNotFoundError, startSweep, sweepHandle, type StartedSweep } from './sweep-client.js';
+import { findSweep } from './sweep-record.js';
 
 /** The sweep cannot be extended as asked (not halving, still running, no report with a bracket). */
 export class ExtensionRefusedError extends Error {
@@ -21,8 +22,8 @@ export class ExtensionRefusedError extends Error {
 
 export interface ExtendSweepOptions {
   sweepId: string;
-  /** Store to look in when the sweep's spec names none. */
-  storeUri: string;
+  /** The sweep's store. @default the one Temporal recorded for the sweep (memo or start input) */
+  storeUri?: string;
   searchAttributes?: boolean;
   taskQueues?: TaskQueues;
 }
@@ -61,10 +62,15 @@ export async function extendSweep(
   options: ExtendSweepOptions,
 ): Promise<ExtendedSweep> {
   const { sweepId } = options;
-  const stored = await readStoredSpec(stores.get(options.storeUri), sweepId);
+  const storeUri = options.storeUri ?? (await findSweep(client, sweepId))?.storeUri;
+  if (!storeUri)
+    throw new SweepNotFoundError(
+      `no sweep '${sweepId}' on this Temporal namespace to extend; pass --store with the sweep's store`,
+    );
+  const stored = await readStoredSpec(stores.get(storeUri), sweepId);
   if (!stored)
     throw new SweepNotFoundError(
-      `sweep ${sweepId} has no spec.json in ${options.storeUri}; pass --store with the sweep's store`,
+      `sweep ${sweepId} has no spec.json in ${storeUri}; pass --store with the sweep's store`,
     );
   const { spec } = stored;
   if (spec.budget.strategy !== 'halving')

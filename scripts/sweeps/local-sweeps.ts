@@ -27,7 +27,7 @@ import {
 } from '../../workers/gpu-worker-pool.js';
 import { temporalTarget } from '../../workers/temporal-config.js';
 import { startDevStack, stopDevStack } from '../dev/stack.js';
-import { startSweep, sweepProgress, type StartedSweep } from './sweep-client.js';
+import { startSweep, sweepProgress, sweepResultThroughOutages, type StartedSweep } from './sweep-client.js';
 import { watchSweep } from './watch-sweep.js';
 
 /** Seconds a stopping worker process gives its trainings to reach a checkpoint. */
@@ -220,7 +220,7 @@ export async function withLocalSweeps<T>(
             defaultStoreUri: options.storeUri,
             taskQueues: queues,
           });
-          const done = untilClosed(started, started.handle.result());
+          const done = untilClosed(started, sweepResultThroughOutages(client, started.sweepId, options.log));
           let finished = false;
           void done.finally(() => (finished = true)).catch(() => undefined);
           while (onProgress && !finished) {

@@ -15,8 +15,11 @@ import {
   type SweepWorkflowInput,
   type TaskQueues,
 } from '../../workflows/sweep-api.js';
+import type { SweepMemo } from '../../workflows/sweep-memo.js';
 import type { sweepWorkflow } from '../../workflows/sweep-workflow.js';
+import { throughServerOutages } from './server-outage.js';
 import { parseSpecText } from './spec-file.js';
+import { findSweep } from './sweep-record.js';
 
 export class SweepNotFoundError extends Error {
   override name = 'SweepNotFoundError';
@@ -52,6 +55,7 @@ export interface StartSweepOptions {
 
 export interface StartedSweep {
   sweepId: string;
+  /** The store the sweep runs with: the running sweep's own when one was attached to. */
   storeUri: string;
   handle: WorkflowHandle<typeof sweepWorkflow>;
   /** False when a sweep with this id was already running and was returned instead. */
@@ -75,24 +79,20 @@ export async function startSweep(client: Client, options: StartSweepOptions): Pr
     taskQueues,
     ...(options.extend ? { extend: options.extend } : {}),
   };
-  const running = await isRunning(client, sweepId);
+  const running = await findSweep(client, sweepId);
+  const memo: SweepMemo = { storeUri, name: options.spec.name, createdAt: new Date().toISOString() };
   const handle = await client.workflow.start<typeof sweepWorkflow>('sweepWorkflow', {
     taskQueue: taskQueues.orchestrator,
     workflowId: sweepId,
     args: [input],
+    memo: { ...memo },
     workflowIdConflictPolicy: 'USE_EXISTING',
     workflowIdReusePolicy: 'ALLOW_DUPLICATE',
   });
-  return { sweepId, storeUri, handle, started: !running };
-}
-
-async function isRunning(client: Client, workflowId: string): Promise<boolean> {
-  try {
-    return (await client.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING';
-  } catch (error) {
-    if (error instanceof WorkflowNotFoundError) return false;
-    throw error;
-  }
+  // A running sweep is returned as is, with the store it runs with (not this spec's).
+  return running?.execution === 'RUNNING' && running.storeUri
+    ? { sweepId, storeUri: running.storeUri, handle, started: false }
+    : { sweepId, storeUri, handle, started: running?.execution !== 'RUNNING' };
 }
 
 /**
@@ -104,15 +104,22 @@ export async function resumeSweep(
   stores: StoreProvider,
   options: {
     sweepId: string;
-    storeUri: string;
+    /** The sweep's store; @default the one Temporal recorded for the sweep (memo or start input) */
+    storeUri?: string;
     searchAttributes?: boolean;
     taskQueues?: TaskQueues;
   },
 ): Promise<StartedSweep> {
-  const stored = await readStoredSpec(stores.get(options.storeUri), options.sweepId);
+  const storeUri = options.storeUri ?? (await findSweep(client, options.sweepId))?.storeUri;
+  if (!storeUri) {
+    throw new SweepNotFoundError(
+      `no sweep '${options.sweepId}' on this Temporal namespace to resume; pass --store with the sweep's store`,
+    );
+  }
+  const stored = await readStoredSpec(stores.get(storeUri), options.sweepId);
   if (!stored) {
     throw new SweepNotFoundError(
-      `sweep ${options.sweepId} has no spec.json in ${options.storeUri}; pass --store with the sweep's store`,
+      `sweep ${options.sweepId} has no spec.json in ${storeUri}; pass --store with the sweep's store`,
     );
   }
   return startSweep(client, {
@@ -146,4 +153,19 @@ export async function sweepResult(client: Client, sweepId: string): Promise<Swee
       throw new SweepNotFoundError(`no sweep '${sweepId}' on this Temporal namespace`, { cause: error });
     throw error;
   }
+}
+
+/**
+ * The sweep's result, waiting through Temporal server restarts (one line says so): only a final workflow
+ * state, or an error that is not an outage, ends the wait.
+ */
+export function sweepResultThroughOutages(
+  client: Client,
+  sweepId: string,
+  log?: (line: string) => void,
+): Promise<SweepResult> {
+  return throughServerOutages(() => sweepResult(client, sweepId), {
+    what: `sweep ${sweepId}`,
+    ...(log ? { log } : {}),
+  });
 }

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import type { SweepResult } from '../../workflows/sweep-api.js';
 import { createProgressView } from './progress-view.js';
-import { SweepNotFoundError, sweepHandle, sweepProgress } from './sweep-client.js';
+import { SweepNotFoundError, sweepProgress, sweepResultThroughOutages } from './sweep-client.js';
 
 export interface WatchSweepOptions {
   /** No progress bars (the caller prints JSON). @default false */
@@ -24,9 +24,9 @@ export async function watchSweep(
   options: WatchSweepOptions = {},
 ): Promise<SweepResult> {
   const view = options.json ? undefined : createProgressView();
-  const handle = sweepHandle(client, sweepId);
   let done = false;
-  const result = handle.result().finally(() => {
+  // Only a final state ends the wait: a Temporal server restart is waited out (one line says so).
+  const result = sweepResultThroughOutages(client, sweepId).finally(() => {
     done = true;
   });
   try {

@@ -4,45 +4,15 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStoreProvider } from '../../activities/sweep/store-cache.js';
 import type { Tf } from '../../activities/tf/tf-namespace.js';
 import { createNoopTrainer } from '../support/noop-trainer.js';
-import { main } from '../../scripts/cli.js';
+import { ncap } from '../helpers/run-ncap.js';
 import { startSweep } from '../../scripts/sweeps/sweep-client.js';
 import { validateSweepSpec } from '../../activities/spec/sweep-spec.js';
 import { createGpuWorker, createOrchestratorWorker } from '../../workers/create-workers.js';
 import { stack, uniqueTaskQueue } from '../helpers/stack.js';
-
-/** Runs the CLI in process; returns its exit code and what it wrote. */
-async function ncap(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi
-    .spyOn(process.stdout, 'write')
-    .mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  const log = vi
-    .spyOn(console, 'log')
-    .mockImplementation((...a: unknown[]) => void (stdout += `${a.join(' ')}\n`));
-  const err = vi
-    .spyOn(console, 'error')
-    .mockImplementation((...a: unknown[]) => void (stderr += `${a.join(' ')}\n`));
-  const errWrite = vi
-    .spyOn(process.stderr, 'write')
-    .mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-  const previous = process.exitCode;
-  process.exitCode = undefined;
-  try {
-    const code = await main(['node', 'ncap', ...args]);
-    return { code, stdout, stderr };
-  } finally {
-    process.exitCode = previous;
-    out.mockRestore();
-    log.mockRestore();
-    err.mockRestore();
-    errWrite.mockRestore();
-  }
-}
 
 describe('ncap CLI against the dev stack', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ncap-cli-'));

@@ -13,6 +13,8 @@ import {
   temporalHealthy,
   type DevStackState,
 } from '../../scripts/dev/stack.js';
+import { DEV_BUCKET } from '../../scripts/dev/dev-bucket.js';
+import { testS3Client } from '../helpers/stack.js';
 
 // A stack of its own (not the run's shared one), so stopping it cannot disturb other tests.
 describe('dev stack', () => {
@@ -32,6 +34,11 @@ describe('dev stack', () => {
     expect(isAlive(first.pids.temporal)).toBe(true);
     expect(isAlive(first.pids.minio)).toBe(true);
     expect((await devStackStatus({ dataDir })).healthy).toBe(true);
+    // Its store's bucket exists, so `--store s3://ncap/…` works on a fresh stack.
+    const { HeadBucketCommand } = await import('@aws-sdk/client-s3');
+    const s3 = await testS3Client(first.info);
+    await expect(s3.send(new HeadBucketCommand({ Bucket: DEV_BUCKET }))).resolves.toBeDefined();
+    s3.destroy();
   });
 
   it("keeps the server's SQLite file in write-ahead-log mode", () => {

@@ -1,5 +1,6 @@
 /** What only the file store has: temp files, the root boundary, URI forms. The shared contract is in test/integration/store. */
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { chmod, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -8,6 +9,7 @@ import {
   ArtifactStoreError,
   InvalidKeyError,
   InvalidStoreUriError,
+  StoreUnusableError,
 } from '../../../activities/store/errors.js';
 import { FileStore, parseFileStoreUri, TEMP_FILE_PREFIX } from '../../../activities/store/file-store.js';
 
@@ -113,6 +115,49 @@ describe('FileStore', () => {
     const fast = new FileStore(root, { fsync: false });
     await fast.put('n/k', 'v');
     expect(Buffer.from(await fast.get('n/k')).toString()).toBe('v');
+  });
+});
+
+/**
+ * A folder this process cannot write: mode 0555 for an ordinary user; for root (whom modes do not stop) a
+ * read-only tmpfs where mounting is allowed. Undefined where neither works.
+ */
+async function unwritableFolder(sandbox: string): Promise<{ path: string; release(): void } | undefined> {
+  const path = join(sandbox, 'readonly');
+  await mkdir(path);
+  if (process.getuid?.() !== 0) {
+    await chmod(path, 0o555);
+    return { path, release: () => undefined };
+  }
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=1m', 'tmpfs', path], { stdio: 'ignore' });
+  } catch {
+    return undefined;
+  }
+  return { path, release: () => execFileSync('umount', [path]) };
+}
+
+describe('FileStore in a folder it cannot write', () => {
+  it('names the folder, the real cause (not ENOENT) and the fix, and is not retried', async (context) => {
+    const sandbox = await mkdtemp(join(tmpdir(), 'ncap-file-store-ro-'));
+    const folder = await unwritableFolder(sandbox);
+    if (!folder) return context.skip();
+    try {
+      const store = new FileStore(pathToFileURL(join(folder.path, 'store')).href);
+      const error = await store.put('sweeps/s/spec.json', '{}').then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(StoreUnusableError);
+      expect((error as StoreUnusableError).nonRetryable).toBe(true);
+      const message = (error as Error).message;
+      expect(message).toMatch(/(EACCES|EROFS): folder .*readonly is not writable/);
+      expect(message).not.toMatch(/ENOENT/);
+      expect(message).toMatch(/fix storeUri/);
+    } finally {
+      folder.release();
+      await rm(sandbox, { recursive: true, force: true });
+    }
   });
 });
 
