@@ -5,6 +5,7 @@
  */
 import type { Client } from '@temporalio/client';
 import { readReportRecord } from '../../activities/scoring/report-record.js';
+import type { SweepReport } from '../../activities/scoring/report-types.js';
 import { readStoredSpec } from '../../activities/sweep/stored-spec.js';
 import type { StoreProvider } from '../../activities/sweep/store-cache.js';
 import type { ArtifactStore } from '../../activities/store/artifact-store.js';
@@ -45,6 +46,17 @@ async function keepPreviousReport(store: ArtifactStore, sweepId: string): Promis
   if (!(await store.exists(keys.reportHtml))) return { json: target.json, html: null };
   await store.put(target.html, await store.get(keys.reportHtml), { contentType: 'text/html; charset=utf-8' });
   return { json: target.json, html: target.html };
+}
+
+/**
+ * The decision confidence's tie set (contenders paired image by image) when the report recorded one for
+ * the deciding rung (`decision.confidence`, absent in reports written before it); else undefined and the
+ * stop rule's margin on the bracket's standings decides who is tied.
+ */
+function recordedTieSet(report: SweepReport, rung: number | undefined): string[] | undefined {
+  const { decision } = report as { decision?: { confidence?: { rung: number; tieSet: string[] } | null } };
+  const confidence = decision?.confidence;
+  return confidence && confidence.rung === rung ? confidence.tieSet : undefined;
 }
 
 async function isRunning(client: Client, sweepId: string): Promise<boolean> {
@@ -90,7 +102,11 @@ export async function extendSweep(
   });
   if (!report.bracket)
     throw new ExtensionRefusedError(`sweep ${sweepId}'s report records no bracket: nothing to extend`);
-  const plan = extensionPlan(halvingConfigOf(spec.budget), report.bracket);
+  const plan = extensionPlan(
+    halvingConfigOf(spec.budget),
+    report.bracket,
+    recordedTieSet(report, report.bracket.decision?.rung),
+  );
   if (plan.kind !== 'extend') return { plan };
   const archived = await keepPreviousReport(store, sweepId);
   const started = await startSweep(client, {
