@@ -274,16 +274,6 @@ function standingsAt(state: HalvingState, rung: number): RungScore[] {
     .sort((a, b) => b.score - a.score || order.get(a.candidateId)! - order.get(b.candidateId)!);
 }
 
-/**
- * The stop rule's margin for a score gap whose standard deviation is `gapSd`: `max(minGap, z × gapSd)`
- * (Infinity when `gapSd` is unknown or the rule is off). The bracket uses `gapSd = √(σ_leader² + σ_other²)`;
- * the decision's confidence (activities/selection/decision-confidence.ts) the paired one.
- */
-export function gapMargin(config: Pick<HalvingConfig, 'z' | 'minGap'>, gapSd: number | null): number {
-  if (gapSd === null || config.z === Infinity) return Infinity;
-  return Math.max(config.minGap, config.z * gapSd);
-}
-
 /** The stop rule's margin between the leader and the runner-up (Infinity when an uncertainty is missing). */
 export function decisionMargin(
   config: Pick<HalvingConfig, 'z' | 'minGap'>,

@@ -5,7 +5,7 @@
 import { defineSearchAttributeKey } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { SweepSpec } from '../activities/spec/sweep-spec.js';
-import type { CandidateInput } from '../activities/scoring/report-types.js';
+import type { CandidateInput, DecisionConfidence } from '../activities/scoring/report-types.js';
 import type {
   CandidateOutcome,
   CandidateProgressSignal,
@@ -38,6 +38,8 @@ export const SEARCH_ATTRIBUTE_KEYS = {
   dataset: defineSearchAttributeKey('NcapDataset', 'KEYWORD'),
   status: defineSearchAttributeKey('NcapStatus', 'KEYWORD'),
   winner: defineSearchAttributeKey('NcapWinner', 'KEYWORD'),
+  /** P(best) of the winner at the deciding rung (report.json's `decision.confidence`), when known. */
+  winnerProbability: defineSearchAttributeKey('NcapWinnerProbability', 'DOUBLE'),
 } as const;
 
 export interface SweepWorkflowInput {
@@ -47,8 +49,14 @@ export interface SweepWorkflowInput {
   storeUri: string;
   /** Sweep ID (key segment). @default derived from the workflow ID (schedules start one per run) */
   sweepId?: string;
-  /** Upsert the typed search attributes NcapDataset/NcapStatus/NcapWinner (the server must know them). @default false */
+  /** Upsert the typed search attributes of {@link SEARCH_ATTRIBUTE_KEYS} (the server must know them). @default false */
   searchAttributes?: boolean;
+  /**
+   * The starting client encrypts payloads (it has a payload codec). The workflow then leaves its outcome
+   * and winner out of the memo: Temporal's TypeScript SDK 1.24 writes a workflow's `upsertMemo` to history
+   * without passing it through the codec, so they would be stored in clear. @default false
+   */
+  encryptedPayloads?: boolean;
   /**
    * Task queues of this sweep's activities and child workflows; clients pass the queues their workers
    * poll (`NCAP_TASK_QUEUE_*`). @default {@link DEFAULT_TASK_QUEUES} (inputs recorded before this field)
@@ -142,6 +150,8 @@ export interface SweepResult {
   reportHtmlKey: string | null;
   /** A halving sweep's bracket (who stopped at which rung, the decision). */
   bracket?: SweepBracket;
+  /** How sure the pick is (report.json's `decision.confidence`); absent when the report has none. */
+  confidence?: DecisionConfidence;
   /** The report's warnings, one line each (every candidate at chance…); absent in results of earlier versions. */
   warnings?: string[];
 }

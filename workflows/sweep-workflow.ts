@@ -81,12 +81,18 @@ export function describeFailure(error: unknown): { type: string; message: string
 /** Task queues of one sweep's activities. */
 type SweepQueues = NonNullable<SweepWorkflowInput['taskQueues']>;
 
-/** Shows the book in the Temporal UI and, when enabled, in the typed search attributes. */
-function publish(state: SweepState, searchAttributes: boolean | undefined): void {
+/**
+ * Shows the book in the Temporal UI and, when enabled, in the typed search attributes (the winner's
+ * P(best) once the report states it: one upsert as before, so recorded histories replay).
+ */
+function publish(state: SweepState, searchAttributes: boolean | undefined, winnerProbability?: number): void {
   if (searchAttributes) {
     upsertSearchAttributes([
       { key: SEARCH_ATTRIBUTE_KEYS.status, value: state.status },
       ...(state.winner ? [{ key: SEARCH_ATTRIBUTE_KEYS.winner, value: state.winner }] : []),
+      ...(winnerProbability === undefined
+        ? []
+        : [{ key: SEARCH_ATTRIBUTE_KEYS.winnerProbability, value: winnerProbability }]),
     ]);
   }
   setCurrentDetails(state.details());
@@ -196,7 +202,10 @@ async function runWindow(
 function sweepResult(
   state: SweepState,
   ordered: readonly CandidateOutcome[],
-  scored: Pick<ScoreSweepOutput, 'ranking' | 'reportKey' | 'reportHtmlKey' | 'unscorable' | 'warnings'>,
+  scored: Pick<
+    ScoreSweepOutput,
+    'ranking' | 'reportKey' | 'reportHtmlKey' | 'unscorable' | 'confidence' | 'warnings'
+  >,
   bracket?: SweepBracket,
 ): SweepResult {
   return {
@@ -216,8 +225,16 @@ function sweepResult(
     reused: ordered.filter((o) => o.reused).map((o) => o.candidateId),
     reportKey: scored.reportKey,
     reportHtmlKey: scored.reportHtmlKey,
+    ...(scored.confidence ? { confidence: scored.confidence } : {}),
     ...(scored.warnings?.length ? { warnings: scored.warnings } : {}),
   };
+}
+
+/** The winner's P(best) at the deciding rung, when the report states it. */
+function winnerProbabilityOf(scored: Pick<ScoreSweepOutput, 'winner' | 'confidence'>): number | undefined {
+  return scored.confidence?.candidates.find(
+    (c) => c.candidateId === scored.winner && c.status === 'contender',
+  )?.pBest;
 }
 
 function halvingProgress(halving: HalvingState): SweepState['halving'] {
@@ -321,9 +338,10 @@ export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepRes
   );
   state.winner = scored.winner;
   state.status = state.cancelled ? 'cancelled' : 'completed';
-  publish(state, input.searchAttributes);
+  publish(state, input.searchAttributes, winnerProbabilityOf(scored));
   // Clients list and describe sweeps from the memo; histories recorded before it replay without it.
-  if (patched(SWEEP_MEMO_PATCH)) {
+  // Under payload encryption the outcome stays out of it (see SweepWorkflowInput.encryptedPayloads).
+  if (!input.encryptedPayloads && patched(SWEEP_MEMO_PATCH)) {
     const decided: Pick<SweepMemo, 'outcome' | 'winner'> = { outcome: state.status, winner: state.winner };
     upsertMemo(decided);
   }

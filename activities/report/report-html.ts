@@ -9,6 +9,7 @@ import {
   trajectoryChartData,
   type TrajectoryChartOptions,
 } from './beta-trajectory-chart.js';
+import { formatProbability, nearTieText } from './confidence-text.js';
 import { html, trustedHtml, type SafeHtml } from './html-template.js';
 import { rankingColumns, rankingRows, type RankingColumns, type RankingRow } from './ranking-rows.js';
 import {
@@ -125,6 +126,19 @@ async function chartFigure<S>(
   }
 }
 
+/** The winner's P(best) and, on a near-tie, the sentence saying so (report.json's `decision.confidence`). */
+function confidenceBadge(report: SweepReport): SafeHtml | null {
+  const confidence = report.decision?.confidence;
+  const winner = confidence?.candidates.find(
+    (c) => c.candidateId === report.winner && c.status === 'contender',
+  );
+  if (!confidence || !winner) return null;
+  const tie = nearTieText(confidence);
+  return html`<p class="confidence" data-near-tie="${tie ? 'true' : 'false'}">
+    P(best) ${formatProbability(winner.pBest)} at ${confidence.epochs} epochs${tie ? html`<br />${tie}` : ''}
+  </p>`;
+}
+
 /** The report's warnings (every candidate at chance…), first thing under the header; none: nothing. */
 function warningsSection(report: SweepReport): SafeHtml | null {
   const warnings = report.warnings ?? [];
@@ -162,6 +176,7 @@ function headerSection(report: SweepReport): SafeHtml {
               : null
           }
         </dl>
+        ${confidenceBadge(report)}
       </div>`
     : html`<div class="winner-card no-winner">
         <div class="label">No winner</div>

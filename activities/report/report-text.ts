@@ -4,6 +4,7 @@
  * from the sweep are replaced so they cannot drive the terminal.
  */
 import type { SweepReport } from '../scoring/report-types.js';
+import { confidenceLines } from './confidence-text.js';
 import { rankingColumns, rankingRows } from './ranking-rows.js';
 import { formatTimestamp } from './report-format.js';
 import {
@@ -90,6 +91,8 @@ export function renderReportText(report: SweepReport, options: ReportTextOptions
   if (bracket) lines.push(`Budget: ${safe(bracket)}`);
   const compute = computeText(report);
   if (compute) lines.push(`Compute: ${compute}`);
+  const confidence = report.decision?.confidence;
+  if (confidence) lines.push(...confidenceLines(confidence).map(safe));
   for (const warning of report.warnings ?? []) lines.push(`Warning: ${safe(warning)}`);
   lines.push('');
 

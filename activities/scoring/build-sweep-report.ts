@@ -25,6 +25,7 @@ import { samplesForEpochs } from '../training/epoch-steps.js';
 import type { CandidateOutcome } from '../sweep/types.js';
 import { tensorLayout } from '../training/model-inspection.js';
 import type { CandidateResult } from '../training/types.js';
+import { decisionConfidence } from './decision-confidence-report.js';
 import { REPORT_RECORD_VERSION } from './report-record.js';
 import { reportWarnings } from './report-warnings.js';
 import type {
@@ -126,6 +127,14 @@ export async function buildSweepReport(
   ].map((o) => failedRow(o, labelsOf, spec));
   const dataset = datasetOf(spec, scored);
   const compute = computeOf(spec, scored, dataset);
+  const decision = await decisionConfidence({
+    store,
+    sweepId,
+    spec,
+    appliedRule: ranking.appliedRule,
+    results: scored.map(({ candidateId, result }) => ({ candidateId, result })),
+    ...(options.bracket ? { bracket: options.bracket } : {}),
+  });
   return {
     version: REPORT_RECORD_VERSION,
     sweepId,
@@ -148,6 +157,7 @@ export async function buildSweepReport(
     budget: spec.budget.strategy,
     ...(options.bracket ? { bracket: options.bracket } : {}),
     ...(compute ? { compute } : {}),
+    decision,
     warnings: reportWarnings(scored.map((s) => ({ result: s.result, row: rowOf.get(s.candidateId)! }))),
     candidates: [...ranked, ...notSucceeded],
     evaluation: evaluate(scored, labelsOf, scores.labelled, scores.settings),

@@ -61,6 +61,39 @@ export interface RungConfidence {
   candidates: CandidateConfidence[];
 }
 
+/** What settling a near-tie would cost: the tied candidates trained one rung further. */
+export interface TieResolution {
+  /** The tied candidates (the winner first). */
+  candidates: string[];
+  /** Epochs of the next rung (the bracket's next, or twice the deciding rung's after the last). */
+  epochs: number;
+  /** Training samples it adds, all tied candidates together. */
+  samples: number;
+  /** Estimated training seconds, from each one's measured seconds per sample, summed; null when unmeasured. */
+  seconds: number | null;
+  /** The command that buys it. */
+  command: string;
+}
+
+/** How sure the decision is (`report.decision.confidence`): the deciding rung, and each candidate at its own last rung. */
+export interface DecisionConfidence extends Omit<RungConfidence, 'candidates' | 'leader'> {
+  /** Rung index of the decision (0 for a fixed budget: its one window). */
+  rung: number;
+  /** Epochs of that rung. */
+  epochs: number;
+  /** The stop rule's margin parameters the tie set used. */
+  margin: { z: number; minGap: number };
+  /** The leader at the deciding rung. */
+  winner: string;
+  /**
+   * The deciding rung's contenders (best first), then the candidates cut earlier with their standing at
+   * their cut (latest cut first); `tied` and `gap` are against the leader of that rung.
+   */
+  candidates: (CandidateConfidence & { rung: number; epochs: number; status: 'contender' | 'cut' })[];
+  /** When the tie set holds more than the winner: what settling it would cost; null otherwise. */
+  nearTie: TieResolution | null;
+}
+
 /** A halving sweep's bracket, as the workflow ran it (`budget.strategy: halving`). */
 export interface SweepBracket {
   rungs: number[];
@@ -189,6 +222,12 @@ export interface SweepReport {
   bracket?: SweepBracket;
   /** Samples trained on (absent when no result recorded it). */
   compute?: SweepCompute;
+  /**
+   * How sure the pick is, from the validation outcomes per image; `confidence` is null where the rule's
+   * score is not a validation accuracy or a candidate has no outcome bitmap (runs recorded before them).
+   * Absent in reports written before it existed.
+   */
+  decision?: { confidence: DecisionConfidence | null; reason?: string };
   /**
    * What makes the outcome doubtful, one line each (every candidate at chance, an inferred class count).
    * Absent in reports written before warnings existed.

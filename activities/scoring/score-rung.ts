@@ -12,7 +12,7 @@ import type { ArtifactStore } from '../store/artifact-store.js';
 import { scoreContenders } from './score-contenders.js';
 
 /** Rules whose raw score is a validation accuracy in [0, 1], measured on the validation split. */
-const VALIDATION_ACCURACY_RULES: ReadonlySet<PredictorName> = new Set(['early-accuracy']);
+export const VALIDATION_ACCURACY_RULES: ReadonlySet<PredictorName> = new Set(['early-accuracy']);
 
 export interface RungScoreRow {
   candidateId: string;

@@ -12,14 +12,14 @@
  *   normality assumption near 0 or 1. It is seeded, and computed in a canonical order (contenders by
  *   their outcome columns, images by their outcome patterns), so the result does not depend on the order
  *   of the images or the names of the contenders.
- * - The tie set uses the halving stop rule's margin (workflows/halving.ts `gapMargin`) with the paired
- *   standard error of the gap, √(var(d) / n) for d = leader's outcome − the other's on each image, in
+ * - The tie set uses the halving stop rule's margin (`scoreMargin` of score-margin.ts, which
+ *   workflows/halving.ts applies as `max(minGap, z × √(σ₁² + σ₂²))`) with the paired standard error of the gap, √(var(d) / n) for d = leader's outcome − the other's on each image, in
  *   place of the bracket's unpaired √(σ₁² + σᵢ²): on the same images the covariance is known, and
  *   ignoring it overstates the noise of a gap between correlated candidates.
  */
-import { gapMargin, type HalvingConfig } from '../../workflows/halving.js';
 import type { CandidateConfidence, RungConfidence } from '../scoring/report-types.js';
 import { mulberry32 } from '../training/rng.js';
+import { scoreMargin } from './score-margin.js';
 
 /** Default bootstrap resamples (Monte Carlo error of a probability ≤ 0.5/√4000 ≈ 0.008). */
 export const DEFAULT_CONFIDENCE_RESAMPLES = 4000;
@@ -34,7 +34,7 @@ export interface RungConfidenceInput {
   /** The rung's contenders (at least one), each with the outcomes of its evaluation at the rung. */
   contenders: readonly ContenderOutcomes[];
   /** The stop rule's `z` and `minGap` (the spec's `budget.stop`). */
-  margin: Pick<HalvingConfig, 'z' | 'minGap'>;
+  margin: { z: number; minGap: number };
   /** Bootstrap resamples. @default DEFAULT_CONFIDENCE_RESAMPLES */
   resamples?: number;
   /** Seed of the resampling. @default 0 */
@@ -109,6 +109,14 @@ function pairedGap(a: ArrayLike<number>, b: ArrayLike<number>, n: number): { gap
   return { gap, sd: Math.sqrt(Math.max(0, squares / n - gap * gap) / n) };
 }
 
+/**
+ * The stop rule's margin for a gap whose paired standard error is `sd`: scoreMargin with the whole σ in
+ * one argument (√(sd² + 0²) = sd); Infinity when the rule is off (z = Infinity), as in the bracket.
+ */
+function tieMargin(margin: { z: number; minGap: number }, sd: number): number {
+  return margin.z === Infinity ? Infinity : scoreMargin(margin.z, margin.minGap, sd, 0);
+}
+
 /** P(best), gaps and the tie set of one rung's contenders; see the module comment for the method. */
 export function rungConfidence(input: RungConfidenceInput): RungConfidence {
   const { contenders, margin } = input;
@@ -132,7 +140,7 @@ export function rungConfidence(input: RungConfidenceInput): RungConfidence {
       pBest: pBest[k]!,
       gap,
       gapSd: sd,
-      tied: gap <= gapMargin(margin, sd),
+      tied: k === order[0] || gap <= tieMargin(margin, sd),
     };
   });
   return {

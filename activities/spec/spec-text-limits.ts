@@ -28,62 +28,120 @@ export function sizeProblem(bytes: number, source: string): string {
   return `${source} is ${bytes.toLocaleString('en')} bytes, over the spec limit of ${SPEC_TEXT_LIMITS.bytes.toLocaleString('en')} bytes; a sweep spec is a few kB: check the file is the spec you meant`;
 }
 
-/** Characters after which a quote or bracket starts a quoted scalar or a flow collection (YAML and JSON). */
-const SCALAR_START = ' \t\n:[{,-';
-
 /**
- * The nesting depth of YAML/JSON `text`, counted without parsing: open flow brackets (outside quotes
- * and comments) plus the block indentation levels open on the line. Stops counting once above `stopAbove`.
- * An over-estimate at worst (a block scalar's indented lines count as levels), never an under-estimate.
+ * The nesting depth of YAML/JSON `text`, counted without parsing: open flow brackets (outside quoted and
+ * plain scalars and comments) plus the block indentation levels open on the line. Stops counting once
+ * above `stopAbove`. An over-estimate at worst (a block scalar's indented lines count as levels), never an
+ * under-estimate.
  */
 export function nestingDepth(text: string, stopAbove = Infinity): number {
-  // Columns of the block collections open on this line: each indentation step and each `- ` opens one.
-  const blocks: number[] = [];
-  const open = (column: number): void => {
-    while (blocks.length > 0 && blocks.at(-1)! >= column) blocks.pop();
-    blocks.push(column);
-  };
-  let flow = 0;
-  let max = 0;
-  let quote: '"' | "'" | undefined;
-  let column = -1; // -1: past the line's indentation
-  for (let i = 0; i < text.length; i++) {
+  const scan = new DepthScan();
+  for (let i = 0; i < text.length; i = scan.step(text, i)) {
+    if (scan.max > stopAbove) return scan.max;
+  }
+  return scan.max;
+}
+
+const isBlank = (c: string | undefined): boolean =>
+  c === undefined || c === ' ' || c === '\t' || c === '\n' || c === '\r';
+
+/** The scanner's state: flow brackets, the block columns open on the line, and what it is inside. */
+class DepthScan {
+  max = 0;
+  private flow = 0;
+  /** Columns of the block collections open on this line: each indentation step and each `- ` opens one. */
+  private readonly blocks: number[] = [];
+  /** -1: past the line's indentation. */
+  private column = 0;
+  private quote: '"' | "'" | undefined;
+  /** Inside a plain (unquoted) scalar: brackets and quotes there are text. */
+  private plain = false;
+
+  /** Reads the character at `i` (and any it consumes with it); returns the next index to read. */
+  step(text: string, i: number): number {
     const c = text[i]!;
     if (c === '\n') {
-      column = 0;
-      if (quote === "'") quote = undefined;
-      continue;
+      // A quote left open on its line must not hide the rest of the file; a real multi-line scalar then
+      // has its brackets counted: an over-estimate, never an under-estimate.
+      this.column = 0;
+      this.quote = undefined;
+      this.plain = false;
+      return i + 1;
     }
-    if (i === 0) column = 0;
-    if (column >= 0 && !quote) {
-      if (c === ' ') {
-        column++;
-        continue;
-      }
-      const next = text[i + 1];
-      if (c === '-' && (next === ' ' || next === '\n' || next === undefined)) {
-        if (flow === 0) open(column);
-        column++;
-        continue;
-      }
-      if (c !== '#' && c !== '\r' && flow === 0) open(column);
-      column = -1;
-    }
-    if (quote) {
-      if (c === '\\' && quote === '"') i++;
-      else if (c === quote) quote = undefined;
-      continue;
-    }
-    const prev = i > 0 ? text[i - 1]! : '\n';
-    // Quotes and brackets open something only where a scalar starts; inside a plain scalar they are text.
-    if ((c === '"' || c === "'") && SCALAR_START.includes(prev)) quote = c;
-    else if (c === '#' && (prev === ' ' || prev === '\t' || prev === '\n')) {
-      const end = text.indexOf('\n', i);
-      i = end < 0 ? text.length : end - 1;
-    } else if ((c === '[' || c === '{') && SCALAR_START.includes(prev)) flow++;
-    else if (c === ']' || c === '}') flow = Math.max(0, flow - 1);
-    max = Math.max(max, flow + blocks.length);
-    if (max > stopAbove) return max;
+    if (this.column >= 0 && !this.quote && this.indentation(text, i)) return i + 1;
+    if (this.quote) return this.inQuote(text, i);
+    if (this.plain && !this.endsPlain(text, i)) return i + 1;
+    return this.token(text, i);
   }
-  return max;
+
+  /** Counts the line's indentation and its `- ` entries; true when `c` was one of them. */
+  private indentation(text: string, i: number): boolean {
+    const c = text[i]!;
+    if (c === ' ') {
+      this.column++;
+      return true;
+    }
+    if ((c === '-' || c === '?') && isBlank(text[i + 1])) {
+      this.open(this.column);
+      this.column++;
+      return true;
+    }
+    if (c !== '#' && c !== '\r') this.open(this.column);
+    this.column = -1;
+    return false;
+  }
+
+  private open(column: number): void {
+    while (this.blocks.length > 0 && this.blocks.at(-1)! >= column) this.blocks.pop();
+    this.blocks.push(column);
+    this.max = Math.max(this.max, this.flow + this.blocks.length);
+  }
+
+  private inQuote(text: string, i: number): number {
+    const c = text[i]!;
+    if (c === '\\' && this.quote === '"') return i + 2;
+    if (c === this.quote) this.quote = undefined;
+    return i + 1;
+  }
+
+  /** A plain scalar ends at `: `, at ` #`, and inside flow brackets at `,`, `]` or `}`. */
+  private endsPlain(text: string, i: number): boolean {
+    const c = text[i]!;
+    const ends =
+      (c === ':' && isBlank(text[i + 1])) ||
+      (c === '#' && isBlank(text[i - 1])) ||
+      (this.flow > 0 && (c === ',' || c === ']' || c === '}'));
+    if (ends) this.plain = false;
+    return ends;
+  }
+
+  /** Outside any scalar: a bracket, a quote, a comment, a node property, or the start of a plain scalar. */
+  private token(text: string, i: number): number {
+    const c = text[i]!;
+    if (c === '[' || c === '{') {
+      this.flow++;
+      this.max = Math.max(this.max, this.flow + this.blocks.length);
+    } else if (c === ']' || c === '}') this.flow = Math.max(0, this.flow - 1);
+    else if (c === '"' || c === "'") this.quote = c;
+    else if (c === '#' && isBlank(text[i - 1])) {
+      const end = text.indexOf('\n', i);
+      return end < 0 ? text.length : end;
+    } else if (c === '&' || c === '!' || c === '*') {
+      // An anchor, tag or alias runs to the next blank; the node after it is read as usual.
+      let j = i + 1;
+      while (j < text.length && !isBlank(text[j])) j++;
+      return j;
+    } else if (this.startsPlain(text, i)) this.plain = true;
+    return i + 1;
+  }
+
+  /** Whether `text[i]` starts a plain scalar: not an indicator where it stands (YAML 1.2, §7.3.3). */
+  private startsPlain(text: string, i: number): boolean {
+    const c = text[i]!;
+    if (isBlank(c)) return false;
+    // Inside flow brackets `,` separates and `:` follows a key (JSON's `"a":1`).
+    if (this.flow > 0 && (c === ',' || c === ':')) return false;
+    // `- `, `? ` and `: ` are indicators; followed by anything else they begin a plain scalar.
+    return !((c === '-' || c === '?' || c === ':') && isBlank(text[i + 1]));
+  }
 }

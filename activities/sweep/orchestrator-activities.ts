@@ -74,6 +74,7 @@ function scoreSweepOutputOf(
     reportKey: keys.reportJson,
     reportHtmlKey: keys.reportHtml,
     direction: report.selection.direction,
+    confidence: report.decision?.confidence ?? null,
     warnings: report.warnings ?? [],
   };
 }

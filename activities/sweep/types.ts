@@ -3,7 +3,12 @@
  * never snapshots or weights (payloads are capped at 2 MB; we stay far below).
  */
 import type { SweepSpec } from '../spec/sweep-spec.js';
-import type { CandidateInput, CandidateStatus, SweepBracket } from '../scoring/report-types.js';
+import type {
+  CandidateInput,
+  CandidateStatus,
+  DecisionConfidence,
+  SweepBracket,
+} from '../scoring/report-types.js';
 
 export type { SweepBracket } from '../scoring/report-types.js';
 
@@ -131,6 +136,8 @@ export interface ScoreSweepOutput {
   reportKey: string;
   reportHtmlKey: string;
   direction: 'higher' | 'lower';
+  /** The report's `decision.confidence` (null when it has none); absent from outputs recorded before it. */
+  confidence?: DecisionConfidence | null;
   /** The report's warnings (every candidate at chance…). Absent from outputs recorded before they existed. */
   warnings?: string[];
 }

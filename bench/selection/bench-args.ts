@@ -8,7 +8,7 @@ import { defaultStoreUri } from '../../workers/worker-config.js';
 import { projectRoot } from '../../scripts/dev/tools.js';
 
 /** The benchmark zoos by name. */
-export const ZOO_NAMES = ['demo', 'reversed', 'real'] as const;
+export const ZOO_NAMES = ['demo', 'reversed', 'real', 'real2'] as const;
 export type ZooName = (typeof ZOO_NAMES)[number];
 
 /** Adds the shared flags to a benchmark's command (commander). */

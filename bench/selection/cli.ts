@@ -27,13 +27,13 @@ export { ZOO_NAMES, type ZooName } from './bench-args.js';
 function selectionBenchCommand(): Command {
   const command = new Command('npm run bench:selection')
     .usage(
-      '[-- --zoos demo,reversed,real] [--sweeps-only] [--parallel N] [--store URI] [--out FILE] [--json]',
+      '[-- --zoos demo,reversed,real,real2] [--sweeps-only] [--parallel N] [--store URI] [--out FILE] [--json]',
     )
     .description(
-      "Runs every zoo's early sweeps (2 epochs, 4 evaluations per epoch; a trainable probe with abs-product and a frozen probe with gradient-coupled; finished candidates are reused), scores every predictor at the windows 1/4, 1/2, 1 and 2 epochs against the zoos' converged ground truth, chooses the default rule on zoos demo + reversed only, reports the real zoo as held out, and writes RESULTS.md from scratch.",
+      "Runs every zoo's early sweeps (2 epochs, 4 evaluations per epoch; a trainable probe with abs-product and a frozen probe with gradient-coupled; finished candidates are reused), scores every predictor at the windows 1/4, 1/2, 1 and 2 epochs against the zoos' converged ground truth, chooses the default rule on zoos demo + reversed only, reports the real zoos (real, real2) as held out, and writes RESULTS.md from scratch.",
     );
   return withSharedBenchOptions(command, {
-    zoos: 'zoos to run (real needs npm run zoo:real:build)',
+    zoos: 'zoos to run (real needs npm run zoo:real:build, real2 npm run zoo:real2:build)',
     parallel: 'trainings at once, each in its own worker process',
     store: 'artifact store of the sweeps (default NCAP_STORE_URI or file://./.ncap/store)',
     out: 'where RESULTS.md goes (default bench/selection/RESULTS.md)',
@@ -63,9 +63,9 @@ export function parseSelectionBenchArgs(argv: readonly string[]): SelectionBench
 
 /** A zoo of the benchmark by name. @throws Error when it is not built (no manifest) */
 export async function loadZoo(name: ZooName): Promise<BenchZoo> {
-  if (name === 'real') {
+  if (name === 'real' || name === 'real2') {
     const { loadRealZoo } = await import('./real-zoo.js');
-    return loadRealZoo();
+    return loadRealZoo(name);
   }
   return loadFashionZoo(name);
 }

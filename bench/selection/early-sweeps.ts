@@ -64,7 +64,14 @@ export interface EarlyTask {
   batchSize: number;
   learningRate: number;
   probeWidths: number[];
-  candidates: { id: string; model: string; featureLayer?: string; featurePooling?: string }[];
+  candidates: {
+    id: string;
+    model: string;
+    featureLayer?: string;
+    featurePooling?: string;
+    /** The model's own pixel normalisation. @default the task's */
+    normalisation?: SweepSpec['dataset']['normalisation'];
+  }[];
 }
 
 /**
@@ -109,6 +116,7 @@ export function earlySweepSpec(
       model: c.model,
       ...(c.featureLayer ? { featureLayer: c.featureLayer } : {}),
       ...(c.featurePooling ? { featurePooling: c.featurePooling } : {}),
+      ...(c.normalisation !== undefined ? { normalisation: c.normalisation } : {}),
     })),
     mode: task.mode,
     training: {

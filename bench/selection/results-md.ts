@@ -11,6 +11,7 @@ import { EARLY_EPOCHS, EARLY_SEED, EVALUATIONS_PER_EPOCH, PROBE_SETTINGS } from 
 import type { EarlySweep } from './run-early.js';
 import { BOOTSTRAP, SELECTION_ZOOS, type BenchmarkScores, type Cell } from './score.js';
 import type { BenchZoo } from './zoos.js';
+import { ZOO_NAMES } from './bench-args.js';
 
 export interface ResultsInput {
   scores: BenchmarkScores;
@@ -240,7 +241,7 @@ export async function renderResults(
 ): Promise<{ markdown: string; svg: string; summary: string }> {
   const { scores } = input;
   const held = scores.zoos.filter((z) => z.heldOut).map((z) => z.name);
-  const missingZoos = ['demo', 'reversed', 'real'].filter((z) => !scores.zoos.some((s) => s.name === z));
+  const missingZoos = ZOO_NAMES.filter((z) => !scores.zoos.some((s) => s.name === z));
   const rule = scores.choice.rule;
   const heldRule = held.flatMap((z) => {
     const c = scores.cells.find(
@@ -258,7 +259,7 @@ export async function renderResults(
     '',
     `Covers zoos ${scores.zoos.map((z) => z.name).join(', ')}` +
       (missingZoos.length
-        ? `; **not covered: ${missingZoos.join(', ')}** (run \`npm run bench:selection -- --zoos demo,reversed,real\` once ${missingZoos.includes('real') ? 'the real zoo is built (`npm run zoo:real:build`) and its ground truth is in' : 'its ground truth is in'}).`
+        ? `; **not covered: ${missingZoos.join(', ')}** (run \`npm run bench:selection -- --zoos ${ZOO_NAMES.join(',')}\` once ${missingZoos.some((z) => z.startsWith('real')) ? 'the real zoos are built (`npm run zoo:real:build`, `npm run zoo:real2:build`) and their ground truth is in' : 'its ground truth is in'}).`
         : '.'),
     '',
     '## Verdict',

@@ -41,6 +41,8 @@ import {
   type RealZooManifest,
 } from '../../zoos/real/build.js';
 import { MANIFEST_PATH as REAL_ZOO_MANIFEST_PATH } from '../../zoos/real/paths.js';
+import { REAL2_ZOO_BUILDER, type Real2ZooManifest } from '../../zoos/real2/build.js';
+import { MANIFEST_PATH as REAL2_ZOO_MANIFEST_PATH } from '../../zoos/real2/paths.js';
 import { realTruthMarkdownTable, zooTable as realZooTable } from '../../zoos/real/summary.js';
 import { withLocalSweeps } from '../../scripts/sweeps/local-sweeps.js';
 
@@ -49,20 +51,21 @@ export const TRUTH_ZOOS = {
   demo: DEFAULT_ZOO_DIRS.full,
   reversed: DEFAULT_ZOO_DIRS.reversed,
   real: dirname(REAL_ZOO_MANIFEST_PATH),
+  real2: dirname(REAL2_ZOO_MANIFEST_PATH),
 } as const;
 
 /** The command line of `npm run bench:selection -- --build-truth`. */
 function buildTruthCommand(): Command {
   return new Command('npm run bench:selection -- --build-truth')
     .usage(
-      '[--zoo demo|reversed|real|DIR] [--seeds S,S,…] [--candidates ID,ID,…] [--store URI] [--parallel N] [--json]',
+      '[--zoo demo|reversed|real|real2|DIR] [--seeds S,S,…] [--candidates ID,ID,…] [--store URI] [--parallel N] [--json]',
     )
     .description(
       `Fine-tunes every candidate of the zoo until validation accuracy stops improving (patience ${DEFAULT_TRUTH_RECIPE.patience}, at most ${DEFAULT_TRUTH_RECIPE.maxEpochs} epochs), once per seed, through real ncap sweeps, and writes the ground truth into the zoo's manifest.json.`,
     )
     .option(
       '--zoo <name|dir>',
-      `demo (${TRUTH_ZOOS.demo}), reversed (${TRUTH_ZOOS.reversed}), real (${TRUTH_ZOOS.real}, frozen backbones: patience ${FROZEN_TRUTH_RECIPE.patience}, ≤ ${FROZEN_TRUTH_RECIPE.maxEpochs} epochs) or a zoo folder`,
+      `demo (${TRUTH_ZOOS.demo}), reversed (${TRUTH_ZOOS.reversed}), real (${TRUTH_ZOOS.real}) and real2 (${TRUTH_ZOOS.real2}) (frozen backbones: patience ${FROZEN_TRUTH_RECIPE.patience}, ≤ ${FROZEN_TRUTH_RECIPE.maxEpochs} epochs) or a zoo folder`,
       'demo',
     )
     .option(
@@ -218,35 +221,41 @@ function fashionTruthZoo(zooDir: string, manifest: ZooManifest, recipe: GroundTr
   };
 }
 
-/** The real-network zoo (frozen backbones) built by `npm run zoo:real:build`. */
-function realTruthZoo(manifestPath: string, manifest: RealZooManifest): TruthZoo {
+/** A real-network zoo (frozen backbones) built by `npm run zoo:real:build` or `npm run zoo:real2:build`. */
+function realTruthZoo(manifestPath: string, manifest: RealZooManifest | Real2ZooManifest): TruthZoo {
+  const second = manifest.createdBy === REAL2_ZOO_BUILDER;
+  const build = second ? 'npm run zoo:real2:build' : 'npm run zoo:real:build';
+  const candidates: readonly (
+    RealZooManifest['candidates'][number] | Real2ZooManifest['candidates'][number]
+  )[] = manifest.candidates;
   const cacheDir = resolve(projectRoot(), manifest.cacheDir);
   const file = (path: string): string => pathToFileURL(join(cacheDir, path)).href;
   const modelOf = (network: string): string => {
     const n = manifest.networks.find((x) => x.id === network);
-    if (!n)
-      throw new TypeError(`${manifestPath}: no network '${network}'; rebuild it with npm run zoo:real:build`);
+    if (!n) throw new TypeError(`${manifestPath}: no network '${network}'; rebuild it with ${build}`);
     return file(n.modelPath);
   };
   return {
     candidates: manifest.candidates,
     task: {
-      name: 'real-zoo',
+      name: second ? 'real2-zoo' : 'real-zoo',
       trainUri: file(manifest.dataset.paths.train),
       validationUri: file(manifest.dataset.paths.validation),
       testUri: file(manifest.dataset.paths.test),
       normalisation: manifest.dataset.normalisation,
     },
     recipe: FROZEN_TRUTH_RECIPE,
-    // The features are content-addressed by model, cut, pooling and data: their keys name all of it.
-    modelKey: (id) => JSON.stringify(candidateOf(manifest.candidates, id).featureKeys),
+    // The features are content-addressed by model, cut, pooling, normalisation and data: their keys name all of it.
+    modelKey: (id) => JSON.stringify(candidateOf(candidates, id).featureKeys),
     toTruthCandidate: (id) => {
-      const c = candidateOf(manifest.candidates, id);
+      const c = candidateOf(candidates, id);
       return {
         id,
         model: modelOf(c.network),
         featureLayer: c.featureLayer,
         ...(c.featurePooling !== 'none' ? { featurePooling: c.featurePooling } : {}),
+        // Each network of the second real zoo is fed its own preprocessing.
+        ...('normalisation' in c ? { normalisation: c.normalisation } : {}),
       };
     },
     write: () => writeRealZooManifest(manifestPath, manifest),
@@ -258,15 +267,15 @@ function realTruthZoo(manifestPath: string, manifest: RealZooManifest): TruthZoo
 /** Reads the zoo in `zooDir` (either manifest format). @throws TypeError when there is none */
 async function readTruthZoo(zooDir: string, recipe: GroundTruthRecipe | undefined): Promise<TruthZoo> {
   const realPath = join(zooDir, 'manifest.json');
-  const real = await readRealZooManifest(realPath);
-  if (real?.createdBy === REAL_ZOO_BUILDER) {
+  const real = await readRealZooManifest<RealZooManifest | Real2ZooManifest>(realPath);
+  if (real && [REAL_ZOO_BUILDER, REAL2_ZOO_BUILDER].includes(real.createdBy)) {
     const zoo = realTruthZoo(realPath, real);
     return recipe ? { ...zoo, recipe } : zoo;
   }
   const manifest = await readManifest(zooDir);
   if (!manifest)
     throw new TypeError(
-      `no zoo manifest at ${realPath}: build it with npm run demo:build-zoo (or npm run zoo:real:build)`,
+      `no zoo manifest at ${realPath}: build it with npm run demo:build-zoo (or npm run zoo:real:build, npm run zoo:real2:build)`,
     );
   return fashionTruthZoo(zooDir, manifest, recipe ?? DEFAULT_TRUTH_RECIPE);
 }

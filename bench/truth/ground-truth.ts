@@ -82,6 +82,8 @@ export interface TruthCandidate {
   featureLayer?: string;
   /** Global pooling of a convolutional feature layer (the sweep spec's `featurePooling`). */
   featurePooling?: 'average' | 'max';
+  /** The model's own pixel normalisation (the sweep candidate's `normalisation`). @default the task's */
+  normalisation?: SweepSpec['dataset']['normalisation'];
 }
 
 export interface MeasureGroundTruthOptions {
@@ -123,6 +125,7 @@ export function truthSweepSpec(
       model: c.model,
       ...(c.featureLayer ? { featureLayer: c.featureLayer } : {}),
       ...(c.featurePooling ? { featurePooling: c.featurePooling } : {}),
+      ...(c.normalisation !== undefined ? { normalisation: c.normalisation } : {}),
     })),
     mode: recipe.mode,
     training: {

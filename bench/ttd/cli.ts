@@ -28,7 +28,7 @@ import { acrossSeeds, acrossZoos, supportedDefault } from './verdict.js';
 function ttdCommand(): Command {
   const command = new Command('npm run bench:ttd')
     .usage(
-      '[-- --zoos demo,reversed,real] [--setting S] [--run-seeds] [--run-product] [--parallel N] [--store URI] [--out FILE] [--json]',
+      '[-- --zoos demo,reversed,real,real2] [--setting S] [--run-seeds] [--run-product] [--parallel N] [--store URI] [--out FILE] [--json]',
     )
     .description(
       "The time-to-decision benchmark: replays fixed windows, ncap halving, ASHA (Ray Tune's rule), a naive halving and full fine-tuning on the selection benchmark's recorded early runs (run them first with npm run bench:selection), scores compute against regret and τ on the zoos' converged ground truth, and rewrites the time-to-decision section of RESULTS.md (the rest of the file is left as it is) and its plot.",

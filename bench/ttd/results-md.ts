@@ -333,7 +333,7 @@ export async function renderTtdSection(input: TtdSectionInput): Promise<{ markdo
     const missing = result.zoos.filter((z) => !input.productChecks.some((c) => c.zoo === z.zoo.zoo));
     if (missing.length)
       lines.push(
-        `No halving sweep of ${missing.map((z) => z.zoo.zoo).join(', ')} in the store (\`npm run bench:ttd -- --run-product\` runs it; the real zoo needs its models and cached features, \`npm run zoo:real:build\`).`,
+        `No halving sweep of ${missing.map((z) => z.zoo.zoo).join(', ')} in the store (\`npm run bench:ttd -- --run-product\` runs it; the real zoos need their models and cached features, \`npm run zoo:real:build\`, \`npm run zoo:real2:build\`).`,
         '',
       );
   } else {

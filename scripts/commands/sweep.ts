@@ -12,6 +12,7 @@ import {
   type SweepProgress,
   type SweepResult,
 } from '../../workflows/sweep-api.js';
+import { confidenceLines } from '../../activities/report/confidence-text.js';
 import { bracketText } from '../../activities/report/report-summary.js';
 import { rankingTable } from '../sweeps/progress-view.js';
 import { validateSpecFile, validationLines, validationSummary } from '../sweeps/validate-spec.js';
@@ -62,6 +63,7 @@ function printResult(result: SweepResult, json: boolean | undefined): void {
         `  ${e.status} at ${e.epochs} epochs: ${e.candidateId}${e.score === null ? '' : ` (score ${e.score.toPrecision(3)})`}`,
       );
   }
+  if (result.confidence) for (const line of confidenceLines(result.confidence)) console.log(line);
   console.log(result.winner ? `Winner: ${result.winner}` : 'No winner: no candidate finished.');
   for (const warning of result.warnings ?? []) console.log(`Warning: ${warning}`);
   if (result.reportKey)

@@ -76,6 +76,7 @@ export function demoSpec(
       // The zoo's own validation split: the one its ground truth was early-stopped on.
       validationUri: pathToFileURL(join(zooDir, manifest.dataset.target.validation.path)).href,
       normalisation: manifest.dataset.normalisation,
+      numClasses: manifest.dataset.target.classNames.length,
       seed: 0,
       maxSamples: options.maxSamples,
     },

@@ -27,10 +27,13 @@ export type { DevStackInfo };
  */
 export const SQLITE_PRAGMAS = ['journal_mode=wal', 'synchronous=normal'] as const;
 
+/** How the Temporal CLI spells the search attribute types the sweep workflow uses. */
+export const TEMPORAL_CLI_TYPE_NAMES = { KEYWORD: 'Keyword', DOUBLE: 'Double' } as const;
+
 /** Search attributes the sweep workflow sets; registered at server start so they are typed. */
 export const SEARCH_ATTRIBUTES = Object.values(SEARCH_ATTRIBUTE_KEYS).map(
-  // Every key is a KEYWORD (the parameter's type holds that): the Temporal CLI spells it `Keyword`.
-  (key: { name: string; type: 'KEYWORD' }) => `${key.name}=Keyword`,
+  // The parameter's type holds the types used: the Temporal CLI spells them `Keyword` and `Double`.
+  (key: { name: string; type: 'KEYWORD' | 'DOUBLE' }) => `${key.name}=${TEMPORAL_CLI_TYPE_NAMES[key.type]}`,
 );
 
 export interface DevStackOptions {

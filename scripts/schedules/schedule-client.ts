@@ -12,6 +12,7 @@ import type { SweepSpec } from '../../activities/spec/sweep-spec.js';
 import { validateSegment } from '../../activities/store/keys.js';
 import { DEFAULT_TASK_QUEUES, type SweepWorkflowInput, type TaskQueues } from '../../workflows/sweep-api.js';
 import type { sweepWorkflow } from '../../workflows/sweep-workflow.js';
+import { encryptsPayloads } from '../sweeps/sweep-client.js';
 
 export const OVERLAP_POLICIES = [
   'skip',
@@ -69,6 +70,7 @@ export async function createSweepSchedule(client: Client, options: CreateSchedul
     spec,
     storeUri: spec.store ?? options.storeUri,
     searchAttributes: options.searchAttributes ?? false,
+    encryptedPayloads: encryptsPayloads(client),
     taskQueues,
   };
   await client.schedule.create({

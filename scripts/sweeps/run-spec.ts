@@ -11,6 +11,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { trainingWindowText } from '../../activities/report/report-format.js';
 import { renderReportText } from '../../activities/report/report-text.js';
+import type { SweepReport } from '../../activities/scoring/report-types.js';
 import { resolveSweepId, type SweepSpec } from '../../activities/spec/sweep-spec.js';
 import { canonicalJson } from '../../activities/sweep/stored-spec.js';
 import { defaultStoreUri } from '../../workers/worker-config.js';
@@ -126,6 +127,7 @@ export function outcomeJson(outcome: RunSpecOutcome): Record<string, unknown> {
     status: outcome.result.status,
     winner: outcome.result.winner,
     ...(outcome.result.bracket ? { bracket: outcome.result.bracket } : {}),
+    ...(outcome.report.decision?.confidence ? { confidence: outcome.report.decision.confidence } : {}),
     ranking: outcome.result.ranking,
     failed: outcome.result.failed,
     reused: outcome.result.reused,
@@ -137,15 +139,22 @@ export function outcomeJson(outcome: RunSpecOutcome): Record<string, unknown> {
   };
 }
 
+/** The last word on the pick: the winner, with "a near-tie" when the data cannot tell it from others. */
+export function winnerLine(report: SweepReport): string {
+  if (!report.winner) return 'No winner: no candidate finished.';
+  const tie = report.decision?.confidence?.nearTie;
+  return tie
+    ? `Winner: ${report.winner}, in a near-tie with ${tie.candidates.filter((c) => c !== report.winner).join(', ')} (see above; \`${tie.command}\` settles it)`
+    : `Winner: ${report.winner}`;
+}
+
 function printOutcome(outcome: RunSpecOutcome): void {
   console.log('');
   console.log(renderReportText(outcome.report));
   console.log('');
   if (outcome.result.reused.length > 0)
     console.log(`Reused from an earlier run: ${outcome.result.reused.join(', ')} (--fresh retrains them)`);
-  console.log(
-    outcome.result.winner ? `Winner: ${outcome.result.winner}` : 'No winner: no candidate finished.',
-  );
+  console.log(winnerLine(outcome.report));
   console.log(`Report: ${outcome.reportHtml}`);
   console.log(
     `Done in ${outcome.wallSeconds.toFixed(0)} s (TF.js backend ${outcome.backend}, ${outcome.processes} worker process${outcome.processes > 1 ? 'es' : ''}).`,

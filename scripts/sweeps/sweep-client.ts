@@ -62,6 +62,10 @@ export interface StartedSweep {
   started: boolean;
 }
 
+/** Whether `client` encrypts payloads: the sweep then keeps its outcome out of the memo (SweepWorkflowInput). */
+export const encryptsPayloads = (client: Client): boolean =>
+  client.options.loadedDataConverter.payloadCodecs.length > 0;
+
 /**
  * Starts the sweep workflow, with the sweep id as workflow id. Idempotent: a running sweep with the same
  * id is returned as is; a finished, failed or terminated one is started again (its finished candidates
@@ -76,6 +80,7 @@ export async function startSweep(client: Client, options: StartSweepOptions): Pr
     storeUri,
     sweepId,
     searchAttributes: options.searchAttributes ?? false,
+    encryptedPayloads: encryptsPayloads(client),
     taskQueues,
     ...(options.extend ? { extend: options.extend } : {}),
   };

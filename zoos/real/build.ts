@@ -88,16 +88,17 @@ export interface BuildRealZooOptions {
 }
 
 /** Reads a manifest; `undefined` when the file does not exist. */
-export async function readRealZooManifest(path: string): Promise<RealZooManifest | undefined> {
+export async function readRealZooManifest<M = RealZooManifest>(path: string): Promise<M | undefined> {
   try {
-    return JSON.parse(await readFile(path, 'utf8')) as RealZooManifest;
+    return JSON.parse(await readFile(path, 'utf8')) as M;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
 }
 
-export async function writeRealZooManifest(path: string, manifest: RealZooManifest): Promise<void> {
+/** Writes a manifest atomically (either real zoo's format). */
+export async function writeRealZooManifest(path: string, manifest: object): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}`;
   await writeFile(tmp, `${JSON.stringify(manifest, null, 2)}\n`);

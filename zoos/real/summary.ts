@@ -1,11 +1,23 @@
 /** The real zoo's text summary: one row per candidate, and the ground truths' spread against seed noise. */
 import { spreadCheck } from '../fashion/summary.js';
-import type { RealZooManifest } from './build.js';
+import type { GroundTruth } from '../fashion/manifest.js';
+
+/** What these summaries read of a frozen real zoo's manifest (either real zoo's). */
+export interface FrozenZooSummaryInput {
+  candidates: readonly {
+    id: string;
+    network: string;
+    featureLayer: string;
+    featurePooling: string;
+    featureDim: number;
+    groundTruth?: GroundTruth;
+  }[];
+}
 
 const percent = (x: number): string => `${(100 * x).toFixed(2)}%`;
 
 /** A fixed-width table: id, network, cut, probe input width, ground truth mean ± std (percent). */
-export function zooTable(manifest: RealZooManifest): string {
+export function zooTable(manifest: FrozenZooSummaryInput): string {
   const rows = [
     ['id', 'network', 'feature layer', 'pooling', 'width', 'ground truth (test acc)', 'best epochs'],
     ...manifest.candidates.map((c) => [
@@ -32,7 +44,7 @@ export function zooTable(manifest: RealZooManifest): string {
 }
 
 /** One line: spread of the mean ground truths vs the seed noise; `undefined` without ground truth. */
-export function spreadSummary(manifest: RealZooManifest): string | undefined {
+export function spreadSummary(manifest: FrozenZooSummaryInput): string | undefined {
   if (!manifest.candidates.some((c) => c.groundTruth)) return undefined;
   const check = spreadCheck(manifest.candidates);
   return (
@@ -42,7 +54,7 @@ export function spreadSummary(manifest: RealZooManifest): string | undefined {
 }
 
 /** The README's ground-truth table: one row per candidate, best first. */
-export function realTruthMarkdownTable(manifest: RealZooManifest): string {
+export function realTruthMarkdownTable(manifest: FrozenZooSummaryInput): string {
   const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
   const rows = [...manifest.candidates]
     .sort((a, b) => (b.groundTruth?.accuracyMean ?? -1) - (a.groundTruth?.accuracyMean ?? -1))

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Registers the namespace the workers use and the typed search attributes the sweep workflow sets
-# (NcapDataset, NcapStatus, NcapWinner: the workers upsert them when NCAP_SEARCH_ATTRIBUTES=1).
+# (NcapDataset, NcapStatus, NcapWinner as Keyword, NcapWinnerProbability as Double: the workers upsert
+# them when NCAP_SEARCH_ATTRIBUTES=1).
 # Idempotent. Env: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, NAMESPACE_RETENTION (e.g. 30d).
 set -eu
 
@@ -26,7 +27,9 @@ else
 fi
 
 # A new namespace can take a few seconds to reach every service: retry the first registrations.
-for name in NcapDataset NcapStatus NcapWinner; do
+for entry in NcapDataset:Keyword NcapStatus:Keyword NcapWinner:Keyword NcapWinnerProbability:Double; do
+  name="${entry%%:*}"
+  type="${entry#*:}"
   tries=0
   until temporal operator search-attribute list --namespace "$namespace" | grep -qw "$name"; do
     tries=$((tries + 1))
@@ -34,7 +37,7 @@ for name in NcapDataset NcapStatus NcapWinner; do
       echo "could not register search attribute $name" >&2
       exit 1
     fi
-    temporal operator search-attribute create --namespace "$namespace" --name "$name" --type Keyword >/dev/null 2>&1 || sleep 2
+    temporal operator search-attribute create --namespace "$namespace" --name "$name" --type "$type" >/dev/null 2>&1 || sleep 2
   done
-  echo "search attribute $name (Keyword) registered"
+  echo "search attribute $name ($type) registered"
 done

@@ -16,6 +16,7 @@ import type { CandidateResult } from '../../../activities/training/types.js';
 import { resumeSweep } from '../../../scripts/sweeps/sweep-client.js';
 import { cancelSweepSignal, progressQuery } from '../../../workflows/sweep-api.js';
 import { createStepTrainer } from '../../support/step-trainer.js';
+import { SEARCH_ATTRIBUTE_KEYS } from '../../../workflows/sweep-api.js';
 import { createSweepBench, withWorkers, type SweepBench } from './sweep-harness.js';
 
 const WORKFLOWS_PATH = fileURLToPath(new URL('../../../workflows/index.ts', import.meta.url));
@@ -219,7 +220,10 @@ describe('halving sweeps', () => {
       candidates: models,
       budget: { strategy: 'halving', rungs: [0.5, 1], keepFraction: 0.5 },
     });
-    const out = await withWorkers(bench, async () => (await bench.start(spec)).handle.result());
+    const { out, description } = await withWorkers(bench, async () => {
+      const started = await bench.start(spec, undefined, { searchAttributes: true });
+      return { out: await started.handle.result(), description: await started.handle.describe() };
+    });
     expect(out.status).toBe('completed');
     expect(out.bracket?.rungSizes).toEqual([4, 2]);
     const survivors = out.bracket!.entries.filter((e) => e.rung === 1).map((e) => e.candidateId);
@@ -238,5 +242,18 @@ describe('halving sweeps', () => {
     const report = await readJson<SweepReport>(bench, sweepKeys(out.sweepId).reportJson);
     expect(report.winner).toBe(out.winner);
     expect(report.compute?.trainSamples).toBe(2 * 48 + 2 * 72);
+    // Each evaluation left its correctness bitmap; the confidence of the pick is in the report, the
+    // result and the NcapWinnerProbability search attribute.
+    const confidence = report.decision!.confidence!;
+    expect(out.confidence).toEqual(confidence);
+    expect(confidence.rung).toBe(1);
+    expect(confidence.samples).toBe(24);
+    expect(confidence.candidates.map((c) => [c.candidateId, c.status, c.rung])).toEqual(
+      expect.arrayContaining(
+        out.bracket!.entries.map((e) => [e.candidateId, e.rung === 1 ? 'contender' : 'cut', e.rung]),
+      ),
+    );
+    const winnerP = confidence.candidates.find((c) => c.candidateId === out.winner)!.pBest;
+    expect(description.typedSearchAttributes.get(SEARCH_ATTRIBUTE_KEYS.winnerProbability)).toBe(winnerP);
   });
 });

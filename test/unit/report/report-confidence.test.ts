@@ -1,0 +1,132 @@
+import { describe, expect, it } from 'vitest';
+import { formatProbability } from '../../../activities/report/confidence-text.js';
+import { renderReportHtml } from '../../../activities/report/report-html.js';
+import { renderReportText } from '../../../activities/report/report-text.js';
+import type { DecisionConfidence, SweepReport } from '../../../activities/scoring/report-types.js';
+import { winnerLine } from '../../../scripts/sweeps/run-spec.js';
+import { makeReport } from '../../fixtures/report/make-report.js';
+import { decodeEntities, textContent } from './html-inspect.js';
+
+/** A report whose winner and runner-up (and a hostile id) are tied at the deciding rung, one cut earlier. */
+function tiedReport(tied: boolean): SweepReport {
+  const report = makeReport({ seed: 3, failed: 0 });
+  const [w, r, x, cut] = report.candidates.map((c) => c.candidateId);
+  const hostile = `${x}<b>`;
+  report.candidates[2]!.candidateId = hostile;
+  const confidence: DecisionConfidence = {
+    method: 'paired-bootstrap',
+    samples: 1000,
+    resamples: 4000,
+    seed: 0,
+    rung: 1,
+    epochs: 0.5,
+    margin: { z: 2, minGap: 0 },
+    winner: w!,
+    tieSet: tied ? [w!, r!, hostile] : [w!],
+    candidates: [
+      {
+        candidateId: w!,
+        accuracy: 0.759,
+        pBest: 0.52,
+        gap: 0,
+        gapSd: 0,
+        tied: true,
+        rung: 1,
+        epochs: 0.5,
+        status: 'contender',
+      },
+      {
+        candidateId: r!,
+        accuracy: 0.753,
+        pBest: 0.3,
+        gap: 0.006,
+        gapSd: 0.008,
+        tied,
+        rung: 1,
+        epochs: 0.5,
+        status: 'contender',
+      },
+      {
+        candidateId: hostile,
+        accuracy: 0.75,
+        pBest: 0.18,
+        gap: 0.009,
+        gapSd: 0.009,
+        tied,
+        rung: 1,
+        epochs: 0.5,
+        status: 'contender',
+      },
+      {
+        candidateId: cut!,
+        accuracy: 0.6,
+        pBest: 0.0004,
+        gap: 0.1,
+        gapSd: 0.01,
+        tied: false,
+        rung: 0,
+        epochs: 0.25,
+        status: 'cut',
+      },
+    ],
+    nearTie: tied
+      ? {
+          candidates: [w!, r!, hostile],
+          epochs: 1,
+          samples: 7200,
+          seconds: 95,
+          command: `ncap sweep extend ${report.sweepId}`,
+        }
+      : null,
+  };
+  return { ...report, winner: w!, decision: { confidence } };
+}
+
+describe('the decision’s confidence in the outputs', () => {
+  it('the terminal summary says a near-tie plainly, with its cost and the command that settles it', () => {
+    const report = tiedReport(true);
+    const [w, r] = report.candidates.map((c) => c.candidateId);
+    const text = renderReportText(report);
+    expect(text).toContain(
+      `near-tie: ${w}, ${r}, ${report.candidates[2]!.candidateId} cannot be told apart on 1000 validation images (P(best) ${w} 52 %, ${r} 30 %`,
+    );
+    expect(text).toContain(
+      `Settling it trains them to 1 epoch: 7.2k training samples, about 1m 35s of training. Run: ncap sweep extend ${report.sweepId}`,
+    );
+    expect(text).toContain(`Cut at 0.25 epochs, P(best) there: ${report.candidates[3]!.candidateId} <1 %`);
+    // Every contender is tied: the near-tie line states each one's P(best), no second line repeats it.
+    expect(text).not.toContain('Confidence at');
+    expect(winnerLine(report)).toBe(
+      `Winner: ${w}, in a near-tie with ${r}, ${report.candidates[2]!.candidateId} (see above; \`ncap sweep extend ${report.sweepId}\` settles it)`,
+    );
+    const clear = tiedReport(false);
+    expect(renderReportText(clear)).not.toContain('near-tie');
+    expect(renderReportText(clear)).toContain(`Clear lead: ${w}`);
+    expect(winnerLine(clear)).toBe(`Winner: ${w}`);
+  });
+
+  it('the winner card shows P(best) and the near-tie sentence, escaped', async () => {
+    const page = await renderReportHtml(tiedReport(true));
+    const card = page.match(/<p class="confidence" data-near-tie="true">([\s\S]*?)<\/p>/);
+    expect(card).not.toBeNull();
+    expect(decodeEntities(textContent(card![1]!))).toMatch(
+      /^P\(best\) 52 % at 0\.5 epochs\s*near-tie: .*<b>.*ncap sweep extend/,
+    );
+    expect(page).not.toContain('<b>,');
+    const clear = await renderReportHtml(tiedReport(false));
+    expect(clear).toContain('data-near-tie="false"');
+    expect(clear).not.toContain('near-tie:');
+  });
+
+  it('never rounds a probability to a certainty it does not have', () => {
+    expect([0, 0.001, 0.004, 0.3, 0.996, 0.9999, 1].map(formatProbability)).toEqual([
+      '0 %',
+      '<1 %',
+      '<1 %',
+      '30 %',
+      '>99 %',
+      '>99 %',
+      '100 %',
+    ]);
+  });
+});
