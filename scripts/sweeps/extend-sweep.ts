@@ -54,8 +54,7 @@ async function keepPreviousReport(store: ArtifactStore, sweepId: string): Promis
  * stop rule's margin on the bracket's standings decides who is tied.
  */
 function recordedTieSet(report: SweepReport, rung: number | undefined): string[] | undefined {
-  const { decision } = report as { decision?: { confidence?: { rung: number; tieSet: string[] } | null } };
-  const confidence = decision?.confidence;
+  const confidence = report.decision?.confidence;
   return confidence && confidence.rung === rung ? confidence.tieSet : undefined;
 }
 
