@@ -115,6 +115,11 @@ export interface HalvingState {
   /** Who left the bracket, in order of leaving. */
   exits: HalvingExit[];
   decision: HalvingDecision | null;
+  /**
+   * Rung after which the bracket decides whatever the margin says: an extension trains its tied
+   * candidates one rung further and decides again. Absent: the last rung of `config.rungs`.
+   */
+  lastRung?: number;
 }
 
 /** What the driver does next. */
@@ -280,7 +285,7 @@ export function decisionMargin(
 }
 
 /** Whether the stop rule cannot tell `other` apart from the leader: both uncertainties known, gap within the margin. */
-function tiedWithLeader(
+export function tiedWithLeader(
   config: Pick<HalvingConfig, 'z' | 'minGap'>,
   leader: RungScore,
   other: RungScore,
@@ -334,8 +339,13 @@ function closeIfComplete(state: HalvingState): HalvingState {
         `${leader!.candidateId} leads ${runnerUp.candidateId} by ${fmt(gap)} > margin ${fmt(margin)} ${at}`,
       );
   }
-  if (rung === config.rungs.length - 1)
-    return decide(state, standings, 'last-rung', `${leader!.candidateId} leads ${at}, the last rung`);
+  if (rung === config.rungs.length - 1 || rung === state.lastRung)
+    return decide(
+      state,
+      standings,
+      'last-rung',
+      `${leader!.candidateId} leads ${at}, the last rung${rung === state.lastRung ? ' of this extension' : ''}`,
+    );
   if (standings.length === 1)
     return decide(
       state,
@@ -465,5 +475,123 @@ export function bracketSummary(halving: HalvingState): SweepBracket {
     entries: bracketOf(halving),
     scores: halving.scores.map((s) => ({ ...s, epochs: config.rungs[s.rung]! })),
     candidateEpochs: candidateEpochsSpent(halving),
+  };
+}
+
+/** Whether a bracket entry trained to `rung` and was still in the race there (kept, or cut only by rank after it). */
+function inRaceAt(entry: SweepBracket['entries'][number], rung: number): boolean {
+  return entry.rung === rung && entry.status !== 'failed';
+}
+
+/** Who an extension trains, and to which rung (index into the bracket's rungs). */
+export interface BracketExtension {
+  candidateIds: string[];
+  rung: number;
+}
+
+/** Why a decided bracket has nothing to extend, or the extension that would settle its tie. */
+export type ExtensionPlan =
+  | { kind: 'extend'; extension: BracketExtension; message: string }
+  | { kind: 'no-tie' | 'last-rung' | 'undecided'; message: string };
+
+/**
+ * The tie a decided bracket left: the deciding rung's contenders (those cut by rank after it included) the
+ * stop rule cannot tell from the winner (gap within its margin, both uncertainties known), winner
+ * included, trained one rung further. `tieSet`: the decision confidence's tie set at the deciding rung
+ * (report.json's `decision.confidence`), which pairs the contenders image by image; it takes precedence.
+ */
+export function extensionPlan(
+  config: Pick<HalvingConfig, 'z' | 'minGap'>,
+  bracket: SweepBracket,
+  tieSet?: readonly string[],
+): ExtensionPlan {
+  const { decision } = bracket;
+  if (!decision || decision.winner === null)
+    return {
+      kind: 'undecided',
+      message: 'the bracket has no decision to extend (cancelled, or no contender left)',
+    };
+  const standings = bracket.entries
+    .filter((e) => inRaceAt(e, decision.rung))
+    .filter((e): e is typeof e & { score: number } => e.score !== null)
+    .map((e) => ({ candidateId: e.candidateId, rung: e.rung, score: e.score, uncertainty: e.uncertainty }))
+    .sort((a, b) => b.score - a.score);
+  const leader = standings.find((s) => s.candidateId === decision.winner) ?? standings[0];
+  // The decision's own tie set (paired on the same images) when the report has one; else the stop rule on the standings.
+  const tied = !leader
+    ? []
+    : tieSet
+      ? standings.filter((s) => s === leader || tieSet.includes(s.candidateId))
+      : standings.filter((s) => s === leader || tiedWithLeader(config, leader, s));
+  const at = `at rung ${decision.rung + 1} of ${bracket.rungs.length} (${decision.epochs} epochs)`;
+  if (tied.length < 2)
+    return {
+      kind: 'no-tie',
+      message: `${decision.winner} is ahead of every other contender by more than the stop rule's margin ${at}: nothing to settle`,
+    };
+  const names = tied.map((s) => s.candidateId).join(', ');
+  if (decision.rung >= bracket.rungs.length - 1)
+    return {
+      kind: 'last-rung',
+      message: `${names} are tied ${at}, the last rung: no further rung to train them to`,
+    };
+  const rung = decision.rung + 1;
+  return {
+    kind: 'extend',
+    extension: { candidateIds: tied.map((s) => s.candidateId), rung },
+    message: `${names} are tied ${at}; training them to rung ${rung + 1} (${bracket.rungs[rung]} epochs)`,
+  };
+}
+
+/**
+ * A decided bracket, reopened to train `extension.candidateIds` to `extension.rung` and decide there: the
+ * other contenders of the deciding rung count as cut at it, earlier exits stay as they were.
+ */
+export function extendBracket(
+  config: HalvingConfig,
+  bracket: SweepBracket,
+  extension: BracketExtension,
+): HalvingState {
+  const { decision } = bracket;
+  if (!decision) throw new HalvingConfigError('candidateIds', 'only a decided bracket can be extended');
+  if (!(extension.rung > decision.rung && extension.rung < config.rungs.length))
+    throw new HalvingConfigError(
+      'rungs',
+      `extension rung ${extension.rung} is not after the deciding rung ${decision.rung} and within the bracket's ${config.rungs.length} rungs`,
+    );
+  const trained = new Set(extension.candidateIds);
+  const exits: HalvingExit[] = [];
+  const scores: RungScore[] = [];
+  for (const e of bracket.entries) {
+    if (e.score !== null)
+      scores.push({ candidateId: e.candidateId, rung: e.rung, score: e.score, uncertainty: e.uncertainty });
+    if (trained.has(e.candidateId) && inRaceAt(e, decision.rung)) continue;
+    exits.push({
+      candidateId: e.candidateId,
+      rung: e.rung,
+      epochs: e.epochs,
+      reason: e.status === 'failed' ? 'failed' : 'cut',
+      score: e.score,
+      uncertainty: e.uncertainty,
+      message: e.status === 'failed' ? 'failed in an earlier run of this sweep' : null,
+    });
+  }
+  const unknown = extension.candidateIds.filter(
+    (id) => !bracket.entries.some((e) => e.candidateId === id && inRaceAt(e, decision.rung)),
+  );
+  if (unknown.length > 0)
+    throw new HalvingConfigError(
+      'candidateIds',
+      `${unknown.join(', ')} ${unknown.length === 1 ? 'was' : 'were'} not in the race at the decision: only its contenders can be extended`,
+    );
+  return {
+    config: { ...config, rungs: [...config.rungs] },
+    candidateIds: bracket.entries.map((e) => e.candidateId),
+    rung: extension.rung,
+    contenders: [...extension.candidateIds],
+    scores,
+    exits,
+    decision: null,
+    lastRung: extension.rung,
   };
 }

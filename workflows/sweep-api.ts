@@ -12,7 +12,7 @@ import type {
   RankingRow,
   SweepBracket,
 } from '../activities/sweep/types.js';
-import type { HalvingState } from './halving.js';
+import type { BracketExtension, HalvingState } from './halving.js';
 import { toSegment } from '../activities/store/key-segment.js';
 
 /** Task queues of a sweep: workflows and light activities on `orchestrator`, training on `gpu`. */
@@ -62,6 +62,12 @@ export interface SweepWorkflowInput {
    * poll (`NCAP_TASK_QUEUE_*`). @default {@link DEFAULT_TASK_QUEUES} (inputs recorded before this field)
    */
   taskQueues?: TaskQueues;
+  /**
+   * `ncap sweep extend`: reopen the bracket a previous run of this sweep decided (`bracket`, from its
+   * report) and train only `candidateIds` to `rung` from their checkpoints, then decide again. Only for a
+   * halving spec. @default absent: a new bracket (inputs recorded before this field read unchanged)
+   */
+  extend?: BracketExtension & { bracket: SweepBracket };
   /** State carried over continue-as-new; never set by callers. */
   carried?: CarriedState;
 }

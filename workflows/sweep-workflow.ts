@@ -51,6 +51,8 @@ import { SweepState } from './sweep-state.js';
 import { SWEEP_MEMO_PATCH, type SweepMemo } from './sweep-memo.js';
 import {
   bracketSummary,
+  extendBracket,
+  HalvingConfigError,
   halvingConfigOf,
   nextStep,
   recordFailure,
@@ -349,6 +351,19 @@ export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepRes
   return sweepResult(state, ordered, scored, bracket);
 }
 
+/** The bracket an extension reopens; a bad extension fails the sweep (not the workflow task, which would retry). */
+function extendedBracket(
+  config: ReturnType<typeof halvingConfigOf>,
+  extend: NonNullable<SweepWorkflowInput['extend']>,
+): HalvingState {
+  try {
+    return extendBracket(config, extend.bracket, extend);
+  } catch (error) {
+    if (!(error instanceof HalvingConfigError)) throw error;
+    throw ApplicationFailure.nonRetryable(`extend: ${error.message}`, 'InvalidExtension');
+  }
+}
+
 /**
  * A halving bracket: each rung is a fan-out of the contenders through the same window and runner as a
  * fixed sweep (each training continues from the candidate's last checkpoint to the rung's epochs; one that
@@ -373,7 +388,10 @@ async function runBracket(options: {
     ...scoreProfile(spec),
     taskQueue: queues.orchestrator,
   });
-  let halving = input.carried?.halving ?? startHalving(halvingConfigOf(options.budget), options.candidateIds);
+  const config = halvingConfigOf(options.budget);
+  let halving =
+    input.carried?.halving ??
+    (input.extend ? extendedBracket(config, input.extend) : startHalving(config, options.candidateIds));
   const rungDone = new Set(input.carried?.rungDone ?? []);
   let rung = halving.rung;
   let epochs = halving.config.rungs[rung]!;

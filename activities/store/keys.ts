@@ -97,6 +97,11 @@ export const sweepKeys = (sweepId: string) => {
     spec: `${sweep}/spec.json`,
     reportJson: `${sweep}/report.json`,
     reportHtml: `${sweep}/report.html`,
+    /** The report of run `n` (1-based) kept beside the current one when `ncap sweep extend` decides again. */
+    previousReport: (n: number) => ({
+      json: `${sweep}/report-run${pad(n, 1)}.json`,
+      html: `${sweep}/report-run${pad(n, 1)}.html`,
+    }),
     candidate: (candidateId: string) => {
       const c = `${sweep}/candidates/${validateSegment(candidateId, 'candidateId')}`;
       return {

@@ -1,5 +1,5 @@
 /**
- * `ncap sweep start|validate|status|watch|result|cancel|resume|list`: ops tooling over the sweep workflow.
+ * `ncap sweep start|validate|status|watch|result|cancel|resume|extend|list`: ops tooling over the sweep workflow.
  * Exit codes: 0 ok, 1 failure, 2 invalid input, 3 finished without a winner.
  */
 import { WorkflowFailedError, type Client } from '@temporalio/client';
@@ -19,6 +19,7 @@ import { validateSpecFile, validationLines, validationSummary } from '../sweeps/
 import { listSweeps, sweepListLines } from '../sweeps/sweep-list.js';
 import { statusLines } from '../sweeps/status-view.js';
 import { watchSweep } from '../sweeps/watch-sweep.js';
+import { ExtensionRefusedError, extendSweep, type ExtendedSweep } from '../sweeps/extend-sweep.js';
 import {
   SweepNotFoundError,
   loadSpecFile,
@@ -38,6 +39,8 @@ const addGlobal = (command: Command): Command => addConnectionOptions(command, {
 
 function mapErrors(error: unknown): never {
   if (error instanceof InvalidSpecError)
+    throw new CliError(error.message, EXIT_CODES.usage, { cause: error });
+  if (error instanceof ExtensionRefusedError)
     throw new CliError(error.message, EXIT_CODES.usage, { cause: error });
   if (error instanceof SweepNotFoundError)
     throw new CliError(error.message, EXIT_CODES.failure, { cause: error });
@@ -91,6 +94,25 @@ async function finish(
   }
   printResult(result, options.json);
   if (!result.winner) process.exitCode = EXIT_CODES.noWinner;
+}
+
+function printExtension(sweepId: string, extended: ExtendedSweep, json: boolean | undefined): void {
+  const { plan, archived, started } = extended;
+  if (json) {
+    printJson({
+      sweepId,
+      plan: plan.kind,
+      message: plan.message,
+      ...(plan.kind === 'extend' ? { extension: plan.extension } : {}),
+      started: started?.started ?? false,
+      ...(archived ? { previousReport: archived } : {}),
+    });
+    return;
+  }
+  console.log(`Sweep ${sweepId}: ${plan.message}`);
+  if (archived) console.log(`  previous report kept as ${archived.html ?? archived.json}`);
+  if (started)
+    console.log(`${started.started ? 'Started' : 'Already running'}: sweep ${sweepId} (extension)`);
 }
 
 function printProgress(progress: SweepProgress, record: SweepRecord): void {
@@ -293,6 +315,32 @@ export function registerSweepCommands(program: Command): void {
         await exitOnInterrupt(sweepGoesOnMessage(sweepId), () =>
           finish(ctx.client, sweepId, { ...options, watch: true }),
         );
+      });
+    });
+
+  addGlobal(sweep.command('extend').argument('<sweepId>'))
+    .description(
+      'Settle a near-tie: train only the contenders the stop rule could not separate one rung further (from their checkpoints) and decide again; the previous report is kept as report-run<n>.json/.html. Exits 0 when there is no tie, 2 when the tie is at the last rung',
+    )
+    .option('--wait', 'wait for the result, with live progress')
+    .action(async (sweepId: string, options: GlobalOptions & { wait?: boolean }) => {
+      await withContext(options, async (ctx) => {
+        const extended = await extendSweep(ctx.client, ctx.stores, {
+          sweepId,
+          ...(options.store ? { storeUri: options.store } : {}),
+          searchAttributes: ctx.config.searchAttributes,
+          taskQueues: ctx.config.taskQueues,
+        }).catch(mapErrors);
+        if (!(options.wait && options.json && extended.started))
+          printExtension(sweepId, extended, options.json);
+        if (extended.plan.kind !== 'extend') {
+          if (extended.plan.kind !== 'no-tie') process.exitCode = EXIT_CODES.usage;
+          return;
+        }
+        if (options.wait)
+          await exitOnInterrupt(sweepGoesOnMessage(sweepId), () =>
+            finish(ctx.client, sweepId, { ...options, watch: true }),
+          );
       });
     });
 

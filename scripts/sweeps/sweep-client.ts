@@ -49,6 +49,8 @@ export interface StartSweepOptions {
   searchAttributes?: boolean;
   /** Task queues the workers poll (the CLI passes the configured ones). @default DEFAULT_TASK_QUEUES */
   taskQueues?: TaskQueues;
+  /** Reopen the decided bracket of a previous run (`ncap sweep extend`). @default absent: a new bracket */
+  extend?: SweepWorkflowInput['extend'];
 }
 
 export interface StartedSweep {
@@ -80,6 +82,7 @@ export async function startSweep(client: Client, options: StartSweepOptions): Pr
     searchAttributes: options.searchAttributes ?? false,
     encryptedPayloads: encryptsPayloads(client),
     taskQueues,
+    ...(options.extend ? { extend: options.extend } : {}),
   };
   const running = await findSweep(client, sweepId);
   const memo: SweepMemo = { storeUri, name: options.spec.name, createdAt: new Date().toISOString() };
