@@ -93,16 +93,11 @@ function normalizationClass(tf: Tf) {
       const { statShape, broadcastShape } = statisticsShapes(this.name, this.settings.axis, shape);
       this.broadcastShape = broadcastShape;
       if (this.settings.mean === null || this.settings.variance === null) {
+        const statistic = (name: string, init: ReturnType<Tf['initializers']['zeros']>) =>
+          this.addWeight(name, statShape, 'float32', init, undefined, false);
         this.statistics = {
-          mean: this.addWeight('mean', statShape, 'float32', tf.initializers.zeros(), undefined, false),
-          variance: this.addWeight(
-            'variance',
-            statShape,
-            'float32',
-            tf.initializers.ones(),
-            undefined,
-            false,
-          ),
+          mean: statistic('mean', tf.initializers.zeros()),
+          variance: statistic('variance', tf.initializers.ones()),
         };
         this.addWeight('count', [], 'int32', tf.initializers.zeros(), undefined, false);
       }

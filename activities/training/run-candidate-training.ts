@@ -10,7 +10,7 @@
 import { buildCandidateNetwork } from './candidate-network.js';
 import { buildCandidateResult } from './candidate-result.js';
 import { frozenLogme } from './frozen-logme.js';
-import { candidateRunOf, releaseCandidateRun } from './candidate-run.js';
+import { candidateRunOf, releaseCandidateRun, type CandidateRun } from './candidate-run.js';
 import { cutFeatures, loadBackbone } from './prepare-backbone.js';
 import { writeResult } from './result.js';
 import { resolveResumePoint } from './resume-point.js';
@@ -18,7 +18,13 @@ import { openTrainingData } from './training-data.js';
 import { prepareFeeds } from './training-feeds.js';
 import { trainingFingerprint } from './training-fingerprint.js';
 import { runTrainingLoop } from './train-loop.js';
-import type { CandidateResult, CandidateTrainingInput, TrainingDeps, TrainingProgress } from './types.js';
+import type {
+  CandidateResult,
+  CandidateTrainingInput,
+  FeaturePooling,
+  TrainingDeps,
+  TrainingProgress,
+} from './types.js';
 
 export { trainingFingerprint } from './training-fingerprint.js';
 
@@ -44,12 +50,7 @@ export async function runCandidateTraining(
       data.source.numClasses,
       features.backboneModel,
     );
-    // The pooling applied ('auto' resolved) is what identifies the checkpoint.
-    const fingerprint = trainingFingerprint(
-      { ...resolved, model: { ...resolved.model, featurePooling: features.featurePooling } },
-      backbone.zoo.weightsHash,
-      features.featureLayer,
-    );
+    const fingerprint = fingerprintOf(run, backbone.zoo.weightsHash, features);
     const checkpoint = await resolveResumePoint(run, fingerprint);
     const outcome = await runTrainingLoop({
       tf,
@@ -71,13 +72,7 @@ export async function runCandidateTraining(
       clock,
       ...(log ? { log } : {}),
     });
-    // A zero-training baseline the selection benchmark compares against (frozen features only), computed
-    // in a worker thread so the heartbeat keeps beating.
-    const scoringStarted = clock.now();
-    const logme = feeds.frozen
-      ? await frozenLogme(feeds.frozen, data.split.train, data.source.labels, deps.signal)
-      : null;
-    const scoringSeconds = feeds.frozen ? (clock.now() - scoringStarted) / 1000 : 0;
+    const { logme, scoringSeconds } = await scoreFrozenFeatures(run, feeds, data, deps.signal);
     const result = buildCandidateResult({
       run,
       backbone,
@@ -93,6 +88,36 @@ export async function runCandidateTraining(
   } finally {
     await releaseCandidateRun(run);
   }
+}
+
+/** The run's fingerprint: the pooling applied (`'auto'` resolved) is what identifies the checkpoint. */
+function fingerprintOf(
+  run: CandidateRun,
+  weightsHash: string,
+  features: { featurePooling: FeaturePooling; featureLayer: string },
+): ReturnType<typeof trainingFingerprint> {
+  const { resolved } = run;
+  return trainingFingerprint(
+    { ...resolved, model: { ...resolved.model, featurePooling: features.featurePooling } },
+    weightsHash,
+    features.featureLayer,
+  );
+}
+
+/**
+ * LogME of the frozen features, a zero-training baseline the selection benchmark compares against
+ * (frozen mode only), computed in a worker thread so the heartbeat keeps beating; and how long it took.
+ */
+async function scoreFrozenFeatures(
+  run: CandidateRun,
+  feeds: Awaited<ReturnType<typeof prepareFeeds>>,
+  data: Awaited<ReturnType<typeof openTrainingData>>,
+  signal: AbortSignal | undefined,
+): Promise<{ logme: number | null; scoringSeconds: number }> {
+  if (!feeds.frozen) return { logme: null, scoringSeconds: 0 };
+  const started = run.clock.now();
+  const logme = await frozenLogme(feeds.frozen, data.split.train, data.source.labels, signal);
+  return { logme, scoringSeconds: (run.clock.now() - started) / 1000 };
 }
 
 /** Progress reports that also say what the model is fed (for progress lines). */

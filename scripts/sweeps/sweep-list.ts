@@ -3,7 +3,8 @@
  * workflow's memo (store, name, created, outcome, winner); sweeps started before the memo fall back to their
  * start input (name, created) and the NcapWinner search attribute or the result (winner).
  */
-import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
+import { Client, type WorkflowExecutionInfo } from '@temporalio/client';
+import { defaultPayloadConverter, type Payload, type PayloadCodec } from '@temporalio/common';
 import type { SweepResult } from '../../workflows/sweep-api.js';
 import { parseSweepMemo, type SweepMemo } from '../../workflows/sweep-memo.js';
 import { startInput } from './sweep-record.js';
@@ -24,11 +25,51 @@ export interface SweepListRow {
   storeUri: string;
 }
 
-/** Up to `limit` sweeps, newest first. */
+/** Encodings the default payload converter reads; anything else is ciphertext this client has no key for. */
+const READABLE_ENCODINGS = new Set([
+  'binary/null',
+  'binary/plain',
+  'json/plain',
+  'json/protobuf',
+  'binary/protobuf',
+]);
+const NULL_PAYLOAD = defaultPayloadConverter.toPayload(null);
+
+/**
+ * Decodes what the client's own codecs could not (a sweep encrypted under a key this client lacks) to
+ * null: the SDK decodes every memo of a listed page, and one unreadable memo would fail the whole list.
+ */
+const unreadableAsNull: PayloadCodec = {
+  encode: (payloads) => Promise.resolve(payloads),
+  decode: (payloads) =>
+    Promise.resolve(
+      payloads.map((p: Payload) =>
+        READABLE_ENCODINGS.has(new TextDecoder().decode(p.metadata?.encoding ?? new Uint8Array()))
+          ? p
+          : NULL_PAYLOAD,
+      ),
+    ),
+};
+
+/** A client like `client` whose reads turn unreadable payloads into null (decoded last: first in the list). */
+function listingClient(client: Client): Client {
+  const { connection, namespace, dataConverter } = client.options;
+  return new Client({
+    connection,
+    namespace,
+    dataConverter: {
+      ...dataConverter,
+      payloadCodecs: [unreadableAsNull, ...(dataConverter.payloadCodecs ?? [])],
+    },
+  });
+}
+
+/** Up to `limit` sweeps, newest first; a sweep whose memo or input this client cannot decrypt shows what it can. */
 export async function listSweeps(client: Client, limit: number): Promise<SweepListRow[]> {
   const rows: SweepListRow[] = [];
-  for await (const wf of client.workflow.list({ query: `WorkflowType = 'sweepWorkflow'` })) {
-    rows.push(await rowOf(client, wf));
+  const lister = listingClient(client);
+  for await (const wf of lister.workflow.list({ query: `WorkflowType = 'sweepWorkflow'` })) {
+    rows.push(await rowOf(lister, wf));
     if (rows.length >= limit) break;
   }
   return rows;

@@ -9,6 +9,7 @@ import { Client } from '@temporalio/client';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSweep } from '../../../scripts/sweeps/sweep-client.js';
+import { listSweeps, type SweepListRow } from '../../../scripts/sweeps/sweep-list.js';
 import { createCodecServer } from '../../../workers/codec-server.js';
 import { createOrchestratorWorker } from '../../../workers/create-workers.js';
 import { AesGcmPayloadCodec, dataConverterOption } from '../../../workers/payload-codec.js';
@@ -99,6 +100,13 @@ describe('secrets stay secret; payloads are encrypted end to end', () => {
       .map((p) => JSON.stringify(defaultPayloadConverter.fromPayload(p)))
       .join('\n');
     expect(plainHistory).toContain('plaintext-marker-good');
+
+    // `sweep list` shows the sweep to a client with the key, and lists it without one instead of failing on
+    // a memo it cannot decrypt.
+    const listed = (rows: SweepListRow[]) => rows.find((r) => r.sweepId === result.sweepId);
+    expect(listed(await listSweeps(client, 100))).toMatchObject({ name: 'secrets', status: 'completed' });
+    const keyless = new Client({ connection: bench.connection });
+    expect(listed(await listSweeps(keyless, 100))).toMatchObject({ name: '', status: 'completed' });
 
     // The codec server, as the UI calls it, returns the same plaintext.
     const server = createCodecServer({ codec });
