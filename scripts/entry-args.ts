@@ -19,7 +19,10 @@ export interface EntryArgs<T> {
  * comes back as text, and an unknown option, a missing value or a surplus argument throws a TypeError
  * with commander's message (each entry point reports it as it reports its other usage errors).
  */
-export function parseEntryArgs<T extends OptionValues>(command: Command, argv: readonly string[]): EntryArgs<T> {
+export function parseEntryArgs<T extends OptionValues>(
+  command: Command,
+  argv: readonly string[],
+): EntryArgs<T> {
   let help = '';
   command.exitOverride().configureOutput({
     writeOut: (text) => {
@@ -35,6 +38,26 @@ export function parseEntryArgs<T extends OptionValues>(command: Command, argv: r
     throw new TypeError(error.message.replace(/^error: /, ''));
   }
   return { options: command.opts<T>(), args: command.args };
+}
+
+/**
+ * An entry point's options, or the exit code it returns without running: 0 after printing the help for
+ * `--help`, 2 after printing a usage error followed by the help.
+ */
+export function entryOptionsOrExit<T extends OptionValues>(
+  command: Command,
+  argv: readonly string[],
+): T | number {
+  const usage = command.helpInformation().trimEnd();
+  try {
+    const parsed = parseEntryArgs<T>(command, argv);
+    if (parsed.help === undefined) return parsed.options;
+    console.log(usage);
+    return 0;
+  } catch (error) {
+    console.error(`${(error as Error).message}\n${usage}`);
+    return 2;
+  }
 }
 
 /** Commander argument parser for a positive integer (`--workers 4`). */

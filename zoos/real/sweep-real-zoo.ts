@@ -16,7 +16,7 @@ import { validateSweepSpec, type SweepSpec } from '../../activities/spec/sweep-s
 import { canonicalJson } from '../../activities/sweep/stored-spec.js';
 import { defaultStoreUri } from '../../workers/worker-config.js';
 import { projectRoot } from '../../scripts/dev/tools.js';
-import { parseEntryArgs } from '../../scripts/entry-args.js';
+import { entryOptionsOrExit } from '../../scripts/entry-args.js';
 import { runLocalSweep } from '../../scripts/sweeps/run-local-sweep.js';
 import { readRealZooManifest, type RealZooManifest } from './build.js';
 import { MANIFEST_PATH } from './paths.js';
@@ -107,25 +107,15 @@ function sweepRealZooCommand(): Command {
 const USAGE = sweepRealZooCommand().helpInformation().trimEnd();
 
 async function main(): Promise<number> {
-  let values;
-  try {
-    const parsed = parseEntryArgs<{
-      candidates?: string;
-      epochs?: string;
-      fresh: boolean;
-      cacheDir?: string;
-      store?: string;
-      json: boolean;
-    }>(sweepRealZooCommand(), process.argv.slice(2));
-    values = { ...parsed.options, help: parsed.help !== undefined };
-  } catch (error) {
-    console.error(`${(error as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  const values = entryOptionsOrExit<{
+    candidates?: string;
+    epochs?: string;
+    fresh: boolean;
+    cacheDir?: string;
+    store?: string;
+    json: boolean;
+  }>(sweepRealZooCommand(), process.argv.slice(2));
+  if (typeof values === 'number') return values;
   const epochs = values.epochs === undefined ? undefined : Number(values.epochs);
   if (epochs !== undefined && (!Number.isInteger(epochs) || epochs < 1)) {
     console.error(`--epochs must be a positive integer, got '${values.epochs}'\n${USAGE}`);

@@ -14,7 +14,7 @@ import type { Tf } from '../../activities/tf/tf-namespace.js';
 import { defaultStoreUri } from '../../workers/worker-config.js';
 import { DEBIAN_FASHION_MNIST_DIR } from '../fashion/fashion-mnist.js';
 import { projectRoot } from '../../scripts/dev/tools.js';
-import { parseEntryArgs } from '../../scripts/entry-args.js';
+import { entryOptionsOrExit } from '../../scripts/entry-args.js';
 import { buildReal2Zoo } from './build.js';
 import { DEFAULT_CACHE_DIR, MANIFEST_PATH, README_PATH } from './paths.js';
 import { writeReadmeTables } from './summary.js';
@@ -42,25 +42,15 @@ function buildReal2ZooCommand(): Command {
 const USAGE = buildReal2ZooCommand().helpInformation().trimEnd();
 
 async function main(): Promise<number> {
-  let values;
-  try {
-    const parsed = parseEntryArgs<{
-      cacheDir?: string;
-      store?: string;
-      dataDir: string;
-      manifest?: string;
-      networks?: string;
-      json: boolean;
-    }>(buildReal2ZooCommand(), process.argv.slice(2));
-    values = { ...parsed.options, help: parsed.help !== undefined };
-  } catch (error) {
-    console.error(`${(error as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  const values = entryOptionsOrExit<{
+    cacheDir?: string;
+    store?: string;
+    dataDir: string;
+    manifest?: string;
+    networks?: string;
+    json: boolean;
+  }>(buildReal2ZooCommand(), process.argv.slice(2));
+  if (typeof values === 'number') return values;
   const root = projectRoot();
   const cacheDir = resolve(values.cacheDir ?? join(root, DEFAULT_CACHE_DIR));
   const storeUri = values.store ?? process.env.NCAP_STORE_URI ?? defaultStoreUri();

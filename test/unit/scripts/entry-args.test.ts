@@ -1,6 +1,6 @@
 import { Command } from 'commander';
-import { describe, expect, it } from 'vitest';
-import { parseEntryArgs, positiveInt } from '../../../scripts/entry-args.js';
+import { describe, expect, it, vi } from 'vitest';
+import { entryOptionsOrExit, parseEntryArgs, positiveInt } from '../../../scripts/entry-args.js';
 
 const command = (): Command =>
   new Command('npm run example')
@@ -37,6 +37,23 @@ describe('parseEntryArgs', () => {
     expect(() => parseEntryArgs(command(), ['--count', '0'])).toThrow(
       /--count <n>' argument '0' is invalid. expected a positive integer, got '0'/,
     );
+  });
+});
+
+describe('entryOptionsOrExit', () => {
+  it('returns the options, or 0 after the help, or 2 after a usage error and the help', () => {
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      expect(entryOptionsOrExit(command(), ['--out', 'x'])).toMatchObject({ out: 'x' });
+      expect(entryOptionsOrExit(command(), ['--help'])).toBe(0);
+      expect(log).toHaveBeenCalledWith(expect.stringContaining('--out <dir>'));
+      expect(entryOptionsOrExit(command(), ['--outt', 'x'])).toBe(2);
+      expect(error).toHaveBeenCalledWith(expect.stringMatching(/^unknown option '--outt'[\s\S]*--out <dir>/));
+    } finally {
+      log.mockRestore();
+      error.mockRestore();
+    }
   });
 });
 
