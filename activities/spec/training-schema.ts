@@ -264,6 +264,14 @@ export const probeSchema = z.strictObject({
 /** `probe.standardiseFeatures` when a spec leaves it out (kept out of the parsed spec, see above). */
 export const DEFAULT_STANDARDISE_FEATURES = true;
 
+/** Whether a run standardises its frozen features: `frozen` mode and `probe.standardiseFeatures` (or its default). */
+export function standardisesFeatures(
+  mode: (typeof TRAINING_MODES)[number],
+  probe: { standardiseFeatures?: boolean | undefined },
+): boolean {
+  return mode === 'frozen' && (probe.standardiseFeatures ?? DEFAULT_STANDARDISE_FEATURES);
+}
+
 /** How β_eff is computed from a snapshot: the sweep's scoring settings (`selection`) and training's `monitor`. */
 export const betaSettingsShape = {
   interactionModel: z

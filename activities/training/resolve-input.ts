@@ -6,7 +6,7 @@
 import type { z } from 'zod';
 import { describeIssue } from '../spec/issue-path.js';
 import { resolveNormalisation, type ResolvedNormalisation } from '../spec/normalisation.js';
-import { candidateTrainingInputSchema, DEFAULT_STANDARDISE_FEATURES } from '../spec/training-schema.js';
+import { candidateTrainingInputSchema, standardisesFeatures } from '../spec/training-schema.js';
 import { InvalidTrainingInputError } from './errors.js';
 import type { CandidateTrainingInput, FeaturePoolingSetting } from './types.js';
 
@@ -65,7 +65,7 @@ export function resolveTrainingInput(input: CandidateTrainingInput): ResolvedTra
       ...(dataset.testUri !== undefined ? { testUri: dataset.testUri } : {}),
     },
     mode,
-    standardiseFeatures: mode === 'frozen' && (probe.standardiseFeatures ?? DEFAULT_STANDARDISE_FEATURES),
+    standardiseFeatures: standardisesFeatures(mode, probe),
     probe: { widths: probe.widths, trainable: probe.trainable, recordBatchStats: probe.recordBatchStats },
     monitor: { skipInputProjection: monitor.skipInputProjection, interactionModel: monitor.interactionModel },
     training: {

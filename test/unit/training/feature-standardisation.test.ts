@@ -7,6 +7,12 @@ import type { FrozenFeatures } from '../../../activities/training/feature-cache.
 import { resolveTrainingInput } from '../../../activities/training/resolve-input.js';
 import { trainingFingerprint } from '../../../activities/training/training-fingerprint.js';
 import type { CandidateTrainingInput } from '../../../activities/training/types.js';
+import { createHash } from 'node:crypto';
+import { validateSweepSpec } from '../../../activities/spec/sweep-spec.js';
+import { canonicalJson } from '../../../activities/sweep/stored-spec.js';
+import { earlySweepSpec } from '../../../bench/selection/early-sweeps.js';
+import { DEFAULT_TRUTH_RECIPE, FROZEN_TRUTH_RECIPE } from '../../../bench/truth/ground-truth.js';
+import { specSweepId } from '../../../scripts/sweeps/run-spec.js';
 import { seededRandom } from './helpers.js';
 
 /** Row-major features of `rows` (arrays), dataset index i at row n-1-i (rows need not follow indices). */
@@ -128,5 +134,51 @@ describe('probe.standardiseFeatures', () => {
     expect(fingerprint(frozen)).not.toBe(raw);
     // The field itself is not hashed: finetune runs keep their identity whatever it says.
     expect(fingerprint({ ...base, probe: { standardiseFeatures: true } })).toBe(fingerprint(base));
+  });
+});
+
+describe('sweep ids with probe.standardiseFeatures', () => {
+  const specOf = (mode: 'finetune' | 'frozen', probe: Record<string, unknown> = {}) =>
+    validateSweepSpec({
+      name: 'ids',
+      dataset: { uri: 's3://bucket/data.safetensors' },
+      candidates: [{ id: 'c1', model: 'file:///zoo/m/model.json' }],
+      mode,
+      probe,
+    });
+  // The id a spec had before the field existed: its name and the hash of the validated spec.
+  const formerId = (spec: ReturnType<typeof specOf>) =>
+    `ids-${createHash('sha256').update(canonicalJson(spec)).digest('hex').slice(0, 10)}`;
+
+  it('keeps every finetune and raw-feature spec’s id; a standardising frozen spec gets a new one', () => {
+    const finetune = specOf('finetune');
+    expect(finetune.probe).not.toHaveProperty('standardiseFeatures');
+    expect(specSweepId(finetune)).toBe(formerId(finetune));
+    const raw = specOf('frozen', { standardiseFeatures: false });
+    expect(specSweepId(raw)).toBe(formerId(raw));
+    const frozen = specOf('frozen');
+    expect(specSweepId(frozen)).not.toBe(formerId(frozen));
+    // Unset and written out are the same computation, so the same sweep.
+    expect(specSweepId(frozen)).toBe(specSweepId(specOf('frozen', { standardiseFeatures: true })));
+  });
+
+  it('gives the benchmark’s frozen early runs and ground truths new ids, the finetune ones their old', () => {
+    const task = {
+      name: 'toy',
+      trainUri: 'file:///tmp/train.safetensors',
+      validationUri: 'file:///tmp/validation.safetensors',
+      trainSamples: 600,
+      normalisation: '[0,1]' as const,
+      batchSize: 64,
+      learningRate: 1e-3,
+      probeWidths: [256, 128, 64],
+      candidates: [{ id: 'c1', model: 'file:///zoo/m/model.json' }],
+    };
+    expect(earlySweepSpec({ ...task, mode: 'frozen' }, 'trainable').probe.standardiseFeatures).toBe(true);
+    expect(earlySweepSpec({ ...task, mode: 'finetune' }, 'trainable').probe).not.toHaveProperty(
+      'standardiseFeatures',
+    );
+    expect(FROZEN_TRUTH_RECIPE.probe.standardiseFeatures).toBe(true);
+    expect(DEFAULT_TRUTH_RECIPE.probe).not.toHaveProperty('standardiseFeatures');
   });
 });
