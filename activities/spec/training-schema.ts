@@ -254,8 +254,9 @@ export const probeSchema = z.strictObject({
    * and std before the probe (validation and test rows get the training split's statistics; dimensions
    * constant on the training split become 0). Without it, a backbone whose features reach magnitudes of
    * 10–100 can collapse the probe to chance. Ignored in `finetune` mode, where features are not cached.
-   * Left unset it is {@link DEFAULT_STANDARDISE_FEATURES}, and a spec that leaves it out hashes (sweep id,
-   * checkpoint identity) as it did before the field existed.
+   * Left unset it is {@link DEFAULT_STANDARDISE_FEATURES} (not written into the parsed spec, so a finetune
+   * spec keeps its sweep id; a standardising frozen one gets a new id and checkpoint identity, see
+   * `specSweepId` and `trainingFingerprint`).
    * @default true
    */
   standardiseFeatures: z.boolean().optional(),
