@@ -9,7 +9,7 @@ import {
   trajectoryChartData,
   type TrajectoryChartOptions,
 } from './beta-trajectory-chart.js';
-import { formatProbability, nearTieText } from './confidence-text.js';
+import { formatProbability, nearTieText, pBestLabel } from './confidence-text.js';
 import { html, trustedHtml, type SafeHtml } from './html-template.js';
 import { rankingColumns, rankingRows, type RankingColumns, type RankingRow } from './ranking-rows.js';
 import {
@@ -159,8 +159,9 @@ function confidenceBadge(report: SweepReport): SafeHtml | null {
   );
   if (!confidence || !winner) return null;
   const tie = nearTieText(confidence);
-  return html`<p class="confidence" data-near-tie="${tie ? 'true' : 'false'}">
-    P(best) ${formatProbability(winner.pBest)} at ${confidence.epochs} epochs${tie ? html`<br />${tie}` : ''}
+  const population = `Paired bootstrap over the validation images; P(best on the validation population) ${formatProbability(winner.pBestPopulation)}`;
+  return html`<p class="confidence" data-near-tie="${tie ? 'true' : 'false'}" title="${population}">
+    ${pBestLabel(confidence)} ${formatProbability(winner.pBest)} at ${confidence.epochs} epochs${tie ? html`<br />${tie}` : ''}
   </p>`;
 }
 
