@@ -5,10 +5,12 @@
  *
  * Identical columns are interchangeable and kept together. Distinct columns are ordered by a signature
  * that ignores image order (hits, copies, and the sorted overlaps with every column); columns whose
- * signatures tie are ordered by trying their permutations and keeping the one whose table of image
- * patterns (each pattern with its count) sorts first. When that table is the same for two orders, they
- * are symmetric: either gives the same probabilities, relabelled. Beyond `MAX_TIE_ORDERS` orders the
- * signature order is kept (then image order can matter; it takes many columns tied on every overlap).
+ * signatures tie are ordered by trying their permutations and keeping those whose table of image
+ * patterns (each pattern with its count) sorts first. Several orders give that table when the data is
+ * symmetric under swapping some columns (with their images): all are returned, so the caller can give
+ * such columns the same probability (their mean over the orders) instead of one chosen by their labels.
+ * Beyond `MAX_TIE_ORDERS` orders the signature order alone is returned (then image order can matter; it
+ * takes many columns tied on hits and every overlap).
  */
 
 /** The most tie-breaking orders tried. */
@@ -80,17 +82,11 @@ function tieOrders(sorted: readonly Unit[]): Unit[][] | null {
   );
 }
 
-/** Column indices (into `keys`) in canonical order; see the module comment. */
-export function canonicalColumnOrder(keys: readonly string[]): number[] {
+/** The canonical orders of the columns (indices into `keys`), one or more; see the module comment. */
+export function canonicalColumnOrders(keys: readonly string[]): number[][] {
   const sorted = units(keys).sort(compareSignatures);
-  const orders = tieOrders(sorted);
-  let best = sorted;
-  if (orders && orders.length > 1) {
-    let bestTable = patternCensus(sorted);
-    for (const order of orders) {
-      const table = patternCensus(order);
-      if (table < bestTable) [best, bestTable] = [order, table];
-    }
-  }
-  return best.flatMap((u) => u.members);
+  const orders = tieOrders(sorted) ?? [sorted];
+  const tables = orders.map(patternCensus);
+  const first = tables.reduce((min, t) => (t < min ? t : min));
+  return orders.filter((_, i) => tables[i] === first).map((order) => order.flatMap((u) => u.members));
 }

@@ -14,10 +14,11 @@
  *   fresh halves, the population figure is over-confident, this one meets the 10-point goal).
  *
  * Computed in a canonical order (contenders by canonical-columns.ts, images by their outcome patterns), so
- * the result depends neither on the order of the images nor on the names or order of the contenders.
+ * the result depends neither on the order of the images nor on the names or order of the contenders;
+ * contenders the data cannot tell apart (a symmetry of the outcome table) get the same probability.
  */
 import { mulberry32 } from '../training/rng.js';
-import { canonicalColumnOrder } from './canonical-columns.js';
+import { canonicalColumnOrders } from './canonical-columns.js';
 
 /** What a P(best) states: best on the validation population, or on a fresh sample of the same size. */
 export const P_BEST_STATEMENTS = ['fresh-sample', 'population'] as const;
@@ -35,8 +36,8 @@ export interface PairedBootstrapInput {
 
 /** The outcomes in canonical form: distinct image patterns, and each image's pattern (images sorted by it). */
 interface PatternTable {
-  /** Canonical position j → the contender's index in the input. */
-  canonical: number[];
+  /** Canonical position j → the contender's index in the input, per canonical order (the same table for each). */
+  orders: number[][];
   /** Per distinct pattern, the outcome of each contender in canonical order. */
   bits: Uint8Array[];
   /** Image slot → its pattern's index (slots sorted by pattern, so image order cannot matter). */
@@ -48,7 +49,8 @@ const columnKey = (hits: ArrayLike<number>): string => Array.from(hits, (h) => (
 function patternTable(columns: readonly ArrayLike<number>[]): PatternTable {
   const keys = columns.map(columnKey);
   const n = keys[0]!.length;
-  const canonical = canonicalColumnOrder(keys);
+  const orders = canonicalColumnOrders(keys);
+  const canonical = orders[0]!;
   const patternCount = new Map<string, number>();
   for (let i = 0; i < n; i++) {
     const pattern = canonical.map((k) => keys[k]![i]).join('');
@@ -59,7 +61,7 @@ function patternTable(columns: readonly ArrayLike<number>[]): PatternTable {
   let filled = 0;
   patterns.forEach((p, index) => slots.fill(index, filled, (filled += patternCount.get(p)!)));
   const bits = patterns.map((p) => Uint8Array.from(p, (ch) => (ch === '1' ? 1 : 0)));
-  return { canonical, bits, slots };
+  return { orders, bits, slots };
 }
 
 /** Pattern counts of one replicate: n images drawn from the n slots (one level) or from such a draw (two). */
@@ -99,7 +101,7 @@ function creditBest(
 /** P(best) of each contender (input order) under `statement`; see the module comment. */
 export function pairedBootstrapPBest(input: PairedBootstrapInput): number[] {
   const { columns, statement, resamples, seed } = input;
-  const { canonical, bits, slots } = patternTable(columns);
+  const { orders, bits, slots } = patternTable(columns);
   const random = mulberry32(seed);
   const wins = new Float64Array(columns.length);
   const counts = new Uint32Array(bits.length);
@@ -109,7 +111,10 @@ export function pairedBootstrapPBest(input: PairedBootstrapInput): number[] {
     drawCounts(slots, statement, random, counts, first);
     creditBest(bits, counts, scores, wins);
   }
-  const pBest = new Array<number>(columns.length);
-  canonical.forEach((k, j) => (pBest[k] = wins[j]! / resamples));
+  // Each contender's mean over the canonical orders: one value for contenders a symmetry swaps (summed in
+  // sorted order, so the input order cannot change a bit of it).
+  const shares = columns.map(() => [] as number[]);
+  for (const order of orders) order.forEach((k, j) => shares[k]!.push(wins[j]! / resamples));
+  const pBest = shares.map((s) => s.sort((x, y) => x - y).reduce((sum, x) => sum + x, 0) / orders.length);
   return pBest;
 }

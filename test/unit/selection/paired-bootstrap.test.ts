@@ -119,4 +119,33 @@ describe('pairedBootstrapPBest', () => {
     expect(bootstrap(permuted, 'fresh-sample', 500)).toEqual(base);
     expect(bootstrap([...columns].reverse(), 'fresh-sample', 500)).toEqual([...base].reverse());
   });
+
+  it('stays invariant when distinct contenders tie on hits and every pairwise overlap (the order is broken by the data)', () => {
+    // Image types (a, b, c, d) × count: a and b, and c and d, tie on hits and pairwise overlaps, but only a
+    // shares images with both c and d, so swapping a and b is no symmetry of the data.
+    const types: [number[], number][] = [
+      [[1, 0, 1, 1], 10],
+      [[0, 1, 1, 0], 10],
+      [[0, 1, 0, 1], 10],
+      [[1, 0, 0, 0], 10],
+      [[0, 0, 0, 0], 60],
+    ];
+    const images = types.flatMap(([bits, count]) => Array.from({ length: count }, () => bits));
+    const columns = [0, 1, 2, 3].map((k) => Uint8Array.from(images, (bits) => bits[k]!));
+    const base = bootstrap(columns, 'fresh-sample', 400);
+    const random = mulberry32(21);
+    for (const order of [
+      [1, 0, 3, 2],
+      [3, 2, 1, 0],
+      [2, 0, 1, 3],
+    ]) {
+      const perm = Array.from({ length: images.length }, (_, i) => i).sort(() => random() - 0.5);
+      const got = bootstrap(
+        order.map((k) => Uint8Array.from(perm, (i) => columns[k]![i]!)),
+        'fresh-sample',
+        400,
+      );
+      order.forEach((k, j) => expect(got[j]).toBe(base[k]));
+    }
+  });
 });
