@@ -17,7 +17,7 @@
  *   ignoring it overstates the noise of a gap between correlated candidates.
  */
 import type { CandidateConfidence, RungConfidence } from '../scoring/report-types.js';
-import { pairedBootstrapPBest, type PBestStatement } from './paired-bootstrap.js';
+import { pairedBootstrapPBest } from './paired-bootstrap.js';
 import { scoreMargin } from './score-margin.js';
 
 /** Default bootstrap resamples (Monte Carlo error of a probability ≤ 0.5/√4000 ≈ 0.008). */
@@ -86,10 +86,11 @@ export function rungConfidence(input: RungConfidenceInput): RungConfidence {
   const accuracy = contenders.map((c) => Array.from(c.hits).reduce<number>((s, h) => s + (h ? 1 : 0), 0) / n);
   const order = contenders.map((_, k) => k).sort((a, b) => accuracy[b]! - accuracy[a]! || a - b);
   const leader = contenders[order[0]!]!;
-  const pBestOn = (statement: PBestStatement) =>
-    pairedBootstrapPBest({ columns: contenders.map((c) => c.hits), statement, resamples, seed });
-  const pBest = pBestOn('fresh-sample');
-  const pBestPopulation = pBestOn('population');
+  const { 'fresh-sample': pBest, population: pBestPopulation } = pairedBootstrapPBest({
+    columns: contenders.map((c) => c.hits),
+    resamples,
+    seed,
+  });
   const candidates: CandidateConfidence[] = order.map((k) => {
     const c = contenders[k]!;
     const { gap, sd } = pairedGap(leader.hits, c.hits, n);

@@ -27,19 +27,21 @@ export type PBestStatement = (typeof P_BEST_STATEMENTS)[number];
 export interface PairedBootstrapInput {
   /** Each contender's outcomes (1: right), all on the same images in the same order (at least one image). */
   columns: readonly ArrayLike<number>[];
-  statement: PBestStatement;
-  /** Replicates drawn. */
+  /** Replicates drawn (each serves both statements: its first draw is a population replicate). */
   resamples: number;
   /** Seed of the resampling. */
   seed: number;
 }
 
+type Counts = Record<PBestStatement, Uint32Array>;
+
 /** The outcomes in canonical form: distinct image patterns, and each image's pattern (images sorted by it). */
 interface PatternTable {
   /** Canonical position j → the contender's index in the input, per canonical order (the same table for each). */
   orders: number[][];
-  /** Per distinct pattern, the outcome of each contender in canonical order. */
-  bits: Uint8Array[];
+  /** Per distinct pattern p, the canonical positions right on it: `hitters[starts[p] .. starts[p + 1])`. */
+  hitters: Uint32Array;
+  starts: Uint32Array;
   /** Image slot → its pattern's index (slots sorted by pattern, so image order cannot matter). */
   slots: Uint32Array;
 }
@@ -60,61 +62,73 @@ function patternTable(columns: readonly ArrayLike<number>[]): PatternTable {
   const slots = new Uint32Array(n);
   let filled = 0;
   patterns.forEach((p, index) => slots.fill(index, filled, (filled += patternCount.get(p)!)));
-  const bits = patterns.map((p) => Uint8Array.from(p, (ch) => (ch === '1' ? 1 : 0)));
-  return { orders, bits, slots };
+  const right = patterns.map((p) => [...p].flatMap((ch, j) => (ch === '1' ? [j] : [])));
+  const starts = new Uint32Array(patterns.length + 1);
+  right.forEach((r, p) => (starts[p + 1] = starts[p]! + r.length));
+  return { orders, hitters: Uint32Array.from(right.flat()), starts, slots };
 }
 
-/** Pattern counts of one replicate: n images drawn from the n slots (one level) or from such a draw (two). */
-function drawCounts(
-  slots: Uint32Array,
-  statement: PBestStatement,
-  random: () => number,
-  counts: Uint32Array,
-  first: Uint32Array,
-): void {
+/**
+ * One replicate's pattern counts, both levels: `first` gets n images drawn from the n slots (its counts: a
+ * population replicate), `fresh` n images drawn from `first` (a fresh sample from that population).
+ */
+function drawReplicate(slots: Uint32Array, random: () => number, first: Uint32Array, counts: Counts): void {
   const n = slots.length;
-  counts.fill(0);
-  if (statement === 'population') {
-    for (let i = 0; i < n; i++) counts[slots[Math.floor(random() * n)]!]!++;
-    return;
-  }
-  for (let i = 0; i < n; i++) first[i] = slots[Math.floor(random() * n)]!;
-  for (let i = 0; i < n; i++) counts[first[Math.floor(random() * n)]!]!++;
+  counts.population.fill(0);
+  counts['fresh-sample'].fill(0);
+  for (let i = 0; i < n; i++) counts.population[(first[i] = slots[Math.floor(random() * n)]!)]!++;
+  for (let i = 0; i < n; i++) counts['fresh-sample'][first[Math.floor(random() * n)]!]!++;
 }
 
 /** Adds one replicate's credit to `wins` (canonical positions): 1 to its best, split when shared. */
 function creditBest(
-  bits: readonly Uint8Array[],
+  { hitters, starts }: Pick<PatternTable, 'hitters' | 'starts'>,
   counts: Uint32Array,
   scores: Float64Array,
   wins: Float64Array,
-) {
+): void {
   scores.fill(0);
-  for (let p = 0; p < bits.length; p++)
-    if (counts[p]! > 0) for (let j = 0; j < scores.length; j++) if (bits[p]![j]) scores[j]! += counts[p]!;
+  for (let p = 0; p < counts.length; p++) {
+    const c = counts[p]!;
+    if (c > 0) for (let q = starts[p]!; q < starts[p + 1]!; q++) scores[hitters[q]!]! += c;
+  }
   let best = -1;
   for (const s of scores) best = Math.max(best, s);
   const leaders = scores.filter((s) => s === best).length;
   for (let j = 0; j < scores.length; j++) if (scores[j] === best) wins[j]! += 1 / leaders;
 }
 
-/** P(best) of each contender (input order) under `statement`; see the module comment. */
-export function pairedBootstrapPBest(input: PairedBootstrapInput): number[] {
-  const { columns, statement, resamples, seed } = input;
-  const { orders, bits, slots } = patternTable(columns);
+/** Each contender's P(best) (input order) from its canonical positions' wins, averaged over the orders. */
+function perContender(orders: readonly number[][], wins: Float64Array, resamples: number): number[] {
+  // One value for contenders a symmetry swaps; summed in sorted order, so the input order cannot change a bit.
+  const shares = Array.from(wins, () => [] as number[]);
+  for (const order of orders) order.forEach((k, j) => shares[k]!.push(wins[j]! / resamples));
+  return shares.map((s) => s.sort((x, y) => x - y).reduce((sum, x) => sum + x, 0) / orders.length);
+}
+
+/** P(best) of each contender (input order) under both statements; see the module comment. */
+export function pairedBootstrapPBest(input: PairedBootstrapInput): Record<PBestStatement, number[]> {
+  const { columns, resamples, seed } = input;
+  const table = patternTable(columns);
+  const { orders, slots } = table;
+  const patterns = table.starts.length - 1;
   const random = mulberry32(seed);
-  const wins = new Float64Array(columns.length);
-  const counts = new Uint32Array(bits.length);
-  const first = new Uint32Array(statement === 'population' ? 0 : slots.length);
+  const first = new Uint32Array(slots.length);
+  const counts: Counts = {
+    'fresh-sample': new Uint32Array(patterns),
+    population: new Uint32Array(patterns),
+  };
+  const wins = {
+    'fresh-sample': new Float64Array(columns.length),
+    population: new Float64Array(columns.length),
+  };
   const scores = new Float64Array(columns.length);
   for (let b = 0; b < resamples; b++) {
-    drawCounts(slots, statement, random, counts, first);
-    creditBest(bits, counts, scores, wins);
+    drawReplicate(slots, random, first, counts);
+    for (const statement of P_BEST_STATEMENTS) creditBest(table, counts[statement], scores, wins[statement]);
   }
-  // Each contender's mean over the canonical orders: one value for contenders a symmetry swaps (summed in
-  // sorted order, so the input order cannot change a bit of it).
-  const shares = columns.map(() => [] as number[]);
-  for (const order of orders) order.forEach((k, j) => shares[k]!.push(wins[j]! / resamples));
-  const pBest = shares.map((s) => s.sort((x, y) => x - y).reduce((sum, x) => sum + x, 0) / orders.length);
-  return pBest;
+  return {
+    'fresh-sample': perContender(orders, wins['fresh-sample'], resamples),
+    population: perContender(orders, wins.population, resamples),
+  };
 }

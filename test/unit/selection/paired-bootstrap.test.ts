@@ -53,7 +53,7 @@ const bootstrap = (
   statement: 'fresh-sample' | 'population',
   resamples = 4000,
   seed = 0,
-) => pairedBootstrapPBest({ columns, statement, resamples, seed });
+) => pairedBootstrapPBest({ columns, resamples, seed })[statement];
 
 describe('pairedBootstrapPBest', () => {
   const tiny = [
