@@ -12,6 +12,7 @@
  *   makes: it is the one a user can check on new data, and the one that is calibrated (`npm run
  *   bench:calibration`, calibration section of bench/selection/RESULTS.md: stated against observed on
  *   fresh halves, the population figure is over-confident, this one meets the 10-point goal).
+ * Both come from the same replicates: a replicate's first draw is the population's, its second the fresh one.
  *
  * Computed in a canonical order (contenders by canonical-columns.ts, images by their outcome patterns), so
  * the result depends neither on the order of the images nor on the names or order of the contenders;
