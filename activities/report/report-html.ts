@@ -161,7 +161,8 @@ function confidenceBadge(report: SweepReport): SafeHtml | null {
   const tie = nearTieText(confidence);
   const population = `Paired bootstrap over the validation images; P(best on the validation population) ${formatProbability(winner.pBestPopulation)}`;
   return html`<p class="confidence" data-near-tie="${tie ? 'true' : 'false'}" title="${population}">
-    ${pBestLabel(confidence)} ${formatProbability(winner.pBest)} at ${confidence.epochs} epochs${tie ? html`<br />${tie}` : ''}
+    ${pBestLabel(confidence)} ${formatProbability(winner.pBest)} at ${confidence.epochs}
+    epochs${tie ? html`<br />${tie}` : ''}
   </p>`;
 }
 

@@ -23,7 +23,9 @@ type RecordedReport = Omit<SweepReport, 'version' | 'budget' | 'selection' | 'de
 
 type RecordedConfidence = Omit<DecisionConfidence, 'statement' | 'candidates'> & {
   statement?: DecisionConfidence['statement'];
-  candidates: (Omit<DecisionConfidence['candidates'][number], 'pBestPopulation'> & { pBestPopulation?: number })[];
+  candidates: (Omit<DecisionConfidence['candidates'][number], 'pBestPopulation'> & {
+    pBestPopulation?: number;
+  })[];
 };
 
 /**
