@@ -22,6 +22,11 @@ export function pBestLabel(confidence: Pick<DecisionConfidence, 'statement' | 's
     : `P(best on the validation population)`;
 }
 
+/** What the ranking's P(best) column holds, under its title: "fresh set" or "population". */
+export function pBestColumnNote(confidence: Pick<DecisionConfidence, 'statement'>): string {
+  return confidence.statement === 'fresh-sample' ? 'fresh set' : 'population';
+}
+
 /** The short name, after `pBestLabel` was said once: "P(best on a fresh set)". */
 function pBestShortLabel(confidence: Pick<DecisionConfidence, 'statement'>): string {
   return confidence.statement === 'fresh-sample' ? 'P(best on a fresh set)' : 'P(best on the population)';

@@ -2,11 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { formatProbability } from '../../../activities/report/confidence-text.js';
 import { renderReportHtml } from '../../../activities/report/report-html.js';
 import { renderReportText } from '../../../activities/report/report-text.js';
+import { renderReportMarkdown } from '../../../activities/report/report-markdown.js';
+import { escapeMarkdown } from '../../../activities/report/markdown-escape.js';
+import { escapeHtml } from '../../../activities/report/html-escape.js';
 import { parseReportRecord } from '../../../activities/scoring/report-record.js';
 import type { DecisionConfidence, SweepReport } from '../../../activities/scoring/report-types.js';
 import { winnerLine } from '../../../scripts/sweeps/run-spec.js';
 import { makeReport } from '../../fixtures/report/make-report.js';
 import { decodeEntities, textContent } from './html-inspect.js';
+
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** A report whose winner and runner-up (and a hostile id) are tied at the deciding rung, one cut earlier. */
 function tiedReport(tied: boolean): SweepReport {
@@ -147,6 +152,40 @@ describe('the decision’s confidence in the outputs', () => {
       'P(best on the validation population) 52 % at 0.5 epochs',
     );
     expect(parseReportRecord(JSON.parse(JSON.stringify(current)))).toEqual(current);
+  });
+
+  it('the ranking shows each candidate’s P(best) where it last raced (HTML and Markdown), blank for the rest', async () => {
+    const report = tiedReport(true);
+    const confidence = report.decision!.confidence!;
+    const page = await renderReportHtml(report);
+    expect(page).toMatch(
+      /<th[^>]*title="P\(best on a fresh validation set of 1000 images\), at the rung[^"]*"[^>]*>\s*P\(best\)<br \/><span class="sub">fresh set<\/span>/,
+    );
+    const markdown = renderReportMarkdown(report);
+    const header = markdown
+      .split('\n')
+      .find((l) => l.startsWith('| Rank'))!
+      .split('|')
+      .map((c) => c.trim());
+    const column = header.indexOf('P(best, fresh set)');
+    expect(column).toBeGreaterThan(0);
+    for (const candidate of report.candidates) {
+      const stated = confidence.candidates.find((c) => c.candidateId === candidate.candidateId);
+      const expected = stated ? formatProbability(stated.pBest) : '';
+      const row = page.match(
+        new RegExp(
+          `<tr[^>]*data-candidate-id="${escapeRegExp(escapeHtml(candidate.candidateId))}"[^>]*>([\\s\\S]*?)</tr>`,
+        ),
+      )!;
+      const cells = [...row[1]!.matchAll(/<td[^>]*>([\s\S]*?)<\/td>/g)].map((m) =>
+        decodeEntities(textContent(m[1]!)).trim(),
+      );
+      expect(cells[report.bracket ? 4 : 3]).toBe(expected); // rank, candidate, status, [stopped,] P(best)
+      const mdRow = markdown
+        .split('\n')
+        .find((l) => l.includes(escapeMarkdown(candidate.candidateId)) && l.startsWith('|'))!;
+      expect(mdRow.split('|')[column]!.trim()).toBe(expected);
+    }
   });
 
   it('never rounds a probability to a certainty it does not have', () => {
