@@ -76,6 +76,12 @@ export interface RungConfidence {
    * `population` in records written before the fresh-sample statement (their `pBest` is the population's).
    */
   statement: PBestStatement;
+  /**
+   * Fraction of each contender's deviation from the contenders' mean accuracy removed before the
+   * bootstrap (empirical-Bayes shrinkage against the winner's curse, activities/selection/
+   * accuracy-shrinkage.ts); absent in records written before it (centred on the observed accuracies).
+   */
+  shrinkage?: number;
   /** Validation images compared. */
   samples: number;
   /** Bootstrap resamples drawn. */

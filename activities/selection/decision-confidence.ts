@@ -4,10 +4,12 @@
  *
  * Both come from the per-sample outcomes (correctness bitmaps, activities/training/outcome-bitmap.ts) of
  * every contender on the same images, compared pairwise:
- * - P(best) is a seeded paired bootstrap over images (paired-bootstrap.ts). The stated `pBest` is the
- *   probability of being best on a fresh validation sample of the same size (two-level bootstrap), the
- *   calibrated statement; `pBestPopulation`, best on the validation population (one level), is kept
- *   beside it. The bootstrap is chosen over a paired normal approximation because "best of K" needs the
+ * - P(best) is a seeded paired bootstrap over images (paired-bootstrap.ts), recentred on the contenders'
+ *   empirical-Bayes shrunk accuracies (accuracy-shrinkage.ts: each one's deviation from their mean
+ *   shrunk by V / (V + τ²), against the winner's curse of a leader picked among many close contenders on
+ *   few images). The stated `pBest` is the probability of being best on a fresh validation sample of the
+ *   same size (two-level bootstrap), the calibrated statement; `pBestPopulation`, best on the
+ *   validation population (one level), is kept beside it. The bootstrap is chosen over a paired normal approximation because "best of K" needs the
  *   joint law of K correlated accuracies (a K-dimensional integral for the normal model), which
  *   resampling gives directly, with no normality assumption near 0 or 1. Neither depends on the order of
  *   the images or the names of the contenders.
@@ -86,11 +88,11 @@ export function rungConfidence(input: RungConfidenceInput): RungConfidence {
   const accuracy = contenders.map((c) => Array.from(c.hits).reduce<number>((s, h) => s + (h ? 1 : 0), 0) / n);
   const order = contenders.map((_, k) => k).sort((a, b) => accuracy[b]! - accuracy[a]! || a - b);
   const leader = contenders[order[0]!]!;
-  const { 'fresh-sample': pBest, population: pBestPopulation } = pairedBootstrapPBest({
-    columns: contenders.map((c) => c.hits),
-    resamples,
-    seed,
-  });
+  const {
+    'fresh-sample': pBest,
+    population: pBestPopulation,
+    shrinkage,
+  } = pairedBootstrapPBest({ columns: contenders.map((c) => c.hits), resamples, seed, centre: 'shrunk' });
   const candidates: CandidateConfidence[] = order.map((k) => {
     const c = contenders[k]!;
     const { gap, sd } = pairedGap(leader.hits, c.hits, n);
@@ -107,6 +109,7 @@ export function rungConfidence(input: RungConfidenceInput): RungConfidence {
   return {
     method: 'paired-bootstrap',
     statement: 'fresh-sample',
+    shrinkage,
     samples: n,
     resamples,
     seed,

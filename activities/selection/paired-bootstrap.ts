@@ -14,16 +14,28 @@
  *   fresh halves, the population figure is over-confident, this one meets the 10-point goal).
  * Both come from the same replicates: a replicate's first draw is the population's, its second the fresh one.
  *
+ * Where the replicates are centred (`BootstrapCentre`): `observed`, the plain bootstrap, whose population
+ * is the observed images, or `shrunk`, the product's: every replicate's accuracies are moved by the same
+ * per-contender offset, so that the population the replicates are drawn from has the empirical-Bayes
+ * shrunk accuracies (accuracy-shrinkage.ts) in place of the observed ones, with the pairing and the
+ * sampling spread of the outcomes kept (a recentred bootstrap). This removes the winner's curse: the
+ * observed leader's accuracy is biased upward, and the plain bootstrap takes the bias for its lead.
+ *
  * Computed in a canonical order (contenders by canonical-columns.ts, images by their outcome patterns), so
  * the result depends neither on the order of the images nor on the names or order of the contenders;
  * contenders the data cannot tell apart (a symmetry of the outcome table) get the same probability.
  */
 import { mulberry32 } from '../training/rng.js';
+import { accuracyShrinkage } from './accuracy-shrinkage.js';
 import { canonicalColumnOrders } from './canonical-columns.js';
 
 /** What a P(best) states: best on the validation population, or on a fresh sample of the same size. */
 export const P_BEST_STATEMENTS = ['fresh-sample', 'population'] as const;
 export type PBestStatement = (typeof P_BEST_STATEMENTS)[number];
+
+/** Where the replicates are centred: the observed accuracies, or their empirical-Bayes shrinkage. */
+export const BOOTSTRAP_CENTRES = ['observed', 'shrunk'] as const;
+export type BootstrapCentre = (typeof BOOTSTRAP_CENTRES)[number];
 
 export interface PairedBootstrapInput {
   /** Each contender's outcomes (1: right), all on the same images in the same order (at least one image). */
@@ -32,6 +44,14 @@ export interface PairedBootstrapInput {
   resamples: number;
   /** Seed of the resampling. */
   seed: number;
+  /** Where the replicates are centred (see the module comment). @default 'observed' */
+  centre?: BootstrapCentre;
+}
+
+/** What `pairedBootstrapPBest` returns: each contender's P(best) (input order) under both statements. */
+export interface PairedBootstrapPBest extends Record<PBestStatement, number[]> {
+  /** The shrinkage factor applied (accuracy-shrinkage.ts; 0 when centred on the observed accuracies). */
+  shrinkage: number;
 }
 
 type Counts = Record<PBestStatement, Uint32Array>;
@@ -81,10 +101,15 @@ function drawReplicate(slots: Uint32Array, random: () => number, first: Uint32Ar
   for (let i = 0; i < n; i++) counts['fresh-sample'][first[Math.floor(random() * n)]!]!++;
 }
 
-/** Adds one replicate's credit to `wins` (canonical positions): 1 to its best, split when shared. */
+/**
+ * Adds one replicate's credit to `wins` (canonical positions): 1 to its best, split when shared. A
+ * position's score is its hits in the replicate plus its offset (the centring), added last so that equal
+ * hits and equal offsets give bit-equal scores.
+ */
 function creditBest(
   { hitters, starts }: Pick<PatternTable, 'hitters' | 'starts'>,
   counts: Uint32Array,
+  offsets: Float64Array,
   scores: Float64Array,
   wins: Float64Array,
 ): void {
@@ -93,6 +118,7 @@ function creditBest(
     const c = counts[p]!;
     if (c > 0) for (let q = starts[p]!; q < starts[p + 1]!; q++) scores[hitters[q]!]! += c;
   }
+  for (let j = 0; j < scores.length; j++) scores[j]! += offsets[j]!;
   let best = -1;
   for (const s of scores) best = Math.max(best, s);
   const leaders = scores.filter((s) => s === best).length;
@@ -108,10 +134,16 @@ function perContender(orders: readonly number[][], wins: Float64Array, resamples
 }
 
 /** P(best) of each contender (input order) under both statements; see the module comment. */
-export function pairedBootstrapPBest(input: PairedBootstrapInput): Record<PBestStatement, number[]> {
+export function pairedBootstrapPBest(input: PairedBootstrapInput): PairedBootstrapPBest {
   const { columns, resamples, seed } = input;
   const table = patternTable(columns);
   const { orders, slots } = table;
+  const { factor, offsets } =
+    input.centre === 'shrunk'
+      ? accuracyShrinkage(columns)
+      : { factor: 0, offsets: columns.map(() => 0) };
+  // Per canonical position; contenders a symmetry swaps have the same hits, so the same offset.
+  const positionOffsets = Float64Array.from(orders[0]!, (k) => offsets[k]!);
   const patterns = table.starts.length - 1;
   const random = mulberry32(seed);
   const first = new Uint32Array(slots.length);
@@ -126,10 +158,12 @@ export function pairedBootstrapPBest(input: PairedBootstrapInput): Record<PBestS
   const scores = new Float64Array(columns.length);
   for (let b = 0; b < resamples; b++) {
     drawReplicate(slots, random, first, counts);
-    for (const statement of P_BEST_STATEMENTS) creditBest(table, counts[statement], scores, wins[statement]);
+    for (const statement of P_BEST_STATEMENTS)
+      creditBest(table, counts[statement], positionOffsets, scores, wins[statement]);
   }
   return {
     'fresh-sample': perContender(orders, wins['fresh-sample'], resamples),
     population: perContender(orders, wins.population, resamples),
+    shrinkage: factor,
   };
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { accuracyShrinkage } from '../../../activities/selection/accuracy-shrinkage.js';
 import { rungConfidence, type ContenderOutcomes } from '../../../activities/selection/decision-confidence.js';
 import { mulberry32 } from '../../../activities/training/rng.js';
 
@@ -14,14 +15,17 @@ function outcomes(n: number, skills: number[], seed: number, correlation = 0.7):
   }));
 }
 
-/** Exact bootstrap P(best): every one of the nⁿ ordered draws, ties split equally (independent of the module). */
-function exactBootstrap(columns: number[][]): number[] {
+/**
+ * Exact bootstrap P(best): every one of the nⁿ ordered draws, ties split equally (independent of the
+ * module), each contender's score its hits in the draw plus its offset (the recentring).
+ */
+function exactBootstrap(columns: number[][], offsets: readonly number[]): number[] {
   const n = columns[0]!.length;
   const wins = columns.map(() => 0);
   const draw = new Array<number>(n).fill(0);
   let total = 0;
   for (;;) {
-    const scores = columns.map((col) => draw.reduce((s, i) => s + col[i]!, 0));
+    const scores = columns.map((col, k) => draw.reduce((s, i) => s + col[i]!, 0) + offsets[k]!);
     const best = Math.max(...scores);
     const leaders = scores.filter((s) => s === best).length;
     scores.forEach((s, k) => {
@@ -45,13 +49,13 @@ const normalCdf = (x: number): number => {
 };
 
 describe('rungConfidence', () => {
-  it('states P(best on the validation population) as the exact one-level bootstrap enumerated over every draw of a tiny validation set', () => {
+  it('states P(best on the validation population) as the exact one-level bootstrap, recentred on the shrunk accuracies, enumerated over every draw of a tiny validation set', () => {
     const columns = [
       [1, 1, 0, 1, 0, 1],
       [1, 0, 1, 1, 0, 0],
       [0, 1, 1, 1, 1, 0],
     ];
-    const exact = exactBootstrap(columns);
+    const exact = exactBootstrap(columns, accuracyShrinkage(columns).offsets);
     const got = rungConfidence({
       contenders: columns.map((c, k) => ({ candidateId: `c${k}`, hits: Uint8Array.from(c) })),
       margin,
@@ -62,14 +66,19 @@ describe('rungConfidence', () => {
       expect(got.candidates.find((c) => c.candidateId === `c${k}`)!.pBestPopulation).toBeCloseTo(p, 2);
   });
 
-  it('agrees with the paired normal approximations for two contenders on many images: Φ(gap / σ_paired) on the population, Φ(gap / (√2 σ_paired)) on a fresh sample', () => {
-    const [a, b] = outcomes(3000, [0.76, 0.745], 11);
+  it('agrees with the paired normal approximations for two contenders on many images, the gap shrunk to z − 1/z standard errors: Φ(z − 1/z) on the population, Φ((z − 1/z) / √2) on a fresh sample', () => {
+    const [a, b] = outcomes(3000, [0.775, 0.745], 12);
     const got = rungConfidence({ contenders: [a!, b!], margin });
     expect(got.statement).toBe('fresh-sample');
     const leader = got.candidates[0]!;
     const other = got.candidates[1]!;
-    expect(Math.abs(leader.pBestPopulation - normalCdf(other.gap / other.gapSd))).toBeLessThan(0.03);
-    expect(Math.abs(leader.pBest - normalCdf(other.gap / (Math.SQRT2 * other.gapSd)))).toBeLessThan(0.03);
+    // Empirical Bayes for two: τ² = max(0, gap²/2 − σ²/2), the gap keeps τ²/(τ² + σ²/2) = 1 − 1/z² of itself.
+    const z = other.gap / other.gapSd;
+    expect(z).toBeGreaterThan(1.5);
+    const shrunk = z - 1 / z;
+    expect(got.shrinkage).toBeCloseTo(1 / z ** 2, 12);
+    expect(Math.abs(leader.pBestPopulation - normalCdf(shrunk))).toBeLessThan(0.03);
+    expect(Math.abs(leader.pBest - normalCdf(shrunk / Math.SQRT2))).toBeLessThan(0.03);
     expect(leader.pBest).toBeLessThan(leader.pBestPopulation);
     expect(leader.pBest + other.pBest).toBeCloseTo(1, 12);
     expect(leader.pBestPopulation + other.pBestPopulation).toBeCloseTo(1, 12);
@@ -116,6 +125,28 @@ describe('rungConfidence', () => {
     expect(gap).toBeLessThan(2 * unpaired); // the unpaired margin would tie them
     expect(got.tieSet).toEqual(['a']);
     expect(got.candidates[0]!.pBest).toBe(1);
+  });
+
+  it('is calibrated on a zoo of many close contenders and few images: the leader’s stated P(best) is how often it is best on a fresh sample', () => {
+    // The winner's curse: 12 contenders 1 point apart in truth, 150 images. Each trial draws a validation
+    // set and a fresh one from the same contenders; the stated P(best) of the observed leader, averaged
+    // over trials, must match how often that leader is best on the fresh set (a shared best split).
+    const trials = 60;
+    const n = 150;
+    let stated = 0;
+    let observed = 0;
+    for (let t = 0; t < trials; t++) {
+      const skills = Array.from({ length: 12 }, (_, k) => 0.7 + 0.01 * ((k * 5 + t) % 12) - 0.05);
+      const both = outcomes(2 * n, skills, 100 + t);
+      const validation = both.map((c) => ({ ...c, hits: Array.from(c.hits).slice(0, n) }));
+      const fresh = both.map((c) => Array.from(c.hits).slice(n).reduce((s, h) => s + h, 0));
+      const got = rungConfidence({ contenders: validation, margin, resamples: 500, seed: t });
+      stated += got.candidates[0]!.pBest;
+      const leader = validation.findIndex((c) => c.candidateId === got.leader);
+      const best = Math.max(...fresh);
+      observed += fresh[leader] === best ? 1 / fresh.filter((f) => f === best).length : 0;
+    }
+    expect(Math.abs(stated - observed) / trials).toBeLessThan(0.1);
   });
 
   it('does not depend on the order of the images', () => {

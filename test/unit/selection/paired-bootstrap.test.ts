@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { pairedBootstrapPBest } from '../../../activities/selection/paired-bootstrap.js';
+import { accuracyShrinkage } from '../../../activities/selection/accuracy-shrinkage.js';
+import {
+  pairedBootstrapPBest,
+  type BootstrapCentre,
+} from '../../../activities/selection/paired-bootstrap.js';
 import { mulberry32 } from '../../../activities/training/rng.js';
 
 /** Every one of the nⁿ ordered draws of n indices (independent of the module). */
@@ -13,12 +17,15 @@ function* everyDraw(n: number): Generator<number[]> {
   }
 }
 
-/** Exact one-level bootstrap P(best) of the columns: every draw, a shared best splitting its credit. */
-function exactOneLevel(columns: readonly number[][]): number[] {
+/**
+ * Exact one-level bootstrap P(best) of the columns: every draw, a shared best splitting its credit; each
+ * contender's score is its hits in the draw plus its offset (0: centred on the observed accuracies).
+ */
+function exactOneLevel(columns: readonly number[][], offsets = columns.map(() => 0)): number[] {
   const wins = columns.map(() => 0);
   let total = 0;
   for (const draw of everyDraw(columns[0]!.length)) {
-    const scores = columns.map((col) => draw.reduce((s, i) => s + col[i]!, 0));
+    const scores = columns.map((col, k) => draw.reduce((s, i) => s + col[i]!, 0) + offsets[k]!);
     const best = Math.max(...scores);
     const leaders = scores.filter((s) => s === best).length;
     scores.forEach((s, k) => (wins[k]! += s === best ? 1 / leaders : 0));
@@ -28,12 +35,12 @@ function exactOneLevel(columns: readonly number[][]): number[] {
 }
 
 /** Exact two-level P(best): the one-level law of every first draw, averaged over the first draws. */
-function exactTwoLevel(columns: readonly number[][]): number[] {
+function exactTwoLevel(columns: readonly number[][], offsets = columns.map(() => 0)): number[] {
   const sum = columns.map(() => 0);
   let total = 0;
   for (const first of everyDraw(columns[0]!.length)) {
     const resampled = columns.map((col) => first.map((i) => col[i]!));
-    exactOneLevel(resampled).forEach((p, k) => (sum[k]! += p));
+    exactOneLevel(resampled, offsets).forEach((p, k) => (sum[k]! += p));
     total++;
   }
   return sum.map((s) => s / total);
@@ -53,7 +60,8 @@ const bootstrap = (
   statement: 'fresh-sample' | 'population',
   resamples = 4000,
   seed = 0,
-) => pairedBootstrapPBest({ columns, resamples, seed })[statement];
+  centre: BootstrapCentre = 'observed',
+) => pairedBootstrapPBest({ columns, resamples, seed, centre })[statement];
 
 describe('pairedBootstrapPBest', () => {
   const tiny = [
@@ -75,6 +83,38 @@ describe('pairedBootstrapPBest', () => {
     const exact = exactOneLevel(tiny);
     const got = bootstrap(tiny, 'population', 60_000, 3);
     for (const [k, p] of exact.entries()) expect(Math.abs(got[k]! - p)).toBeLessThan(0.01);
+  });
+
+  it('shrunk: both statements match the laws enumerated with every score moved by the shrinkage offsets', () => {
+    const columns = tiny;
+    const { factor, offsets } = accuracyShrinkage(columns);
+    expect(factor).toBeGreaterThan(0);
+    const exact = { 'fresh-sample': exactTwoLevel(columns, offsets), population: exactOneLevel(columns, offsets) };
+    const plain = exactOneLevel(columns);
+    // The centring moves the law by more than the tolerance, so ignoring the offsets would fail.
+    expect(Math.max(...exact.population.map((p, k) => Math.abs(p - plain[k]!)))).toBeGreaterThan(0.05);
+    const got = pairedBootstrapPBest({ columns, resamples: 60_000, seed: 5, centre: 'shrunk' });
+    expect(got.shrinkage).toBe(factor);
+    for (const statement of ['fresh-sample', 'population'] as const)
+      for (const [k, p] of exact[statement].entries()) expect(Math.abs(got[statement][k]! - p)).toBeLessThan(0.01);
+  });
+
+  it('shrunk: never raises the observed leader’s P(best) nor lowers the last one’s, replicate by replicate', () => {
+    // On the same replicates (same seed), a shrunk replicate the leader wins is one it wins unshrunk too.
+    const random = mulberry32(17);
+    const columns = [0.72, 0.7, 0.69, 0.69, 0.67, 0.6].map((p) =>
+      Uint8Array.from({ length: 200 }, () => (random() < p ? 1 : 0)),
+    );
+    const hits = columns.map((c) => c.reduce((s, h) => s + h, 0));
+    const leader = hits.indexOf(Math.max(...hits));
+    const last = hits.indexOf(Math.min(...hits));
+    for (const statement of ['fresh-sample', 'population'] as const) {
+      const observed = bootstrap(columns, statement, 2000, 1);
+      const shrunk = bootstrap(columns, statement, 2000, 1, 'shrunk');
+      expect(shrunk[leader]!).toBeLessThan(observed[leader]! - 0.05);
+      expect(shrunk[last]!).toBeGreaterThanOrEqual(observed[last]!);
+      expect(shrunk.reduce((s, p) => s + p, 0)).toBeCloseTo(1, 12);
+    }
   });
 
   it('identical outcome vectors split exactly 1/k under both statements', () => {
@@ -115,9 +155,11 @@ describe('pairedBootstrapPBest', () => {
     );
     const perm = Array.from({ length: 300 }, (_, i) => i).sort(() => random() - 0.5);
     const permuted = columns.map((c) => Uint8Array.from(perm, (i) => c[i]!));
-    const base = bootstrap(columns, 'fresh-sample', 500);
-    expect(bootstrap(permuted, 'fresh-sample', 500)).toEqual(base);
-    expect(bootstrap([...columns].reverse(), 'fresh-sample', 500)).toEqual([...base].reverse());
+    for (const centre of ['observed', 'shrunk'] as const) {
+      const base = bootstrap(columns, 'fresh-sample', 500, 0, centre);
+      expect(bootstrap(permuted, 'fresh-sample', 500, 0, centre)).toEqual(base);
+      expect(bootstrap([...columns].reverse(), 'fresh-sample', 500, 0, centre)).toEqual([...base].reverse());
+    }
   });
 
   it('stays invariant when distinct contenders tie on hits and every pairwise overlap (the order is broken by the data)', () => {
@@ -132,20 +174,24 @@ describe('pairedBootstrapPBest', () => {
     ];
     const images = types.flatMap(([bits, count]) => Array.from({ length: count }, () => bits));
     const columns = [0, 1, 2, 3].map((k) => Uint8Array.from(images, (bits) => bits[k]!));
-    const base = bootstrap(columns, 'fresh-sample', 400);
-    const random = mulberry32(21);
-    for (const order of [
-      [1, 0, 3, 2],
-      [3, 2, 1, 0],
-      [2, 0, 1, 3],
-    ]) {
-      const perm = Array.from({ length: images.length }, (_, i) => i).sort(() => random() - 0.5);
-      const got = bootstrap(
-        order.map((k) => Uint8Array.from(perm, (i) => columns[k]![i]!)),
-        'fresh-sample',
-        400,
-      );
-      order.forEach((k, j) => expect(got[j]).toBe(base[k]));
+    for (const centre of ['observed', 'shrunk'] as const) {
+      const base = bootstrap(columns, 'fresh-sample', 400, 0, centre);
+      const random = mulberry32(21);
+      for (const order of [
+        [1, 0, 3, 2],
+        [3, 2, 1, 0],
+        [2, 0, 1, 3],
+      ]) {
+        const perm = Array.from({ length: images.length }, (_, i) => i).sort(() => random() - 0.5);
+        const got = bootstrap(
+          order.map((k) => Uint8Array.from(perm, (i) => columns[k]![i]!)),
+          'fresh-sample',
+          400,
+          0,
+          centre,
+        );
+        order.forEach((k, j) => expect(got[j]).toBe(base[k]));
+      }
     }
   });
 });
