@@ -51,7 +51,8 @@ export interface CandidateConfidence {
   accuracy: number;
   /**
    * The stated probability that it has the rung's best accuracy on a fresh validation sample of the same
-   * size (`RungConfidence.statement`; two-level paired bootstrap over the validation images): the
+   * size (`RungConfidence.statement`; two-level paired bootstrap over the validation images, recentred on
+   * the contenders' shrunk accuracies, `RungConfidence.shrinkage`): the
    * calibrated figure every view shows.
    */
   pBest: number;

@@ -3,7 +3,7 @@
  * winner's curse in P(best) (paired-bootstrap.ts). With many contenders close together and few images,
  * the observed leader is partly the luckiest: its observed accuracy is biased upward, and a bootstrap
  * centred on the observed accuracies overstates its lead (`npm run bench:calibration`: on the frozen
- * zoos, 300 images, the stated P(best) ran up to 20 points above what fresh halves showed).
+ * zoos, 300 images, the stated P(best) ran up to 19 points above what fresh halves showed).
  *
  * The estimator is the normal-normal empirical Bayes one, with the contenders' mean as the target: each
  * contender's deviation from the mean accuracy is shrunk by the factor b = V / (V + τ²), where

@@ -11,7 +11,8 @@
  *   fresh sample's own noise is added to the population's uncertainty. This is the statement the product
  *   makes: it is the one a user can check on new data, and the one that is calibrated (`npm run
  *   bench:calibration`, calibration section of bench/selection/RESULTS.md: stated against observed on
- *   fresh halves, the population figure is over-confident, this one meets the 10-point goal).
+ *   fresh halves, the population figure is over-confident, this one, centred on the shrunk accuracies,
+ *   meets the 10-point goal on the four benchmark zoos together).
  * Both come from the same replicates: a replicate's first draw is the population's, its second the fresh one.
  *
  * Where the replicates are centred (`BootstrapCentre`): `observed`, the plain bootstrap, whose population
@@ -139,9 +140,7 @@ export function pairedBootstrapPBest(input: PairedBootstrapInput): PairedBootstr
   const table = patternTable(columns);
   const { orders, slots } = table;
   const { factor, offsets } =
-    input.centre === 'shrunk'
-      ? accuracyShrinkage(columns)
-      : { factor: 0, offsets: columns.map(() => 0) };
+    input.centre === 'shrunk' ? accuracyShrinkage(columns) : { factor: 0, offsets: columns.map(() => 0) };
   // Per canonical position; contenders a symmetry swaps have the same hits, so the same offset.
   const positionOffsets = Float64Array.from(orders[0]!, (k) => offsets[k]!);
   const patterns = table.starts.length - 1;

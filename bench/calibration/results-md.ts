@@ -145,7 +145,7 @@ export async function calibrationSection(input: {
     '',
     `Written by \`${input.command}\`. Each early run (${runs.map((r) => `${r.zoo} seed ${r.seed}`).join(', ')}) has every candidate’s per-sample validation outcomes (correctness bitmaps) at the rungs ${runs[0]!.rungs.map((r) => r.epochs).join(', ')} epochs. Its validation set is halved at random ${options.splits} times; on half A a bracket is replayed (every candidate at the first rung, the best ${(100 * options.keepFraction).toFixed(0)}% by half-A accuracy on to the next) and at each rung with two or more contenders every contender’s P(best) is stated from half A alone; half B then says which contender was best there (a shared best splits its credit). ${decisions} decisions, ${points.length} stated probabilities per table.`,
     '',
-    `**The product’s P(best)** (\`rungConfidence\`’s \`pBest\`: two-level paired bootstrap, ${options.resamples} resamples: resample half A, then resample the resample; the probability of being best on a fresh validation set of half A’s size, here half B). Goal: stated and observed within ${100 * GOAL_TOLERANCE} points in every bin of at least ${GOAL_MIN_COUNT} — ${goalLine(bins)}.`,
+    `**The product’s P(best)** (\`rungConfidence\`’s \`pBest\`: two-level paired bootstrap, ${options.resamples} resamples: resample half A, then resample the resample, every replicate recentred on the contenders’ empirical-Bayes shrunk accuracies against the winner’s curse; the probability of being best on a fresh validation set of half A’s size, here half B). Goal: stated and observed within ${100 * GOAL_TOLERANCE} points in every bin of at least ${GOAL_MIN_COUNT} — ${goalLine(bins)}.`,
     '',
     ...binTable(bins),
     '',

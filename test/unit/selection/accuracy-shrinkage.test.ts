@@ -6,7 +6,9 @@ import { mulberry32 } from '../../../activities/training/rng.js';
 function columns(n: number, skills: number[], seed: number): Uint8Array[] {
   const random = mulberry32(seed);
   const shared = Array.from({ length: n }, () => random());
-  return skills.map((skill) => Uint8Array.from(shared, (u) => ((random() < 0.7 ? u : random()) < skill ? 1 : 0)));
+  return skills.map((skill) =>
+    Uint8Array.from(shared, (u) => ((random() < 0.7 ? u : random()) < skill ? 1 : 0)),
+  );
 }
 
 /**

@@ -139,7 +139,11 @@ describe('rungConfidence', () => {
       const skills = Array.from({ length: 12 }, (_, k) => 0.7 + 0.01 * ((k * 5 + t) % 12) - 0.05);
       const both = outcomes(2 * n, skills, 100 + t);
       const validation = both.map((c) => ({ ...c, hits: Array.from(c.hits).slice(0, n) }));
-      const fresh = both.map((c) => Array.from(c.hits).slice(n).reduce((s, h) => s + h, 0));
+      const fresh = both.map((c) =>
+        Array.from(c.hits)
+          .slice(n)
+          .reduce((s, h) => s + h, 0),
+      );
       const got = rungConfidence({ contenders: validation, margin, resamples: 500, seed: t });
       stated += got.candidates[0]!.pBest;
       const leader = validation.findIndex((c) => c.candidateId === got.leader);

@@ -89,14 +89,18 @@ describe('pairedBootstrapPBest', () => {
     const columns = tiny;
     const { factor, offsets } = accuracyShrinkage(columns);
     expect(factor).toBeGreaterThan(0);
-    const exact = { 'fresh-sample': exactTwoLevel(columns, offsets), population: exactOneLevel(columns, offsets) };
+    const exact = {
+      'fresh-sample': exactTwoLevel(columns, offsets),
+      population: exactOneLevel(columns, offsets),
+    };
     const plain = exactOneLevel(columns);
     // The centring moves the law by more than the tolerance, so ignoring the offsets would fail.
     expect(Math.max(...exact.population.map((p, k) => Math.abs(p - plain[k]!)))).toBeGreaterThan(0.05);
     const got = pairedBootstrapPBest({ columns, resamples: 60_000, seed: 5, centre: 'shrunk' });
     expect(got.shrinkage).toBe(factor);
     for (const statement of ['fresh-sample', 'population'] as const)
-      for (const [k, p] of exact[statement].entries()) expect(Math.abs(got[statement][k]! - p)).toBeLessThan(0.01);
+      for (const [k, p] of exact[statement].entries())
+        expect(Math.abs(got[statement][k]! - p)).toBeLessThan(0.01);
   });
 
   it('shrunk: never raises the observed leader’s P(best) nor lowers the last one’s, replicate by replicate', () => {
