@@ -7,7 +7,7 @@
  */
 import { assembleModule, Code, ValueType } from './wasm-assembler.js';
 
-const { i32, v128, f64 } = ValueType;
+const { i32, v128 } = ValueType;
 
 /** Rows of each operand in a Gram register tile: GRAM_TILE² f64x2 accumulators. */
 export const GRAM_TILE = 3;
@@ -41,23 +41,18 @@ function gramTileCode(): Code {
   );
   code.get(k).i32(16).add().set(k).br(0);
   code.end().end();
-  acc.flat().forEach((sum, index) =>
-    code
-      .get(out)
-      .get(sum)
-      .lane(0)
-      .get(sum)
-      .lane(1)
-      .f64Add()
-      .f64Store(8 * index),
-  );
+  acc.flat().forEach((sum, index) => {
+    const at = 8 * index;
+    code.get(out).get(sum).lane(0).get(sum).lane(1).f64Add().f64Store(at);
+  });
   return code;
 }
 
 /**
  * rank2Rows(row, stride, from, to, v, w, u, p): for the RANK2_ROWS rows starting at byte `row` (`stride`
- * bytes apart; row r has index i + r where `to` = 8i) and columns j in [from, to) (byte offsets):
- * A[r][j] ← A[r][j] − v[i+r]·w[j] − w[i+r]·v[j]; p[j] += Σ_r A[r][j]·u[i+r]; p[i+r] += Σ_j A[r][j]·u[j].
+ * bytes apart; row r has index i + r where `to` = 8i) and columns j in [from, to) (byte offsets, an even
+ * number of columns apart): A[r][j] ← A[r][j] − v[i+r]·w[j] − w[i+r]·v[j]; p[j] += Σ_r A[r][j]·u[i+r];
+ * p[i+r] += Σ_j A[r][j]·u[j].
  */
 function rank2RowsCode(): Code {
   const code = new Code([i32, i32, i32, i32, i32, i32, i32, i32]);
@@ -65,37 +60,20 @@ function rank2RowsCode(): Code {
   const rows = Array.from({ length: RANK2_ROWS }, (_, r) => {
     const pointer = code.local(i32);
     code.get(row).get(stride).i32(r).mul().add().set(pointer);
-    const splat = (vector: number) => {
-      const local = code.local(v128);
-      code
-        .get(vector)
-        .get(to)
-        .add()
-        .f64Load(8 * r)
-        .splat()
-        .set(local);
-      return local;
-    };
-    return {
-      pointer,
-      vi: splat(v),
-      wi: splat(w),
-      ui: splat(u),
-      sum: code.local(v128),
-      tail: code.local(f64),
-    };
+    const [vi, wi, ui, sum] = [code.local(v128), code.local(v128), code.local(v128), code.local(v128)];
+    // The row's own v, w, u values, in both lanes: v[i + r] is at byte v + to + 8r.
+    const at = 8 * r;
+    code.get(v).get(to).add().f64Load(at).splat().set(vi);
+    code.get(w).get(to).add().f64Load(at).splat().set(wi);
+    code.get(u).get(to).add().f64Load(at).splat().set(ui);
+    return { pointer, vi, wi, ui, sum };
   });
-  const [j, vj, wj, uj, pj, t] = [
-    code.local(i32),
-    code.local(v128),
-    code.local(v128),
-    code.local(v128),
-    code.local(v128),
-    code.local(v128),
-  ];
+  const j = code.local(i32);
+  const [vj, wj, uj, pj] = [code.local(v128), code.local(v128), code.local(v128), code.local(v128)];
+  const t = code.local(v128);
   code.get(from).set(j);
   code.block().loop();
-  code.get(j).i32(16).add().get(to).gtU().brIf(1);
+  code.get(j).get(to).geU().brIf(1);
   code.get(v).get(j).add().load().set(vj).get(w).get(j).add().load().set(wj);
   code.get(u).get(j).add().load().set(uj).get(p).get(j).add().load().set(pj);
   for (const { pointer, vi, wi, ui, sum } of rows) {
@@ -107,50 +85,12 @@ function rank2RowsCode(): Code {
   code.get(p).get(j).add().get(pj).store();
   code.get(j).i32(16).add().set(j).br(0);
   code.end().end();
-  scalarTail(code, rows, { j, to, v, w, u, p, t });
-  rows.forEach(({ sum, tail }, r) =>
-    code
-      .get(p)
-      .get(to)
-      .add()
-      .get(p)
-      .get(to)
-      .add()
-      .f64Load(8 * r)
-      .get(sum)
-      .lane(0)
-      .f64Add()
-      .get(sum)
-      .lane(1)
-      .f64Add()
-      .get(tail)
-      .f64Add()
-      .f64Store(8 * r),
-  );
+  rows.forEach(({ sum }, r) => {
+    const at = 8 * r;
+    code.get(p).get(to).add().get(p).get(to).add().f64Load(at);
+    code.get(sum).lane(0).f64Add().get(sum).lane(1).f64Add().f64Store(at);
+  });
   return code;
-}
-
-/** The last column when [from, to) holds an odd number: the same update in scalar f64. */
-function scalarTail(
-  code: Code,
-  rows: { pointer: number; vi: number; wi: number; ui: number; tail: number }[],
-  at: { j: number; to: number; v: number; w: number; u: number; p: number; t: number },
-): void {
-  const { j, to, v, w, u, p } = at;
-  const [value, pSum] = [code.local(f64), code.local(f64)];
-  code.block();
-  code.get(j).get(to).geU().brIf(0);
-  code.get(p).get(j).add().f64Load().set(pSum);
-  for (const { pointer, vi, wi, ui, tail } of rows) {
-    code.get(pointer).get(j).add().f64Load();
-    code.get(vi).lane(0).get(w).get(j).add().f64Load().f64Mul().f64Sub();
-    code.get(wi).lane(0).get(v).get(j).add().f64Load().f64Mul().f64Sub().set(value);
-    code.get(pointer).get(j).add().get(value).f64Store();
-    code.get(tail).get(value).get(u).get(j).add().f64Load().f64Mul().f64Add().set(tail);
-    code.get(pSum).get(value).get(ui).lane(0).f64Mul().f64Add().set(pSum);
-  }
-  code.get(p).get(j).add().get(pSum).f64Store();
-  code.end();
 }
 
 export interface Kernels {
