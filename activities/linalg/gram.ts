@@ -6,16 +6,22 @@
 import { GRAM_TILE, workspace } from './wasm-kernels.js';
 
 export interface GramInput {
-  /** Row-major count × length values. */
-  rows: Float64Array;
+  /** Row-major count × length values (float32 values are widened exactly), or length × count if `transposed`. */
+  rows: ArrayLike<number>;
   /** Number of vectors (rows). */
   count: number;
   /** Values per vector. */
   length: number;
+  /**
+   * `rows` holds X transposed (length × count, row-major): the vectors are its columns, e.g. FᵀF of
+   * row-major features F.
+   * @default false
+   */
+  transposed?: boolean;
 }
 
 /** Row-major count × count G with G[i][j] = Σ_r rows[i][r]·rows[j][r], both triangles filled. */
-export function gram({ rows, count, length }: GramInput): Float64Array {
+export function gram({ rows, count, length, transposed = false }: GramInput): Float64Array {
   if (rows.length !== count * length)
     throw new RangeError(`gram: expected ${count}×${length} = ${count * length} values, got ${rows.length}`);
   // Rows padded with zeros to an even length (whole f64x2 pairs) and to a whole number of tiles.
@@ -25,7 +31,7 @@ export function gram({ rows, count, length }: GramInput): Float64Array {
     arrays: [x, out],
     kernels,
   } = workspace([padded * stride, GRAM_TILE * GRAM_TILE]);
-  for (let i = 0; i < count; i++) x!.set(rows.subarray(i * length, (i + 1) * length), i * stride);
+  copyRows(rows, count, length, transposed, x!, stride);
   const g = new Float64Array(count * count);
   const base = x!.byteOffset;
   for (let i = 0; i < padded; i += GRAM_TILE) {
@@ -35,6 +41,27 @@ export function gram({ rows, count, length }: GramInput): Float64Array {
     }
   }
   return g;
+}
+
+/** X into `x`, one vector every `stride` values. */
+function copyRows(
+  rows: ArrayLike<number>,
+  count: number,
+  length: number,
+  transposed: boolean,
+  x: Float64Array,
+  stride: number,
+): void {
+  if (!transposed) {
+    for (let i = 0; i < count; i++)
+      for (let r = 0; r < length; r++) x[i * stride + r] = rows[i * length + r]!;
+    return;
+  }
+  // Blocks of 8 vectors, so each source row is read in runs and each target row written in runs.
+  for (let i0 = 0; i0 < count; i0 += 8) {
+    const i1 = Math.min(count, i0 + 8);
+    for (let r = 0; r < length; r++) for (let i = i0; i < i1; i++) x[i * stride + r] = rows[r * count + i]!;
+  }
 }
 
 /** G[i..][j..] and its mirror from one tile, rows beyond `count` being the zero padding. */

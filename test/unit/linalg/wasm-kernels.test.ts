@@ -54,7 +54,7 @@ describe('rank2Rows (WebAssembly SIMD)', () => {
 });
 
 describe('gram (WebAssembly SIMD tiles)', () => {
-  it('equals the plain triple loop at sizes off the tile and odd lengths', () => {
+  it('equals the plain triple loop at sizes off the tile and odd lengths, given rows or columns', () => {
     for (const [count, length] of [
       [37, 101],
       [64, 64],
@@ -63,6 +63,11 @@ describe('gram (WebAssembly SIMD tiles)', () => {
     ] as const) {
       const rows = randomArray(count * length, count + length);
       const g = gram({ rows, count, length });
+      const columns = Float64Array.from(
+        { length: count * length },
+        (_, k) => rows[(k % count) * length + Math.floor(k / count)]!,
+      );
+      expect(gram({ rows: columns, count, length, transposed: true })).toEqual(g);
       for (let i = 0; i < count; i++) {
         for (let j = 0; j < count; j++) {
           let dot = 0;
