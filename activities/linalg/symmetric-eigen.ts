@@ -7,7 +7,8 @@
  * the full eigenvector matrix of its small p × p Gram matrix. Dependency-free (its O(n³) inner loop is a
  * WebAssembly SIMD kernel, `wasm-kernels.ts`): shared by selection/ and capacitance/.
  */
-import { type Kernels, RANK2_ROWS, workspace } from './wasm-kernels.js';
+import { RANK2_ROWS } from './rank2-kernel.js';
+import { type Kernels, workspace } from './wasm-kernels.js';
 
 export interface SymmetricEigenInput {
   /** Row-major size × size symmetric matrix; only its lower triangle is read. It is not modified. */

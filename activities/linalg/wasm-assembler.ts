@@ -1,6 +1,7 @@
 /**
  * A minimal WebAssembly binary writer, enough for the linear-algebra kernels (`wasm-kernels.ts`): i32
- * and f64 arithmetic, f64x2 SIMD, loads and stores, blocks and loops, functions on one imported memory.
+ * and f64 arithmetic, f64x2 SIMD, loads and stores, i32 atomics, blocks and loops, functions on one
+ * imported shared memory.
  * There is no toolchain here to compile .wat at build time, so the kernels are written as instruction
  * lists and turned into bytes when first used (a few hundred bytes, microseconds).
  */
@@ -16,6 +17,8 @@ const OP = {
   end: 0x0b,
   br: 0x0c,
   brIf: 0x0d,
+  return: 0x0f,
+  drop: 0x1a,
   localGet: 0x20,
   localSet: 0x21,
   localTee: 0x22,
@@ -34,10 +37,14 @@ const OP = {
   f64Mul: 0xa2,
 } as const;
 
+/** Atomic opcodes (after the 0xfe prefix); all take an i32-aligned memarg. */
+const ATOMIC = { notify: 0x00, i32RmwAdd: 0x1e } as const;
+
 /** SIMD opcodes (after the 0xfd prefix, LEB128-encoded). */
 const SIMD = {
   v128Load: 0x00,
   v128Store: 0x0b,
+  v128Const: 0x0c,
   f64x2Splat: 0x14,
   f64x2ExtractLane: 0x21,
   f64x2Add: 0xf0,
@@ -75,11 +82,14 @@ export class Code {
   readonly bytes: number[] = [];
   private readonly locals: ValueType[];
 
-  constructor(readonly params: readonly ValueType[]) {
+  constructor(
+    readonly params: readonly ValueType[],
+    readonly results: readonly ValueType[] = [],
+  ) {
     this.locals = [...params];
   }
 
-  /** A new local of `type`; returns its index. */
+  /** A new local of `type`; returns its index. Parameters are locals 0, 1, … */
   local(type: ValueType): number {
     this.locals.push(type);
     return this.locals.length - 1;
@@ -91,6 +101,9 @@ export class Code {
   }
   private simd(code: number, ...rest: number[]): this {
     return this.op(0xfd, ...unsignedLeb(code), ...rest);
+  }
+  private atomic(code: number): this {
+    return this.op(0xfe, code, 2, 0);
   }
 
   get = (index: number): this => this.op(OP.localGet, ...unsignedLeb(index));
@@ -111,6 +124,7 @@ export class Code {
   f64Mul = (): this => this.op(OP.f64Mul);
   load = (offset = 0): this => this.simd(SIMD.v128Load, 3, ...unsignedLeb(offset));
   store = (offset = 0): this => this.simd(SIMD.v128Store, 3, ...unsignedLeb(offset));
+  zero = (): this => this.simd(SIMD.v128Const, ...new Array<number>(16).fill(0));
   splat = (): this => this.simd(SIMD.f64x2Splat);
   lane = (index: 0 | 1): this => this.simd(SIMD.f64x2ExtractLane, index);
   vAdd = (): this => this.simd(SIMD.f64x2Add);
@@ -121,6 +135,12 @@ export class Code {
   end = (): this => this.op(OP.end);
   br = (depth: number): this => this.op(OP.br, ...unsignedLeb(depth));
   brIf = (depth: number): this => this.op(OP.brIf, ...unsignedLeb(depth));
+  drop = (): this => this.op(OP.drop);
+  return = (): this => this.op(OP.return);
+  /** [address, delta] → the old i32 at address, which becomes old + delta (sequentially consistent). */
+  atomicAdd = (): this => this.atomic(ATOMIC.i32RmwAdd);
+  /** [address, count] → the number of waiters woken on the i32 at address. */
+  notify = (): this => this.atomic(ATOMIC.notify);
 
   /** The encoded body: locals beyond the parameters, one entry each, then the instructions. */
   finish(): number[] {
@@ -130,7 +150,10 @@ export class Code {
   }
 }
 
-/** A module of void functions exported by name, all on the memory imported as `env.memory`. */
+/**
+ * A module of void functions exported by name, all on the shared memory imported as `env.memory` (at most
+ * 65536 pages, 4 GiB; shared so that threads can run the kernels on the same arrays).
+ */
 export function assembleModule(functions: Record<string, Code>): Uint8Array {
   const entries = Object.entries(functions);
   const section = (id: number, content: number[]): number[] => [
@@ -138,8 +161,12 @@ export function assembleModule(functions: Record<string, Code>): Uint8Array {
     ...unsignedLeb(content.length),
     ...content,
   ];
-  const types = entries.map(([, code]) => [0x60, ...vector(code.params.map((t) => [t])), 0]);
-  const memoryImport = [...name('env'), ...name('memory'), 0x02, 0x00, 0x01];
+  const types = entries.map(([, { params, results }]) => [
+    0x60,
+    ...vector(params.map((t) => [t])),
+    ...vector(results.map((t) => [t])),
+  ]);
+  const memoryImport = [...name('env'), ...name('memory'), 0x02, 0x03, 0x01, ...unsignedLeb(65536)];
   return Uint8Array.from([
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
     ...section(1, vector(types)),

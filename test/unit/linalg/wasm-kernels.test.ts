@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { gram } from '../../../activities/linalg/gram.js';
-import { RANK2_ROWS, workspace } from '../../../activities/linalg/wasm-kernels.js';
+import { awaitGram, gram, prepareGram, startGramHelper } from '../../../activities/linalg/gram.js';
+import { RANK2_ROWS } from '../../../activities/linalg/rank2-kernel.js';
+import { workspace } from '../../../activities/linalg/wasm-kernels.js';
 import { mulberry32 } from '../../../activities/training/rng.js';
 
 function randomArray(length: number, seed: number): Float64Array {
@@ -53,6 +54,19 @@ describe('rank2Rows (WebAssembly SIMD)', () => {
   });
 });
 
+/** G = X Xᵀ by the plain triple loop (the oracle). */
+function plainGram(rows: Float64Array, count: number, length: number): Float64Array {
+  const g = new Float64Array(count * count);
+  for (let i = 0; i < count; i++) {
+    for (let j = 0; j < count; j++) {
+      let dot = 0;
+      for (let r = 0; r < length; r++) dot += rows[i * length + r]! * rows[j * length + r]!;
+      g[i * count + j] = dot;
+    }
+  }
+  return g;
+}
+
 describe('gram (WebAssembly SIMD tiles)', () => {
   it('equals the plain triple loop at sizes off the tile and odd lengths, given rows or columns', () => {
     for (const [count, length] of [
@@ -62,19 +76,29 @@ describe('gram (WebAssembly SIMD tiles)', () => {
       [2, 2],
     ] as const) {
       const rows = randomArray(count * length, count + length);
-      const g = gram({ rows, count, length });
+      const g = gram({ rows, count, length, threads: 1 });
       const columns = Float64Array.from(
         { length: count * length },
         (_, k) => rows[(k % count) * length + Math.floor(k / count)]!,
       );
-      expect(gram({ rows: columns, count, length, transposed: true })).toEqual(g);
-      for (let i = 0; i < count; i++) {
-        for (let j = 0; j < count; j++) {
-          let dot = 0;
-          for (let r = 0; r < length; r++) dot += rows[i * length + r]! * rows[j * length + r]!;
-          expect(g[i * count + j]).toBeCloseTo(dot, 12);
-        }
-      }
+      expect(gram({ rows: columns, count, length, transposed: true, threads: 1 })).toEqual(g);
+      plainGram(rows, count, length).forEach((dot, k) => expect(g[k]).toBeCloseTo(dot, 12));
     }
+  });
+
+  it('has the helper thread compute every strip when this thread takes none', async () => {
+    const [count, length] = [100, 31];
+    const rows = randomArray(count * length, 5);
+    const { space, job, padded } = prepareGram({ rows, count, length });
+    const helper = startGramHelper(space, job);
+    try {
+      awaitGram(job);
+    } finally {
+      await helper.terminate();
+    }
+    const g = space.arrays[1]!;
+    const oracle = plainGram(rows, count, length);
+    for (let i = 0; i < count; i++)
+      for (let j = 0; j <= i; j++) expect(g[i * padded + j]).toBeCloseTo(oracle[i * count + j]!, 12);
   });
 });
