@@ -90,21 +90,10 @@ function tridiagonalise(
   let last = { v: v0!, w: w0! };
   let next = { v: v1!, w: w1! };
   for (let k = 0; k + 2 < n; k++) {
-    for (let i = k; i < n; i++)
-      a[i * n + k] = a[i * n + k]! - last.v[i]! * last.w[k]! - last.w[i]! * last.v[k]!;
-    diagonal[k] = a[k * n + k]!;
-    // Householder vector of column k below the diagonal: H = I − β v vᵀ maps it to (α, 0, …, 0).
-    let tail = 0;
-    for (let i = k + 2; i < n; i++) tail += a[i * n + k]! ** 2;
-    const x0 = a[(k + 1) * n + k]!;
-    const alpha = tail === 0 ? x0 : x0 > 0 ? -Math.sqrt(x0 * x0 + tail) : Math.sqrt(x0 * x0 + tail);
-    offDiagonal[k] = alpha;
     const { v, w: p } = next;
-    v.fill(0);
-    if (tail !== 0) {
-      v[k + 1] = x0 - alpha;
-      for (let i = k + 2; i < n; i++) v[i] = a[i * n + k]!;
-    }
+    const { alpha, tail } = householderColumn(reduced, k, last, v);
+    diagonal[k] = a[k * n + k]!;
+    offDiagonal[k] = alpha;
     updateAndMultiply(reduced, k + 1, last, v, p);
     if (tail === 0) p.fill(0);
     else {
@@ -123,6 +112,36 @@ function tridiagonalise(
   for (let i = from; i < n; i++) diagonal[i] = a[i * n + i]!;
   if (n >= 2) offDiagonal[n - 2] = a[(n - 1) * n + n - 2]!;
   return { diagonal, offDiagonal };
+}
+
+/**
+ * Column k of A below the diagonal after the pending update, in one strided pass: applies the update to
+ * it (rows ≥ k) and writes its Householder vector into v[k+1..n) (v[k] is scratch): H = I − β v vᵀ maps it to
+ * (α, 0, …, 0). `tail` = Σ_{i ≥ k+2} A[i][k]²; zero means the column needs no reflection (v = 0).
+ */
+function householderColumn(
+  { a, n }: Tridiagonal,
+  k: number,
+  pending: { v: Float64Array; w: Float64Array },
+  v: Float64Array,
+): { alpha: number; tail: number } {
+  const { v: pv, w: pw } = pending;
+  const [vk, wk] = [pv[k]!, pw[k]!];
+  let tail = 0;
+  for (let i = k; i < n; i++) {
+    const value = a[i * n + k]! - pv[i]! * wk - pw[i]! * vk;
+    a[i * n + k] = value;
+    v[i] = value;
+    if (i >= k + 2) tail += value * value;
+  }
+  const x0 = v[k + 1]!;
+  if (tail === 0) {
+    v.fill(0, k + 1);
+    return { alpha: x0, tail };
+  }
+  const alpha = x0 > 0 ? -Math.sqrt(x0 * x0 + tail) : Math.sqrt(x0 * x0 + tail);
+  v[k + 1] = x0 - alpha;
+  return { alpha, tail };
 }
 
 /** x ← (I − β v vᵀ) x on indices [from, n). */
