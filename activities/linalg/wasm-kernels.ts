@@ -44,6 +44,8 @@ interface WasmApi {
 const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 let compiled: object | undefined;
+/** 64 KiB pages: 4 GiB, what 32-bit addresses reach (the module's declared maximum). */
+const MAX_PAGES = 65536;
 
 /** Float64 arrays sharing one WebAssembly memory, and the kernels bound to it. */
 export interface Workspace {
@@ -60,6 +62,10 @@ export function workspace(lengths: readonly number[]): Workspace {
   const padded = lengths.map((length) => Math.ceil(length / 2) * 2);
   const bytes = 8 * padded.reduce((sum, length) => sum + length, 0);
   const pages = Math.max(1, Math.ceil(bytes / 65536));
+  if (pages > MAX_PAGES)
+    throw new RangeError(
+      `linalg: ${(bytes / 2 ** 30).toFixed(1)} GiB of arrays exceed WebAssembly's 4 GiB memory`,
+    );
   const memory = new wasm.Memory({ initial: pages, maximum: pages, shared: true });
   const instance = new wasm.Instance(compiled, { env: { memory } });
   let offset = 0;

@@ -102,3 +102,9 @@ describe('gram (WebAssembly SIMD tiles)', () => {
       for (let j = 0; j <= i; j++) expect(g[i * padded + j]).toBeCloseTo(oracle[i * count + j]!, 12);
   });
 });
+
+describe('workspace', () => {
+  it('refuses arrays beyond the 4 GiB that 32-bit addresses reach, naming the size', () => {
+    expect(() => workspace([2 ** 29 + 8])).toThrow(/4\.0 GiB of arrays exceed/);
+  });
+});
