@@ -103,9 +103,15 @@ try {
   Atomics.notify(flags, 1);
 }`;
 
-/** A worker thread sharing `job`'s strips (it exits by itself when none is left). */
+/**
+ * A worker thread sharing `job`'s strips (it exits by itself when none is left). Its failures reach this
+ * thread through the flags (or the stall timeout), so an 'error' event, which may come after the Gram is
+ * done, is not rethrown.
+ */
 export function startGramHelper(space: Workspace, job: GramJob): Worker {
-  return new Worker(HELPER_SOURCE, { eval: true, workerData: { ...space.shared, args: job.args } });
+  const helper = new Worker(HELPER_SOURCE, { eval: true, workerData: { ...space.shared, args: job.args } });
+  helper.on('error', () => undefined);
+  return helper;
 }
 
 /** Blocks until every strip is done (by whichever thread took it). */

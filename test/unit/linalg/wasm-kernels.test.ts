@@ -101,6 +101,16 @@ describe('gram (WebAssembly SIMD tiles)', () => {
     for (let i = 0; i < count; i++)
       for (let j = 0; j <= i; j++) expect(g[i * padded + j]).toBeCloseTo(oracle[i * count + j]!, 12);
   });
+  it('fails, not hangs, when the helper thread fails holding a strip', async () => {
+    const { space, job } = prepareGram({ rows: randomArray(40, 6), count: 10, length: 4 });
+    job.args[0] = 0x7ffffff0; // X beyond the memory: the helper's kernel traps
+    const helper = startGramHelper(space, job);
+    try {
+      expect(() => awaitGram(job)).toThrow(/helper thread failed/);
+    } finally {
+      await helper.terminate();
+    }
+  });
 });
 
 describe('workspace', () => {
