@@ -62,11 +62,17 @@ export function symmetricEigenVectors(matrix: readonly (readonly number[])[]): {
   return { values: Array.from(values), vectors: projections.map((row) => Array.from(row)) };
 }
 
-/** The matrix being reduced and its pending reflections, in one WebAssembly memory with the kernels. */
+/**
+ * Below this size the rank-2 updates stay in JavaScript: a WebAssembly memory and instance cost tens of
+ * microseconds, more than a small matrix takes (the Bayesian ridge's p × p Gram, p of a few dozen).
+ */
+const KERNEL_MIN_SIZE = 64;
+
+/** The matrix being reduced and its pending reflections, in one WebAssembly memory with the kernels (or none). */
 interface Tridiagonal {
   a: Float64Array;
   n: number;
-  kernels: Kernels;
+  kernels: Kernels | null;
 }
 
 /**
@@ -80,7 +86,11 @@ function tridiagonalise(
   n: number,
   vectors: Float64Array[],
 ): { diagonal: Float64Array; offDiagonal: Float64Array } {
-  const { arrays, kernels } = workspace([n * n, n, n, n, n, n, n]);
+  const lengths = [n * n, n, n, n, n, n, n];
+  const { arrays, kernels } =
+    n >= KERNEL_MIN_SIZE
+      ? workspace(lengths)
+      : { arrays: lengths.map((length) => new Float64Array(length)), kernels: null };
   const [a, v0, w0, v1, w1, zero, product] = arrays as [Float64Array, ...Float64Array[]];
   a.set(matrix);
   const reduced: Tridiagonal = { a, n, kernels };
@@ -154,8 +164,9 @@ function reflect(x: Float64Array, v: Float64Array, beta: number, from: number, n
 
 /**
  * On the lower triangle of the trailing block [from, n)²: A ← A − v wᵀ − w vᵀ (the pending update), then
- * p = A u, in one pass. Strips of RANK2_ROWS rows left of their diagonal block go through the SIMD kernel,
- * so each v[j], w[j], u[j], p[j] loaded serves the whole strip; diagonal blocks and leftover rows here.
+ * p = A u, in one pass. Strips of RANK2_ROWS rows left of their diagonal block go through the SIMD kernel
+ * (when there is one), so each v[j], w[j], u[j], p[j] loaded serves the whole strip; diagonal blocks,
+ * leftover rows and small matrices row by row here.
  */
 function updateAndMultiply(
   { a, n, kernels }: Tridiagonal,
@@ -167,7 +178,7 @@ function updateAndMultiply(
   const { v, w } = pending;
   p.fill(0);
   let i = from;
-  for (; i + RANK2_ROWS <= n; i += RANK2_ROWS) {
+  for (; kernels && i + RANK2_ROWS <= n; i += RANK2_ROWS) {
     kernels.rank2Rows(
       a.byteOffset + 8 * i * n,
       8 * n,
