@@ -1,8 +1,8 @@
 /**
  * LogME in a worker thread, so the seconds of O(min(N, D)³) numerics never block the event loop that the
- * activity's heartbeat keepalive runs on. LogME is plain JavaScript (no TF.js, which does not load in a
- * second worker thread), so a worker thread suffices: no child process, and the feature matrix moves by
- * transfer, not copy.
+ * activity's heartbeat keepalive runs on. LogME is JavaScript and WebAssembly (no TF.js, which does not
+ * load in a second worker thread), so a worker thread suffices: no child process, and the feature matrix
+ * moves by transfer, not copy.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
