@@ -13,7 +13,9 @@
  * Load averages are printed at the start and the end: both measurements share the machine's load.
  */
 import { Command } from 'commander';
+import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { DEFAULT_HALVING_RUNGS } from '../activities/spec/sweep-spec.js';
 import { initTf } from '../activities/tf/runtime.js';
 import type { Tf } from '../activities/tf/tf-namespace.js';
@@ -84,6 +86,13 @@ async function main(): Promise<number> {
     return 2;
   }
   const candidates = zoo.task.candidates.filter((c) => !wanted || wanted.includes(c.id));
+  const missing = candidates.filter((c) => !existsSync(fileURLToPath(c.model)));
+  if (missing.length > 0) {
+    console.error(
+      `the models of ${missing.map((c) => c.id).join(', ')} are not built here (${fileURLToPath(missing[0]!.model)}): build the zoo with npm run zoo:real2:build`,
+    );
+    return 2;
+  }
   const runtime = await initTf({ logger: { info: () => {}, warn: (line) => console.error(line) } });
   const tf = runtime.tf as Tf;
   const settings: FrozenSweepSettings = {
@@ -121,7 +130,7 @@ async function main(): Promise<number> {
   const report: FrozenBenchReport = {
     zoo: zoo.name,
     tfBackend: runtime.backend,
-    onnxBackend: 'onnxruntime-node (CPU execution provider)',
+    onnxBackend: 'onnxruntime-node CPU',
     settings: { ...settings, rounds: options.rounds, minRoundSeconds: MIN_ROUND_SECONDS },
     loadAverage: { start: loadAtStart, end: loads() },
     candidates: rows,

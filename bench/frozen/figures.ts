@@ -65,6 +65,9 @@ export interface ExtractionFigures {
   ratio: number;
   /** The same in CPU time. */
   cpuRatio: number;
+  /** The runtime alone's median wall and CPU seconds per batch (what a format's summary weighs by). */
+  runtimeBatchSeconds: number;
+  runtimeBatchCpuSeconds: number;
 }
 
 /** The median over rounds of `a[i] / b[i]`. */
@@ -80,6 +83,8 @@ export function extractionFigures(rounds: ExtractionRounds): ExtractionFigures {
     preprocessImagesPerSecond: rounds.batch / median(rounds.preprocessSeconds),
     ratio: pairedRatio(rounds.ncapSeconds, rounds.runtimeSeconds),
     cpuRatio: pairedRatio(rounds.ncapCpuSeconds, rounds.runtimeCpuSeconds),
+    runtimeBatchSeconds: median(rounds.runtimeSeconds) / rounds.repeats,
+    runtimeBatchCpuSeconds: median(rounds.runtimeCpuSeconds) / rounds.repeats,
   };
 }
 
@@ -94,21 +99,26 @@ export const repeatsFor = (warmupSeconds: number, minSeconds: number): number =>
 export const roundOrder = (round: number): readonly ['ncap', 'runtime'] | readonly ['runtime', 'ncap'] =>
   round % 2 === 0 ? (['ncap', 'runtime'] as const) : (['runtime', 'ncap'] as const);
 
-/** One format's extraction over its candidates. */
+/** One format's extraction over its candidates, one batch each. */
 export interface FormatSummary {
   format: string;
   candidates: number;
-  /** One batch per candidate, over the sum of the candidates' median batch times. */
+  /** Images of one batch per candidate over the sum of the candidates' median batch times. */
   ncapImagesPerSecond: number;
   runtimeImagesPerSecond: number;
-  /** Summed median ncap batch time over summed median runtime batch time (a slow network weighs as it costs). */
+  /**
+   * The candidates' paired ratios weighted by the runtime's time per batch: the extra time a sweep of these
+   * candidates spends in ncap's extraction (a slow network weighs as it costs). Wall and CPU time.
+   */
   ratio: number;
-  /** The median of the candidates' paired ratios, wall and CPU. */
-  medianRatio: number;
-  medianCpuRatio: number;
-  /** The largest per-candidate paired ratio. */
+  cpuRatio: number;
+  /** The largest per-candidate paired ratio, wall and CPU. */
   worstRatio: number;
+  worstCpuRatio: number;
 }
+
+const weighted = (pairs: readonly [value: number, weight: number][]): number =>
+  pairs.reduce((s, [v, w]) => s + v * w, 0) / pairs.reduce((s, [, w]) => s + w, 0);
 
 /** Per format, in order of first appearance. */
 export function summariseFormats(
@@ -116,19 +126,19 @@ export function summariseFormats(
 ): FormatSummary[] {
   const formats = [...new Set(rows.map((r) => r.format))];
   return formats.map((format) => {
-    const mine = rows.filter((r) => r.format === format);
+    const mine = rows.filter((r) => r.format === format).map((r) => ({ batch: r.batch, ...r.figures }));
     const images = mine.reduce((s, r) => s + r.batch, 0);
-    const ncap = mine.reduce((s, r) => s + r.batch / r.figures.ncapImagesPerSecond, 0);
-    const runtime = mine.reduce((s, r) => s + r.batch / r.figures.runtimeImagesPerSecond, 0);
+    const seconds = (rate: (r: (typeof mine)[number]) => number): number =>
+      mine.reduce((s, r) => s + r.batch / rate(r), 0);
     return {
       format,
       candidates: mine.length,
-      ncapImagesPerSecond: images / ncap,
-      runtimeImagesPerSecond: images / runtime,
-      ratio: ncap / runtime,
-      medianRatio: median(mine.map((r) => r.figures.ratio)),
-      medianCpuRatio: median(mine.map((r) => r.figures.cpuRatio)),
-      worstRatio: Math.max(...mine.map((r) => r.figures.ratio)),
+      ncapImagesPerSecond: images / seconds((r) => r.ncapImagesPerSecond),
+      runtimeImagesPerSecond: images / seconds((r) => r.runtimeImagesPerSecond),
+      ratio: weighted(mine.map((r) => [r.ratio, r.runtimeBatchSeconds])),
+      cpuRatio: weighted(mine.map((r) => [r.cpuRatio, r.runtimeBatchCpuSeconds])),
+      worstRatio: Math.max(...mine.map((r) => r.ratio)),
+      worstCpuRatio: Math.max(...mine.map((r) => r.cpuRatio)),
     };
   });
 }

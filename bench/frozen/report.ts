@@ -112,9 +112,9 @@ function formatsTable(report: FrozenBenchReport): string {
       'ncap img/s',
       'runtime img/s',
       'ncap/runtime',
-      'median',
-      'median CPU',
+      'CPU',
       'worst',
+      'worst CPU',
     ],
     report.formats.map((f) => [
       f.format,
@@ -123,9 +123,9 @@ function formatsTable(report: FrozenBenchReport): string {
       rate(f.ncapImagesPerSecond),
       rate(f.runtimeImagesPerSecond),
       times(f.ratio),
-      times(f.medianRatio),
-      times(f.medianCpuRatio),
+      times(f.cpuRatio),
       times(f.worstRatio),
+      times(f.worstCpuRatio),
     ]),
   );
 }
@@ -144,7 +144,7 @@ export function frozenBenchText(report: FrozenBenchReport): string {
     `(b) feature extraction of one batch of ${settings.batchSize} images: ncap's extraction against the runtime alone on the same adapted batch, warm-up, then ${settings.rounds} rounds alternating which goes first (a round repeats the batch to last ≥ ${settings.minRoundSeconds} s), rates from the median round; preprocessing (read, resize, normalise) apart; ncap/runtime = median over rounds of the round's ncap time over its runtime time, in wall and CPU time (goal ≤ 1.2×); agree = largest feature difference, relative`,
     extractionTable(report.candidates),
     '',
-    'per format: img/s and ncap/runtime over the summed median batch times of its candidates; median and worst of their ratios:',
+    "per format (one batch per candidate): img/s over the summed median batch times; ncap/runtime = the candidates' paired ratios weighted by the runtime's time per batch (wall, CPU); the worst candidate's:",
     formatsTable(report),
   ].join('\n');
 }

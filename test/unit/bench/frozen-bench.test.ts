@@ -17,7 +17,6 @@ import {
   roundOrder,
   splitWall,
   summariseFormats,
-  type ExtractionFigures,
 } from '../../../bench/frozen/figures.js';
 import { frozenBenchText, type FrozenBenchReport } from '../../../bench/frozen/report.js';
 import { writeIdentityGraphModel } from '../../support/tiny-graph-model.js';
@@ -74,26 +73,32 @@ describe('bench:frozen figures', () => {
     expect(repeatsFor(0, 0.5)).toBeGreaterThan(1);
   });
 
-  it('sums a format over its candidates by time, so a slow network weighs as it costs', () => {
-    const f = (ncap: number, runtime: number, ratio: number): ExtractionFigures => ({
-      ncapImagesPerSecond: ncap,
-      runtimeImagesPerSecond: runtime,
-      preprocessImagesPerSecond: 1000,
-      ratio,
-      cpuRatio: ratio,
-    });
+  it("weighs a format's paired ratios by the runtime's time per batch, so a slow network weighs as it costs", () => {
+    // One batch of 64 per round; ncap takes `ratio` times the runtime's time in every round.
+    const rounds = (runtime: number, ratio: number, cpu: number, cpuRatio: number) =>
+      extractionFigures({
+        batch: 64,
+        repeats: 1,
+        ncapSeconds: [runtime * ratio, runtime * ratio],
+        runtimeSeconds: [runtime, runtime],
+        ncapCpuSeconds: [cpu * cpuRatio, cpu * cpuRatio],
+        runtimeCpuSeconds: [cpu, cpu],
+        preprocessSeconds: [0.01],
+      });
     const [graph, onnx] = summariseFormats([
-      { format: 'graph-model', batch: 64, figures: f(64, 32, 2) }, // 1 s against 2 s
-      { format: 'onnx', batch: 64, figures: f(8, 8, 1) },
-      { format: 'graph-model', batch: 64, figures: f(6.4, 8, 0.8) }, // 10 s against 8 s
+      { format: 'graph-model', batch: 64, figures: rounds(2, 1.5, 1, 1.2) },
+      { format: 'onnx', batch: 64, figures: rounds(1, 1, 1, 1) },
+      { format: 'graph-model', batch: 64, figures: rounds(8, 1, 4, 1.1) },
     ]);
     expect(graph!.candidates).toBe(2);
-    expect(graph!.ratio).toBeCloseTo(11 / 10, 12);
+    expect(graph!.ratio).toBeCloseTo((1.5 * 2 + 1 * 8) / 10, 12);
+    expect(graph!.cpuRatio).toBeCloseTo((1.2 * 1 + 1.1 * 4) / 5, 12);
+    // 128 images in 3 + 8 s through ncap, 2 + 8 s by the runtime.
     expect(graph!.ncapImagesPerSecond).toBeCloseTo(128 / 11, 12);
     expect(graph!.runtimeImagesPerSecond).toBeCloseTo(128 / 10, 12);
-    expect(graph!.medianRatio).toBeCloseTo(1.4, 12);
-    expect(graph!.worstRatio).toBe(2);
-    expect(onnx).toMatchObject({ format: 'onnx', candidates: 1, ratio: 1, worstRatio: 1 });
+    expect(graph!.worstRatio).toBeCloseTo(1.5, 12);
+    expect(graph!.worstCpuRatio).toBeCloseTo(1.2, 12);
+    expect(onnx).toMatchObject({ format: 'onnx', candidates: 1, ratio: 1, cpuRatio: 1, worstRatio: 1 });
   });
 
   it('pools like ncap: the same map channels-last or channels-first gives the same vector', () => {
