@@ -17,6 +17,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { SweepSpec } from '../spec/sweep-spec.js';
+import { standardisesFeatures } from '../spec/training-schema.js';
 import type { ArtifactStore } from '../store/artifact-store.js';
 import { observedRunKeys } from '../store/keys.js';
 import { FEATURE_NAMES, type CandidateFeatures } from './features.js';
@@ -29,6 +30,8 @@ export interface ObservedRunSetup {
   skipInputProjection: boolean;
   probeWidths: number[];
   probeTrainable: boolean;
+  /** Frozen features standardised before the probe; absent in records written before it existed (raw). */
+  standardisedFeatures?: boolean;
   epochs: number;
   batchSize: number;
   learningRate: number;
@@ -44,6 +47,7 @@ const setupSchema = z.strictObject({
   skipInputProjection: z.boolean(),
   probeWidths: z.array(z.number().int().positive()),
   probeTrainable: z.boolean(),
+  standardisedFeatures: z.boolean().optional(),
   epochs: z.number().int().positive(),
   batchSize: z.number().int().positive(),
   learningRate: z.number().positive(),
@@ -143,6 +147,7 @@ export function setupKey(setup: ObservedRunSetup): string {
     setup.skipInputProjection,
     setup.probeWidths,
     setup.probeTrainable,
+    setup.standardisedFeatures ?? false,
     setup.epochs,
     setup.batchSize,
     setup.learningRate,
@@ -255,6 +260,7 @@ export function observedRunSetup(spec: SweepSpec): ObservedRunSetup {
     skipInputProjection: spec.selection.skipInputProjection,
     probeWidths: [...spec.probe.widths],
     probeTrainable: spec.probe.trainable,
+    ...(standardisesFeatures(spec.mode, spec.probe) ? { standardisedFeatures: true } : {}),
     epochs: spec.training.epochs,
     batchSize: spec.training.batchSize,
     learningRate: spec.training.learningRate,

@@ -249,7 +249,29 @@ export const probeSchema = z.strictObject({
    * activation|, mean ReLU derivative, mean |back-propagated error| per layer) as extra tensors.
    */
   recordBatchStats: z.boolean().default(false),
+  /**
+   * `frozen` mode: standardise the cached backbone features per dimension with the training split's mean
+   * and std before the probe (validation and test rows get the training split's statistics; dimensions
+   * constant on the training split become 0). Without it, a backbone whose features reach magnitudes of
+   * 10–100 can collapse the probe to chance. Ignored in `finetune` mode, where features are not cached.
+   * Left unset it is {@link DEFAULT_STANDARDISE_FEATURES} (not written into the parsed spec, so a finetune
+   * spec keeps its sweep id; a standardising frozen one gets a new id and checkpoint identity, see
+   * `specSweepId` and `trainingFingerprint`).
+   * @default true
+   */
+  standardiseFeatures: z.boolean().optional(),
 });
+
+/** `probe.standardiseFeatures` when a spec leaves it out (kept out of the parsed spec, see above). */
+export const DEFAULT_STANDARDISE_FEATURES = true;
+
+/** Whether a run standardises its frozen features: `frozen` mode and `probe.standardiseFeatures` (or its default). */
+export function standardisesFeatures(
+  mode: (typeof TRAINING_MODES)[number],
+  probe: { standardiseFeatures?: boolean | undefined },
+): boolean {
+  return mode === 'frozen' && (probe.standardiseFeatures ?? DEFAULT_STANDARDISE_FEATURES);
+}
 
 /** How β_eff is computed from a snapshot: the sweep's scoring settings (`selection`) and training's `monitor`. */
 export const betaSettingsShape = {

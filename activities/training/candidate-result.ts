@@ -83,6 +83,7 @@ export function buildCandidateResult(parts: CandidateRunParts): CandidateResult 
       widths: resolved.probe.widths,
       trainable: resolved.probe.trainable,
       kernelShapes: probe.kernelShapes,
+      ...(frozen ? { standardisedFeatures: resolved.standardiseFeatures } : {}),
     },
     training: trainingOf(parts),
     snapshots: { prefix: keys.snapshotsPrefix, ...outcome.snapshots },

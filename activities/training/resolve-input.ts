@@ -6,7 +6,7 @@
 import type { z } from 'zod';
 import { describeIssue } from '../spec/issue-path.js';
 import { resolveNormalisation, type ResolvedNormalisation } from '../spec/normalisation.js';
-import { candidateTrainingInputSchema } from '../spec/training-schema.js';
+import { candidateTrainingInputSchema, standardisesFeatures } from '../spec/training-schema.js';
 import { InvalidTrainingInputError } from './errors.js';
 import type { CandidateTrainingInput, FeaturePoolingSetting } from './types.js';
 
@@ -20,6 +20,8 @@ export interface ResolvedTrainingInput extends Omit<ValidTrainingInput, 'dataset
   dataset: Omit<ValidTrainingInput['dataset'], 'normalisation' | 'name'> & {
     normalisation: ResolvedNormalisation;
   };
+  /** Whether the probe sees standardised frozen features: `probe.standardiseFeatures` in `frozen` mode, else false. */
+  standardiseFeatures: boolean;
 }
 
 /** Bounds the number of snapshots so `result.json` stays small. */
@@ -63,6 +65,7 @@ export function resolveTrainingInput(input: CandidateTrainingInput): ResolvedTra
       ...(dataset.testUri !== undefined ? { testUri: dataset.testUri } : {}),
     },
     mode,
+    standardiseFeatures: standardisesFeatures(mode, probe),
     probe: { widths: probe.widths, trainable: probe.trainable, recordBatchStats: probe.recordBatchStats },
     monitor: { skipInputProjection: monitor.skipInputProjection, interactionModel: monitor.interactionModel },
     training: {

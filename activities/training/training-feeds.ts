@@ -8,6 +8,11 @@ import type { SampleSource } from './dataset-source.js';
 import { openDataset } from './datasets.js';
 import { DatasetError, InvalidTrainingInputError } from './errors.js';
 import { loadOrComputeFeatures, type FrozenFeatures } from './feature-cache.js';
+import {
+  standardisedFeatures,
+  trainingStatistics,
+  type FeatureStatistics,
+} from './feature-standardisation.js';
 import { featureFeed, sampleFeed, type Feed } from './feed.js';
 import { createInputAdapter, type InputAdapter } from './input-adapter.js';
 import type { BackboneCut, LoadedBackbone } from './prepare-backbone.js';
@@ -16,8 +21,13 @@ import type { EvaluationSet } from './train-loop-types.js';
 
 export interface TrainingFeeds {
   feed: Feed;
-  /** The training data's cached features (`frozen` mode). */
+  /** The training data's cached features as extracted, not standardised (`frozen` mode; LogME reads them). */
   frozen?: FrozenFeatures;
+  /**
+   * The training split's per-dimension statistics the probe's features were standardised with (`frozen`
+   * mode with `probe.standardiseFeatures`).
+   */
+  standardisation?: FeatureStatistics;
   /** The feature shape entering the probe (known for a GraphModel once its features are computed). */
   featureShape: number[];
   validation: EvaluationSet;
@@ -64,11 +74,26 @@ function frozenFeatures(
   });
 }
 
-/** A whole separate data set (validation or test), through the same input path as training's. */
+/** The feed of cached features, standardised with the training split's `stats` when given. */
+function frozenFeed(
+  tf: CandidateRun['tf'],
+  cached: FrozenFeatures,
+  labels: Int32Array,
+  stats: FeatureStatistics | undefined,
+): Feed {
+  const fed = stats ? standardisedFeatures(cached, stats) : cached;
+  return featureFeed(tf, fed.features, fed.featureDim, fed.rowOf, labels);
+}
+
+/**
+ * A whole separate data set (validation or test), through the same input path as training's; in `frozen`
+ * mode its features get the training split's `stats`.
+ */
 async function openEvaluationSet(
   sources: FeedSources,
   uri: string,
   field: 'dataset.validationUri' | 'dataset.testUri',
+  stats: FeatureStatistics | undefined,
 ): Promise<EvaluationSet> {
   const { run, backbone, data } = sources;
   const { tf, resolved } = run;
@@ -87,11 +112,7 @@ async function openEvaluationSet(
   const indices = Array.from({ length: extra.count }, (_, i) => i);
   if (resolved.mode !== 'frozen') return { feed: sampleFeed(extra, adapt), indices, labels: extra.labels };
   const cached = await frozenFeatures(sources, extra, adapt, indices);
-  return {
-    feed: featureFeed(tf, cached.features, cached.featureDim, cached.rowOf, extra.labels),
-    indices,
-    labels: extra.labels,
-  };
+  return { feed: frozenFeed(tf, cached, extra.labels, stats), indices, labels: extra.labels };
 }
 
 /**
@@ -105,14 +126,14 @@ export async function prepareFeeds(sources: FeedSources): Promise<TrainingFeeds>
   const featuresStarted = clock.now();
   const frozen =
     resolved.mode === 'frozen' ? await frozenFeatures(sources, source, adapt, selected) : undefined;
-  const feed = frozen
-    ? featureFeed(tf, frozen.features, frozen.featureDim, frozen.rowOf, source.labels)
-    : sampleFeed(source, adapt);
+  // Statistics of the training split only: validation and test rows are standardised with them.
+  const stats = frozen && resolved.standardiseFeatures ? trainingStatistics(frozen, split.train) : undefined;
+  const feed = frozen ? frozenFeed(tf, frozen, source.labels, stats) : sampleFeed(source, adapt);
   const { validationUri, testUri } = resolved.dataset;
   const validation = validationUri
-    ? await openEvaluationSet(sources, validationUri, 'dataset.validationUri')
+    ? await openEvaluationSet(sources, validationUri, 'dataset.validationUri', stats)
     : { feed, indices: split.validation, labels: data.source.labels };
-  const test = testUri ? await openEvaluationSet(sources, testUri, 'dataset.testUri') : undefined;
+  const test = testUri ? await openEvaluationSet(sources, testUri, 'dataset.testUri', stats) : undefined;
   const featureSeconds = resolved.mode === 'frozen' ? (clock.now() - featuresStarted) / 1000 : 0;
   if (resolved.training.stopping && validation.indices.length === 0) {
     throw new InvalidTrainingInputError(
@@ -123,6 +144,7 @@ export async function prepareFeeds(sources: FeedSources): Promise<TrainingFeeds>
   return {
     feed,
     ...(frozen ? { frozen } : {}),
+    ...(stats ? { standardisation: stats } : {}),
     featureShape: frozen ? [frozen.featureDim] : features.featureShape,
     validation,
     ...(test ? { test } : {}),

@@ -27,6 +27,9 @@ export function trainingFingerprint(
         mode: input.mode,
         probe: input.probe,
         training,
+        // Only when on, so a raw-feature run keeps the identity it had before standardisation existed
+        // (and its checkpoints are not resumed by a standardised one).
+        ...(input.standardiseFeatures ? { standardiseFeatures: true } : {}),
       }),
     )
     .digest('hex');

@@ -213,6 +213,11 @@ export interface CandidateResult {
     trainable: boolean;
     /** Kernel shapes [in, out] of the snapshot's `ncp.{l}.kernel`, head last. */
     kernelShapes: [number, number][];
+    /**
+     * Whether the probe saw the frozen features standardised with the training split's statistics
+     * (`probe.standardiseFeatures`); `frozen` mode only, absent in `finetune` mode and in older results.
+     */
+    standardisedFeatures?: boolean;
   };
   training: {
     epochs: number;

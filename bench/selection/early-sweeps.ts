@@ -129,7 +129,12 @@ export function earlySweepSpec(
       evaluationsPerEpoch: EVALUATIONS_PER_EPOCH,
       maxMinutesPerCandidate: 60,
     },
-    probe: { widths: task.probeWidths, ...s.probe },
+    // Written out for frozen tasks, so their ids differ from the runs made on raw features before it existed.
+    probe: {
+      widths: task.probeWidths,
+      ...s.probe,
+      ...(task.mode === 'frozen' ? { standardiseFeatures: true } : {}),
+    },
     selection: { interactionModel: s.interactionModel, skipInputProjection: true },
   };
   // The id hashes what this benchmark asks for, not the validated spec: a default added to the schema

@@ -56,6 +56,8 @@ export const DEFAULT_TRUTH_RECIPE: GroundTruthRecipe = {
 export const FROZEN_TRUTH_RECIPE: GroundTruthRecipe = {
   ...DEFAULT_TRUTH_RECIPE,
   mode: 'frozen',
+  // Written out: the runs (and their cache key) differ from those measured on raw features before it existed.
+  probe: { ...DEFAULT_TRUTH_RECIPE.probe, standardiseFeatures: true },
   maxEpochs: 40,
   patience: 5,
   learningRate: 2e-3,

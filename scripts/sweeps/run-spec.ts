@@ -13,6 +13,7 @@ import { trainingWindowText } from '../../activities/report/report-format.js';
 import { renderReportText } from '../../activities/report/report-text.js';
 import type { SweepReport } from '../../activities/scoring/report-types.js';
 import { resolveSweepId, type SweepSpec } from '../../activities/spec/sweep-spec.js';
+import { standardisesFeatures } from '../../activities/spec/training-schema.js';
 import { canonicalJson } from '../../activities/sweep/stored-spec.js';
 import { defaultStoreUri } from '../../workers/worker-config.js';
 import { GpuWorkerPoolError, type GpuWorkerProcesses } from '../../workers/gpu-worker-pool.js';
@@ -32,10 +33,16 @@ export const RUN_EXIT = { ok: 0, failure: 1, invalid: 2, noWinner: 3, interrupte
 /**
  * The sweep id of a spec run without `--id`: the spec's `id`, else `<name>-<hash of the spec>`, so a second
  * run of the same spec (same settings, same locations) is the same sweep and reuses finished candidates.
+ * A frozen spec that standardises its features hashes with `probe.standardiseFeatures: true` written out:
+ * its runs differ from those of the same spec before the field existed (raw features), whose finished
+ * candidates and checkpoints must not be reused; every other spec keeps its id.
  */
 export function specSweepId(spec: SweepSpec, explicitId?: string): string {
   if (explicitId !== undefined || spec.id !== undefined) return resolveSweepId(spec, explicitId);
-  const hash = createHash('sha256').update(canonicalJson(spec)).digest('hex').slice(0, 10);
+  const identity = standardisesFeatures(spec.mode, spec.probe)
+    ? { ...spec, probe: { ...spec.probe, standardiseFeatures: true } }
+    : spec;
+  const hash = createHash('sha256').update(canonicalJson(identity)).digest('hex').slice(0, 10);
   return `${spec.name}-${hash}`;
 }
 

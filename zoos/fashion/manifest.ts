@@ -58,7 +58,12 @@ export interface GroundTruthRecipe {
   learningRate: number;
   optimizer: 'adam' | 'sgd' | 'momentum';
   /** The network fine-tuned: the backbone, the NCP unit of these widths and a fresh head, all trainable. */
-  probe: { widths: number[]; trainable: boolean };
+  probe: {
+    widths: number[];
+    trainable: boolean;
+    /** `frozen` mode: features standardised with the training split's statistics (absent: raw, older truths). */
+    standardiseFeatures?: boolean;
+  };
   /** Manifest splits: trained on, early-stopped on, scored on. */
   trainSplit: 'train';
   validationSplit: 'validation';

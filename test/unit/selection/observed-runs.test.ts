@@ -113,6 +113,28 @@ describe('observed runs', () => {
     ]);
   });
 
+  it('keeps frozen runs on standardised features apart from raw ones (records without the field are raw)', () => {
+    const frozenSpec = validateSweepSpec({
+      dataset: { uri: 'file:///data/cifar.safetensors', name: 'cifar-10' },
+      candidates: [{ id: 'a', model: 'file:///zoo/a/model.json' }],
+      budget: { strategy: 'fixed' },
+      mode: 'frozen',
+      training: { epochs: 2 },
+    });
+    const standardised = observedRunSetup(frozenSpec);
+    expect(standardised.standardisedFeatures).toBe(true);
+    const { standardisedFeatures: _, ...raw } = standardised;
+    const rawRun = parseObservedRun(run('raw', { setup: raw }), 'e');
+    const now = run('std', { setup: standardised });
+    const { labelled, otherSetup } = comparableRuns([rawRun, now], standardised);
+    expect(otherSetup).toBe(1);
+    expect(labelled.map((r) => r.candidateId)).toEqual(['sweep-1/std']);
+    const optOut = observedRunSetup(
+      validateSweepSpec({ ...frozenSpec, probe: { ...frozenSpec.probe, standardiseFeatures: false } }),
+    );
+    expect(comparableRuns([rawRun, now], optOut).labelled.map((r) => r.candidateId)).toEqual(['sweep-1/raw']);
+  });
+
   it('stores runs per dataset and reads them back in key order, refusing a malformed one by its key', async () => {
     const key = datasetKeyOf(spec.dataset);
     await writeObservedRun(store, run('b'));
