@@ -21,13 +21,17 @@ import { openDataset } from '../../activities/training/datasets.js';
 import { extractFeatureRows } from '../../activities/training/feature-cache.js';
 import { createInputAdapter } from '../../activities/training/input-adapter.js';
 import { fixedBatches, toModelInput, type ModelInput } from '../../activities/training/input-layout.js';
-import { graphModelInput, type LoadedGraphModel } from '../../activities/training/model-zoo.js';
+import {
+  graphModelInput,
+  poolGraphFeatures,
+  type LoadedGraphModel,
+} from '../../activities/training/model-zoo.js';
 import type { LoadedOnnxModel } from '../../activities/training/onnx-model.js';
 import { imageTargetOf } from '../../activities/training/prepare-backbone.js';
 import { resolveNormalisation } from '../../activities/training/resolve-input.js';
-import type { Normalisation } from '../../activities/training/types.js';
+import type { FeaturePooling, Normalisation } from '../../activities/training/types.js';
 import type { Tf } from '../../activities/tf/tf-namespace.js';
-import { poolRows, relativeDifference, repeatsFor, roundOrder, type ExtractionRounds } from './figures.js';
+import { relativeDifference, repeatsFor, roundOrder, type ExtractionRounds } from './figures.js';
 
 export interface ExtractionCandidate {
   id: string;
@@ -123,15 +127,19 @@ function onnxAlone(tf: Tf, model: LoadedOnnxModel, output: string, x: Tensor): R
   };
 }
 
-/** The runtime's outputs as ncap would pool them: row-major `[rows, featureDim]`. */
+/** The runtime's outputs pooled by TF.js as a GraphModel's cut is: row-major `[rows, featureDim]`. */
 function pooledRuntimeRows(
+  tf: Tf,
   outputs: readonly RuntimeOutput[],
-  pooling: 'none' | 'average' | 'max',
+  pooling: FeaturePooling,
   channelsFirst: boolean,
 ): Float32Array {
   const pooled = outputs.map(({ values, rows, dims }) => {
     const rowSize = dims.reduce((a, b) => a * b, 1);
-    return poolRows(values.subarray(0, rows * rowSize), [rows, ...dims], pooling, channelsFirst);
+    return tf.tidy(() => {
+      const map = tf.tensor(values.slice(0, rows * rowSize), [rows, ...dims]);
+      return poolGraphFeatures(tf, map, pooling, 'cut', 'runtime', channelsFirst).dataSync() as Float32Array;
+    });
   });
   const all = new Float32Array(pooled.reduce((s, p) => s + p.length, 0));
   let at = 0;
@@ -198,6 +206,7 @@ export async function measureExtraction(options: {
         const mine = await ncap();
         const warmupSeconds = (performance.now() - warmupStart) / 1000;
         const theirs = pooledRuntimeRows(
+          tf,
           await alone.run(),
           cut.pooling,
           model.format === 'onnx' && model.input.layout === 'NCHW',

@@ -143,35 +143,6 @@ export function summariseFormats(
   });
 }
 
-/**
- * Global pooling of row-major features `[n, ...dims]` as ncap pools a cut (`poolGraphFeatures`): over the
- * two spatial axes of a 4-D output (the last two when channels come first), or none (flattened). The
- * benchmark pools the runtime's raw output with it to check both paths computed the same features.
- */
-export function poolRows(
-  values: Float32Array,
-  dims: readonly number[],
-  pooling: 'none' | 'average' | 'max',
-  channelsFirst: boolean,
-): Float32Array {
-  if (pooling === 'none') return values;
-  if (dims.length !== 4) throw new RangeError(`cannot pool features of shape [${dims.join(', ')}]`);
-  const [n, a, b, c] = dims as [number, number, number, number];
-  const [channels, spatial] = channelsFirst ? [a, b * c] : [c, a * b];
-  const out = new Float32Array(n * channels);
-  for (let i = 0; i < n; i++) {
-    for (let ch = 0; ch < channels; ch++) {
-      let acc = pooling === 'max' ? -Infinity : 0;
-      for (let s = 0; s < spatial; s++) {
-        const v = values[i * channels * spatial + (channelsFirst ? ch * spatial + s : s * channels + ch)]!;
-        acc = pooling === 'max' ? Math.max(acc, v) : acc + v;
-      }
-      out[i * channels + ch] = pooling === 'max' ? acc : acc / spatial;
-    }
-  }
-  return out;
-}
-
 /** Largest |a − b| relative to the largest |b| (0 when both are all zero); Infinity when lengths differ. */
 export function relativeDifference(a: Float32Array, b: Float32Array): number {
   if (a.length !== b.length) return Infinity;

@@ -1,6 +1,5 @@
 /**
- * `npm run bench:frozen`'s pure parts (the wall-time split, paired ratios, per-format sums, pooling, the
- * tables) and its two extraction paths on the small ONNX and GraphModel test models: the runtime alone,
+ * `npm run bench:frozen`'s pure parts (the wall-time split, paired ratios, per-format sums, the tables) and its two extraction paths on the small ONNX and GraphModel test models: the runtime alone,
  * fed the batch in the model's own layout and batch size, computes the features ncap computes.
  */
 import { join } from 'node:path';
@@ -11,7 +10,6 @@ import {
   extractionFigures,
   formatTable,
   pairedRatio,
-  poolRows,
   relativeDifference,
   repeatsFor,
   roundOrder,
@@ -99,28 +97,6 @@ describe('bench:frozen figures', () => {
     expect(graph!.worstRatio).toBeCloseTo(1.5, 12);
     expect(graph!.worstCpuRatio).toBeCloseTo(1.2, 12);
     expect(onnx).toMatchObject({ format: 'onnx', candidates: 1, ratio: 1, cpuRatio: 1, worstRatio: 1 });
-  });
-
-  it('pools like ncap: the same map channels-last or channels-first gives the same vector', () => {
-    // [n=2, h=2, w=3, c=2], values v = 100n + 10(h·3 + w) + c.
-    const [n, h, w, c] = [2, 2, 3, 2];
-    const at = (i: number, y: number, x: number, ch: number): number => 100 * i + 10 * (y * w + x) + ch;
-    const nhwc = new Float32Array(n * h * w * c);
-    const nchw = new Float32Array(n * h * w * c);
-    for (let i = 0; i < n; i++)
-      for (let y = 0; y < h; y++)
-        for (let x = 0; x < w; x++)
-          for (let ch = 0; ch < c; ch++) {
-            nhwc[((i * h + y) * w + x) * c + ch] = at(i, y, x, ch);
-            nchw[((i * c + ch) * h + y) * w + x] = at(i, y, x, ch);
-          }
-    // Mean over the six positions 10·(0…5) is 25; max 50.
-    const average = [25, 26, 125, 126];
-    expect([...poolRows(nhwc, [n, h, w, c], 'average', false)]).toEqual(average);
-    expect([...poolRows(nchw, [n, c, h, w], 'average', true)]).toEqual(average);
-    expect([...poolRows(nchw, [n, c, h, w], 'max', true)]).toEqual([50, 51, 150, 151]);
-    expect(poolRows(nhwc, [n, h, w, c], 'none', false)).toBe(nhwc);
-    expect(() => poolRows(nhwc, [n, h * w * c], 'average', false)).toThrow(RangeError);
   });
 
   it('measures agreement relative to the largest reference value', () => {
