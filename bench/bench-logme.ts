@@ -1,17 +1,20 @@
 /**
  * `npm run bench:logme [-- --json] [--samples 3000] [--dims 1280,2048] [--classes 10] [--old-max-dim 2048]`
  *
- * LogME time per frozen candidate: the current implementation (`activities/selection/logme.ts`: blocked
- * float64 Gram, eigenvalues and the C label projections only) against the former port (plain-loop Gram,
- * every eigenvector formed by the JAMA tred2/tql2 port, `test/support/logme-jama.ts`) on the same
- * synthetic frozen features (post-ReLU-like, N × D float32, C classes shifting a few units), in one run.
- * Prints wall and CPU milliseconds (CPU time is the steadier figure on a shared machine; the load average
- * is printed), the old/new ratio and |Δ| between the two scores. The former port runs only for
- * D ≤ `--old-max-dim` (it takes minutes at D = 2048).
+ * LogME time per frozen candidate: the current implementation (`activities/selection/logme.ts`: float64
+ * Gram and the tridiagonalisation's rank-2 updates in WebAssembly SIMD kernels, eigenvalues and the C
+ * label projections only) against the former port (plain-loop Gram, every eigenvector formed by the JAMA
+ * tred2/tql2 port, `test/support/logme-jama.ts`) on the same synthetic frozen features (post-ReLU-like,
+ * N × D float32, C classes shifting a few units), in one run. Prints wall and CPU milliseconds (CPU time
+ * is the steadier figure on a shared machine; the load average is printed), the current one's wall time
+ * per phase (input and class sums, Gram, eigen, evidence), the Gram alone on one thread and with its
+ * helper thread (wall time and ratio), the old/new ratio and |Δ| between the two scores. The former port
+ * runs only for D ≤ `--old-max-dim` (it takes minutes at D = 2048).
  */
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { logme } from '../activities/selection/logme.js';
+import { gram } from '../activities/linalg/gram.js';
+import { logme, type LogmeTimings } from '../activities/selection/logme.js';
 import { mulberry32 } from '../activities/training/rng.js';
 import { logmeJama } from '../test/support/logme-jama.js';
 
@@ -34,6 +37,10 @@ interface BenchRow {
   dim: number;
   classes: number;
   current: Timing;
+  /** The current implementation's wall milliseconds per phase. */
+  phases: LogmeTimings;
+  /** FᵀF alone on this thread and with the helper thread: wall milliseconds. */
+  gramThreads: { oneMs: number; twoMs: number };
   former: Timing | null;
   /** former / current, by wall time. */
   wallRatio: number | null;
@@ -110,13 +117,19 @@ function timed(run: () => number): Timing {
 function measure(options: BenchOptions, dim: number): BenchRow {
   const { samples: n, classes } = options;
   const { features, labels } = makeFeatures(n, dim, classes, dim);
-  const current = timed(() => logme(features, n, dim, labels));
+  const phases: LogmeTimings = { prepareMs: 0, gramMs: 0, eigenMs: 0, evidenceMs: 0 };
+  const current = timed(() => logme(features, n, dim, labels, phases));
+  const gramWall = (threads: 1 | 2): number =>
+    timed(() => gram({ rows: features, count: dim, length: n, transposed: true, threads })[0]!).wallMs;
+  const gramThreads = { oneMs: gramWall(1), twoMs: gramWall(2) };
   const former = dim <= options.oldMaxDim ? timed(() => logmeJama(features, n, dim, labels)) : null;
   return {
     samples: n,
     dim,
     classes,
     current,
+    phases,
+    gramThreads,
     former,
     wallRatio: former ? former.wallMs / current.wallMs : null,
     cpuRatio: former ? former.cpuMs / current.cpuMs : null,
@@ -126,7 +139,13 @@ function measure(options: BenchOptions, dim: number): BenchRow {
 
 function formatRow(row: BenchRow): string {
   const ms = (t: Timing): string => `${t.wallMs.toFixed(0)} ms wall, ${t.cpuMs.toFixed(0)} ms CPU`;
-  const head = `N=${row.samples} D=${row.dim} C=${row.classes}: new ${ms(row.current)}`;
+  const { prepareMs, gramMs, eigenMs, evidenceMs } = row.phases;
+  const split = [prepareMs, gramMs, eigenMs, evidenceMs].map((t) => t.toFixed(0)).join(' / ');
+  const { oneMs, twoMs } = row.gramThreads;
+  const head =
+    `N=${row.samples} D=${row.dim} C=${row.classes}: new ${ms(row.current)} ` +
+    `(input / Gram / eigen / evidence: ${split} ms wall; Gram alone on 1 / 2 threads: ` +
+    `${oneMs.toFixed(0)} / ${twoMs.toFixed(0)} ms wall, ${(oneMs / twoMs).toFixed(2)}×)`;
   if (!row.former) return `${head}; former port skipped (--old-max-dim)`;
   return (
     `${head}; former ${ms(row.former)}; ratio ${row.wallRatio!.toFixed(1)}× wall, ` +

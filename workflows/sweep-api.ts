@@ -38,7 +38,10 @@ export const SEARCH_ATTRIBUTE_KEYS = {
   dataset: defineSearchAttributeKey('NcapDataset', 'KEYWORD'),
   status: defineSearchAttributeKey('NcapStatus', 'KEYWORD'),
   winner: defineSearchAttributeKey('NcapWinner', 'KEYWORD'),
-  /** P(best) of the winner at the deciding rung (report.json's `decision.confidence`), when known. */
+  /**
+   * The winner's stated P(best) at the deciding rung (report.json's `decision.confidence`: best on a fresh
+   * validation set of the same size), when known.
+   */
   winnerProbability: defineSearchAttributeKey('NcapWinnerProbability', 'DOUBLE'),
 } as const;
 

@@ -230,7 +230,7 @@ function sweepResult(
   };
 }
 
-/** The winner's P(best) at the deciding rung, when the report states it. */
+/** The winner's stated P(best) at the deciding rung (`pBest`: on a fresh validation set), when the report states it. */
 function winnerProbabilityOf(scored: Pick<ScoreSweepOutput, 'winner' | 'confidence'>): number | undefined {
   return scored.confidence?.candidates.find(
     (c) => c.candidateId === scored.winner && c.status === 'contender',

@@ -1,90 +1,160 @@
 /**
  * The Gram matrix G = X Xᵀ of `count` vectors of `length` float64 values (the rows of X), for LogME's
- * FᵀF or FFᵀ. Blocked 4 × 4: each pass over a 4-row strip of the inputs fills 16 entries of G, so every
- * value loaded feeds four multiply-adds held in registers (about 4× the plain triple loop in V8).
+ * FᵀF or FFᵀ. Strips of register tiles in a WebAssembly SIMD kernel (`gram-kernel.ts`), shared between
+ * this thread and, for large inputs, a helper worker thread on the same shared memory: each takes the
+ * next strip from an atomic counter, so the work splits evenly however late the helper starts.
  */
+import { Worker } from 'node:worker_threads';
+import { GRAM_TILE } from './gram-kernel.js';
+import { workspace, type Workspace } from './wasm-kernels.js';
+
+/** Below this many multiply-adds, starting a thread (tens of milliseconds) costs more than it saves. */
+const HELPER_MIN_MULTIPLY_ADDS = 2e8;
+/** No strip finished for this long while waiting on the helper means it is gone: fail, not hang. */
+const HELPER_STALL_MS = 60_000;
 
 export interface GramInput {
-  /** Row-major count × length values. */
-  rows: Float64Array;
+  /** Row-major count × length values (float32 values are widened exactly), or length × count if `transposed`. */
+  rows: ArrayLike<number>;
   /** Number of vectors (rows). */
   count: number;
   /** Values per vector. */
   length: number;
+  /**
+   * `rows` holds X transposed (length × count, row-major): the vectors are its columns, e.g. FᵀF of
+   * row-major features F.
+   * @default false
+   */
+  transposed?: boolean;
+  /**
+   * Threads computing the tiles: 1 (this one) or 2 (and a helper worker thread).
+   * @default 2 from 2·10⁸ multiply-adds (count²·length/2) up, else 1
+   */
+  threads?: 1 | 2;
+}
+
+/** The kernel's arguments for one Gram, and where its [counter, done, failed] i32 flags are. */
+export interface GramJob {
+  args: [
+    x: number,
+    stride: number,
+    g: number,
+    gStride: number,
+    strips: number,
+    counter: number,
+    done: number,
+  ];
+  /** Int32Array over [counter, done, failed]. */
+  flags: Int32Array;
+  strips: number;
 }
 
 /** Row-major count × count G with G[i][j] = Σ_r rows[i][r]·rows[j][r], both triangles filled. */
-export function gram({ rows, count, length }: GramInput): Float64Array {
+export function gram(input: GramInput): Float64Array {
+  const { rows, count, length } = input;
   if (rows.length !== count * length)
     throw new RangeError(`gram: expected ${count}×${length} = ${count * length} values, got ${rows.length}`);
-  const padded = Math.ceil(count / 4) * 4;
-  const x = rows.length === padded * length ? rows : new Float64Array(padded * length);
-  if (x !== rows) x.set(rows);
-  const g = new Float64Array(count * count);
-  for (let i = 0; i < padded; i += 4) {
-    for (let j = 0; j <= i; j += 4) tile(x, length, i, j, g, count);
+  const { space, job, padded } = prepareGram(input);
+  const threads = input.threads ?? ((count * count * length) / 2 >= HELPER_MIN_MULTIPLY_ADDS ? 2 : 1);
+  const helper = threads === 2 ? startGramHelper(space, job) : null;
+  try {
+    while (space.kernels.gramStrip(...job.args) === 1);
+    awaitGram(job);
+  } finally {
+    void helper?.terminate();
   }
-  return g;
+  return mirrored(space.arrays[1]!, padded, count);
 }
 
-/** G[i..i+3][j..j+3] (and its mirror), rows beyond `count` being the zero padding. */
-function tile(x: Float64Array, length: number, i: number, j: number, g: Float64Array, count: number): void {
-  const a0 = i * length;
-  const a1 = a0 + length;
-  const a2 = a1 + length;
-  const a3 = a2 + length;
-  const b0 = j * length;
-  const b1 = b0 + length;
-  const b2 = b1 + length;
-  const b3 = b2 + length;
-  let s00 = 0,
-    s01 = 0,
-    s02 = 0,
-    s03 = 0;
-  let s10 = 0,
-    s11 = 0,
-    s12 = 0,
-    s13 = 0;
-  let s20 = 0,
-    s21 = 0,
-    s22 = 0,
-    s23 = 0;
-  let s30 = 0,
-    s31 = 0,
-    s32 = 0,
-    s33 = 0;
-  for (let r = 0; r < length; r++) {
-    const x0 = x[a0 + r]!;
-    const x1 = x[a1 + r]!;
-    const x2 = x[a2 + r]!;
-    const x3 = x[a3 + r]!;
-    const y0 = x[b0 + r]!;
-    const y1 = x[b1 + r]!;
-    const y2 = x[b2 + r]!;
-    const y3 = x[b3 + r]!;
-    s00 += x0 * y0;
-    s01 += x0 * y1;
-    s02 += x0 * y2;
-    s03 += x0 * y3;
-    s10 += x1 * y0;
-    s11 += x1 * y1;
-    s12 += x1 * y2;
-    s13 += x1 * y3;
-    s20 += x2 * y0;
-    s21 += x2 * y1;
-    s22 += x2 * y2;
-    s23 += x2 * y3;
-    s30 += x3 * y0;
-    s31 += x3 * y1;
-    s32 += x3 * y2;
-    s33 += x3 * y3;
+/** The workspace with X copied in (rows padded with zeros to even length, count to whole tiles). */
+export function prepareGram({ rows, count, length, transposed = false }: GramInput): {
+  space: Workspace;
+  job: GramJob;
+  padded: number;
+} {
+  const stride = Math.ceil(length / 2) * 2;
+  const strips = Math.ceil(count / GRAM_TILE);
+  const padded = strips * GRAM_TILE;
+  const space = workspace([padded * stride, padded * padded, 2]);
+  const [x, g, flagWords] = space.arrays as [Float64Array, Float64Array, Float64Array];
+  copyRows(rows, count, length, transposed, x, stride);
+  const flags = new Int32Array(flagWords.buffer, flagWords.byteOffset, 3);
+  const args: GramJob['args'] = [
+    x.byteOffset,
+    8 * stride,
+    g.byteOffset,
+    8 * padded,
+    strips,
+    flags.byteOffset,
+    flags.byteOffset + 4,
+  ];
+  return { space, job: { args, flags, strips }, padded };
+}
+
+/** The helper thread's program: instantiate the kernels on the shared memory, take strips until none is left. */
+const HELPER_SOURCE = `
+const { workerData: { module, memory, args } } = require('node:worker_threads');
+try {
+  const { gramStrip } = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  while (gramStrip(...args) === 1);
+} catch {
+  const flags = new Int32Array(memory.buffer, args[5], 3);
+  Atomics.store(flags, 2, 1);
+  Atomics.notify(flags, 1);
+}`;
+
+/**
+ * A worker thread sharing `job`'s strips (it exits by itself when none is left). Its failures reach this
+ * thread through the flags (or the stall timeout), so an 'error' event, which may come after the Gram is
+ * done, is not rethrown.
+ */
+export function startGramHelper(space: Workspace, job: GramJob): Worker {
+  const helper = new Worker(HELPER_SOURCE, { eval: true, workerData: { ...space.shared, args: job.args } });
+  helper.on('error', () => undefined);
+  return helper;
+}
+
+/** Blocks until every strip is done (by whichever thread took it). */
+export function awaitGram({ flags, strips }: GramJob): void {
+  for (;;) {
+    const done = Atomics.load(flags, 1);
+    if (done >= strips) return;
+    if (Atomics.load(flags, 2) !== 0) throw new Error('gram: the helper thread failed');
+    if (Atomics.wait(flags, 1, done, HELPER_STALL_MS) === 'timed-out')
+      throw new Error(`gram: no progress for ${HELPER_STALL_MS / 1000} s from the helper thread`);
   }
-  const sums = [s00, s01, s02, s03, s10, s11, s12, s13, s20, s21, s22, s23, s30, s31, s32, s33];
-  for (let a = 0; a < 4 && i + a < count; a++) {
-    for (let b = 0; b < 4 && j + b < count; b++) {
-      const value = sums[a * 4 + b]!;
-      g[(i + a) * count + j + b] = value;
-      g[(j + b) * count + i + a] = value;
+}
+
+/** X into `x`, one vector every `stride` values. */
+function copyRows(
+  rows: ArrayLike<number>,
+  count: number,
+  length: number,
+  transposed: boolean,
+  x: Float64Array,
+  stride: number,
+): void {
+  if (!transposed) {
+    for (let i = 0; i < count; i++)
+      for (let r = 0; r < length; r++) x[i * stride + r] = rows[i * length + r]!;
+    return;
+  }
+  // Blocks of 8 vectors, so each source row is read in runs and each target row written in runs.
+  for (let i0 = 0; i0 < count; i0 += 8) {
+    const i1 = Math.min(count, i0 + 8);
+    for (let r = 0; r < length; r++) for (let i = i0; i < i1; i++) x[i * stride + r] = rows[r * count + i]!;
+  }
+}
+
+/** The count × count G from the lower triangle of the padded one, both triangles filled. */
+function mirrored(padded: Float64Array, size: number, count: number): Float64Array {
+  const g = new Float64Array(count * count);
+  for (let i = 0; i < count; i++) {
+    for (let j = 0; j <= i; j++) {
+      const value = padded[i * size + j]!;
+      g[i * count + j] = value;
+      g[j * count + i] = value;
     }
   }
+  return g;
 }

@@ -4,9 +4,11 @@
  * applied to the given vectors, not accumulated into Q), then the implicit QL algorithm (EISPACK tql2, as
  * JAMA writes it) with its rotations carried by those vectors. LogME needs only the spectrum of a Gram
  * matrix and the projections of its C label vectors; the Bayesian ridge projects the unit vectors to get
- * the full eigenvector matrix of its small p × p Gram matrix. Dependency-free: shared by selection/ and
- * capacitance/.
+ * the full eigenvector matrix of its small p × p Gram matrix. Dependency-free (its O(n³) inner loop is a
+ * WebAssembly SIMD kernel, `wasm-kernels.ts`): shared by selection/ and capacitance/.
  */
+import { RANK2_ROWS } from './rank2-kernel.js';
+import { type Kernels, workspace } from './wasm-kernels.js';
 
 export interface SymmetricEigenInput {
   /** Row-major size × size symmetric matrix; only its lower triangle is read. It is not modified. */
@@ -36,7 +38,7 @@ export function symmetricEigen({ matrix, size: n, project = [] }: SymmetricEigen
       throw new RangeError(`symmetricEigen: a projected vector has ${x.length} values, not ${n}`);
   }
   const vectors = project.map((x) => Float64Array.from(x));
-  const { diagonal, offDiagonal } = tridiagonalise(Float64Array.from(matrix), n, vectors);
+  const { diagonal, offDiagonal } = tridiagonalise(matrix, n, vectors);
   implicitQl(diagonal, offDiagonal, n, vectors);
   return sortAscending(diagonal, vectors);
 }
@@ -61,38 +63,48 @@ export function symmetricEigenVectors(matrix: readonly (readonly number[])[]): {
 }
 
 /**
+ * Below this size the rank-2 updates stay in JavaScript: a WebAssembly memory and instance cost tens of
+ * microseconds, more than a small matrix takes (the Bayesian ridge's p × p Gram, p of a few dozen).
+ */
+const KERNEL_MIN_SIZE = 64;
+
+/** The matrix being reduced and its pending reflections, in one WebAssembly memory with the kernels (or none). */
+interface Tridiagonal {
+  a: Float64Array;
+  n: number;
+  kernels: Kernels | null;
+}
+
+/**
  * A = Q T Qᵀ with T tridiagonal (returned as its diagonal and sub-diagonal, offDiagonal[k] = T[k+1][k],
- * offDiagonal[n−1] = 0); each of `vectors` is replaced by Qᵀx. `a` is overwritten. Each step is one fused
- * pass over the trailing lower triangle: the rank-2 update of the last reflection and the product with
- * the next reflection's vector, so the matrix streams through memory once per column, not twice.
+ * offDiagonal[n−1] = 0); each of `vectors` is replaced by Qᵀx. `matrix` is copied, not modified. Each
+ * step is one fused pass over the trailing lower triangle: the rank-2 update of the last reflection and
+ * the product with the next reflection's vector, so the matrix streams through memory once per column.
  */
 function tridiagonalise(
-  a: Float64Array,
+  matrix: Float64Array,
   n: number,
   vectors: Float64Array[],
 ): { diagonal: Float64Array; offDiagonal: Float64Array } {
+  const lengths = [n * n, n, n, n, n, n, n];
+  const { arrays, kernels } =
+    n >= KERNEL_MIN_SIZE
+      ? workspace(lengths)
+      : { arrays: lengths.map((length) => new Float64Array(length)), kernels: null };
+  const [a, v0, w0, v1, w1, zero, product] = arrays as [Float64Array, ...Float64Array[]];
+  a.set(matrix);
+  const reduced: Tridiagonal = { a, n, kernels };
   const diagonal = new Float64Array(n);
   const offDiagonal = new Float64Array(n);
   // The last reflection's rank-2 update A ← A − v wᵀ − w vᵀ, still to apply (zero when none).
-  let last = { v: new Float64Array(n), w: new Float64Array(n) };
-  let next = { v: new Float64Array(n), w: new Float64Array(n) };
+  let last = { v: v0!, w: w0! };
+  let next = { v: v1!, w: w1! };
   for (let k = 0; k + 2 < n; k++) {
-    for (let i = k; i < n; i++)
-      a[i * n + k] = a[i * n + k]! - last.v[i]! * last.w[k]! - last.w[i]! * last.v[k]!;
-    diagonal[k] = a[k * n + k]!;
-    // Householder vector of column k below the diagonal: H = I − β v vᵀ maps it to (α, 0, …, 0).
-    let tail = 0;
-    for (let i = k + 2; i < n; i++) tail += a[i * n + k]! ** 2;
-    const x0 = a[(k + 1) * n + k]!;
-    const alpha = tail === 0 ? x0 : x0 > 0 ? -Math.sqrt(x0 * x0 + tail) : Math.sqrt(x0 * x0 + tail);
-    offDiagonal[k] = alpha;
     const { v, w: p } = next;
-    v.fill(0);
-    if (tail !== 0) {
-      v[k + 1] = x0 - alpha;
-      for (let i = k + 2; i < n; i++) v[i] = a[i * n + k]!;
-    }
-    updateAndMultiply(a, n, k + 1, last, v, p);
+    const { alpha, tail } = householderColumn(reduced, k, last, v);
+    diagonal[k] = a[k * n + k]!;
+    offDiagonal[k] = alpha;
+    updateAndMultiply(reduced, k + 1, last, v, p);
     if (tail === 0) p.fill(0);
     else {
       const beta = 2 / (v[k + 1]! ** 2 + tail);
@@ -106,10 +118,40 @@ function tridiagonalise(
     [last, next] = [next, last];
   }
   const from = Math.max(0, n - 2);
-  updateAndMultiply(a, n, from, last, new Float64Array(n), new Float64Array(n));
+  updateAndMultiply(reduced, from, last, zero!, product!);
   for (let i = from; i < n; i++) diagonal[i] = a[i * n + i]!;
   if (n >= 2) offDiagonal[n - 2] = a[(n - 1) * n + n - 2]!;
   return { diagonal, offDiagonal };
+}
+
+/**
+ * Column k of A below the diagonal after the pending update, in one strided pass: applies the update to
+ * it (rows ≥ k) and writes its Householder vector into v[k+1..n) (v[k] is scratch): H = I − β v vᵀ maps it to
+ * (α, 0, …, 0). `tail` = Σ_{i ≥ k+2} A[i][k]²; zero means the column needs no reflection (v = 0).
+ */
+function householderColumn(
+  { a, n }: Tridiagonal,
+  k: number,
+  pending: { v: Float64Array; w: Float64Array },
+  v: Float64Array,
+): { alpha: number; tail: number } {
+  const { v: pv, w: pw } = pending;
+  const [vk, wk] = [pv[k]!, pw[k]!];
+  let tail = 0;
+  for (let i = k; i < n; i++) {
+    const value = a[i * n + k]! - pv[i]! * wk - pw[i]! * vk;
+    a[i * n + k] = value;
+    v[i] = value;
+    if (i >= k + 2) tail += value * value;
+  }
+  const x0 = v[k + 1]!;
+  if (tail === 0) {
+    v.fill(0, k + 1);
+    return { alpha: x0, tail };
+  }
+  const alpha = x0 > 0 ? -Math.sqrt(x0 * x0 + tail) : Math.sqrt(x0 * x0 + tail);
+  v[k + 1] = x0 - alpha;
+  return { alpha, tail };
 }
 
 /** x ← (I − β v vᵀ) x on indices [from, n). */
@@ -122,11 +164,12 @@ function reflect(x: Float64Array, v: Float64Array, beta: number, from: number, n
 
 /**
  * On the lower triangle of the trailing block [from, n)²: A ← A − v wᵀ − w vᵀ (the pending update), then
- * p = A u, in one pass. Rows go four at a time, so each v[j], w[j], u[j], p[j] loaded serves four.
+ * p = A u, in one pass. Strips of RANK2_ROWS rows left of their diagonal block go through the SIMD kernel
+ * (when there is one), so each v[j], w[j], u[j], p[j] loaded serves the whole strip; diagonal blocks,
+ * leftover rows and small matrices row by row here.
  */
 function updateAndMultiply(
-  a: Float64Array,
-  n: number,
+  { a, n, kernels }: Tridiagonal,
   from: number,
   pending: { v: Float64Array; w: Float64Array },
   u: Float64Array,
@@ -135,74 +178,44 @@ function updateAndMultiply(
   const { v, w } = pending;
   p.fill(0);
   let i = from;
-  for (; i + 3 < n; i += 4) {
-    const r0 = i * n;
-    const r1 = r0 + n;
-    const r2 = r1 + n;
-    const r3 = r2 + n;
-    const v0 = v[i]!,
-      v1 = v[i + 1]!,
-      v2 = v[i + 2]!,
-      v3 = v[i + 3]!;
-    const w0 = w[i]!,
-      w1 = w[i + 1]!,
-      w2 = w[i + 2]!,
-      w3 = w[i + 3]!;
-    const u0 = u[i]!,
-      u1 = u[i + 1]!,
-      u2 = u[i + 2]!,
-      u3 = u[i + 3]!;
-    let s0 = 0,
-      s1 = 0,
-      s2 = 0,
-      s3 = 0;
-    for (let j = from; j < i; j++) {
-      const vj = v[j]!;
-      const wj = w[j]!;
-      const uj = u[j]!;
-      const a0 = a[r0 + j]! - v0 * wj - w0 * vj;
-      const a1 = a[r1 + j]! - v1 * wj - w1 * vj;
-      const a2 = a[r2 + j]! - v2 * wj - w2 * vj;
-      const a3 = a[r3 + j]! - v3 * wj - w3 * vj;
-      a[r0 + j] = a0;
-      a[r1 + j] = a1;
-      a[r2 + j] = a2;
-      a[r3 + j] = a3;
-      s0 += a0 * uj;
-      s1 += a1 * uj;
-      s2 += a2 * uj;
-      s3 += a3 * uj;
-      p[j] = p[j]! + a0 * u0 + a1 * u1 + a2 * u2 + a3 * u3;
-    }
-    p[i] = p[i]! + s0;
-    p[i + 1] = p[i + 1]! + s1;
-    p[i + 2] = p[i + 2]! + s2;
-    p[i + 3] = p[i + 3]! + s3;
-    // The 4 × 4 diagonal block, element by element.
-    for (let k = i; k < i + 4; k++) {
-      const row = k * n;
-      for (let j = i; j <= k; j++) {
-        const akj = a[row + j]! - v[k]! * w[j]! - w[k]! * v[j]!;
-        a[row + j] = akj;
-        p[k] = p[k]! + akj * u[j]!;
-        if (j < k) p[j] = p[j]! + akj * u[k]!;
-      }
-    }
+  for (; kernels && i + RANK2_ROWS <= n; i += RANK2_ROWS) {
+    kernels.rank2Rows(
+      a.byteOffset + 8 * i * n,
+      8 * n,
+      8 * from,
+      8 * i,
+      v.byteOffset,
+      w.byteOffset,
+      u.byteOffset,
+      p.byteOffset,
+    );
+    for (let k = i; k < i + RANK2_ROWS; k++) updateRow(a, n, k, i, pending, u, p);
   }
-  for (; i < n; i++) {
-    const row = i * n;
-    const [vi, wi, ui] = [v[i]!, w[i]!, u[i]!];
-    let sum = 0;
-    for (let j = from; j < i; j++) {
-      const aij = a[row + j]! - vi * w[j]! - wi * v[j]!;
-      a[row + j] = aij;
-      sum += aij * u[j]!;
-      p[j] = p[j]! + aij * ui;
-    }
-    const aii = a[row + i]! - 2 * vi * wi;
-    a[row + i] = aii;
-    p[i] = p[i]! + sum + aii * ui;
+  for (; i < n; i++) updateRow(a, n, i, from, pending, u, p);
+}
+
+/** updateAndMultiply for row i, columns [from, i], element by element. */
+function updateRow(
+  a: Float64Array,
+  n: number,
+  i: number,
+  from: number,
+  { v, w }: { v: Float64Array; w: Float64Array },
+  u: Float64Array,
+  p: Float64Array,
+): void {
+  const row = i * n;
+  const [vi, wi, ui] = [v[i]!, w[i]!, u[i]!];
+  let sum = 0;
+  for (let j = from; j < i; j++) {
+    const aij = a[row + j]! - vi * w[j]! - wi * v[j]!;
+    a[row + j] = aij;
+    sum += aij * u[j]!;
+    p[j] = p[j]! + aij * ui;
   }
+  const aii = a[row + i]! - 2 * vi * wi;
+  a[row + i] = aii;
+  p[i] = p[i]! + sum + aii * ui;
 }
 
 /**

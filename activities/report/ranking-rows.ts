@@ -15,6 +15,7 @@ import {
   formatPredicted,
   type BetaTrend,
 } from './report-format.js';
+import { formatProbability } from './confidence-text.js';
 import { bracketStop } from './report-summary.js';
 
 /** One candidate's row, every cell already formatted (not yet escaped). */
@@ -45,6 +46,11 @@ export interface RankingRow {
   failure: string | null;
   /** Where a halving bracket left it ("cut at 0.25 epochs (score 0.412)"), else `null`. */
   bracket: string | null;
+  /**
+   * Its stated P(best) ("41 %") at the rung it last raced at (the deciding rung, or its cut), from
+   * `decision.confidence`; `null` when the report states none for it.
+   */
+  pBest: string | null;
   /** The spec's free-form labels as `[key, value]` pairs, in key order. */
   labels: [string, string][];
 }
@@ -57,6 +63,8 @@ export interface RankingColumns {
   failure: boolean;
   /** The sweep ran a halving bracket. */
   bracket: boolean;
+  /** The report states the decision's confidence (`decision.confidence`). */
+  pBest: boolean;
   /** Some candidate records what it was fed (reports of earlier versions do not). */
   input: boolean;
 }
@@ -92,6 +100,7 @@ export function rankingRow(
   candidate: ReportCandidate,
   winner: string | null,
   bracket: string | null = null,
+  pBest: number | null = null,
 ): RankingRow {
   return {
     candidateId: candidate.candidateId,
@@ -109,6 +118,7 @@ export function rankingRow(
     input: formatInput(candidate.input),
     failure: failureText(candidate),
     bracket,
+    pBest: pBest === null ? null : formatProbability(pBest),
     labels: Object.keys(candidate.labels)
       .sort()
       .map((key) => [key, String(candidate.labels[key])]),
@@ -117,8 +127,14 @@ export function rankingRow(
 
 /** Every candidate's row, in the report's order. */
 export function rankingRows(report: SweepReport): RankingRow[] {
+  const confidence = report.decision?.confidence?.candidates;
   return report.candidates.map((candidate) =>
-    rankingRow(candidate, report.winner, bracketStop(report, candidate.candidateId)),
+    rankingRow(
+      candidate,
+      report.winner,
+      bracketStop(report, candidate.candidateId),
+      confidence?.find((c) => c.candidateId === candidate.candidateId)?.pBest ?? null,
+    ),
   );
 }
 
@@ -130,6 +146,7 @@ export function rankingColumns(report: SweepReport): RankingColumns {
     ),
     failure: report.candidates.some((c) => c.status !== 'succeeded'),
     bracket: report.bracket !== undefined,
+    pBest: Boolean(report.decision?.confidence),
     input: report.candidates.some((c) => c.input !== undefined),
   };
 }

@@ -9,7 +9,7 @@ import {
   trajectoryChartData,
   type TrajectoryChartOptions,
 } from './beta-trajectory-chart.js';
-import { formatProbability, nearTieText } from './confidence-text.js';
+import { formatProbability, nearTieText, pBestColumnNote, pBestLabel } from './confidence-text.js';
 import { html, trustedHtml, type SafeHtml } from './html-template.js';
 import { rankingColumns, rankingRows, type RankingColumns, type RankingRow } from './ranking-rows.js';
 import {
@@ -159,8 +159,10 @@ function confidenceBadge(report: SweepReport): SafeHtml | null {
   );
   if (!confidence || !winner) return null;
   const tie = nearTieText(confidence);
-  return html`<p class="confidence" data-near-tie="${tie ? 'true' : 'false'}">
-    P(best) ${formatProbability(winner.pBest)} at ${confidence.epochs} epochs${tie ? html`<br />${tie}` : ''}
+  const population = `Paired bootstrap over the validation images; P(best on the validation population) ${formatProbability(winner.pBestPopulation)}`;
+  return html`<p class="confidence" data-near-tie="${tie ? 'true' : 'false'}" title="${population}">
+    ${pBestLabel(confidence)} ${formatProbability(winner.pBest)} at ${confidence.epochs}
+    epochs${tie ? html`<br />${tie}` : ''}
   </p>`;
 }
 
@@ -304,7 +306,7 @@ function rankingSection(report: SweepReport): SafeHtml {
             <th class="num" scope="col" title="sorted ${rankingOrderText(report)}">Rank</th>
             <th scope="col">Candidate</th>
             <th scope="col">Status</th>
-            ${columns.bracket ? html`<th scope="col">Stopped</th>` : null}
+            ${columns.bracket ? html`<th scope="col">Stopped</th>` : null} ${pBestHeader(report)}
             ${
               isBetaRule(report.selection.appliedRule)
                 ? html`<th class="num" scope="col" title="${directionText(report.selection.direction)}">
@@ -345,6 +347,19 @@ function rankingSection(report: SweepReport): SafeHtml {
   </section>`;
 }
 
+/** The ranking's P(best) column title, when the report states the confidence. */
+function pBestHeader(report: SweepReport): SafeHtml | null {
+  const confidence = report.decision?.confidence;
+  if (!confidence) return null;
+  return html`<th
+    class="num"
+    scope="col"
+    title="${pBestLabel(confidence)}, at the rung it last raced at (the deciding rung, or its cut)"
+  >
+    P(best)<br /><span class="sub">${pBestColumnNote(confidence)}</span>
+  </th>`;
+}
+
 function rankingRowHtml(row: RankingRow, columns: RankingColumns): SafeHtml {
   const classes = [`status-${row.status}`, row.isWinner ? 'winner' : null].filter(Boolean).join(' ');
   const labels = row.labels.map(([key, value]) => `${key}: ${value}`).join(' · ');
@@ -356,6 +371,7 @@ function rankingRowHtml(row: RankingRow, columns: RankingColumns): SafeHtml {
     </td>
     <td><span class="status">${row.status}</span></td>
     ${columns.bracket ? html`<td>${row.bracket ?? ''}</td>` : null}
+    ${columns.pBest ? html`<td class="num">${row.pBest ?? ''}</td>` : null}
     <td class="num">${row.betaEff}</td>
     <td class="num trend-${row.trend.direction}">${row.trend.label}</td>
     ${columns.predicted ? html`<td class="num two-part">${twoPart(row.predicted, ' ± ')}</td>` : null}

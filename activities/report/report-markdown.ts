@@ -6,6 +6,7 @@
 import { betaColumnTitle } from './rule-score.js';
 import type { SweepReport } from '../scoring/report-types.js';
 import { escapeMarkdown } from './markdown-escape.js';
+import { pBestColumnNote } from './confidence-text.js';
 import { rankingColumns, rankingRows } from './ranking-rows.js';
 import {
   MISSING,
@@ -92,6 +93,11 @@ function rankingHeader(report: SweepReport, columns: ReturnType<typeof rankingCo
     header.splice(3, 0, 'Stopped');
     align.splice(3, 0, ':---');
   }
+  const confidence = report.decision?.confidence;
+  if (confidence) {
+    header.splice(columns.bracket ? 4 : 3, 0, `P(best, ${pBestColumnNote(confidence)})`);
+    align.splice(columns.bracket ? 4 : 3, 0, '---:');
+  }
   if (columns.predicted) {
     header.push('Predicted acc.');
     align.push('---:');
@@ -124,6 +130,7 @@ function rankingLines(report: SweepReport): string[] {
       row.isWinner ? `**${md(row.candidateId)}** ★` : md(row.candidateId),
       row.status,
       ...(columns.bracket ? [md(row.bracket ?? '')] : []),
+      ...(columns.pBest ? [row.pBest ?? ''] : []),
       row.betaEff,
       row.trend.label,
     ];

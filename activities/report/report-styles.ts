@@ -92,7 +92,7 @@ tr.status-failed td, tr.status-cancelled td { color: var(--muted); }
 .trend-flat, .trend-unknown { color: var(--muted); }
 /* A failure is clamped to three lines inside its cell (the whole text is its tooltip and in report.json), so a
    long message neither widens the table past its card nor makes its row tall. */
-td.failure { min-width: 10rem; color: var(--bad) !important; font-size: 12.5px; }
+td.failure { min-width: 8rem; color: var(--bad) !important; font-size: 12.5px; }
 .failure-text { display: -webkit-box; -webkit-box-orient: vertical; -webkit-line-clamp: 3; line-clamp: 3; overflow: hidden;
   overflow-wrap: anywhere; }
 td.wrap-at-dots { min-width: 7rem; }

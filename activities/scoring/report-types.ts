@@ -3,6 +3,8 @@
  * Built by `buildSweepReport` (the `scoreSweep` activity writes it); `report.html` is rendered from it.
  */
 
+import type { PBestStatement } from '../selection/paired-bootstrap.js';
+
 /** Where a candidate ended. */
 export const CANDIDATE_STATUSES = ['succeeded', 'failed', 'cancelled'] as const;
 export type CandidateStatus = (typeof CANDIDATE_STATUSES)[number];
@@ -47,8 +49,17 @@ export interface CandidateConfidence {
   candidateId: string;
   /** Validation accuracy at the rung, in [0, 1]. */
   accuracy: number;
-  /** Probability (paired bootstrap over the validation images) that it has the rung's best accuracy. */
+  /**
+   * The stated probability that it has the rung's best accuracy on a fresh validation sample of the same
+   * size (`RungConfidence.statement`; two-level paired bootstrap over the validation images): the
+   * calibrated figure every view shows.
+   */
   pBest: number;
+  /**
+   * The probability that it has the best accuracy on the validation population (one-level paired
+   * bootstrap): closer to 0 or 1 than `pBest`, over-confident against fresh data; kept as information.
+   */
+  pBestPopulation: number;
   /** The leader's accuracy minus its own (0 for the leader). */
   gap: number;
   /** Paired standard error of `gap`: √(var(d) / n), d = leader's outcome − its own, per image (0 for the leader). */
@@ -60,6 +71,11 @@ export interface CandidateConfidence {
 /** How sure one rung's leader is, from the contenders' correctness bitmaps on the same validation images. */
 export interface RungConfidence {
   method: 'paired-bootstrap';
+  /**
+   * What `pBest` states: `fresh-sample` (best on a fresh validation sample of `samples` images), or
+   * `population` in records written before the fresh-sample statement (their `pBest` is the population's).
+   */
+  statement: PBestStatement;
   /** Validation images compared. */
   samples: number;
   /** Bootstrap resamples drawn. */

@@ -1,24 +1,23 @@
 /**
  * How sure a rung's pick is: for the contenders of one rung, the probability that each has the best
- * validation accuracy on the validation population, and the set the data cannot tell from the leader.
+ * validation accuracy, and the set the data cannot tell from the leader.
  *
  * Both come from the per-sample outcomes (correctness bitmaps, activities/training/outcome-bitmap.ts) of
  * every contender on the same images, compared pairwise:
- * - P(best) is a paired bootstrap over images: each resample draws n images with replacement and scores
- *   every contender on the same draw, so the correlation between contenders (they tend to fail on the same
- *   hard images) is kept; a replicate whose best is shared splits its credit equally. The bootstrap is
- *   chosen over a paired normal approximation because "best of K" needs the joint law of K correlated
- *   accuracies (a K-dimensional integral for the normal model), which resampling gives directly, with no
- *   normality assumption near 0 or 1. It is seeded, and computed in a canonical order (contenders by
- *   their outcome columns, images by their outcome patterns), so the result does not depend on the order
- *   of the images or the names of the contenders.
+ * - P(best) is a seeded paired bootstrap over images (paired-bootstrap.ts). The stated `pBest` is the
+ *   probability of being best on a fresh validation sample of the same size (two-level bootstrap), the
+ *   calibrated statement; `pBestPopulation`, best on the validation population (one level), is kept
+ *   beside it. The bootstrap is chosen over a paired normal approximation because "best of K" needs the
+ *   joint law of K correlated accuracies (a K-dimensional integral for the normal model), which
+ *   resampling gives directly, with no normality assumption near 0 or 1. Neither depends on the order of
+ *   the images or the names of the contenders.
  * - The tie set uses the halving stop rule's margin (`scoreMargin` of score-margin.ts, which
  *   workflows/halving.ts applies as `max(minGap, z × √(σ₁² + σ₂²))`) with the paired standard error of the gap, √(var(d) / n) for d = leader's outcome − the other's on each image, in
  *   place of the bracket's unpaired √(σ₁² + σᵢ²): on the same images the covariance is known, and
  *   ignoring it overstates the noise of a gap between correlated candidates.
  */
 import type { CandidateConfidence, RungConfidence } from '../scoring/report-types.js';
-import { mulberry32 } from '../training/rng.js';
+import { pairedBootstrapPBest } from './paired-bootstrap.js';
 import { scoreMargin } from './score-margin.js';
 
 /** Default bootstrap resamples (Monte Carlo error of a probability ≤ 0.5/√4000 ≈ 0.008). */
@@ -51,49 +50,6 @@ function checkInput(contenders: readonly ContenderOutcomes[]): number {
       );
   if (n === 0) throw new Error('no validation outcomes: confidence needs a validation set');
   return n;
-}
-
-const columnKey = (hits: ArrayLike<number>): string => Array.from(hits, (h) => (h ? '1' : '0')).join('');
-
-/** P(best) of each contender (given order) by a paired bootstrap, in an order-free canonical form. */
-function bootstrapPBest(
-  contenders: readonly ContenderOutcomes[],
-  n: number,
-  resamples: number,
-  seed: number,
-) {
-  const columns = contenders.map((c) => columnKey(c.hits));
-  // Canonical contender order: identical columns are interchangeable, so their labels cannot matter.
-  const canonical = columns
-    .map((_, k) => k)
-    .sort((a, b) => (columns[a]! < columns[b]! ? -1 : columns[a]! > columns[b]! ? 1 : 0));
-  const patternCount = new Map<string, number>();
-  for (let i = 0; i < n; i++) {
-    const pattern = canonical.map((k) => columns[k]![i]).join('');
-    patternCount.set(pattern, (patternCount.get(pattern) ?? 0) + 1);
-  }
-  const patterns = [...patternCount.keys()].sort();
-  const slots = new Uint32Array(n); // images sorted by pattern: slot → pattern index
-  let filled = 0;
-  patterns.forEach((p, index) => slots.fill(index, filled, (filled += patternCount.get(p)!)));
-  const bits = patterns.map((p) => Array.from(p, (ch) => (ch === '1' ? 1 : 0)));
-  const random = mulberry32(seed);
-  const wins = new Float64Array(contenders.length);
-  const counts = new Uint32Array(patterns.length);
-  const scores = new Float64Array(contenders.length);
-  for (let b = 0; b < resamples; b++) {
-    counts.fill(0);
-    for (let i = 0; i < n; i++) counts[slots[Math.floor(random() * n)]!]!++;
-    scores.fill(0);
-    for (let p = 0; p < patterns.length; p++)
-      if (counts[p]! > 0)
-        for (let j = 0; j < canonical.length; j++) if (bits[p]![j]) scores[j]! += counts[p]!;
-    let best = -1;
-    for (const s of scores) best = Math.max(best, s);
-    const leaders = scores.filter((s) => s === best).length;
-    for (let j = 0; j < canonical.length; j++) if (scores[j] === best) wins[canonical[j]!]! += 1 / leaders;
-  }
-  return Array.from(wins, (w) => w / resamples);
 }
 
 /** Mean and paired standard error (population variance, as the bracket's binomial σ) of a − b per image. */
@@ -130,7 +86,11 @@ export function rungConfidence(input: RungConfidenceInput): RungConfidence {
   const accuracy = contenders.map((c) => Array.from(c.hits).reduce<number>((s, h) => s + (h ? 1 : 0), 0) / n);
   const order = contenders.map((_, k) => k).sort((a, b) => accuracy[b]! - accuracy[a]! || a - b);
   const leader = contenders[order[0]!]!;
-  const pBest = bootstrapPBest(contenders, n, resamples, seed);
+  const { 'fresh-sample': pBest, population: pBestPopulation } = pairedBootstrapPBest({
+    columns: contenders.map((c) => c.hits),
+    resamples,
+    seed,
+  });
   const candidates: CandidateConfidence[] = order.map((k) => {
     const c = contenders[k]!;
     const { gap, sd } = pairedGap(leader.hits, c.hits, n);
@@ -138,6 +98,7 @@ export function rungConfidence(input: RungConfidenceInput): RungConfidence {
       candidateId: c.candidateId,
       accuracy: accuracy[k]!,
       pBest: pBest[k]!,
+      pBestPopulation: pBestPopulation[k]!,
       gap,
       gapSd: sd,
       tied: k === order[0] || gap <= tieMargin(margin, sd),
@@ -145,6 +106,7 @@ export function rungConfidence(input: RungConfidenceInput): RungConfidence {
   });
   return {
     method: 'paired-bootstrap',
+    statement: 'fresh-sample',
     samples: n,
     resamples,
     seed,

@@ -1,6 +1,6 @@
 /**
  * Worker-thread entry point of {@link logmeOffThread}: computes one LogME and posts the score (or the
- * error's message) back. Plain JavaScript numerics, no TF.js, so it runs in a worker thread.
+ * error's message) back. JavaScript and WebAssembly numerics, no TF.js, so it runs in a worker thread.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { logme } from './logme.js';

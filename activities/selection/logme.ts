@@ -27,48 +27,74 @@ interface Spectrum {
   projections: Float64Array[];
 }
 
+/** Milliseconds per phase of one LogME, filled in when asked for (`bench:logme` prints them). */
+export interface LogmeTimings {
+  /** Checking the input; the class sums Fᵀy (N > D). */
+  prepareMs: number;
+  /** The Gram matrix FᵀF or FFᵀ. */
+  gramMs: number;
+  /** Tridiagonalisation and QL, carrying the C label vectors. */
+  eigenMs: number;
+  /** The fixed-point updates and the evidence, all classes. */
+  evidenceMs: number;
+}
+
+/** Milliseconds since the previous call (the first call: since creation). */
+function stopwatch(): () => number {
+  let last = performance.now();
+  return () => {
+    const now = performance.now();
+    const elapsed = now - last;
+    last = now;
+    return elapsed;
+  };
+}
+
+/** The C vectors to project: Fᵀy_c (length D) when N > D, else the indicators y_c (length N). */
+function labelVectors(
+  f: ArrayLike<number>,
+  n: number,
+  d: number,
+  labels: ArrayLike<number>,
+  classes: number,
+) {
+  if (n <= d)
+    return Array.from({ length: classes }, (_, c) =>
+      Float64Array.from({ length: n }, (_, r) => (labels[r] === c ? 1 : 0)),
+    );
+  const classSums = Array.from({ length: classes }, () => new Float64Array(d));
+  for (let r = 0; r < n; r++) {
+    const sum = classSums[labels[r]!]!;
+    for (let c = 0; c < d; c++) sum[c] = sum[c]! + f[r * d + c]!;
+  }
+  return classSums;
+}
+
 /**
  * σ² and Uᵀy_c from the eigenvalues of the smaller Gram matrix and the projections of C vectors on its
  * eigenvectors, never forming U or V. N > D: FᵀF = V S² Vᵀ and Uᵀy = Vᵀ(Fᵀy)/s, keeping s > 1e-10 (the
  * reference's `truncated_svd`); N ≤ D: FFᵀ = U S² Uᵀ, all N values kept (the reference's direct SVD).
  */
 function spectrum(
-  f: Float64Array,
+  f: ArrayLike<number>,
   n: number,
   d: number,
-  labels: ArrayLike<number>,
-  classes: number,
+  project: Float64Array[],
+  timings: LogmeTimings,
 ): Spectrum {
-  if (n > d) {
-    const columns = new Float64Array(d * n);
-    for (let r = 0; r < n; r++) for (let c = 0; c < d; c++) columns[c * n + r] = f[r * d + c]!;
-    const classSums = Array.from({ length: classes }, () => new Float64Array(d));
-    for (let r = 0; r < n; r++) {
-      const sum = classSums[labels[r]!]!;
-      for (let c = 0; c < d; c++) sum[c] = sum[c]! + f[r * d + c]!;
-    }
-    const { values, projections } = symmetricEigen({
-      matrix: gram({ rows: columns, count: d, length: n }),
-      size: d,
-      project: classSums,
-    });
-    const kept = Array.from(values.keys()).filter(
-      (k) => Math.sqrt(Math.max(0, values[k]!)) > SINGULAR_CUTOFF,
-    );
-    return {
-      sigma: Float64Array.from(kept, (k) => Math.sqrt(Math.max(0, values[k]!)) ** 2),
-      projections: projections.map((x) => Float64Array.from(kept, (k) => x[k]! / Math.sqrt(values[k]!))),
-    };
-  }
-  const indicators = Array.from({ length: classes }, (_, c) =>
-    Float64Array.from({ length: n }, (_, r) => (labels[r] === c ? 1 : 0)),
-  );
-  const { values, projections } = symmetricEigen({
-    matrix: gram({ rows: f, count: n, length: d }),
-    size: n,
-    project: indicators,
-  });
-  return { sigma: values.map((value) => Math.max(0, value)), projections };
+  const lap = stopwatch();
+  const size = Math.min(n, d);
+  const matrix =
+    n > d ? gram({ rows: f, count: d, length: n, transposed: true }) : gram({ rows: f, count: n, length: d });
+  timings.gramMs = lap();
+  const { values, projections } = symmetricEigen({ matrix, size, project });
+  timings.eigenMs = lap();
+  if (n <= d) return { sigma: values.map((value) => Math.max(0, value)), projections };
+  const kept = Array.from(values.keys()).filter((k) => Math.sqrt(Math.max(0, values[k]!)) > SINGULAR_CUTOFF);
+  return {
+    sigma: Float64Array.from(kept, (k) => Math.sqrt(Math.max(0, values[k]!)) ** 2),
+    projections: projections.map((x) => Float64Array.from(kept, (k) => x[k]! / Math.sqrt(values[k]!))),
+  };
 }
 
 /** One class's log evidence per sample after the reference's ≤ 11 fixed-point updates of α and β. */
@@ -107,21 +133,16 @@ function classEvidence(sigma: Float64Array, x: Float64Array, y2: number, n: numb
   return evidence / n;
 }
 
-/**
- * LogME of `features` for `labels`.
- * @throws InvalidSeriesError for mismatched sizes, non-finite features or labels outside [0, C).
- */
-export function logme(features: ArrayLike<number>, n: number, d: number, labels: ArrayLike<number>): number {
+/** The number of classes C (the largest label + 1). @throws InvalidSeriesError for bad input. */
+function checkInput(features: ArrayLike<number>, n: number, d: number, labels: ArrayLike<number>): number {
   if (!Number.isInteger(n) || !Number.isInteger(d) || n < 2 || d < 1)
     throw new InvalidSeriesError(`LogME needs at least 2 samples and 1 feature, got N=${n}, D=${d}`);
   if (features.length !== n * d)
     throw new InvalidSeriesError(`LogME: features hold ${features.length} values, expected N·D = ${n * d}`);
   if (labels.length !== n) throw new InvalidSeriesError(`LogME: ${labels.length} labels for ${n} samples`);
-  const f = new Float64Array(n * d);
   for (let i = 0; i < n * d; i++) {
-    const v = features[i]!;
-    if (!Number.isFinite(v)) throw new InvalidSeriesError(`LogME: feature value ${i} is not finite`);
-    f[i] = v;
+    if (!Number.isFinite(features[i]!))
+      throw new InvalidSeriesError(`LogME: feature value ${i} is not finite`);
   }
   let classes = 0;
   for (let r = 0; r < n; r++) {
@@ -130,13 +151,33 @@ export function logme(features: ArrayLike<number>, n: number, d: number, labels:
       throw new InvalidSeriesError(`LogME: label ${r} must be a non-negative integer, got ${label}`);
     classes = Math.max(classes, label + 1);
   }
-  const { sigma, projections } = spectrum(f, n, d, labels, classes);
+  return classes;
+}
+
+/**
+ * LogME of `features` for `labels`; `timings`, when given, receives the milliseconds of each phase.
+ * @throws InvalidSeriesError for mismatched sizes, non-finite features or labels outside [0, C).
+ */
+export function logme(
+  features: ArrayLike<number>,
+  n: number,
+  d: number,
+  labels: ArrayLike<number>,
+  timings: LogmeTimings = { prepareMs: 0, gramMs: 0, eigenMs: 0, evidenceMs: 0 },
+): number {
+  const lap = stopwatch();
+  const classes = checkInput(features, n, d, labels);
+  const vectors = labelVectors(features, n, d, labels, classes);
+  timings.prepareMs = lap();
+  const { sigma, projections } = spectrum(features, n, d, vectors, timings);
+  lap();
   let total = 0;
   for (let cls = 0; cls < classes; cls++) {
     let y2 = 0;
     for (let r = 0; r < n; r++) if (labels[r] === cls) y2 += 1;
     total += classEvidence(sigma, projections[cls]!, y2, n, d);
   }
+  timings.evidenceMs = lap();
   return total / classes;
 }
 

@@ -3,9 +3,11 @@
  * validation data? Each recorded early run's validation set is split in two halves (a seeded permutation
  * per split); a bracket is replayed on the first half (every candidate at the first rung, the best
  * `keepFraction` of the contenders by first-half accuracy on to the next), and at every rung the
- * contenders' P(best) is stated from the first half's per-sample outcomes (`rungConfidence`, the product's
- * function). The other half then says which contender was actually best there (a shared best splits its
- * credit, as the bootstrap does). Pure: the benchmark's CLI feeds it the stored correctness bitmaps.
+ * contenders' P(best) is stated from the first half's per-sample outcomes by the product's function
+ * (`rungConfidence`), in both its statements: `pBest`, best on a fresh sample of the half's size (what the
+ * product shows), and `pBestPopulation`, best on the population. The other half then says which contender
+ * was actually best there (a shared best splits its credit, as the bootstrap does). Pure: the benchmark's
+ * CLI feeds it the stored correctness bitmaps.
  */
 import { rungConfidence } from '../../activities/selection/decision-confidence.js';
 import { mulberry32 } from '../../activities/training/rng.js';
@@ -25,13 +27,13 @@ export interface CalibrationPoint {
   epochs: number;
   split: number;
   candidateId: string;
-  /** P(best) stated on the first half (the product's: best on the validation population). */
-  stated: number;
   /**
-   * P(best on a fresh half of the same size), from the first half by a two-level bootstrap (resample the
-   * half, then resample the resample): the population's uncertainty plus the fresh half's own noise.
+   * P(best) the product states from the first half (`pBest`): best on a fresh half of the same size, by a
+   * two-level bootstrap (the population's uncertainty plus the fresh half's own noise).
    */
-  predictive: number;
+  stated: number;
+  /** P(best on the validation population) from the first half (`pBestPopulation`, one-level bootstrap). */
+  population: number;
   /** 1 when it was the best on the second half (1/k when k shared the best), else 0. */
   observed: number;
 }
@@ -61,31 +63,6 @@ export function halves(n: number, seed: number): [number[], number[]] {
   return [order.slice(0, half).sort((a, b) => a - b), order.slice(half).sort((a, b) => a - b)];
 }
 
-/**
- * P(best on a fresh sample of n images) of each contender, from its n outcomes: each replicate draws n
- * images with replacement, then n from those (the fresh sample drawn from a population like the first
- * draw); a shared best splits its credit.
- */
-export function predictivePBest(hits: readonly Uint8Array[], resamples: number, seed: number): number[] {
-  const n = hits[0]!.length;
-  const random = mulberry32(seed);
-  const wins = new Float64Array(hits.length);
-  const first = new Uint32Array(n);
-  const scores = new Float64Array(hits.length);
-  for (let b = 0; b < resamples; b++) {
-    for (let i = 0; i < n; i++) first[i] = Math.floor(random() * n);
-    scores.fill(0);
-    for (let i = 0; i < n; i++) {
-      const image = first[Math.floor(random() * n)]!;
-      for (let k = 0; k < hits.length; k++) scores[k]! += hits[k]![image]!;
-    }
-    const best = Math.max(...scores);
-    const sharing = scores.filter((x) => x === best).length;
-    for (let k = 0; k < hits.length; k++) if (scores[k] === best) wins[k]! += 1 / sharing;
-  }
-  return Array.from(wins, (w) => w / resamples);
-}
-
 /** Every stated probability of one run under one halving, rung by rung of the replayed bracket. */
 function splitPoints(run: OutcomeRun, split: number, options: CalibrationOptions): CalibrationPoint[] {
   const n = run.rungs[0]!.hits.values().next().value!.length;
@@ -104,11 +81,6 @@ function splitPoints(run: OutcomeRun, split: number, options: CalibrationOptions
       resamples: options.resamples,
       seed: split,
     });
-    const predictive = predictivePBest(
-      contenders.map((id) => Uint8Array.from(stateHalf, (i) => rung.hits.get(id)![i]!)),
-      options.resamples,
-      split,
-    );
     const held = on(checkHalf);
     const best = Math.max(...held);
     const sharing = held.filter((a) => a === best).length;
@@ -120,7 +92,7 @@ function splitPoints(run: OutcomeRun, split: number, options: CalibrationOptions
         split,
         candidateId: c.candidateId,
         stated: c.pBest,
-        predictive: predictive[contenders.indexOf(c.candidateId)]!,
+        population: c.pBestPopulation,
         observed: held[contenders.indexOf(c.candidateId)] === best ? 1 / sharing : 0,
       });
     const stated = on(stateHalf);

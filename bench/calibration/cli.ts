@@ -116,16 +116,16 @@ export async function runCalibrationCli(argv: readonly string[]): Promise<number
     };
     const points = calibrationPoints(runs, options);
     const bins = reliabilityBins(points);
-    const predictiveBins = reliabilityBins(
-      points.map((p) => ({ stated: p.predictive, observed: p.observed })),
+    const populationBins = reliabilityBins(
+      points.map((p) => ({ stated: p.population, observed: p.observed })),
     );
     const converged = rungBestIsConvergedBest(runs, zoos);
-    for (const b of [...bins, ...predictiveBins])
+    for (const b of [...bins, ...populationBins])
       console.log(
         `[${b.lo.toFixed(1)}, ${b.hi.toFixed(1)}) n=${String(b.count).padStart(5)} stated ${b.stated === null ? '—' : (100 * b.stated).toFixed(1)} observed ${b.observed === null ? '—' : (100 * b.observed).toFixed(1)}`,
       );
     console.log(
-      `goal (|stated − observed| ≤ 10 points in every bin of ≥ 30): product's P(best) ${calibrationGoalMet(bins) ? 'met' : 'NOT met'}, predictive ${calibrationGoalMet(predictiveBins) ? 'met' : 'NOT met'}`,
+      `goal (|stated − observed| ≤ 10 points in every bin of ≥ 30): product's P(best on a fresh set) ${calibrationGoalMet(bins) ? 'met' : 'NOT met'}, P(best on the population) ${calibrationGoalMet(populationBins) ? 'met' : 'NOT met'}`,
     );
     for (const c of converged)
       console.log(`${c.zoo} ${c.epochs} epochs: rung's best = converged best in ${c.hits}/${c.runs}`);
@@ -133,7 +133,7 @@ export async function runCalibrationCli(argv: readonly string[]): Promise<number
       runs,
       points,
       bins,
-      predictiveBins,
+      populationBins,
       converged,
       missing,
       options,
@@ -143,7 +143,7 @@ export async function runCalibrationCli(argv: readonly string[]): Promise<number
     const document = await readFile(args.out, 'utf8');
     await writeFile(args.out, replaceCalibrationSection(document, markdown));
     await writeFile(calibrationPlotPath(args.out), svg);
-    if (args.json) console.log(JSON.stringify({ bins, predictiveBins, converged, points }, null, 2));
+    if (args.json) console.log(JSON.stringify({ bins, populationBins, converged, points }, null, 2));
     log(`updated the calibration section of ${args.out}`);
     return 0;
   } finally {

@@ -59,8 +59,8 @@ const pct = (x: number | null): string => (x === null ? '—' : (100 * x).toFixe
 
 /** The two statements the plot compares. */
 const SERIES = {
-  product: 'P(best) as the product states it',
-  predictive: 'P(best on a fresh half), two-level bootstrap',
+  product: 'P(best on a fresh half): the product’s statement',
+  population: 'P(best on the validation population)',
 } as const;
 
 function reliabilityPlot(series: Record<keyof typeof SERIES, readonly ReliabilityBin[]>): TopLevelSpec {
@@ -130,14 +130,14 @@ export async function calibrationSection(input: {
   runs: readonly OutcomeRun[];
   points: readonly CalibrationPoint[];
   bins: readonly ReliabilityBin[];
-  predictiveBins: readonly ReliabilityBin[];
+  populationBins: readonly ReliabilityBin[];
   converged: readonly ConvergedHit[];
   missing: readonly string[];
   options: CalibrationOptions;
   command: string;
   plotFile: string;
 }): Promise<{ markdown: string; svg: string }> {
-  const { runs, points, bins, predictiveBins, converged, options } = input;
+  const { runs, points, bins, populationBins, converged, options } = input;
   const decisions = new Set(points.map((p) => `${p.zoo} ${p.seed} ${p.epochs} ${p.split}`)).size;
   const lines = [
     CALIBRATION_BEGIN,
@@ -145,13 +145,13 @@ export async function calibrationSection(input: {
     '',
     `Written by \`${input.command}\`. Each early run (${runs.map((r) => `${r.zoo} seed ${r.seed}`).join(', ')}) has every candidate’s per-sample validation outcomes (correctness bitmaps) at the rungs ${runs[0]!.rungs.map((r) => r.epochs).join(', ')} epochs. Its validation set is halved at random ${options.splits} times; on half A a bracket is replayed (every candidate at the first rung, the best ${(100 * options.keepFraction).toFixed(0)}% by half-A accuracy on to the next) and at each rung with two or more contenders every contender’s P(best) is stated from half A alone; half B then says which contender was best there (a shared best splits its credit). ${decisions} decisions, ${points.length} stated probabilities per table.`,
     '',
-    `**The product’s P(best)** (\`rungConfidence\`: paired bootstrap, ${options.resamples} resamples; the probability of being best on the validation population). Goal: stated and observed within ${100 * GOAL_TOLERANCE} points in every bin of at least ${GOAL_MIN_COUNT} — ${goalLine(bins)}.`,
+    `**The product’s P(best)** (\`rungConfidence\`’s \`pBest\`: two-level paired bootstrap, ${options.resamples} resamples: resample half A, then resample the resample; the probability of being best on a fresh validation set of half A’s size, here half B). Goal: stated and observed within ${100 * GOAL_TOLERANCE} points in every bin of at least ${GOAL_MIN_COUNT} — ${goalLine(bins)}.`,
     '',
     ...binTable(bins),
     '',
-    `Half B is a sample of its own: “best on half B” carries half B’s noise on top of the population’s, which pulls what is observed toward 1/k. **The same half A, stated as P(best on a fresh half of the same size)** (two-level bootstrap: resample half A, then resample the resample; what the product’s probability becomes once the fresh half’s own noise is added) — ${goalLine(predictiveBins)}:`,
+    `Half B is a sample of its own: “best on half B” carries half B’s noise on top of the population’s, which pulls what is observed toward 1/k. **The same half A, stated as P(best on the validation population)** (\`pBestPopulation\`: one-level paired bootstrap, which leaves the fresh half’s own noise out; kept in report.json beside \`pBest\` as information) — ${goalLine(populationBins)}:`,
     '',
-    ...binTable(predictiveBins),
+    ...binTable(populationBins),
     '',
     `![reliability: stated against observed P(best), both statements](${input.plotFile})`,
     '',
@@ -169,7 +169,7 @@ export async function calibrationSection(input: {
   ];
   return {
     markdown: lines.join('\n'),
-    svg: await renderVegaLiteSvg(reliabilityPlot({ product: bins, predictive: predictiveBins })),
+    svg: await renderVegaLiteSvg(reliabilityPlot({ product: bins, population: populationBins })),
   };
 }
 

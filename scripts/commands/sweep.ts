@@ -18,6 +18,11 @@ import { rankingTable } from '../sweeps/progress-view.js';
 import { validateSpecFile, validationLines, validationSummary } from '../sweeps/validate-spec.js';
 import { listSweeps, sweepListLines } from '../sweeps/sweep-list.js';
 import { statusLines } from '../sweeps/status-view.js';
+import { closedScoreLines, closedScores, type ClosedScore } from '../sweeps/closed-status-view.js';
+import { readReportRecord } from '../../activities/scoring/report-record.js';
+import type { SweepReport } from '../../activities/scoring/report-types.js';
+import { ArtifactNotFoundError } from '../../activities/store/errors.js';
+import type { StoreProvider } from '../../activities/sweep/store-cache.js';
 import { watchSweep } from '../sweeps/watch-sweep.js';
 import { ExtensionRefusedError, extendSweep, type ExtendedSweep } from '../sweeps/extend-sweep.js';
 import {
@@ -131,9 +136,26 @@ interface ClosedStatus {
   counts?: { succeeded: number; failed: number; cancelled: number };
   failure?: { type: string; message: string };
   closedAt: string | null;
+  /** A completed sweep's score table, from its stored report (absent when the store has none). */
+  scores?: { rule: string; candidates: ClosedScore[] };
 }
 
-async function closedStatus(client: Client, record: SweepRecord): Promise<ClosedStatus> {
+/** The stored report of a closed sweep, or null when its store has none (or cannot be read: said on stderr). */
+async function storedReport(stores: StoreProvider, record: SweepRecord): Promise<SweepReport | null> {
+  try {
+    return await readReportRecord(stores.get(record.storeUri), record.sweepId);
+  } catch (error) {
+    if (!(error instanceof ArtifactNotFoundError))
+      console.error(`the report in ${record.storeUri} could not be read: ${String(error)}`);
+    return null;
+  }
+}
+
+async function closedStatus(
+  client: Client,
+  stores: StoreProvider,
+  record: SweepRecord,
+): Promise<ClosedStatus> {
   const base = {
     sweepId: record.sweepId,
     execution: record.execution,
@@ -142,6 +164,7 @@ async function closedStatus(client: Client, record: SweepRecord): Promise<Closed
   };
   try {
     const result = await sweepHandle(client, record.sweepId).result();
+    const report = await storedReport(stores, record);
     return {
       ...base,
       status: result.status,
@@ -151,6 +174,7 @@ async function closedStatus(client: Client, record: SweepRecord): Promise<Closed
         failed: result.failed.filter((f) => f.status === 'failed').length,
         cancelled: result.failed.filter((f) => f.status === 'cancelled').length,
       },
+      ...(report ? { scores: { rule: report.selection.appliedRule, candidates: closedScores(report) } } : {}),
     };
   } catch (error) {
     if (!(error instanceof WorkflowFailedError)) throw error;
@@ -163,8 +187,12 @@ async function closedStatus(client: Client, record: SweepRecord): Promise<Closed
   }
 }
 
-async function printClosedStatus(client: Client, record: SweepRecord, json?: boolean): Promise<void> {
-  const status = await closedStatus(client, record);
+async function printClosedStatus(
+  ctx: { client: Client; stores: StoreProvider },
+  record: SweepRecord,
+  json?: boolean,
+): Promise<void> {
+  const status = await closedStatus(ctx.client, ctx.stores, record);
   if (json) return printJson(status);
   const c = status.counts;
   console.log(
@@ -172,6 +200,8 @@ async function printClosedStatus(client: Client, record: SweepRecord, json?: boo
   );
   console.log(`Store: ${status.storeUri}`);
   if (status.failure) console.log(`Cause: ${causeLine(status.failure)}`);
+  if (status.scores)
+    for (const line of closedScoreLines(status.scores.rule, status.scores.candidates)) console.log(line);
   if (c) console.log(status.winner ? `Winner: ${status.winner}` : 'No winner.');
   if (status.execution !== 'COMPLETED')
     console.log(`\`ncap sweep resume ${status.sweepId}\` starts it again (finished candidates are reused).`);
@@ -232,13 +262,13 @@ export function registerSweepCommands(program: Command): void {
 
   addGlobal(sweep.command('status').argument('<sweepId>'))
     .description(
-      'Show each candidate’s state, epoch, the rule’s score ± its uncertainty at its latest rung, and ETA; a closed sweep’s final state',
+      'Show each candidate’s state, epoch, the rule’s score ± its uncertainty at its latest rung, and ETA; a closed sweep’s final state, with the same score table read from its stored report',
     )
     .action(async (sweepId: string, options: GlobalOptions) => {
       await withContext(options, async (ctx) => {
         const record = await findSweep(ctx.client, sweepId);
         if (!record) mapErrors(new SweepNotFoundError(`no sweep '${sweepId}' on this Temporal namespace`));
-        if (record.execution !== 'RUNNING') return printClosedStatus(ctx.client, record, options.json);
+        if (record.execution !== 'RUNNING') return printClosedStatus(ctx, record, options.json);
         const progress = await sweepProgress(ctx.client, sweepId).catch(mapErrors);
         if (options.json) return printJson({ ...progress, storeUri: record.storeUri });
         printProgress(progress, record);

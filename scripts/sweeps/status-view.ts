@@ -5,12 +5,38 @@
 import { formatRuleScore } from '../../activities/report/rule-score.js';
 import type { SweepProgress } from '../../workflows/sweep-api.js';
 
-/** The score cell: "75.9% ± 0.6 pp @0.5" (rung epochs), or the latest validation accuracy, or "—". */
+/** A rule score as the status shows it: "75.9% ± 0.6 pp @0.5ep" (the epochs it was taken at, when known). */
+export function statusScoreText(
+  rule: string,
+  score: { value: number; uncertainty: number | null; epochs: number | null },
+): string {
+  const text = formatRuleScore(rule, score.value, score.uncertainty);
+  return score.epochs === null ? text : `${text} @${score.epochs}ep`;
+}
+
+/** The score cell: "75.9% ± 0.6 pp @0.5ep" (rung epochs), or the latest validation accuracy, or "—". */
 function scoreCell(progress: SweepProgress, candidateId: string, valAccuracy: number | null): string {
   const h = progress.halving;
   const s = h?.scores?.find((x) => x.candidateId === candidateId);
-  if (h?.rule && s) return `${formatRuleScore(h.rule, s.score, s.uncertainty)} @${s.epochs}ep`;
+  if (h?.rule && s)
+    return statusScoreText(h.rule, { value: s.score, uncertainty: s.uncertainty, epochs: s.epochs });
   return valAccuracy === null ? '—' : `val ${(valAccuracy * 100).toFixed(1)}%`;
+}
+
+/** The score column's title: "SCORE (rule early-accuracy, ± 1 s.e.)", or "SCORE" when the rule is unknown. */
+export const scoreColumnTitle = (rule: string | undefined): string =>
+  rule ? `SCORE (rule ${rule}, ± 1 s.e.)` : 'SCORE';
+
+/** A header and rows as aligned lines, indented two spaces; `suffixes[i]` is appended to row i unpadded. */
+export function tableLines(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+  suffixes: readonly string[] = [],
+): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: readonly string[]): string =>
+    `  ${cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ')}`.trimEnd();
+  return [line(header), ...rows.map((r, i) => line(r) + (suffixes[i] ?? ''))];
 }
 
 export function statusLines(progress: SweepProgress): string[] {
@@ -19,7 +45,7 @@ export function statusLines(progress: SweepProgress): string[] {
     `Sweep ${progress.sweepId}: ${progress.status} (run ${progress.runs}) — ${c.succeeded} succeeded, ${c.failed} failed, ${c.cancelled} cancelled, ${c.running} running, ${c.pending} pending`,
   ];
   const rule = progress.halving?.rule;
-  const header = ['CANDIDATE', 'STATE', 'EPOCH', rule ? `SCORE (rule ${rule}, ± 1 s.e.)` : 'SCORE', 'ETA'];
+  const header = ['CANDIDATE', 'STATE', 'EPOCH', scoreColumnTitle(rule), 'ETA'];
   const rows = progress.candidates.map((p) => [
     p.candidateId,
     p.state,
@@ -27,14 +53,10 @@ export function statusLines(progress: SweepProgress): string[] {
     scoreCell(progress, p.candidateId, p.valAccuracy),
     p.etaSeconds !== null ? `${Math.round(p.etaSeconds)}s` : '',
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: readonly string[]): string =>
-    `  ${cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ')}`.trimEnd();
-  lines.push(line(header));
-  progress.candidates.forEach((p, i) => {
-    const failure = p.failure ? `  ${p.failure.type}: ${p.failure.message}` : '';
-    lines.push(line(rows[i]!) + failure);
-  });
+  const failures = progress.candidates.map((p) =>
+    p.failure ? `  ${p.failure.type}: ${p.failure.message}` : '',
+  );
+  lines.push(...tableLines(header, rows, failures));
   if (progress.halving) {
     const h = progress.halving;
     lines.push(

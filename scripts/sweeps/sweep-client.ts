@@ -3,6 +3,7 @@
  */
 import { dirname, resolve } from 'node:path';
 import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { parseDecisionConfidence } from '../../activities/scoring/report-record.js';
 import { readSpecText, SpecFileReadError } from '../../activities/spec/spec-file.js';
 import { resolveSweepId, type SweepSpec } from '../../activities/spec/sweep-spec.js';
 import { readStoredSpec } from '../../activities/sweep/stored-spec.js';
@@ -150,9 +151,11 @@ export async function sweepProgress(client: Client, sweepId: string): Promise<Sw
   }
 }
 
+/** The sweep's result, in the current shape (a confidence recorded before the fresh-sample statement read as such). */
 export async function sweepResult(client: Client, sweepId: string): Promise<SweepResult> {
   try {
-    return await sweepHandle(client, sweepId).result();
+    const result = await sweepHandle(client, sweepId).result();
+    return result.confidence ? { ...result, confidence: parseDecisionConfidence(result.confidence) } : result;
   } catch (error) {
     if (error instanceof WorkflowNotFoundError)
       throw new SweepNotFoundError(`no sweep '${sweepId}' on this Temporal namespace`, { cause: error });

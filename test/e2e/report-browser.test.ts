@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderReportHtml } from '../../activities/report/report-html.js';
 import type { SweepReport } from '../../activities/scoring/report-types.js';
 import { withBracket } from '../fixtures/report/make-bracket.js';
+import { withConfidence } from '../fixtures/report/make-confidence.js';
 import { makeReport } from '../fixtures/report/make-report.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -78,7 +79,7 @@ function failingReport(): SweepReport {
     const message = failedSeen === 1 ? long : failedSeen === 2 ? `${long} ${long}` : 'OOM';
     return { ...c, input, failure: { type: 'IncompatibleInputShapeError', message } };
   });
-  return withBracket({ ...base, candidates });
+  return withConfidence(withBracket({ ...base, candidates }));
 }
 
 /** The tallest a failed candidate's row may grow, px: about five lines of the table's text. */
@@ -209,8 +210,28 @@ describe.skipIf(SKIP)('report.html in Chromium', () => {
       ).toContain('LayersModel.execute');
       // The bracket as a picture: one point and one error bar per recorded rung score.
       const recorded = failingReport().bracket!.scores!.length;
-      expect(await page.locator('[data-chart="rung-scores"] svg g.mark-symbol.role-mark path').count()).toBe(recorded);
-      expect(await page.locator('[data-chart="rung-scores"] svg g.mark-rule.role-mark line').count()).toBe(recorded);
+      expect(await page.locator('[data-chart="rung-scores"] svg g.mark-symbol.role-mark path').count()).toBe(
+        recorded,
+      );
+      expect(await page.locator('[data-chart="rung-scores"] svg g.mark-rule.role-mark line').count()).toBe(
+        recorded,
+      );
+      // The decision's confidence: the winner card states P(best) and the near-tie with the command that settles it;
+      // the ranking has a P(best) column with a figure for every candidate that raced at the deciding rung.
+      const report = failingReport();
+      const confidence = report.decision!.confidence!;
+      expect(confidence.nearTie).not.toBeNull();
+      const card = page.locator('.winner-card p.confidence');
+      expect(await card.getAttribute('data-near-tie')).toBe('true');
+      expect(await card.textContent()).toContain(`ncap sweep extend ${report.sweepId}`);
+      expect(await card.textContent()).toMatch(/P\(best on a fresh validation set of \d+ images\)/);
+      const header = await page.locator('table.ranking thead th').allTextContents();
+      const column = header.findIndex((text) => text.trim().startsWith('P(best)'));
+      expect(column).toBeGreaterThan(0);
+      const stated = await page
+        .locator(`table.ranking tbody tr:not(.status-failed) td:nth-child(${column + 1})`)
+        .allTextContents();
+      expect(stated.filter((text) => /\d+ ?%/.test(text))).toHaveLength(confidence.candidates.length);
       await page.screenshot({ path: join(ARTIFACTS, `report-failing-${width}.png`), fullPage: true });
       await page.close();
     },

@@ -118,6 +118,14 @@ describe('ncap finds a sweep’s store and state from the sweep itself', () => {
     expect(status.stdout).toMatch(new RegExp(`Sweep ${id}: COMPLETED`));
     expect(status.stdout).toContain(`Winner: ${winner}`);
     expect(status.stdout).toContain(`Store: ${storeA}`);
+    // The score table of a running sweep, read from the stored report.
+    expect(status.stdout).toMatch(/^ {2}CANDIDATE +STATE +SCORE \(rule [\w-]+, ± 1 s\.e\.\)$/m);
+    expect(status.stdout).toMatch(new RegExp(`^ {2}${winner} +winner +\\S`, 'm'));
+    const json = JSON.parse((await ncap('sweep', 'status', id, '--json', ...address())).stdout) as {
+      scores: { candidates: { candidateId: string; state: string; score: number | null }[] };
+    };
+    expect(json.scores.candidates.map((c) => c.candidateId).sort()).toEqual(['alpha', 'beta']);
+    expect(json.scores.candidates.find((c) => c.candidateId === winner)).toMatchObject({ state: 'winner' });
 
     const resumed = await withWorkers(() => ncap('sweep', 'resume', id, '--wait', '--json', ...address()));
     expect(resumed.code, resumed.stderr).toBe(0);

@@ -259,6 +259,9 @@ describe('halving sweeps', () => {
         out.bracket!.entries.map((e) => [e.candidateId, e.rung === 1 ? 'contender' : 'cut', e.rung]),
       ),
     );
+    // The stated figure (and the attribute's) is P(best on a fresh validation set), the population's beside it.
+    expect(confidence.statement).toBe('fresh-sample');
+    for (const c of confidence.candidates) expect(c.pBestPopulation).toBeGreaterThanOrEqual(0);
     const winnerP = confidence.candidates.find((c) => c.candidateId === out.winner)!.pBest;
     expect(description.typedSearchAttributes.get(SEARCH_ATTRIBUTE_KEYS.winnerProbability)).toBe(winnerP);
   });

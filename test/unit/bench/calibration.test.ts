@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { rungConfidence } from '../../../activities/selection/decision-confidence.js';
+import { mulberry32 } from '../../../activities/training/rng.js';
 import {
   calibrationGoalMet,
   calibrationPoints,
   halves,
-  predictivePBest,
   reliabilityBins,
   type OutcomeRun,
 } from '../../../bench/calibration/calibration.js';
@@ -60,31 +60,6 @@ describe('halves', () => {
   });
 });
 
-describe('predictivePBest', () => {
-  it('a certain winner stays certain, twins split evenly, and a close leader is less sure than on the population', () => {
-    const n = 400;
-    const ones = new Uint8Array(n).fill(1);
-    const zeros = new Uint8Array(n);
-    expect(predictivePBest([ones, zeros], 200, 1)).toEqual([1, 0]);
-    const coin = Uint8Array.from({ length: n }, (_, i) => i % 2);
-    expect(predictivePBest([coin, coin], 200, 1)).toEqual([0.5, 0.5]);
-    // Leader right on 54% of images, the other on 50%, independent errors: σ of the gap ≈ 0.035 on the
-    // population (P ≈ Φ(0.04 / 0.035) ≈ 0.87) and ≈ 0.05 for a fresh sample (P ≈ Φ(0.8) ≈ 0.79).
-    const leader = Uint8Array.from({ length: n }, (_, i) => (i % 50 < 27 ? 1 : 0));
-    const other = Uint8Array.from({ length: n }, (_, i) => ((i * 7 + 3) % 50 < 25 ? 1 : 0));
-    const [p] = predictivePBest([leader, other], 4000, 3);
-    const population = rungConfidence({
-      contenders: [
-        { candidateId: 'leader', hits: leader },
-        { candidateId: 'other', hits: other },
-      ],
-      margin: { z: 2, minGap: 0 },
-    }).candidates.find((c) => c.candidateId === 'leader')!.pBest;
-    expect(p).toBeGreaterThan(0.6);
-    expect(p!).toBeLessThan(population - 0.03);
-  });
-});
-
 describe('calibrationPoints', () => {
   const n = 200;
   const constant = (v: number) => new Uint8Array(n).fill(v);
@@ -116,6 +91,31 @@ describe('calibrationPoints', () => {
       expect(p.stated).toBeCloseTo(0.5);
       expect(p.observed).toBe(0.5);
     }
+  });
+
+  it('states both of the product’s statements, as rungConfidence gives them on half A', () => {
+    const noisy = (p: number, seed: number) => {
+      const r = mulberry32(seed);
+      return Uint8Array.from({ length: n }, () => (r() < p ? 1 : 0));
+    };
+    const hits = { a: noisy(0.7, 1), b: noisy(0.66, 2) };
+    const points = calibrationPoints([run([hits])], { ...options, splits: 1 });
+    const [half] = halves(n, 7919 * 1 + 0); // the benchmark's halving of run seed 1, split 0
+    const oracle = rungConfidence({
+      contenders: Object.entries(hits).map(([candidateId, h]) => ({
+        candidateId,
+        hits: Uint8Array.from(half, (i) => h[i]!),
+      })),
+      margin: options.margin,
+      resamples: options.resamples,
+      seed: 0,
+    });
+    for (const c of oracle.candidates)
+      expect(points.find((p) => p.candidateId === c.candidateId)).toMatchObject({
+        stated: c.pBest,
+        population: c.pBestPopulation,
+      });
+    expect(points.some((p) => p.stated !== p.population)).toBe(true);
   });
 
   it('only the contenders the replayed bracket keeps are stated at later rungs', () => {

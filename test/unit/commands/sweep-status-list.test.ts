@@ -3,9 +3,12 @@
  * here independently) in place of β_eff, and the list's name, status, winner and created columns.
  */
 import { describe, expect, it } from 'vitest';
+import { closedScoreLines, closedScores } from '../../../scripts/sweeps/closed-status-view.js';
 import { statusLines } from '../../../scripts/sweeps/status-view.js';
 import { sweepListLines } from '../../../scripts/sweeps/sweep-list.js';
 import type { CandidateProgress, SweepProgress } from '../../../workflows/sweep-api.js';
+import { withBracket } from '../../fixtures/report/make-bracket.js';
+import { makeReport } from '../../fixtures/report/make-report.js';
 
 const candidate = (candidateId: string, patch: Partial<CandidateProgress> = {}): CandidateProgress => ({
   candidateId,
@@ -94,5 +97,38 @@ describe('ncap sweep list', () => {
 
   it('says so when there is none', () => {
     expect(sweepListLines([])).toEqual(['No sweeps.']);
+  });
+});
+
+describe('ncap sweep status of a closed sweep', () => {
+  it('shows the running table’s score column from the stored report: each candidate where it ended, its deciding score', () => {
+    const report = withBracket(makeReport({ seed: 21, candidates: 8, failed: 1 }));
+    const lines = closedScoreLines(report.selection.appliedRule, closedScores(report));
+    expect(lines[0]).toMatch(/^ {2}CANDIDATE +STATE +SCORE \(rule early-accuracy, ± 1 s\.e\.\)$/);
+    expect(lines).toHaveLength(1 + report.candidates.length);
+    for (const entry of report.bracket!.entries) {
+      const row = lines.find((l) => l.trimStart().startsWith(`${entry.candidateId} `))!;
+      const state = entry.candidateId === report.winner ? 'winner' : entry.status;
+      expect(row).toMatch(new RegExp(`^ {2}${entry.candidateId} +${state} +`));
+      if (entry.score !== null)
+        expect(row).toContain(
+          `${(entry.score * 100).toFixed(1)}% ± ${(entry.uncertainty! * 100).toFixed(1)} pp @${entry.epochs}ep`,
+        );
+    }
+    const failed = report.candidates.find((c) => c.failure)!;
+    expect(lines.find((l) => l.trimStart().startsWith(`${failed.candidateId} `))).toContain(
+      `${failed.failure!.type}: ${failed.failure!.message}`,
+    );
+    expect(lines.join('\n')).not.toContain('β_eff');
+  });
+
+  it('a fixed budget: the ranking score under the rule, with no rung', () => {
+    const report = makeReport({ seed: 4, candidates: 4, failed: 0 });
+    const scores = closedScores(report);
+    expect(scores.map((s) => s.score)).toEqual(report.candidates.map((c) => c.score?.value ?? null));
+    const lines = closedScoreLines(report.selection.appliedRule, scores);
+    expect(lines[0]).toContain(`SCORE (rule ${report.selection.appliedRule}, ± 1 s.e.)`);
+    expect(lines.find((l) => l.trimStart().startsWith(`${report.winner} `))).toMatch(/ winner /);
+    expect(lines.join('\n')).not.toContain('ep\n');
   });
 });

@@ -19,7 +19,7 @@ function randomVector(n: number, seed: number): Float64Array {
 
 describe('symmetricEigen', () => {
   it('gives the eigenvalues of the JAMA port and |Vᵀx| of its eigenvectors', () => {
-    for (const n of [1, 2, 3, 17, 64]) {
+    for (const n of [1, 2, 3, 5, 17, 64, 131]) {
       const a = randomSymmetric(n, n);
       const xs = [randomVector(n, 100 + n), randomVector(n, 200 + n)];
       const { values, projections } = symmetricEigen({ matrix: a, size: n, project: xs });

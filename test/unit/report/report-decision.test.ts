@@ -33,6 +33,7 @@ describe('the report shows what decided', () => {
       candidateId,
       accuracy: 0.75,
       pBest,
+      pBestPopulation: Math.min(1, pBest + 0.1),
       gap: 0,
       gapSd: 0.01,
       tied: false,
@@ -46,6 +47,7 @@ describe('the report shows what decided', () => {
       decision: {
         confidence: {
           method: 'paired-bootstrap' as const,
+          statement: 'fresh-sample' as const,
           samples: 1000,
           resamples: 2000,
           seed: 0,
@@ -61,7 +63,7 @@ describe('the report shows what decided', () => {
     };
     const card = winnerCardText(await renderReportHtml(confident));
     const score = card.indexOf(' pp');
-    const pBest = card.indexOf('P(best) 83 %');
+    const pBest = card.indexOf('P(best on a fresh validation set of 1000 images) 83 %');
     expect(score).toBeGreaterThan(0);
     expect(pBest).toBeGreaterThan(score);
     expect(card.indexOf('Information the rule did not use')).toBeGreaterThan(pBest);

@@ -45,7 +45,7 @@ const normalCdf = (x: number): number => {
 };
 
 describe('rungConfidence', () => {
-  it('matches the exact bootstrap distribution enumerated over every draw of a tiny validation set', () => {
+  it('states P(best on the validation population) as the exact one-level bootstrap enumerated over every draw of a tiny validation set', () => {
     const columns = [
       [1, 1, 0, 1, 0, 1],
       [1, 0, 1, 1, 0, 0],
@@ -59,16 +59,20 @@ describe('rungConfidence', () => {
       seed: 3,
     });
     for (const [k, p] of exact.entries())
-      expect(got.candidates.find((c) => c.candidateId === `c${k}`)!.pBest).toBeCloseTo(p, 2);
+      expect(got.candidates.find((c) => c.candidateId === `c${k}`)!.pBestPopulation).toBeCloseTo(p, 2);
   });
 
-  it('agrees with the paired normal approximation Φ(gap / σ_paired) for two contenders on many images', () => {
+  it('agrees with the paired normal approximations for two contenders on many images: Φ(gap / σ_paired) on the population, Φ(gap / (√2 σ_paired)) on a fresh sample', () => {
     const [a, b] = outcomes(3000, [0.76, 0.745], 11);
     const got = rungConfidence({ contenders: [a!, b!], margin });
+    expect(got.statement).toBe('fresh-sample');
     const leader = got.candidates[0]!;
     const other = got.candidates[1]!;
-    expect(Math.abs(leader.pBest - normalCdf(other.gap / other.gapSd))).toBeLessThan(0.03);
+    expect(Math.abs(leader.pBestPopulation - normalCdf(other.gap / other.gapSd))).toBeLessThan(0.03);
+    expect(Math.abs(leader.pBest - normalCdf(other.gap / (Math.SQRT2 * other.gapSd)))).toBeLessThan(0.03);
+    expect(leader.pBest).toBeLessThan(leader.pBestPopulation);
     expect(leader.pBest + other.pBest).toBeCloseTo(1, 12);
+    expect(leader.pBestPopulation + other.pBestPopulation).toBeCloseTo(1, 12);
   });
 
   it('computes the paired gap and its standard error as a two-pass brute force does, and ties by the stop margin', () => {
@@ -135,9 +139,11 @@ describe('rungConfidence', () => {
     for (const c of base.candidates) {
       const r = relabeled.candidates.find((x) => x.candidateId === `x-${c.candidateId}`)!;
       expect(r.pBest).toBe(c.pBest);
+      expect(r.pBestPopulation).toBe(c.pBestPopulation);
       expect(r.tied).toBe(c.tied);
     }
     expect(base.candidates.reduce((s, c) => s + c.pBest, 0)).toBeCloseTo(1, 12);
+    expect(base.candidates.reduce((s, c) => s + c.pBestPopulation, 0)).toBeCloseTo(1, 12);
   });
 
   it('rejects contenders evaluated on different numbers of images', () => {

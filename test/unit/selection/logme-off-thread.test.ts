@@ -3,10 +3,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { EventEmitter } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidSeriesError } from '../../../activities/capacitance/errors.js';
 import { logme } from '../../../activities/selection/logme.js';
-import { logmeOffThread } from '../../../activities/selection/logme-off-thread.js';
+import { logmeOffThread, type ThreadLike } from '../../../activities/selection/logme-off-thread.js';
 import { mulberry32 } from '../../../activities/training/rng.js';
 
 /** Frozen-like features: class c lifts every C-th unit. */
@@ -77,5 +78,21 @@ describe('logmeOffThread', () => {
     const running = logmeOffThread(makeRequest(600, 700, 5, 5), { entry, signal: controller.signal });
     controller.abort(new Error('cancelled'));
     await expect(running).rejects.toThrow('cancelled');
+  });
+
+  it('runs LogME here when the thread never comes online, and lets the stuck thread go unawaited', async () => {
+    const request = makeRequest(300, 40, 4, 6);
+    const expected = logme(request.features.slice(), 300, 40, request.labels.slice());
+    const calls: string[] = [];
+    const stuck = Object.assign(new EventEmitter(), {
+      terminate: () => {
+        calls.push('terminate');
+        return new Promise<number>(() => {});
+      },
+      unref: () => void calls.push('unref'),
+    }) as unknown as ThreadLike;
+    const value = await logmeOffThread(request, { entry, startupTimeoutMs: 50, spawn: () => stuck });
+    expect(value).toBe(expected);
+    expect(calls.sort()).toEqual(['terminate', 'unref']);
   });
 });
