@@ -70,27 +70,31 @@ interface Options {
 
 const loads = (): number[] => loadavg().map((l) => Number(l.toFixed(2)));
 
+type ZooCandidate = Awaited<ReturnType<typeof loadRealZoo>>['task']['candidates'][number];
+
+/** The candidates `--candidates` names (default all), or why they cannot run here. */
+function chooseCandidates(all: readonly ZooCandidate[], names: string | undefined): ZooCandidate[] | string {
+  const wanted = names
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const unknown = (wanted ?? []).filter((id) => !all.some((c) => c.id === id));
+  if (unknown.length > 0)
+    return `--candidates: ${unknown.join(', ')} not in the zoo (it has ${all.map((c) => c.id).join(', ')})`;
+  const chosen = all.filter((c) => !wanted || wanted.includes(c.id));
+  const missing = chosen.filter((c) => !existsSync(fileURLToPath(c.model)));
+  if (missing.length > 0)
+    return `the models of ${missing.map((c) => c.id).join(', ')} are not built here (${fileURLToPath(missing[0]!.model)}): build the zoo with npm run zoo:real2:build`;
+  return chosen;
+}
+
 async function main(): Promise<number> {
   const options = entryOptionsOrExit<Options>(frozenBenchCommand(), process.argv.slice(2));
   if (typeof options === 'number') return options;
   const zoo = await loadRealZoo('real2');
-  const wanted = options.candidates
-    ?.split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  const unknown = (wanted ?? []).filter((id) => !zoo.task.candidates.some((c) => c.id === id));
-  if (unknown.length > 0) {
-    console.error(
-      `--candidates: ${unknown.join(', ')} not in the zoo (it has ${zoo.task.candidates.map((c) => c.id).join(', ')})`,
-    );
-    return 2;
-  }
-  const candidates = zoo.task.candidates.filter((c) => !wanted || wanted.includes(c.id));
-  const missing = candidates.filter((c) => !existsSync(fileURLToPath(c.model)));
-  if (missing.length > 0) {
-    console.error(
-      `the models of ${missing.map((c) => c.id).join(', ')} are not built here (${fileURLToPath(missing[0]!.model)}): build the zoo with npm run zoo:real2:build`,
-    );
+  const candidates = chooseCandidates(zoo.task.candidates, options.candidates);
+  if (typeof candidates === 'string') {
+    console.error(candidates);
     return 2;
   }
   const runtime = await initTf({ logger: { info: () => {}, warn: (line) => console.error(line) } });
