@@ -162,14 +162,10 @@ export async function loadOrComputeFeatures(options: FrozenFeatureOptions): Prom
       throw new TrainingCancelledError(options.candidateId, 0, undefined, { cause: options.signal.reason });
     const batch = indices.slice(start, start + options.batchSize);
     const raw = await source.readRows(batch);
-    const out = await extractBatch(tf, options.extract, () => options.adapt(raw, batch.length));
-    try {
-      featureDim = out.shape[1] as number;
-      features ??= new Float32Array(indices.length * featureDim);
-      features.set((await out.data()) as Float32Array, start * featureDim);
-    } finally {
-      out.dispose();
-    }
+    const out = await extractFeatureRows(tf, options.extract, () => options.adapt(raw, batch.length));
+    featureDim = out.featureDim;
+    features ??= new Float32Array(indices.length * featureDim);
+    features.set(out.rows, start * featureDim);
   }
   const all = features ?? new Float32Array(0);
   await writeFeatureCache(store, cacheKey, {
@@ -184,6 +180,24 @@ export async function loadOrComputeFeatures(options: FrozenFeatureOptions): Prom
     featureDim,
   });
   return { features: all, featureDim, rowOf, cacheKey, fromCache: false };
+}
+
+/**
+ * The features of one batch as plain row-major values `[n, featureDim]`: `adapt` builds the model-input
+ * batch (disposed here), the extractor runs on it, the result is flattened per sample and read back. What
+ * {@link loadOrComputeFeatures} does per batch, and what `npm run bench:frozen` times.
+ */
+export async function extractFeatureRows(
+  tf: Tf,
+  extractor: Extractor,
+  adapt: () => Tensor,
+): Promise<{ rows: Float32Array; featureDim: number }> {
+  const out = await extractBatch(tf, extractor, adapt);
+  try {
+    return { rows: (await out.data()) as Float32Array, featureDim: out.shape[1] as number };
+  } finally {
+    out.dispose();
+  }
 }
 
 /** Features `[n, featureDim]` of one adapted batch. */

@@ -243,7 +243,7 @@ const shapeText = (shape: readonly (number | null | undefined)[]): string =>
   `[${shape.map((d) => (d === null || d === undefined || d < 0 ? '?' : d)).join(', ')}]`;
 
 /** Global pooling needs a batch of `[h, w, c]` maps. */
-function checkPoolable(shape: readonly (number | null | undefined)[], layer: string, uri: string): void {
+export function checkPoolable(shape: readonly (number | null | undefined)[], layer: string, uri: string): void {
   if (shape.length !== 4) {
     throw new IncompatibleModelError(
       `featurePooling needs a spatial output [batch, h, w, c], but '${layer}' of ${uri} gives ${shapeText(shape)}; ` +

@@ -2,14 +2,17 @@
  * Frozen features of an ONNX backbone: an adapted float NHWC batch is put in the model's layout and
  * element type, fed at the model's fixed batch size (the last batch zero-padded, its padding dropped) or
  * whole when the batch axis is dynamic, and the chosen output pooled like a GraphModel node's (4-D outputs
- * follow the input's layout: `[n, c, h, w]` for an NCHW model).
+ * follow the input's layout: `[n, c, h, w]` for an NCHW model). A whole batch is fed without a copy and
+ * the output pooled where onnxruntime leaves it, in JavaScript memory (`npm run bench:frozen` measures
+ * what this path adds to `session.run`).
  */
 import type { Tensor as OrtTensor } from 'onnxruntime-node';
 import { IncompatibleModelError } from './errors.js';
 import type { AsyncFeatureExtractor } from './feature-cache.js';
 import { fixedBatches, toModelInput } from './input-layout.js';
-import { poolGraphFeatures } from './model-zoo.js';
+import { checkPoolable } from './model-zoo.js';
 import { onnxFeatureOutput, type LoadedOnnxModel } from './onnx-model.js';
+import { poolRows } from './pool-rows.js';
 import type { Tf } from '../tf/tf-namespace.js';
 import type { FeaturePooling } from './types.js';
 
@@ -41,9 +44,10 @@ export function onnxFeatureExtractor(
 ): OnnxExtractor {
   const output = onnxFeatureOutput(model, featureLayer).name;
   const OrtTensorClass = model.runtime.Tensor;
+  const channelsFirst = model.input.layout === 'NCHW';
   const extract: AsyncFeatureExtractor = async (x) => {
     const modelX = tf.tidy(() => toModelInput(tf, x, model.input));
-    let values: FeedArray;
+    let values: Float32Array | Int32Array;
     try {
       values = (await modelX.data()) as Float32Array | Int32Array;
     } finally {
@@ -53,10 +57,9 @@ export function onnxFeatureExtractor(
     const rowSize = sampleDims.reduce((a, b) => a * b, 1);
     const batch = model.input.batch ?? (n as number);
     let rows: Float32Array | undefined;
-    let outDims: number[] = [];
+    let rowDims: number[] = [];
     for (const { start, count } of fixedBatches(n as number, batch)) {
-      const feed = feedArray(model.input.dtype, batch * rowSize);
-      feed.set(values.subarray(start * rowSize, (start + count) * rowSize));
+      const feed = feedOf(model.input.dtype, values, { start, count }, rowSize, batch);
       const result = await model.session.run(
         { [model.input.name]: new OrtTensorClass(model.input.dtype, feed, [batch, ...sampleDims]) },
         [output],
@@ -68,23 +71,44 @@ export function onnxFeatureExtractor(
           model.uri,
         );
       }
-      outDims = out.dims.slice(1);
-      const outRow = outDims.reduce((a, b) => a * b, 1);
-      rows ??= new Float32Array((n as number) * outRow);
-      rows.set((out.data as Float32Array).subarray(0, count * outRow), start * outRow);
+      if (pooling !== 'none') checkPoolable(out.dims, output, model.uri);
+      const outRow = out.dims.slice(1).reduce((a, b) => a * b, 1);
+      // Pooled where it lies (the output is a plain array), padding rows left out.
+      const part = poolRows(
+        (out.data as Float32Array).subarray(0, count * outRow),
+        [count, ...out.dims.slice(1)],
+        pooling,
+        channelsFirst,
+      );
+      rowDims = pooling === 'none' ? out.dims.slice(1) : [part.length / count];
+      if (count === n) rows = part;
+      else {
+        rows ??= new Float32Array((n as number) * (part.length / count));
+        rows.set(part, start * (part.length / count));
+      }
       out.dispose();
     }
-    const features = rows ?? new Float32Array(0);
-    return tf.tidy(() =>
-      poolGraphFeatures(
-        tf,
-        tf.tensor(features, [n as number, ...outDims]),
-        pooling,
-        output,
-        model.uri,
-        model.input.layout === 'NCHW',
-      ),
-    );
+    return tf.tensor(rows ?? new Float32Array(0), [n as number, ...rowDims]);
   };
   return { featureLayer: output, extract };
+}
+
+/**
+ * The feed of rows `[start, start + count)` of `values` (`rowSize` elements each) at the model's batch:
+ * `values` itself when it is the whole batch in the model's element type, else a zero-padded copy.
+ */
+function feedOf(
+  dtype: LoadedOnnxModel['input']['dtype'],
+  values: Float32Array | Int32Array,
+  rows: { start: number; count: number },
+  rowSize: number,
+  batch: number,
+): FeedArray {
+  const size = batch * rowSize;
+  const sameType =
+    dtype === 'float32' ? values instanceof Float32Array : dtype === 'int32' && values instanceof Int32Array;
+  if (sameType && rows.start === 0 && values.length === size) return values;
+  const feed = feedArray(dtype, size);
+  feed.set(values.subarray(rows.start * rowSize, (rows.start + rows.count) * rowSize));
+  return feed;
 }

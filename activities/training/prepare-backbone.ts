@@ -38,7 +38,8 @@ export interface BackboneCut {
   extract: Extractor;
 }
 
-const imageTargetOf = (modelShape: readonly (number | null)[]): ImageTarget => ({
+/** The size image samples are decoded to for a model input shape in ncap's order. */
+export const imageTargetOf = (modelShape: readonly (number | null)[]): ImageTarget => ({
   height: modelShape.length === 3 ? (modelShape[0] ?? null) : null,
   width: modelShape.length === 3 ? (modelShape[1] ?? null) : null,
   channels: modelShape.length === 3 && modelShape[2] === 1 ? 1 : 3,
