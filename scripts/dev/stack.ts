@@ -6,16 +6,18 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, closeSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync, rmSync, closeSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../workflows/sweep-api.js';
 import { ensureDevBucket } from './dev-bucket.js';
+import { isAlive, withLockFile, writeJsonAtomic } from './shared-files.js';
 import type { DevStackInfo } from './stack-info.js';
 import { projectRoot, toolPaths } from './tools.js';
 
 export type { DevStackInfo };
+export { isAlive };
 
 /**
  * SQLite settings of the dev server's file. The server's default (a rollback journal synced on every
@@ -47,6 +49,19 @@ export interface DevStackOptions {
   namespace?: string;
   /** SQLite pragmas of the server's file (`[]`: the server's own defaults). @default {@link SQLITE_PRAGMAS} */
   sqlitePragmas?: readonly string[];
+  /**
+   * Who asks: `user` (`ncap dev up`: the stack runs until `ncap dev down`) or `command` (an ncap command
+   * that needs a server for its run: the last command using it stops it, see stack-leases.ts). A `user`
+   * start that reuses a stack a command started makes it the user's.
+   * @default 'user'
+   */
+  startedBy?: StackStarter['by'];
+}
+
+/** Who started the recorded stack; absent in stacks recorded before it was kept (taken as `user`). */
+export interface StackStarter {
+  by: 'user' | 'command';
+  pid: number;
 }
 
 export interface DevStackState {
@@ -54,6 +69,7 @@ export interface DevStackState {
   pids: { temporal: number; minio?: number };
   dataDir: string;
   startedAt: string;
+  startedBy?: StackStarter;
 }
 
 export class DevStackError extends Error {
@@ -81,17 +97,8 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export function isAlive(pid: number | undefined): boolean {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function readState(dataDir: string): DevStackState | undefined {
+/** The stack recorded in `<dataDir>/stack.json`, if any. */
+export function readDevStackState(dataDir: string): DevStackState | undefined {
   const path = join(dataDir, 'stack.json');
   if (!existsSync(path)) return undefined;
   try {
@@ -247,6 +254,15 @@ export interface StartedDevStack extends DevStackState {
 }
 
 /**
+ * Runs `fn` holding `<dataDir>/stack.lock`: starting, stopping and the leaseholders' decision to stop are
+ * exclusive, so a stack is never reused by one process while another is stopping it.
+ */
+export function withStackLock<T>(dataDir: string, fn: () => Promise<T>): Promise<T> {
+  mkdirSync(dataDir, { recursive: true });
+  return withLockFile(join(dataDir, 'stack.lock'), fn);
+}
+
+/**
  * Starts the stack, or returns the running one recorded in `dataDir` when it is healthy. After a crash
  * (recorded processes gone) each server comes back on its recorded address and data, so running workers
  * reconnect; a server whose port another process took starts on a new one, and `notes` says so.
@@ -254,12 +270,17 @@ export interface StartedDevStack extends DevStackState {
  */
 export async function startDevStack(options: DevStackOptions = {}): Promise<StartedDevStack> {
   const dataDir = options.dataDir ?? defaultDataDir();
+  return withStackLock(dataDir, () => startUnlocked(options, dataDir));
+}
+
+async function startUnlocked(options: DevStackOptions, dataDir: string): Promise<StartedDevStack> {
+  const startedBy: StackStarter = { by: options.startedBy ?? 'user', pid: process.pid };
   const wantS3 = options.s3 ?? true;
   const namespace = options.namespace ?? 'default';
   const timeoutMs = options.startTimeoutMs ?? 60_000;
   mkdirSync(dataDir, { recursive: true });
 
-  const existing = readState(dataDir);
+  const existing = readDevStackState(dataDir);
   const temporalAlive = isAlive(existing?.pids.temporal);
   const minioAlive = isAlive(existing?.pids.minio);
   if (existing && (temporalAlive || minioAlive)) {
@@ -271,7 +292,9 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<Star
     const allAlive = temporalAlive && (existing.pids.minio === undefined || minioAlive);
     if (allAlive && (!wantS3 || existing.pids.minio !== undefined)) {
       if (existing.pids.minio !== undefined) await ensureDevBucket(existing.info.s3);
-      return { ...existing, reused: true, notes: [] };
+      const adopted = startedBy.by === 'user' && existing.startedBy?.by === 'command';
+      if (adopted) writeJsonAtomic(join(dataDir, 'stack.json'), { ...existing, startedBy });
+      return { ...existing, ...(adopted ? { startedBy } : {}), reused: true, notes: [] };
     }
   }
   // A live, healthy process of the recorded stack is kept; the others (re)start.
@@ -364,8 +387,9 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<Star
     pids: { temporal: temporalPid, ...(minioPid !== undefined ? { minio: minioPid } : {}) },
     dataDir,
     startedAt: new Date().toISOString(),
+    startedBy,
   };
-  writeFileSync(join(dataDir, 'stack.json'), `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+  writeJsonAtomic(join(dataDir, 'stack.json'), state);
 
   try {
     await Promise.all([
@@ -384,7 +408,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<Star
     ]);
     if (minioPid !== undefined) await ensureDevBucket(state.info.s3);
   } catch (error) {
-    await stopDevStack({ dataDir });
+    await stopRecordedStack({ dataDir });
     throw error;
   }
   return { ...state, reused: false, notes };
@@ -408,12 +432,27 @@ async function stopPid(pid: number | undefined, graceMs: number): Promise<void> 
   }
 }
 
+export interface StopDevStackOptions {
+  /** @default {@link defaultDataDir} */
+  dataDir?: string;
+  /** Also delete the servers' data. @default false */
+  removeData?: boolean;
+  /** How long each process gets after SIGTERM before SIGKILL, in milliseconds. @default 10000 */
+  graceMs?: number;
+}
+
 /** Stops the processes recorded in `<dataDir>/stack.json`; returns false when nothing was recorded. */
-export async function stopDevStack(
-  options: { dataDir?: string; removeData?: boolean; graceMs?: number } = {},
-): Promise<boolean> {
+export async function stopDevStack(options: StopDevStackOptions = {}): Promise<boolean> {
   const dataDir = options.dataDir ?? defaultDataDir();
-  const state = readState(dataDir);
+  // Nothing recorded: nothing to stop, and no folder to create for the lock.
+  if (!existsSync(join(dataDir, 'stack.json'))) return false;
+  return withStackLock(dataDir, () => stopRecordedStack(options));
+}
+
+/** {@link stopDevStack} for a caller that holds the stack's lock already ({@link withStackLock}). */
+export async function stopRecordedStack(options: StopDevStackOptions = {}): Promise<boolean> {
+  const dataDir = options.dataDir ?? defaultDataDir();
+  const state = readDevStackState(dataDir);
   if (!state) return false;
   const graceMs = options.graceMs ?? 10_000;
   await Promise.all([stopPid(state.pids.temporal, graceMs), stopPid(state.pids.minio, graceMs)]);
@@ -426,7 +465,7 @@ export async function stopDevStack(
 export async function devStackStatus(
   options: { dataDir?: string } = {},
 ): Promise<{ state?: DevStackState; healthy: boolean }> {
-  const state = readState(options.dataDir ?? defaultDataDir());
+  const state = readDevStackState(options.dataDir ?? defaultDataDir());
   if (!state) return { healthy: false };
   return { state, healthy: await stackHealthy(state) };
 }

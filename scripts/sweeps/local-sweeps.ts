@@ -3,7 +3,8 @@
  * (TEMPORAL_ADDRESS and the other standard variables) or the Temporal dev server started here, the
  * orchestrator worker in this process, the trainings in a pool of GPU worker processes (one per core on
  * the CPU backends: the wasm backend is single-threaded), and a callback that runs sweeps to completion.
- * What was started is stopped at the end.
+ * What was started is stopped at the end; a dev server other ncap processes still use is left to the last
+ * of them (scripts/dev/stack-leases.ts).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
@@ -26,7 +27,7 @@ import {
   type GpuWorkerProcesses,
 } from '../../workers/gpu-worker-pool.js';
 import { temporalTarget } from '../../workers/temporal-config.js';
-import { startDevStack, stopDevStack } from '../dev/stack.js';
+import { leaseDevStack, releaseDevStack, type StackLease } from '../dev/stack-leases.js';
 import { startSweep, sweepProgress, sweepResultThroughOutages, type StartedSweep } from './sweep-client.js';
 import { watchSweep } from './watch-sweep.js';
 
@@ -42,7 +43,10 @@ export interface LocalSweeps {
   backend: TfBackendName;
   /** Training worker processes running. */
   processes: number;
-  /** True when the Temporal dev server was started here (and is stopped at the end). */
+  /**
+   * True when the Temporal dev server was started here (and is stopped at the end, unless other ncap
+   * processes still use it: then the last of them stops it).
+   */
   startedStack: boolean;
   /**
    * Runs one sweep to its end (idempotent per `spec.id`: finished candidates of an earlier run of the same
@@ -142,9 +146,12 @@ export async function withLocalSweeps<T>(
   const stores = createStoreProvider();
   let address = options.temporalAddress;
   let startedStack = false;
+  let lease: StackLease | undefined;
   const target = temporalTarget(address ? { address } : {});
   if (!address && target.isDefault) {
-    const stack = await startDevStack({ s3: false });
+    const leased = await leaseDevStack({ s3: false });
+    lease = leased.lease;
+    const { stack } = leased;
     address = stack.info.temporal.address;
     startedStack = !stack.reused;
     log(
@@ -266,9 +273,12 @@ export async function withLocalSweeps<T>(
         log(`${what}: ${(error as Error).message}`);
       }
     }
-    if (startedStack) {
-      await stopDevStack();
-      log('Stopped the Temporal dev server started here.');
+    if (lease) {
+      try {
+        await releaseDevStack(lease, { log });
+      } catch (error) {
+        log(`releasing the Temporal dev server: ${(error as Error).message}`);
+      }
     }
   }
 }
