@@ -29,7 +29,7 @@ export function registerDevCommands(program: Command): void {
   dev
     .command('up')
     .description(
-      'Start the stack (or reuse the healthy one already running; after a crash it comes back on its recorded address) and print the environment to use it',
+      'Start the stack (or reuse the healthy one already running, which then runs until `down` even if a command started it; after a crash it comes back on its recorded address) and print the environment to use it',
     )
     .option('--no-s3', 'start only Temporal (the embedded store is file://)')
     .option('--data-dir <dir>', 'folder for server data, logs and stack.json (default: .ncap/dev)')

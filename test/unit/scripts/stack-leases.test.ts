@@ -82,7 +82,9 @@ describe('dev stack leases', () => {
     const outcome = await releaseDevStack(takeLease(dataDir), { log: (line) => lines.push(line) });
     expect(outcome).toBe(STACK_RELEASE.leftRunning);
     expect(isAlive(server)).toBe(true);
-    expect(lines).toEqual([`Left the Temporal dev server running: 1 other ncap process (pid ${other}) uses it`]);
+    expect(lines).toEqual([
+      `Left the Temporal dev server running: 1 other ncap process (pid ${other}) uses it`,
+    ]);
     expect(readdirSync(join(dataDir, 'leases'))).toEqual([`${other}-1.json`]);
   });
 
@@ -90,7 +92,10 @@ describe('dev stack leases', () => {
     const server = recordStack({ by: 'command', pid: deadPid() });
     leaseOf(dataDir, deadPid());
     const lines: string[] = [];
-    const outcome = await releaseDevStack(takeLease(dataDir), { log: (line) => lines.push(line), graceMs: 2_000 });
+    const outcome = await releaseDevStack(takeLease(dataDir), {
+      log: (line) => lines.push(line),
+      graceMs: 2_000,
+    });
     expect(outcome).toBe(STACK_RELEASE.stopped);
     expect(isAlive(server)).toBe(false);
     expect(existsSync(join(dataDir, 'stack.json'))).toBe(false);
@@ -112,6 +117,20 @@ describe('dev stack leases', () => {
       [first, second].map((lease) => releaseDevStack(lease, { log: () => undefined, graceMs: 2_000 })),
     );
     expect(outcomes.sort()).toEqual([STACK_RELEASE.leftRunning, STACK_RELEASE.stopped].sort());
+    expect(isAlive(server)).toBe(false);
+  });
+
+  it("decides only once it holds the stack's lock", async () => {
+    const server = recordStack({ by: 'command', pid: process.pid });
+    const lease = takeLease(dataDir);
+    const lock = join(dataDir, 'stack.lock');
+    writeFileSync(lock, `${live()}\n`); // another process deciding
+    const outcome = releaseDevStack(lease, { log: () => undefined, graceMs: 2_000 });
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(existsSync(lease.path)).toBe(true);
+    expect(isAlive(server)).toBe(true);
+    rmSync(lock);
+    expect(await outcome).toBe(STACK_RELEASE.stopped);
     expect(isAlive(server)).toBe(false);
   });
 
