@@ -34,7 +34,7 @@ export interface LocalSweepOutcome {
   backend: TfBackendName;
   /** Training worker processes it ran. */
   processes: number;
-  /** True when the Temporal dev server was started (and stopped) by this run. */
+  /** True when the Temporal dev server was started by this run (stopped at its end unless other ncap processes still use it). */
   startedStack: boolean;
 }
 
