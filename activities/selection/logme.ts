@@ -5,8 +5,8 @@
  *
  * A port of the reference implementation's default `LogME.fit` (thuml/LogME, LogME.py, `_fit_fixed_point`
  * for classification) step for step: the thin SVD of F (through the eigen-decomposition of FᵀF, truncated
- * to singular values > 1e-10 that are not rounding noise, when N > D; of FFᵀ otherwise; only the singular
- * values and Uᵀy are formed), then per class at most 11 fixed-point updates
+ * to singular values > 1e-10, after dropping zero columns and merging repeated ones, when N > D; of FFᵀ
+ * otherwise; only the singular values and Uᵀy are formed), then per class at most 11 fixed-point updates
  * of α (weight precision) and β (noise precision), stopping when α/β changes by ≤ 0.1 %, and the evidence
  * D/2·log α + N/2·log β − ½Σ log(α + βσ²) − β/2·‖res‖² − α/2·‖m‖² − N/2·log 2π, divided by N.
  *
@@ -17,6 +17,7 @@
 import { InvalidSeriesError } from '../capacitance/errors.js';
 import { gram } from '../linalg/gram.js';
 import { symmetricEigen } from '../linalg/symmetric-eigen.js';
+import { distinctColumns } from './distinct-columns.js';
 import { fixedFeaturePredictor, type Predictor } from './predictor.js';
 
 const SINGULAR_CUTOFF = 1e-10;
@@ -72,19 +73,10 @@ function labelVectors(
 }
 
 /**
- * Eigenvalues of the Gram matrix at or below this many ulps of the largest, times max(N, D) (numpy's
- * `matrix_rank` tolerance, on FᵀF or FFᵀ, whose every entry sums N or D rounded products), are zero: the
- * rounding noise that exact zeros (dead ReLU units, repeated columns) come out as, about 1e-16 of the
- * largest. The reference's absolute cutoff s > 1e-10 alone keeps that noise: s ≈ 1e-8·s_max, and Uᵀy ÷ s of
- * noise is noise, each such direction shifting LogME by up to log α/(2N).
- */
-const GRAM_RANK_ULPS = 2 ** -52;
-
-/**
  * σ² and Uᵀy_c from the eigenvalues of the smaller Gram matrix and the projections of C vectors on its
  * eigenvectors, never forming U or V. N > D: FᵀF = V S² Vᵀ and Uᵀy = Vᵀ(Fᵀy)/s, keeping s > 1e-10 (the
- * reference's `truncated_svd`) that are not rounding noise (`GRAM_RANK_ULPS`); N ≤ D: FFᵀ = U S² Uᵀ, all N
- * values kept (the reference's direct SVD), noise set to its exact value 0.
+ * reference's `truncated_svd`), F's zero and repeated columns first dropped and merged (`distinctColumns`),
+ * which changes neither; N ≤ D: FFᵀ = U S² Uᵀ, all N values kept (the reference's direct SVD).
  */
 function spectrum(
   f: ArrayLike<number>,
@@ -100,13 +92,11 @@ function spectrum(
   timings.gramMs = lap();
   const { values, projections } = symmetricEigen({ matrix, size, project });
   timings.eigenMs = lap();
-  const noise = Math.max(0, values[size - 1]!) * Math.max(n, d) * GRAM_RANK_ULPS;
-  const cleaned = values.map((value) => (value > noise ? value : 0));
-  if (n <= d) return { sigma: cleaned, projections };
-  const kept = Array.from(cleaned.keys()).filter((k) => Math.sqrt(cleaned[k]!) > SINGULAR_CUTOFF);
+  if (n <= d) return { sigma: values.map((value) => Math.max(0, value)), projections };
+  const kept = Array.from(values.keys()).filter((k) => Math.sqrt(Math.max(0, values[k]!)) > SINGULAR_CUTOFF);
   return {
-    sigma: Float64Array.from(kept, (k) => cleaned[k]!),
-    projections: projections.map((x) => Float64Array.from(kept, (k) => x[k]! / Math.sqrt(cleaned[k]!))),
+    sigma: Float64Array.from(kept, (k) => Math.sqrt(Math.max(0, values[k]!)) ** 2),
+    projections: projections.map((x) => Float64Array.from(kept, (k) => x[k]! / Math.sqrt(values[k]!))),
   };
 }
 
@@ -180,9 +170,11 @@ export function logme(
 ): number {
   const lap = stopwatch();
   const classes = checkInput(features, n, d, labels);
-  const vectors = labelVectors(features, n, d, labels, classes);
+  // N > D: the thin SVD of F′ (no zero or repeated columns), exactly F's; D stays F's in the evidence.
+  const { features: f, width } = n > d ? distinctColumns(features, n, d) : { features, width: d };
+  const vectors = labelVectors(f, n, width, labels, classes);
   timings.prepareMs = lap();
-  const { sigma, projections } = spectrum(features, n, d, vectors, timings);
+  const { sigma, projections } = spectrum(f, n, width, vectors, timings);
   lap();
   let total = 0;
   for (let cls = 0; cls < classes; cls++) {

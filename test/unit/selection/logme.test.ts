@@ -75,21 +75,18 @@ function makeCase(n: number, d: number, classes: number, signal: number, seed: n
 }
 
 /**
- * Features like a ReLU layer with dead units: `live` columns max(0, gauss + class shift), `derived` more
- * that repeat a live column or add two (so rank = live < D), the other D − live − derived all zero; the
- * columns' order shuffled.
+ * Features like a ReLU layer with dead units: `live` columns max(0, gauss + class shift), `repeated` more
+ * that copy one of the first 7 (some twice or more; so rank = live < D), the other D − live − repeated all
+ * zero; the columns' order shuffled.
  */
-function deadReluCase(n: number, d: number, classes: number, live: number, derived: number, seed: number) {
+function deadReluCase(n: number, d: number, classes: number, live: number, repeated: number, seed: number) {
   const random = mulberry32(seed);
   const gauss = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
   const y = Array.from({ length: n }, (_, i) => i % classes);
   const columns = Array.from({ length: live }, (_, c) =>
     y.map((label) => Math.max(0, gauss() + (c % classes === label ? 0.8 : 0) - 0.3)),
   );
-  for (let j = 0; j < derived; j++) {
-    const [a, b] = [columns[j % live]!, columns[(3 * j + 1) % live]!];
-    columns.push(j % 2 === 0 ? a.slice() : a.map((v, r) => v + b[r]!));
-  }
+  for (let j = 0; j < repeated; j++) columns.push(columns[(2 * j) % Math.min(live, 7)]!.slice());
   while (columns.length < d) columns.push(new Array<number>(n).fill(0));
   const order = columns.map((_, c) => c).sort(() => random() - 0.5);
   const f = new Array<number>(n * d);
