@@ -127,7 +127,11 @@ function tridiagonalise(
 /**
  * Column k of A below the diagonal after the pending update, in one strided pass: applies the update to
  * it (rows ≥ k) and writes its Householder vector into v[k+1..n) (v[k] is scratch): H = I − β v vᵀ maps it to
- * (α, 0, …, 0). `tail` = Σ_{i ≥ k+2} A[i][k]²; zero means the column needs no reflection (v = 0).
+ * (α, 0, …, 0). The vector is that of the column divided by its largest magnitude (H does not depend on
+ * v's scale), as EISPACK tred2 scales it: a rank-deficient Gram matrix leaves a trailing block of rounding
+ * noise that shrinks with every reflection, and unscaled its ‖column‖² underflowed to a subnormal, making
+ * β = 2/‖v‖² infinite and the eigenvalues NaN (large entries would overflow likewise). `tail` =
+ * Σ_{i ≥ k+2} (A[i][k]/scale)²; zero means the column needs no reflection (v = 0).
  */
 function householderColumn(
   { a, n }: Tridiagonal,
@@ -137,21 +141,28 @@ function householderColumn(
 ): { alpha: number; tail: number } {
   const { v: pv, w: pw } = pending;
   const [vk, wk] = [pv[k]!, pw[k]!];
-  let tail = 0;
+  let scale = 0;
   for (let i = k; i < n; i++) {
     const value = a[i * n + k]! - pv[i]! * wk - pw[i]! * vk;
     a[i * n + k] = value;
     v[i] = value;
-    if (i >= k + 2) tail += value * value;
+    if (i > k) scale = Math.max(scale, Math.abs(value));
   }
   const x0 = v[k + 1]!;
+  let tail = 0;
+  if (scale > 0) {
+    for (let i = k + 1; i < n; i++) v[i] = v[i]! / scale;
+    for (let i = k + 2; i < n; i++) tail += v[i]! * v[i]!;
+  }
   if (tail === 0) {
     v.fill(0, k + 1);
     return { alpha: x0, tail };
   }
-  const alpha = x0 > 0 ? -Math.sqrt(x0 * x0 + tail) : Math.sqrt(x0 * x0 + tail);
-  v[k + 1] = x0 - alpha;
-  return { alpha, tail };
+  const scaled = v[k + 1]!;
+  const norm = Math.sqrt(scaled * scaled + tail);
+  const alpha = scaled > 0 ? -norm : norm;
+  v[k + 1] = scaled - alpha;
+  return { alpha: alpha * scale, tail };
 }
 
 /** x ← (I − β v vᵀ) x on indices [from, n). */
@@ -267,7 +278,8 @@ function implicitQl(d: Float64Array, e: Float64Array, n: number, vectors: Float6
             x[i] = c * x[i]! - s * xi1;
           }
         }
-        p = (-s * s2 * c3 * el1 * e[l]!) / dl1;
+        // e[l]/dl1 first: the product el1·e[l] of JAMA's order under- or overflows at extreme scales.
+        p = -s * s2 * c3 * el1 * (e[l]! / dl1);
         e[l] = s * p;
         d[l] = c * p;
       } while (Math.abs(e[l]!) > eps * tst1);

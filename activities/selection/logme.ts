@@ -5,7 +5,8 @@
  *
  * A port of the reference implementation's default `LogME.fit` (thuml/LogME, LogME.py, `_fit_fixed_point`
  * for classification) step for step: the thin SVD of F (through the eigen-decomposition of FᵀF, truncated
- * to singular values > 1e-10, when N > D; of FFᵀ otherwise; only the singular values and Uᵀy are formed), then per class at most 11 fixed-point updates
+ * to singular values > 1e-10, after dropping zero columns and merging repeated ones, when N > D; of FFᵀ
+ * otherwise; only the singular values and Uᵀy are formed), then per class at most 11 fixed-point updates
  * of α (weight precision) and β (noise precision), stopping when α/β changes by ≤ 0.1 %, and the evidence
  * D/2·log α + N/2·log β − ½Σ log(α + βσ²) − β/2·‖res‖² − α/2·‖m‖² − N/2·log 2π, divided by N.
  *
@@ -16,6 +17,7 @@
 import { InvalidSeriesError } from '../capacitance/errors.js';
 import { gram } from '../linalg/gram.js';
 import { symmetricEigen } from '../linalg/symmetric-eigen.js';
+import { distinctColumns } from './distinct-columns.js';
 import { fixedFeaturePredictor, type Predictor } from './predictor.js';
 
 const SINGULAR_CUTOFF = 1e-10;
@@ -73,7 +75,8 @@ function labelVectors(
 /**
  * σ² and Uᵀy_c from the eigenvalues of the smaller Gram matrix and the projections of C vectors on its
  * eigenvectors, never forming U or V. N > D: FᵀF = V S² Vᵀ and Uᵀy = Vᵀ(Fᵀy)/s, keeping s > 1e-10 (the
- * reference's `truncated_svd`); N ≤ D: FFᵀ = U S² Uᵀ, all N values kept (the reference's direct SVD).
+ * reference's `truncated_svd`), F's zero and repeated columns first dropped and merged (`distinctColumns`),
+ * which changes neither; N ≤ D: FFᵀ = U S² Uᵀ, all N values kept (the reference's direct SVD).
  */
 function spectrum(
   f: ArrayLike<number>,
@@ -167,9 +170,11 @@ export function logme(
 ): number {
   const lap = stopwatch();
   const classes = checkInput(features, n, d, labels);
-  const vectors = labelVectors(features, n, d, labels, classes);
+  // N > D: the thin SVD of F′ (no zero or repeated columns), exactly F's; D stays F's in the evidence.
+  const { features: f, width } = n > d ? distinctColumns(features, n, d) : { features, width: d };
+  const vectors = labelVectors(f, n, width, labels, classes);
   timings.prepareMs = lap();
-  const { sigma, projections } = spectrum(features, n, d, vectors, timings);
+  const { sigma, projections } = spectrum(f, n, width, vectors, timings);
   lap();
   let total = 0;
   for (let cls = 0; cls < classes; cls++) {

@@ -19,6 +19,8 @@ export interface CandidateRunParts {
   outcome: TrainLoopOutcome;
   /** LogME of the frozen features on the training split (`frozenLogme`); null outside frozen mode. */
   logme: number | null;
+  /** Why `logme` is null in frozen mode (`frozenLogme`'s note). */
+  logmeNote?: string;
   /** Seconds spent computing `logme` (0 outside frozen mode). */
   scoringSeconds?: number;
 }
@@ -56,7 +58,7 @@ function trainingOf({ run, outcome }: CandidateRunParts): CandidateResult['train
 
 /** The record of the run; its `timing.finishedAt` is now. */
 export function buildCandidateResult(parts: CandidateRunParts): CandidateResult {
-  const { run, data, features, feeds, net, outcome, logme, scoringSeconds } = parts;
+  const { run, data, features, feeds, net, outcome, logme, logmeNote, scoringSeconds } = parts;
   const { resolved, keys } = run;
   const { frozen, validation, test } = feeds;
   const { probe } = net.network;
@@ -95,7 +97,9 @@ export function buildCandidateResult(parts: CandidateRunParts): CandidateResult 
     checkpointKeys: outcome.checkpointKeys,
     resumedFromEpoch: outcome.resumedFromEpoch,
     resumedFromStep: outcome.resumedFromStep,
-    ...(frozen ? { featureCacheKey: frozen.cacheKey, selectionSignals: { logme } } : {}),
+    ...(frozen
+      ? { featureCacheKey: frozen.cacheKey, selectionSignals: { logme, ...(logmeNote ? { logmeNote } : {}) } }
+      : {}),
     timing: {
       startedAt: new Date(run.startedAt).toISOString(),
       finishedAt: new Date(run.clock.now()).toISOString(),

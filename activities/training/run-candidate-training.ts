@@ -72,7 +72,8 @@ export async function runCandidateTraining(
       clock,
       ...(log ? { log } : {}),
     });
-    const { logme, scoringSeconds } = await scoreFrozenFeatures(run, feeds, data, deps.signal);
+    const { logme, logmeNote, scoringSeconds } = await scoreFrozenFeatures(run, feeds, data, deps.signal);
+    if (logmeNote) log?.warn(logmeNote, { candidateId: resolved.candidateId });
     const result = buildCandidateResult({
       run,
       backbone,
@@ -82,6 +83,7 @@ export async function runCandidateTraining(
       net,
       outcome,
       logme,
+      ...(logmeNote ? { logmeNote } : {}),
       scoringSeconds,
     });
     return await writeResult(store, keys.result, result);
@@ -113,11 +115,11 @@ async function scoreFrozenFeatures(
   feeds: Awaited<ReturnType<typeof prepareFeeds>>,
   data: Awaited<ReturnType<typeof openTrainingData>>,
   signal: AbortSignal | undefined,
-): Promise<{ logme: number | null; scoringSeconds: number }> {
+): Promise<{ logme: number | null; logmeNote?: string; scoringSeconds: number }> {
   if (!feeds.frozen) return { logme: null, scoringSeconds: 0 };
   const started = run.clock.now();
-  const logme = await frozenLogme(feeds.frozen, data.split.train, data.source.labels, signal);
-  return { logme, scoringSeconds: (run.clock.now() - started) / 1000 };
+  const { logme, note } = await frozenLogme(feeds.frozen, data.split.train, data.source.labels, signal);
+  return { logme, ...(note ? { logmeNote: note } : {}), scoringSeconds: (run.clock.now() - started) / 1000 };
 }
 
 /** Progress reports that also say what the model is fed (for progress lines). */

@@ -265,6 +265,8 @@ export interface CandidateResult {
   selectionSignals?: {
     /** LogME of the training split's features (null when too large to compute; see frozen-logme.ts). */
     logme: number | null;
+    /** Why `logme` is null (too large, too few samples, non-finite features or result); absent otherwise. */
+    logmeNote?: string;
   };
   timing: {
     startedAt: string;

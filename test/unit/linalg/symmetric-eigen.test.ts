@@ -68,6 +68,28 @@ describe('symmetricEigen', () => {
     }
   });
 
+  it('stays finite and exact at scales whose squares under- or overflow (scaled Householder columns)', () => {
+    // A rank-deficient Gram matrix leaves a trailing block of rounding noise that shrinks with every
+    // reflection (10⁻⁶⁵ and below were seen); the unscaled ‖column‖² then underflowed to a subnormal and
+    // β = 2/‖v‖² to Infinity, turning eigenvalues into NaN. Oracle: eig(sA) = s·eig(A), exactly up to rounding.
+    for (const n of [5, 70]) {
+      const a = randomSymmetric(n, 40 + n);
+      const xs = [randomVector(n, 300 + n)];
+      const reference = symmetricEigen({ matrix: a, size: n, project: xs });
+      for (const scale of [1e-160, 1e-300, 1e160]) {
+        const { values, projections } = symmetricEigen({
+          matrix: a.map((v) => v * scale),
+          size: n,
+          project: xs,
+        });
+        values.forEach((value, k) => expect(value / scale).toBeCloseTo(reference.values[k]!, 11));
+        projections[0]!.forEach((p, k) =>
+          expect(Math.abs(p)).toBeCloseTo(Math.abs(reference.projections[0]![k]!), 9),
+        );
+      }
+    }
+  });
+
   it('rejects a matrix of the wrong size', () => {
     expect(() => symmetricEigen({ matrix: new Float64Array(5), size: 2 })).toThrow(/2×2/);
   });

@@ -9,22 +9,22 @@ const PYTHON = '.tools/venv/bin/python';
 
 /**
  * A NumPy port of thuml/LogME's `LogME._fit_fixed_point` (classification), numba removed: the reference
- * the TypeScript port is held to. Reads {f, y} cases as JSON on stdin, prints the scores.
+ * the TypeScript port is held to. Reads {f, y} cases as JSON on stdin, prints the scores. One change:
+ * `truncated_svd` takes the SVD of F itself, not of FᵀF, and counts as zero the singular values that
+ * `numpy.linalg.matrix_rank` does (as well as the reference's ≤ 1e-10), so that on rank-deficient features
+ * it gives what the reference means (the exact SVD drops the zero singular values) rather than what the
+ * rounding noise of FᵀF makes of them (~1e-8·σ_max, kept by the reference's absolute cutoff: on a real
+ * ReLU layer with 86 dead units that moved LogME from 0.253 to 0.072). On full-rank features the two agree
+ * to about 1e-12.
  */
 const NUMPY_REFERENCE = String.raw`
 import json, sys
 import numpy as np
 
 def truncated_svd(x):
-    u, s, vh = np.linalg.svd(x.transpose() @ x)
-    s = np.sqrt(s)
-    u_times_sigma = x @ vh.transpose()
-    k = np.sum((s > 1e-10) * 1)
-    s = s.reshape(-1, 1)
-    s = s[:k]
-    vh = vh[:k]
-    u = u_times_sigma[:, :k] / s.reshape(1, -1)
-    return u, s, vh
+    u, s, vh = np.linalg.svd(x, full_matrices=False)
+    k = np.sum((s > max(1e-10, s[0] * max(x.shape) * np.finfo(float).eps)) * 1)
+    return u[:, :k], s[:k].reshape(-1, 1), vh[:k]
 
 def logme(f, y):
     f = f.astype(np.float64)
@@ -74,6 +74,26 @@ function makeCase(n: number, d: number, classes: number, signal: number, seed: n
   return { n, d, f, y };
 }
 
+/**
+ * Features like a ReLU layer with dead units: `live` columns max(0, gauss + class shift), `repeated` more
+ * that copy one of the first 7 (some twice or more; so rank = live < D), the other D − live − repeated all
+ * zero; the columns' order shuffled.
+ */
+function deadReluCase(n: number, d: number, classes: number, live: number, repeated: number, seed: number) {
+  const random = mulberry32(seed);
+  const gauss = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  const y = Array.from({ length: n }, (_, i) => i % classes);
+  const columns = Array.from({ length: live }, (_, c) =>
+    y.map((label) => Math.max(0, gauss() + (c % classes === label ? 0.8 : 0) - 0.3)),
+  );
+  for (let j = 0; j < repeated; j++) columns.push(columns[(2 * j) % Math.min(live, 7)]!.slice());
+  while (columns.length < d) columns.push(new Array<number>(n).fill(0));
+  const order = columns.map((_, c) => c).sort(() => random() - 0.5);
+  const f = new Array<number>(n * d);
+  for (let r = 0; r < n; r++) order.forEach((c, k) => (f[r * d + k] = columns[c]![r]!));
+  return { n, d, f, y };
+}
+
 describe('LogME', () => {
   it.skipIf(!existsSync(PYTHON))(
     'matches a NumPy port of the reference implementation (N > D and N ≤ D)',
@@ -94,6 +114,26 @@ describe('LogME', () => {
       ) as number[];
       const actual = cases.map((c) => logme(c.f, c.n, c.d, c.y));
       actual.forEach((value, i) => expect(value).toBeCloseTo(expected[i]!, 8));
+    },
+  );
+
+  it.skipIf(!existsSync(PYTHON))(
+    'is finite and matches the reference to 1e-6 on rank-deficient features (dead ReLU units, repeated columns)',
+    () => {
+      const cases = [
+        deadReluCase(600, 128, 10, 30, 12, 21), // antispoof's shape: 600 images, 128 units, most of them dead
+        deadReluCase(600, 128, 10, 42, 0, 22),
+        deadReluCase(400, 90, 10, 20, 30, 23),
+        deadReluCase(60, 128, 10, 30, 12, 24), // N ≤ D: the direct-SVD branch, rank < N
+      ];
+      const expected = JSON.parse(
+        execFileSync(PYTHON, ['-c', NUMPY_REFERENCE], { input: JSON.stringify(cases) }).toString(),
+      ) as number[];
+      cases.forEach((c, i) => {
+        const value = logme(c.f, c.n, c.d, c.y);
+        expect(Number.isFinite(value)).toBe(true);
+        expect(Math.abs(value - expected[i]!)).toBeLessThan(1e-6);
+      });
     },
   );
 
