@@ -82,8 +82,8 @@ export async function runEarlySweeps(
 /**
  * The early sweeps of `zoos` as earlier runs left them in the store (for `--score-only`): per zoo and
  * probe setting, of the sweeps named `early-<zoo>-<setting>-…` (ids follow the spec, so a schema change
- * makes a new one) the one with the most finished candidates. A candidate of the zoo without a
- * result.json there counts as failed; the backend is the one the results name.
+ * makes a new one) the one {@link pickStoredSweep} picks. A candidate of the zoo without a result.json
+ * there counts as failed; the backend is the one the results name.
  */
 export async function storedEarlySweeps(
   storeUri: string,
@@ -99,22 +99,23 @@ export async function storedEarlySweeps(
     for (const zoo of zoos) {
       for (const setting of options.settings ?? PROBE_SETTING_NAMES) {
         const prefix = earlySweepIdPrefix(zoo.task.name, setting, seed);
-        const finished = new Map<string, Set<string>>();
+        const found = new Map<string, StoredSweep>();
         for await (const object of store.list('sweeps/')) {
           const match = /^sweeps\/([^/]+)\/candidates\/([^/]+)\/result\.json$/.exec(object.key);
           if (!match || !isEarlySweepId(match[1]!, zoo.task.name, setting, seed)) continue;
-          finished.set(match[1]!, (finished.get(match[1]!) ?? new Set()).add(match[2]!));
+          const sweep = found.get(match[1]!) ?? { sweepId: match[1]!, finished: new Set(), newest: 0 };
+          sweep.finished.add(match[2]!);
+          sweep.newest = Math.max(sweep.newest, object.lastModified.getTime());
+          found.set(sweep.sweepId, sweep);
         }
-        const best = [...finished.entries()].sort(
-          (a, b) => b[1].size - a[1].size || a[0].localeCompare(b[0]),
-        )[0];
+        const best = pickStoredSweep([...found.values()], earlySweepSpec(zoo.task, setting, 1, seed).id);
         if (!best)
           throw new Error(
             seed === EARLY_SEED
               ? `no early sweep ${prefix}… in ${storeUri}: run npm run bench:selection without --score-only`
               : `no early sweep ${prefix}… in ${storeUri}: run npm run bench:ttd -- --run-seeds`,
           );
-        const [sweepId, done] = best;
+        const { sweepId, finished: done } = best;
         const failed = zoo.task.candidates
           .filter((c) => !done.has(c.id))
           .map((c) => ({ candidateId: c.id, reason: `no result.json in sweep ${sweepId}` }));
@@ -129,4 +130,33 @@ export async function storedEarlySweeps(
   } finally {
     await stores.closeAll();
   }
+}
+
+/** One early sweep found in the store. */
+export interface StoredSweep {
+  sweepId: string;
+  /** Candidates with a result.json. */
+  finished: Set<string>;
+  /** When its latest result.json was written, ms since the epoch. */
+  newest: number;
+}
+
+/**
+ * Which of a zoo's stored early sweeps (one setting and seed) is replayed: the one the current spec names
+ * (what a run without `--score-only` would train and the product's halving sweep trains the same way),
+ * else the one with the most finished candidates, then the most recently written. Never the lowest id:
+ * a sweep of a spec since changed (a probe option written out, say) is as complete as the current one,
+ * and an id says nothing about which is current.
+ */
+export function pickStoredSweep(
+  sweeps: readonly StoredSweep[],
+  currentId: string | undefined,
+): StoredSweep | undefined {
+  return (
+    sweeps.find((s) => s.sweepId === currentId) ??
+    [...sweeps].sort(
+      (a, b) =>
+        b.finished.size - a.finished.size || b.newest - a.newest || a.sweepId.localeCompare(b.sweepId),
+    )[0]
+  );
 }
