@@ -22,6 +22,16 @@ export function pBestLabel(confidence: Pick<DecisionConfidence, 'statement' | 's
     : `P(best on the validation population)`;
 }
 
+/**
+ * "; accuracies shrunk 35 % toward the contenders' mean against the winner's curse", or "" where the
+ * record states no shrinkage (written before it: centred on the observed accuracies).
+ */
+export function shrinkageText(confidence: Pick<DecisionConfidence, 'shrinkage'>): string {
+  const { shrinkage } = confidence;
+  if (shrinkage === undefined || !Number.isFinite(shrinkage)) return '';
+  return `; accuracies shrunk ${formatProbability(shrinkage)} toward the contenders' mean against the winner's curse`;
+}
+
 /** What the ranking's P(best) column holds, under its title: "fresh set" or "population". */
 export function pBestColumnNote(confidence: Pick<DecisionConfidence, 'statement'>): string {
   return confidence.statement === 'fresh-sample' ? 'fresh set' : 'population';

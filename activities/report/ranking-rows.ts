@@ -37,6 +37,8 @@ export interface RankingRow {
   trainTime: string;
   /** Frozen mode: "features 30.1 s · train 1.8 s · LogME 3.2 s"; else `null`. */
   timeBreakdown: string | null;
+  /** Frozen mode, no LogME recorded: "LogME: — (came out NaN on the 200×512 training features)"; else `null`. */
+  logmeNote: string | null;
   backend: string;
   /** "backbone + probe" parameter counts. */
   parameters: string;
@@ -95,6 +97,12 @@ function timeCells(candidate: ReportCandidate): Pick<RankingRow, 'trainTime' | '
   };
 }
 
+/** Why the candidate has no LogME, briefly: its note without the leading "LogME" the label already says. */
+function logmeNoteText(note: string | undefined): string | null {
+  if (note === undefined || note.trim() === '') return null;
+  return `LogME: ${MISSING} (${note.trim().replace(/^LogME:?\s+/, '')})`;
+}
+
 /** Formats one candidate. */
 export function rankingRow(
   candidate: ReportCandidate,
@@ -113,6 +121,7 @@ export function rankingRow(
     earlyValAccuracy: formatAccuracy(candidate.earlyValAccuracy),
     trainLossSum: formatNumber(candidate.trainLossSum),
     ...timeCells(candidate),
+    logmeNote: logmeNoteText(candidate.logmeNote),
     backend: candidate.backend ?? MISSING,
     parameters: formatParameters(candidate.parameters),
     input: formatInput(candidate.input),

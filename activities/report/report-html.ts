@@ -9,7 +9,13 @@ import {
   trajectoryChartData,
   type TrajectoryChartOptions,
 } from './beta-trajectory-chart.js';
-import { formatProbability, nearTieText, pBestColumnNote, pBestLabel } from './confidence-text.js';
+import {
+  formatProbability,
+  nearTieText,
+  pBestColumnNote,
+  pBestLabel,
+  shrinkageText,
+} from './confidence-text.js';
 import { html, trustedHtml, type SafeHtml } from './html-template.js';
 import { rankingColumns, rankingRows, type RankingColumns, type RankingRow } from './ranking-rows.js';
 import {
@@ -159,7 +165,7 @@ function confidenceBadge(report: SweepReport): SafeHtml | null {
   );
   if (!confidence || !winner) return null;
   const tie = nearTieText(confidence);
-  const population = `Paired bootstrap over the validation images; P(best on the validation population) ${formatProbability(winner.pBestPopulation)}`;
+  const population = `Paired bootstrap over the validation images; P(best on the validation population) ${formatProbability(winner.pBestPopulation)}${shrinkageText(confidence)}`;
   return html`<p class="confidence" data-near-tie="${tie ? 'true' : 'false'}" title="${population}">
     ${pBestLabel(confidence)} ${formatProbability(winner.pBest)} at ${confidence.epochs}
     epochs${tie ? html`<br />${tie}` : ''}
@@ -378,7 +384,7 @@ function rankingRowHtml(row: RankingRow, columns: RankingColumns): SafeHtml {
     <td class="num">${row.earlyValAccuracy}</td>
     <td class="num">${row.trainLossSum}</td>
     <td class="num${row.timeBreakdown ? ' two-part' : ''}">
-      ${row.trainTime}${row.timeBreakdown ? html`<span class="breakdown">${row.timeBreakdown}</span>` : null}
+      ${row.trainTime}${row.timeBreakdown ? html`<span class="breakdown">${row.timeBreakdown}</span>` : null}${row.logmeNote ? html`<span class="breakdown logme-note">${row.logmeNote}</span>` : null}
     </td>
     <td class="nowrap">${row.backend}</td>
     <td class="num two-part">${twoPart(row.parameters, ' + ')}</td>

@@ -135,7 +135,8 @@ function rankingLines(report: SweepReport): string[] {
       row.trend.label,
     ];
     if (columns.predicted) cells.push(row.predicted);
-    cells.push(row.earlyValAccuracy, row.trainLossSum, row.trainTime, md(row.backend), row.parameters);
+    const time = row.logmeNote === null ? row.trainTime : `${row.trainTime}; ${md(row.logmeNote)}`;
+    cells.push(row.earlyValAccuracy, row.trainLossSum, time, md(row.backend), row.parameters);
     if (columns.input) cells.push(md(row.input));
     if (columns.failure) cells.push(row.failure === null ? '' : md(row.failure));
     lines.push(tableRow(cells));

@@ -71,6 +71,7 @@ td.num { white-space: nowrap; }
 td.num.two-part { white-space: normal; min-width: 4.5rem; }
 .second { white-space: nowrap; }
 .breakdown { display: block; color: var(--muted); font-size: 11px; line-height: 1.3; }
+.logme-note { white-space: normal; min-width: 9rem; }
 td.nowrap { white-space: nowrap; }
 td.candidate { min-width: 10rem; }
 .candidate-id { font-weight: 600; overflow-wrap: anywhere; }

@@ -203,6 +203,7 @@ function scoredRow(
       ? {
           featureSeconds: result.timing.featureSeconds ?? null,
           scoringSeconds: result.timing.scoringSeconds ?? null,
+          ...(result.selectionSignals?.logmeNote ? { logmeNote: result.selectionSignals.logmeNote } : {}),
         }
       : {}),
     backend: result.backend,

@@ -203,6 +203,11 @@ export interface ReportCandidate {
   featureSeconds?: number | null;
   /** Frozen mode: seconds scoring the features without training (LogME); absent in older reports. */
   scoringSeconds?: number | null;
+  /**
+   * Frozen mode: why its result records no LogME (too few samples, too large, non-finite features or
+   * result; result.json's `selectionSignals.logmeNote`); absent when LogME was recorded and in older reports.
+   */
+  logmeNote?: string;
   /** The backend that trained it (`wasm`, `cpu`, `tensorflow`…). */
   backend: string | null;
   parameters: { backbone: number; probe: number } | null;

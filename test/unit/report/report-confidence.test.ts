@@ -135,6 +135,19 @@ describe('the decision’s confidence in the outputs', () => {
     expect(clear).not.toContain('near-tie:');
   });
 
+  it('the winner card’s explanation states the empirical-Bayes shrinkage, where the record has one', async () => {
+    const titleOf = async (report: SweepReport): Promise<string> =>
+      decodeEntities(/<p class="confidence"[^>]* title="([^"]*)">/.exec(await renderReportHtml(report))![1]!);
+    const shrunk = tiedReport(false);
+    shrunk.decision!.confidence!.shrinkage = 0.35;
+    expect(await titleOf(shrunk)).toBe(
+      "Paired bootstrap over the validation images; P(best on the validation population) 71 %; accuracies shrunk 35 % toward the contenders' mean against the winner's curse",
+    );
+    const older = tiedReport(false);
+    delete older.decision!.confidence!.shrinkage;
+    expect(await titleOf(older)).not.toContain('shrunk');
+  });
+
   it('a report recorded before the fresh-sample statement reads as what it stated: P(best on the validation population)', async () => {
     const current = tiedReport(true);
     const confidence = current.decision!.confidence!;

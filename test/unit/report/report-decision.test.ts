@@ -8,7 +8,10 @@ import { renderReportHtml } from '../../../activities/report/report-html.js';
 import { rungScoreData } from '../../../activities/report/rung-score-chart.js';
 import { withBracket } from '../../fixtures/report/make-bracket.js';
 import { makeReport } from '../../fixtures/report/make-report.js';
-import { textContent } from './html-inspect.js';
+import { renderReportMarkdown } from '../../../activities/report/report-markdown.js';
+import { escapeMarkdown } from '../../../activities/report/markdown-escape.js';
+import { escapeHtml } from '../../../activities/report/html-escape.js';
+import { decodeEntities, textContent } from './html-inspect.js';
 
 const winnerCardText = (page: string): string =>
   textContent(page.slice(page.indexOf('<div class="winner-card"'), page.indexOf('<dl class="facts"')));
@@ -165,5 +168,36 @@ describe('the report shows what decided', () => {
     expect(head).toContain('Time features + train + LogME');
     const body = textContent(page.slice(page.indexOf('<tbody>'), page.indexOf('</tbody>')));
     expect(body).toContain(`${(30.1 + 1.8 + 3.2).toFixed(1)} s features 30.1 s · train 1.8 s · LogME 3.2 s`);
+  });
+
+  it('says why a frozen candidate has no LogME (its logmeNote) in the HTML and Markdown rankings, and nothing for the others', async () => {
+    const base = makeReport({ seed: 22, candidates: 3, failed: 0 });
+    const note = 'LogME came out NaN on the 200×512 <training> features';
+    const frozen = {
+      ...base,
+      mode: 'frozen' as const,
+      candidates: base.candidates.map((c, i) => ({
+        ...c,
+        featureSeconds: 30.1,
+        scoringSeconds: 3.2,
+        ...(i === 1 ? { logmeNote: note } : {}),
+      })),
+    };
+    const [noted, plain] = [frozen.candidates[1]!.candidateId, frozen.candidates[0]!.candidateId];
+    const shown = 'LogME: — (came out NaN on the 200×512 <training> features)';
+    const page = await renderReportHtml(frozen);
+    const rowOf = (id: string): string => {
+      const start = page.indexOf(`data-candidate-id="${escapeHtml(id)}"`);
+      return decodeEntities(textContent(page.slice(start, page.indexOf('</tr>', start))));
+    };
+    expect(rowOf(noted)).toContain(shown);
+    expect(page).not.toContain('<training>');
+    for (const c of frozen.candidates.filter((c) => c.candidateId !== noted))
+      expect(rowOf(c.candidateId)).not.toContain('LogME: —');
+    const markdown = renderReportMarkdown(frozen).split('\n');
+    const mdRow = (id: string): string =>
+      markdown.find((line) => line.startsWith('|') && line.includes(escapeMarkdown(id)))!;
+    expect(mdRow(noted)).toContain(`; ${escapeMarkdown(shown)} |`);
+    expect(mdRow(plain)).not.toContain('LogME');
   });
 });

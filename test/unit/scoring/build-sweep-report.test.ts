@@ -165,6 +165,36 @@ describe('buildSweepReport (the reduce step)', () => {
     expect(text).toMatch(/own .*NHWC 1×1×1 · caffe/);
   });
 
+  it('carries a frozen candidate’s logmeNote (why it has no LogME) into its record, and none where LogME was recorded', async () => {
+    const sweepId = 'logme-note';
+    const outcomes = [
+      await writeCandidate(sweepId, 'noted', 1, 0.7),
+      await writeCandidate(sweepId, 'scored', 2, 0.6),
+    ];
+    const note = 'LogME came out NaN on the 12×5 training features';
+    for (const [outcome, signals] of [
+      [outcomes[0]!, { logme: null, logmeNote: note }],
+      [outcomes[1]!, { logme: -0.42 }],
+    ] as const) {
+      const result = JSON.parse(
+        Buffer.from(await store.get(outcome.resultKey!)).toString(),
+      ) as CandidateResult;
+      await store.put(
+        outcome.resultKey!,
+        JSON.stringify({ ...result, mode: 'frozen', selectionSignals: signals }),
+      );
+    }
+    const report = await buildSweepReport(
+      store,
+      sweepId,
+      spec([{ id: 'noted' }, { id: 'scored' }]),
+      outcomes,
+    );
+    const recordOf = (id: string) => report.candidates.find((c) => c.candidateId === id)!;
+    expect(recordOf('noted').logmeNote).toBe(note);
+    expect(recordOf('scored')).not.toHaveProperty('logmeNote');
+  });
+
   it('direction lower reverses the ranking; the evaluation compares each predictor with the ground truth', async () => {
     const sweepId = 'lower';
     const outcomes = await Promise.all(zoo.map((c) => writeCandidate(sweepId, c.id, c.scale, c.acc)));
