@@ -1,8 +1,8 @@
 /**
  * LogME in a worker thread, so the seconds of O(min(N, D)³) numerics never block the event loop that the
  * activity's heartbeat keepalive runs on. LogME is JavaScript and WebAssembly (no TF.js, which does not
- * load in a second worker thread), so a worker thread suffices: no child process, and the feature matrix
- * moves by transfer, not copy.
+ * load in a second worker thread), so a worker thread suffices: no child process. The thread gets a copy of
+ * the features, so this thread still holds them if the thread never starts.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +11,7 @@ import { InvalidSeriesError } from '../capacitance/errors.js';
 import { logme } from './logme.js';
 
 export interface LogmeThreadRequest {
-  /** Row-major samples × dims features; its buffer is transferred to the thread (unusable afterwards). */
+  /** Row-major samples × dims features (copied to the thread). */
   features: Float32Array;
   /** Number of rows N. */
   samples: number;
@@ -89,7 +89,7 @@ function threadReply(
 
 /**
  * `logme(features, samples, dims, labels)` computed in a worker thread (on this thread when the thread does
- * not start in time: the features are copied before the transfer for that case).
+ * not start in time).
  * @throws InvalidSeriesError for bad input (as `logme`), the signal's reason when aborted.
  */
 export async function logmeOffThread(
@@ -99,12 +99,8 @@ export async function logmeOffThread(
   const entry = options.entry ?? defaultEntry();
   if (!entry) return logmeHere(request);
   options.signal?.throwIfAborted();
-  const kept = { ...request, features: request.features.slice(), labels: request.labels.slice() };
   const spawn = options.spawn ?? ((url: URL, init: WorkerOptions) => new Worker(url, init));
-  const worker = spawn(entry, {
-    workerData: request,
-    transferList: [request.features.buffer as ArrayBuffer, request.labels.buffer as ArrayBuffer],
-  });
+  const worker = spawn(entry, { workerData: request });
   const onAbort = (): void => void worker.terminate();
   options.signal?.addEventListener('abort', onAbort, { once: true });
   let stalled = false;
@@ -117,7 +113,7 @@ export async function logmeOffThread(
     stalled = reply === 'stalled';
     if (reply === 'stalled') {
       options.signal?.throwIfAborted();
-      return await logmeHere(kept);
+      return await logmeHere(request);
     }
     if ('error' in reply) throw new InvalidSeriesError(reply.error);
     return reply.value;

@@ -23,11 +23,6 @@ export interface TrainingFeeds {
   feed: Feed;
   /** The training data's cached features as extracted, not standardised (`frozen` mode; LogME reads them). */
   frozen?: FrozenFeatures;
-  /**
-   * The training split's per-dimension statistics the probe's features were standardised with (`frozen`
-   * mode with `probe.standardiseFeatures`).
-   */
-  standardisation?: FeatureStatistics;
   /** The feature shape entering the probe (known for a GraphModel once its features are computed). */
   featureShape: number[];
   validation: EvaluationSet;
@@ -144,7 +139,6 @@ export async function prepareFeeds(sources: FeedSources): Promise<TrainingFeeds>
   return {
     feed,
     ...(frozen ? { frozen } : {}),
-    ...(stats ? { standardisation: stats } : {}),
     featureShape: frozen ? [frozen.featureDim] : features.featureShape,
     validation,
     ...(test ? { test } : {}),

@@ -160,6 +160,25 @@ async function timed(f: () => Promise<unknown>, times = 1): Promise<{ wall: numb
 }
 
 /**
+ * Times `rounds` rounds into `result`: each runs both paths (`result.repeats` times, alternating which goes
+ * first) and then the preprocessing once.
+ */
+async function timeRounds(
+  result: ExtractionMeasurement,
+  rounds: number,
+  paths: { ncap: () => Promise<unknown>; runtime: () => Promise<unknown>; preprocess: () => Promise<Tensor> },
+): Promise<void> {
+  for (let round = 0; round < rounds; round++) {
+    for (const who of roundOrder(round)) {
+      const t = await timed(who === 'ncap' ? paths.ncap : paths.runtime, result.repeats);
+      (who === 'ncap' ? result.ncapSeconds : result.runtimeSeconds).push(t.wall);
+      (who === 'ncap' ? result.ncapCpuSeconds : result.runtimeCpuSeconds).push(t.cpu);
+    }
+    result.preprocessSeconds.push((await timed(async () => (await paths.preprocess()).dispose())).wall);
+  }
+}
+
+/**
  * Loads the candidate, adapts its first `batch` samples of `datasetUri`, warms both paths up (checking they
  * agree) and times `rounds` alternating rounds of each (a round: the batch repeated to last
  * `minRoundSeconds`), plus the preprocessing of the batch.
@@ -225,14 +244,7 @@ export async function measureExtraction(options: {
           runtimeCpuSeconds: [],
           preprocessSeconds: [],
         };
-        for (let round = 0; round < rounds; round++) {
-          for (const who of roundOrder(round)) {
-            const t = await timed(who === 'ncap' ? ncap : () => alone.run(), result.repeats);
-            (who === 'ncap' ? result.ncapSeconds : result.runtimeSeconds).push(t.wall);
-            (who === 'ncap' ? result.ncapCpuSeconds : result.runtimeCpuSeconds).push(t.cpu);
-          }
-          result.preprocessSeconds.push((await timed(async () => (await preprocess()).dispose())).wall);
-        }
+        await timeRounds(result, rounds, { ncap, runtime: () => alone.run(), preprocess });
         return result;
       } finally {
         alone.dispose();
