@@ -4,20 +4,21 @@
  * kept in `<dataDir>/stack.json`, so `up` while a healthy stack runs reuses it and `down` stops each process
  * by its PID.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, openSync, readFileSync, rmSync, closeSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../workflows/sweep-api.js';
 import { ensureDevBucket } from './dev-bucket.js';
+import { DevStackError } from './dev-stack-error.js';
+import { freePort, portFree, portOf, reclaimPort } from './ports.js';
+import { spawnDetached, startServer } from './server-start.js';
 import { isAlive, withLockFile, writeJsonAtomic } from './shared-files.js';
 import type { DevStackInfo } from './stack-info.js';
 import { projectRoot, toolPaths } from './tools.js';
 
 export type { DevStackInfo };
-export { isAlive };
+export { DevStackError, freePort, isAlive, portFree };
 
 /**
  * SQLite settings of the dev server's file. The server's default (a rollback journal synced on every
@@ -72,29 +73,9 @@ export interface DevStackState {
   startedBy?: StackStarter;
 }
 
-export class DevStackError extends Error {
-  override name = 'DevStackError';
-}
-
 /** The dev stack's folder: NCAP_DEV_DIR (tests, several stacks side by side), else `<repo>/.ncap/dev`. */
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.NCAP_DEV_DIR || join(projectRoot(), '.ncap', 'dev');
-}
-
-/** A TCP port that is free on 127.0.0.1 right now. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => {
-        if (address && typeof address === 'object') resolve(address.port);
-        else reject(new DevStackError('could not pick a free port'));
-      });
-    });
-  });
 }
 
 /** The stack recorded in `<dataDir>/stack.json`, if any. */
@@ -180,72 +161,6 @@ async function liveProcessesHealthy(
   }
 }
 
-async function waitFor(
-  what: string,
-  check: () => Promise<boolean>,
-  timeoutMs: number,
-  pid: number,
-  log: string,
-) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (!isAlive(pid)) {
-      const tail = existsSync(log) ? readFileSync(log, 'utf8').slice(-2000) : '';
-      throw new DevStackError(`${what} exited during start-up; last log lines:\n${tail}`);
-    }
-    if (await check()) return;
-    await sleep(250);
-  }
-  throw new DevStackError(`${what} did not become healthy within ${timeoutMs} ms; see ${log}`);
-}
-
-function spawnDetached(
-  command: string,
-  args: string[],
-  logPath: string,
-  env: NodeJS.ProcessEnv = process.env,
-): number {
-  const fd = openSync(logPath, 'a');
-  try {
-    const child = spawn(command, args, { detached: true, stdio: ['ignore', fd, fd], env });
-    if (child.pid === undefined) throw new DevStackError(`could not start ${command}`);
-    child.unref();
-    return child.pid;
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** True when nothing listens on `127.0.0.1:port` right now (so a server can take it). */
-export async function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-const portOf = (address: string): number | undefined => {
-  const port = Number(/:(\d+)\/?$/.exec(address)?.[1]);
-  return Number.isInteger(port) && port > 0 ? port : undefined;
-};
-
-/**
- * The recorded port when it is free again (a crashed stack comes back where its clients expect it), else a
- * new free one and a note saying so.
- */
-async function reclaimPort(what: string, recorded: number | undefined, notes: string[]): Promise<number> {
-  if (recorded === undefined) return freePort();
-  if (await portFree(recorded)) return recorded;
-  const port = await freePort();
-  notes.push(
-    `${what}: the recorded port ${recorded} is taken by another process, so it now listens on port ${port}; ` +
-      'restart the workers and clients with the new address (export what `ncap dev up` prints)',
-  );
-  return port;
-}
-
 export interface StartedDevStack extends DevStackState {
   /** True when every recorded process was running and healthy, so nothing was started. */
   reused: boolean;
@@ -276,142 +191,231 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<Star
 async function startUnlocked(options: DevStackOptions, dataDir: string): Promise<StartedDevStack> {
   const startedBy: StackStarter = { by: options.startedBy ?? 'user', pid: process.pid };
   const wantS3 = options.s3 ?? true;
-  const namespace = options.namespace ?? 'default';
   const timeoutMs = options.startTimeoutMs ?? 60_000;
   mkdirSync(dataDir, { recursive: true });
 
   const existing = readDevStackState(dataDir);
-  const temporalAlive = isAlive(existing?.pids.temporal);
-  const minioAlive = isAlive(existing?.pids.minio);
-  if (existing && (temporalAlive || minioAlive)) {
-    if (!(await liveProcessesHealthy(existing, { temporal: temporalAlive, minio: minioAlive }, timeoutMs))) {
-      throw new DevStackError(
-        `A dev stack recorded in ${dataDir}/stack.json is running but not healthy; stop it with \`ncap dev down\``,
-      );
-    }
-    const allAlive = temporalAlive && (existing.pids.minio === undefined || minioAlive);
-    if (allAlive && (!wantS3 || existing.pids.minio !== undefined)) {
-      if (existing.pids.minio !== undefined) await ensureDevBucket(existing.info.s3);
-      const adopted = startedBy.by === 'user' && existing.startedBy?.by === 'command';
-      if (adopted) writeJsonAtomic(join(dataDir, 'stack.json'), { ...existing, startedBy });
-      return { ...existing, ...(adopted ? { startedBy } : {}), reused: true, notes: [] };
-    }
-  }
+  const reused = await reuseRunningStack(existing, { startedBy, wantS3, timeoutMs, dataDir });
+  if (reused) return reused;
   // A live, healthy process of the recorded stack is kept; the others (re)start.
-  const keepTemporal = existing !== undefined && temporalAlive;
-  const keepMinio = existing !== undefined && minioAlive && existing.info.s3.endpoint !== '';
-
+  const keepTemporal = existing !== undefined && isAlive(existing.pids.temporal);
+  const keepMinio =
+    existing !== undefined && isAlive(existing.pids.minio) && existing.info.s3.endpoint !== '';
   const tools = toolPaths();
-  if (wantS3 && !keepMinio && !tools.minio) {
+  const startMinio = wantS3 && !keepMinio;
+  if (startMinio && !tools.minio) {
     throw new DevStackError('MinIO is not installed: run `npm run setup:tools` (or set NCAP_MINIO_BIN)');
   }
-  const notes: string[] = [];
-  const temporalPort = keepTemporal
-    ? portOf(existing.info.temporal.address)!
-    : await reclaimPort('Temporal', existing && portOf(existing.info.temporal.address), notes);
-  const uiPort = keepTemporal
-    ? portOf(existing.info.temporal.uiUrl)!
-    : await reclaimPort('Temporal UI', existing && portOf(existing.info.temporal.uiUrl), notes);
-  const s3Port = keepMinio
-    ? portOf(existing.info.s3.endpoint)!
-    : await reclaimPort(
-        'MinIO',
-        existing?.info.s3.endpoint ? portOf(existing.info.s3.endpoint) : undefined,
-        notes,
-      );
-  const consolePort = await freePort();
 
-  const temporalAddress = `127.0.0.1:${temporalPort}`;
-  const temporalLog = join(dataDir, 'temporal.log');
-  let temporalPid = existing?.pids.temporal ?? 0;
-  if (!keepTemporal) {
-    const temporalArgs = [
-      'server',
-      'start-dev',
-      '--ip',
-      '127.0.0.1',
-      '--port',
-      String(temporalPort),
-      '--ui-port',
-      String(uiPort),
-      '--db-filename',
-      join(dataDir, 'temporal.sqlite'),
-      ...(options.sqlitePragmas ?? SQLITE_PRAGMAS).flatMap((pragma) => ['--sqlite-pragma', pragma]),
-      '--namespace',
-      namespace,
-      '--log-level',
-      'warn',
-      ...SEARCH_ATTRIBUTES.flatMap((attribute) => ['--search-attribute', attribute]),
-    ];
-    temporalPid = spawnDetached(tools.temporal, temporalArgs, temporalLog);
-  }
-
-  let minioPid: number | undefined = keepMinio ? existing.pids.minio : undefined;
-  const s3 = {
-    endpoint: `http://127.0.0.1:${s3Port}`,
-    region: 'us-east-1',
-    accessKeyId: 'ncapdev',
-    secretAccessKey: existing?.info.s3.secretAccessKey ?? `ncapdev-${randomBytes(12).toString('hex')}`,
+  const state = initialState(existing, { keepTemporal, keepMinio, dataDir, startedBy, options });
+  const launch: Launch = {
+    state,
+    recorded: existing,
+    record: () => writeJsonAtomic(join(dataDir, 'stack.json'), state),
+    timeoutMs,
   };
-  const minioLog = join(dataDir, 'minio.log');
-  const startMinio = wantS3 && !keepMinio && tools.minio !== undefined;
-  if (startMinio && tools.minio) {
-    mkdirSync(join(dataDir, 'minio'), { recursive: true });
-    minioPid = spawnDetached(
-      tools.minio,
-      [
-        'server',
-        '--quiet',
-        '--address',
-        `127.0.0.1:${s3Port}`,
-        '--console-address',
-        `127.0.0.1:${consolePort}`,
-        join(dataDir, 'minio'),
-      ],
-      minioLog,
-      {
-        ...process.env,
-        MINIO_ROOT_USER: s3.accessKeyId,
-        MINIO_ROOT_PASSWORD: s3.secretAccessKey,
-        MINIO_BROWSER: 'off',
-        MINIO_UPDATE: 'off',
-      },
-    );
-  }
-
-  const state: DevStackState = {
-    info: {
-      temporal: { address: temporalAddress, namespace, uiUrl: `http://127.0.0.1:${uiPort}` },
-      s3: minioPid !== undefined ? s3 : { ...s3, endpoint: '' },
-    },
-    pids: { temporal: temporalPid, ...(minioPid !== undefined ? { minio: minioPid } : {}) },
-    dataDir,
-    startedAt: new Date().toISOString(),
-    startedBy,
-  };
-  writeJsonAtomic(join(dataDir, 'stack.json'), state);
-
+  // Both settle before a failure stops the stack, so neither starts a process after the stop.
+  const started = await Promise.allSettled([
+    keepTemporal ? undefined : startTemporal(tools.temporal, launch, options.sqlitePragmas ?? SQLITE_PRAGMAS),
+    startMinio ? startMinioServer(tools.minio!, launch) : undefined,
+  ]);
   try {
-    await Promise.all([
-      keepTemporal
-        ? undefined
-        : waitFor(
-            'Temporal dev server',
-            () => temporalHealthy(temporalAddress, namespace),
-            timeoutMs,
-            temporalPid,
-            temporalLog,
-          ),
-      startMinio && minioPid !== undefined
-        ? waitFor('MinIO', () => s3Healthy(s3.endpoint), timeoutMs, minioPid, minioLog)
-        : undefined,
-    ]);
-    if (minioPid !== undefined) await ensureDevBucket(state.info.s3);
+    for (const outcome of started) if (outcome.status === 'rejected') throw outcome.reason;
+    if (state.pids.minio !== undefined) await ensureDevBucket(state.info.s3);
   } catch (error) {
     await stopRecordedStack({ dataDir });
     throw error;
   }
-  return { ...state, reused: false, notes };
+  return { ...state, reused: false, notes: movedPortNotes(existing, state) };
+}
+
+/** The recorded stack when all it needs runs and answers (a `user` start adopts a command's stack). */
+async function reuseRunningStack(
+  existing: DevStackState | undefined,
+  want: { startedBy: StackStarter; wantS3: boolean; timeoutMs: number; dataDir: string },
+): Promise<StartedDevStack | undefined> {
+  const temporalAlive = isAlive(existing?.pids.temporal);
+  const minioAlive = isAlive(existing?.pids.minio);
+  if (!existing || !(temporalAlive || minioAlive)) return undefined;
+  if (
+    !(await liveProcessesHealthy(existing, { temporal: temporalAlive, minio: minioAlive }, want.timeoutMs))
+  ) {
+    throw new DevStackError(
+      `A dev stack recorded in ${want.dataDir}/stack.json is running but not healthy; stop it with \`ncap dev down\``,
+    );
+  }
+  const allAlive = temporalAlive && (existing.pids.minio === undefined || minioAlive);
+  if (!allAlive || (want.wantS3 && existing.pids.minio === undefined)) return undefined;
+  if (existing.pids.minio !== undefined) await ensureDevBucket(existing.info.s3);
+  const adopted = want.startedBy.by === 'user' && existing.startedBy?.by === 'command';
+  if (adopted) writeJsonAtomic(join(want.dataDir, 'stack.json'), { ...existing, startedBy: want.startedBy });
+  return { ...existing, ...(adopted ? { startedBy: want.startedBy } : {}), reused: true, notes: [] };
+}
+/** The state to record before starting anything: kept servers as recorded, started ones filled in later. */
+function initialState(
+  existing: DevStackState | undefined,
+  how: {
+    keepTemporal: boolean;
+    keepMinio: boolean;
+    dataDir: string;
+    startedBy: StackStarter;
+    options: DevStackOptions;
+  },
+): DevStackState {
+  const temporal = how.keepTemporal
+    ? existing!.info.temporal
+    : { address: '', namespace: how.options.namespace ?? 'default', uiUrl: '' };
+  return {
+    info: {
+      temporal,
+      s3: {
+        endpoint: how.keepMinio ? existing!.info.s3.endpoint : '',
+        region: 'us-east-1',
+        accessKeyId: 'ncapdev',
+        secretAccessKey: existing?.info.s3.secretAccessKey ?? `ncapdev-${randomBytes(12).toString('hex')}`,
+      },
+    },
+    pids: {
+      temporal: how.keepTemporal ? existing!.pids.temporal : 0,
+      ...(how.keepMinio ? { minio: existing!.pids.minio! } : {}),
+    },
+    dataDir: how.dataDir,
+    startedAt: new Date().toISOString(),
+    startedBy: how.startedBy,
+  };
+}
+
+/** A start of the stack's servers: the state each fills in and records as it spawns. */
+interface Launch {
+  state: DevStackState;
+  /** The stack recorded before this start, whose addresses a restarted server takes back where free. */
+  recorded: DevStackState | undefined;
+  /** Writes `state` to `stack.json`, so a failed start stops what it spawned. */
+  record: () => void;
+  /** How long each server gets to answer, in milliseconds. */
+  timeoutMs: number;
+}
+
+/** Starts the Temporal dev server on the recorded ports where free, filling in the launch's state. */
+async function startTemporal(command: string, launch: Launch, pragmas: readonly string[]): Promise<void> {
+  const { state, record, timeoutMs } = launch;
+  const { dataDir } = state;
+  const { namespace } = state.info.temporal;
+  const recorded = launch.recorded?.info.temporal;
+  const address = (port: number) => `127.0.0.1:${port}`;
+  const fresh = async () => ({ grpc: await freePort(), ui: await freePort() });
+  await startServer({
+    what: 'Temporal dev server',
+    log: join(dataDir, 'temporal.log'),
+    ports: {
+      grpc: await reclaimPort(recorded?.address ? portOf(recorded.address) : undefined),
+      ui: await reclaimPort(recorded?.uiUrl ? portOf(recorded.uiUrl) : undefined),
+    },
+    freshPorts: fresh,
+    spawn: (ports) =>
+      spawnDetached(
+        command,
+        temporalArgs({ ...ports, dataDir, namespace, pragmas }),
+        join(dataDir, 'temporal.log'),
+      ),
+    healthy: (ports) => temporalHealthy(address(ports.grpc), namespace),
+    timeoutMs,
+    onSpawn: (pid, ports) => {
+      state.pids.temporal = pid;
+      state.info.temporal = { address: address(ports.grpc), namespace, uiUrl: `http://${address(ports.ui)}` };
+      record();
+    },
+  });
+}
+
+function temporalArgs(how: {
+  grpc: number;
+  ui: number;
+  dataDir: string;
+  namespace: string;
+  pragmas: readonly string[];
+}): string[] {
+  return [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(how.grpc),
+    '--ui-port',
+    String(how.ui),
+    '--db-filename',
+    join(how.dataDir, 'temporal.sqlite'),
+    ...how.pragmas.flatMap((pragma) => ['--sqlite-pragma', pragma]),
+    '--namespace',
+    how.namespace,
+    '--log-level',
+    'warn',
+    ...SEARCH_ATTRIBUTES.flatMap((attribute) => ['--search-attribute', attribute]),
+  ];
+}
+
+/** Starts MinIO on the recorded API port where free (its console on a fresh one), filling in the launch's state. */
+async function startMinioServer(command: string, launch: Launch): Promise<void> {
+  const { state, record, timeoutMs } = launch;
+  const { dataDir } = state;
+  const s3 = state.info.s3;
+  const recorded = launch.recorded?.info.s3.endpoint;
+  const endpoint = (port: number) => `http://127.0.0.1:${port}`;
+  mkdirSync(join(dataDir, 'minio'), { recursive: true });
+  const env = {
+    ...process.env,
+    MINIO_ROOT_USER: s3.accessKeyId,
+    MINIO_ROOT_PASSWORD: s3.secretAccessKey,
+    MINIO_BROWSER: 'off',
+    MINIO_UPDATE: 'off',
+  };
+  await startServer({
+    what: 'MinIO',
+    log: join(dataDir, 'minio.log'),
+    ports: { api: await reclaimPort(recorded ? portOf(recorded) : undefined), console: await freePort() },
+    freshPorts: async () => ({ api: await freePort(), console: await freePort() }),
+    spawn: (ports) =>
+      spawnDetached(
+        command,
+        [
+          'server',
+          '--quiet',
+          '--address',
+          `127.0.0.1:${ports.api}`,
+          '--console-address',
+          `127.0.0.1:${ports.console}`,
+          join(dataDir, 'minio'),
+        ],
+        join(dataDir, 'minio.log'),
+        env,
+      ),
+    healthy: (ports) => s3Healthy(endpoint(ports.api)),
+    timeoutMs,
+    onSpawn: (pid, ports) => {
+      state.pids.minio = pid;
+      state.info.s3 = { ...s3, endpoint: endpoint(ports.api) };
+      record();
+    },
+  });
+}
+
+/** A note for each server that listens elsewhere than its recorded address, so clients know to follow. */
+function movedPortNotes(existing: DevStackState | undefined, state: DevStackState): string[] {
+  if (!existing) return [];
+  const pairs: [string, string, string][] = [
+    ['Temporal', existing.info.temporal.address, state.info.temporal.address],
+    ['Temporal UI', existing.info.temporal.uiUrl, state.info.temporal.uiUrl],
+    ['MinIO', existing.info.s3.endpoint, state.info.s3.endpoint],
+  ];
+  return pairs.flatMap(([what, before, after]) => {
+    const [was, now] = [portOf(before), portOf(after)];
+    if (was === undefined || now === undefined || was === now) return [];
+    return [
+      `${what}: the recorded port ${was} is taken by another process, so it now listens on port ${now}; ` +
+        'restart the workers and clients with the new address (export what `ncap dev up` prints)',
+    ];
+  });
 }
 
 async function stopPid(pid: number | undefined, graceMs: number): Promise<void> {

@@ -8,7 +8,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { freePort, portFree, s3Healthy, temporalHealthy } from '../dev/stack.js';
+import { freePort } from '../dev/ports.js';
+import { s3Healthy, temporalHealthy } from '../dev/stack.js';
 import { projectRoot, type ProdToolPaths } from '../dev/tools.js';
 import {
   exampleEnv,
@@ -212,9 +213,8 @@ export class ProdStack {
         'WORKER_GRPC_PORT',
         'WORKER_MEMBERSHIP_PORT',
       ])
-        this.#internalPorts[name] = String(
-          name.endsWith('MEMBERSHIP_PORT') ? await freeSmallPort() : await freePort(),
-        );
+        // freePort's range fits the PostgreSQL smallint Temporal keeps membership ports in.
+        this.#internalPorts[name] = String(await freePort());
     const workdir = join(this.options.runDir, 'temporal');
     mkdirSync(workdir, { recursive: true });
     this.temporal = this.group.start('temporal', this.options.tools.temporalServer, ['start'], {
@@ -331,18 +331,6 @@ export class ProdStack {
   async down(): Promise<void> {
     await this.group.stopAll();
   }
-}
-
-/**
- * A free port below 32768: Temporal stores membership ports in a PostgreSQL smallint, and the kernel's
- * ephemeral range (what port 0 gives) starts above it.
- */
-async function freeSmallPort(): Promise<number> {
-  for (let i = 0; i < 200; i++) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000);
-    if (await portFree(port)) return port;
-  }
-  throw new Error('no free port in 20000-31999 for the Temporal membership ports');
 }
 
 async function httpOk(url: string): Promise<boolean> {
