@@ -167,29 +167,47 @@ const TAIL_LINES = 20;
 /** How long a stopped process's output may still be read after it exited (see stop). */
 const OUTPUT_DRAIN_MS = 2_000;
 
-export function startGpuWorkerPool(options: GpuWorkerPoolOptions = {}): GpuWorkerPool {
-  const log = options.log ?? ((line: string) => console.error(line));
-  const workerLog = options.workerLog ?? ((line: string) => console.error(line));
-  const entry = options.entry ?? defaultEntry();
-  const env = options.env ?? process.env;
-  const gpus = options.gpus ?? countGpus();
-  const cores = options.cores ?? availableParallelism();
-  const initialDelayMs = options.restart?.initialDelayMs ?? 1000;
-  const maxDelayMs = options.restart?.maxDelayMs ?? 30_000;
-  const maxCrashes = options.restart?.maxConsecutiveCrashes ?? 5;
-  const stableAfterMs = options.restart?.stableAfterMs ?? 60_000;
-  const stopTimeoutMs = (options.stopTimeoutSeconds ?? 150) * 1000;
-  const requested = options.processes ?? 'auto';
-  if (requested !== 'auto' && (!Number.isInteger(requested) || requested < 1))
-    throw new GpuWorkerPoolError(`processes must be a positive integer or 'auto', got ${String(requested)}`);
+/** {@link GpuWorkerPoolOptions} with their defaults applied. */
+interface PoolSettings {
+  log: (line: string) => void;
+  workerLog: (line: string) => void;
+  entry: string;
+  env: NodeJS.ProcessEnv;
+  gpus: number;
+  cores: number;
+  initialDelayMs: number;
+  maxDelayMs: number;
+  maxCrashes: number;
+  stableAfterMs: number;
+  stopTimeoutMs: number;
+}
 
-  const slots: Slot[] = [];
-  let stopping: Promise<void> | undefined;
-  let target: number | undefined =
-    requested === 'auto' ? plannedGpuWorkerProcesses(env, { cores, gpus }) : requested;
-  let backend: TfBackendName | undefined;
-  const readySlots = new Set<number>();
+function poolSettings(options: GpuWorkerPoolOptions): PoolSettings {
+  return {
+    log: options.log ?? ((line: string) => console.error(line)),
+    workerLog: options.workerLog ?? ((line: string) => console.error(line)),
+    entry: options.entry ?? defaultEntry(),
+    env: options.env ?? process.env,
+    gpus: options.gpus ?? countGpus(),
+    cores: options.cores ?? availableParallelism(),
+    initialDelayMs: options.restart?.initialDelayMs ?? 1000,
+    maxDelayMs: options.restart?.maxDelayMs ?? 30_000,
+    maxCrashes: options.restart?.maxConsecutiveCrashes ?? 5,
+    stableAfterMs: options.restart?.stableAfterMs ?? 60_000,
+    stopTimeoutMs: (options.stopTimeoutSeconds ?? 150) * 1000,
+  };
+}
 
+/** The pool's `ready` and `failed` promises with the functions that settle them. */
+interface PoolOutcome {
+  ready: Promise<GpuWorkerPoolReady>;
+  failed: Promise<never>;
+  resolveReady: (ready: GpuWorkerPoolReady) => void;
+  rejectReady: (error: Error) => void;
+  rejectFailed: (error: Error) => void;
+}
+
+function poolOutcome(): PoolOutcome {
   let resolveReady!: (ready: GpuWorkerPoolReady) => void;
   let rejectReady!: (error: Error) => void;
   const ready = new Promise<GpuWorkerPoolReady>((resolve, reject) => {
@@ -201,115 +219,182 @@ export function startGpuWorkerPool(options: GpuWorkerPoolOptions = {}): GpuWorke
   // Callers race these; an unobserved rejection must not end the process.
   ready.catch(() => undefined);
   failed.catch(() => undefined);
+  return { ready, failed, resolveReady, rejectReady, rejectFailed };
+}
 
-  const checkReady = (): void => {
-    if (target !== undefined && backend !== undefined && readySlots.size >= target)
-      resolveReady({ processes: target, backend });
-  };
+/** What the supervisor knows and keeps while the pool runs. */
+interface PoolState {
+  settings: PoolSettings;
+  outcome: PoolOutcome;
+  slots: Slot[];
+  readySlots: Set<number>;
+  /** Processes to keep running; undefined under `auto` until the first child reports its backend. */
+  target: number | undefined;
+  backend: TfBackendName | undefined;
+  stopping: Promise<void> | undefined;
+}
 
-  const spawnSlot = (slot: Slot): void => {
-    const gpu = gpus > 0 ? gpuForSlot(slot.index, gpus, env.CUDA_VISIBLE_DEVICES) : undefined;
-    const child = fork(entry, [], {
-      env: { ...env, ...(gpu !== undefined ? { CUDA_VISIBLE_DEVICES: gpu } : {}) },
-      // Own process group: a terminal's SIGINT goes to the supervisor only, which stops each child once.
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+const machineOf = ({ cores, gpus }: PoolSettings): { cores: number; gpus: number } => ({ cores, gpus });
+
+const slotName = (slot: Slot): string => `worker ${slot.index + 1}`;
+
+/** Resolves `ready` once the process count and backend are known and that many children poll. */
+function checkReady(pool: PoolState): void {
+  const { target, backend } = pool;
+  if (target !== undefined && backend !== undefined && pool.readySlots.size >= target)
+    pool.outcome.resolveReady({ processes: target, backend });
+}
+
+/** Forks the slot's child (on its GPU, if any) and wires its output, ready message and exit. */
+function spawnSlot(pool: PoolState, slot: Slot): void {
+  const { env, gpus, entry, log } = pool.settings;
+  const gpu = gpus > 0 ? gpuForSlot(slot.index, gpus, env.CUDA_VISIBLE_DEVICES) : undefined;
+  const child = fork(entry, [], {
+    env: { ...env, ...(gpu !== undefined ? { CUDA_VISIBLE_DEVICES: gpu } : {}) },
+    // Own process group: a terminal's SIGINT goes to the supervisor only, which stops each child once.
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  slot.child = child;
+  slot.startedAt = Date.now();
+  log(`${slotName(slot)}: started (pid ${child.pid}${gpu !== undefined ? `, GPU ${gpu}` : ''})`);
+  pipeSlotOutput(pool, slot, child);
+  child.on('message', (message: unknown) => onChildMessage(pool, slot, message));
+  child.once('exit', (code, signal) =>
+    onChildExit(pool, slot, child, signal ? `signal ${signal}` : `exit code ${code}`),
+  );
+}
+
+/** Passes each output line of a slot's child on to `workerLog`, keeping the last ones for a crash report. */
+function pipeSlotOutput(pool: PoolState, slot: Slot, child: ChildProcess): void {
+  for (const stream of [child.stdout, child.stderr]) {
+    if (!stream) continue;
+    createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
+      slot.tail.push(line);
+      if (slot.tail.length > TAIL_LINES) slot.tail.shift();
+      pool.settings.workerLog(`[${slotName(slot)}] ${line}`);
     });
-    slot.child = child;
-    slot.startedAt = Date.now();
-    const name = `worker ${slot.index + 1}`;
-    log(`${name}: started (pid ${child.pid}${gpu !== undefined ? `, GPU ${gpu}` : ''})`);
-    for (const stream of [child.stdout, child.stderr]) {
-      if (!stream) continue;
-      createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
-        slot.tail.push(line);
-        if (slot.tail.length > TAIL_LINES) slot.tail.shift();
-        workerLog(`[${name}] ${line}`);
-      });
-    }
-    child.on('message', (message: unknown) => {
-      const m = message as Partial<GpuWorkerReadyMessage> | null;
-      if (m?.type !== GPU_WORKER_READY || !m.backend) return;
-      readySlots.add(slot.index);
-      if (backend === undefined) {
-        backend = m.backend;
-        if (target === undefined) {
-          target = defaultGpuWorkerProcesses(backend, { cores, gpus });
-          log(
-            `tf backend ${backend}: ${target} worker process${target > 1 ? 'es' : ''} (one per ${backend === 'tfjs-node-gpu' ? 'GPU' : 'core'})`,
-          );
-          for (let i = slots.length; i < target && !stopping; i++) addSlot();
-        }
-      }
-      checkReady();
-    });
-    child.once('exit', (code, signal) => {
-      slot.child = undefined;
-      readySlots.delete(slot.index);
-      if (stopping) return;
-      const ranMs = Date.now() - slot.startedAt;
-      slot.crashes = ranMs >= stableAfterMs ? 1 : slot.crashes + 1;
-      const how = signal ? `signal ${signal}` : `exit code ${code}`;
-      if (slot.crashes >= maxCrashes) {
-        const error = new GpuWorkerPoolError(
-          `${name} exited ${slot.crashes} times in a row, each within ${Math.round(stableAfterMs / 1000)} s of starting (last: ${how}); not restarting it. Its last output:\n${slot.tail.map((l) => `  ${l}`).join('\n')}`,
-        );
-        log(error.message);
-        rejectReady(error);
-        rejectFailed(error);
-        void stop();
-        return;
-      }
-      const delay = Math.min(maxDelayMs, initialDelayMs * 2 ** (slot.crashes - 1));
-      const wait = delay < 1000 ? `${delay} ms` : `${(delay / 1000).toFixed(0)} s`;
-      log(`${name}: pid ${child.pid} ended (${how}); starting it again in ${wait}`);
-      slot.timer = setTimeout(() => {
-        slot.timer = undefined;
-        if (!stopping) spawnSlot(slot);
-      }, delay);
-    });
-  };
+  }
+}
 
-  const addSlot = (): void => {
-    const slot: Slot = { index: slots.length, startedAt: 0, crashes: 0, tail: [] };
-    slots.push(slot);
-    spawnSlot(slot);
-  };
+/** A child's ready message: the first one fixes the pool's backend. */
+function onChildMessage(pool: PoolState, slot: Slot, message: unknown): void {
+  const m = message as Partial<GpuWorkerReadyMessage> | null;
+  if (m?.type !== GPU_WORKER_READY || !m.backend) return;
+  pool.readySlots.add(slot.index);
+  if (pool.backend === undefined) {
+    pool.backend = m.backend;
+    if (pool.target === undefined) startAutoProcesses(pool, m.backend);
+  }
+  checkReady(pool);
+}
 
-  const stop = (): Promise<void> => {
-    stopping ??= (async () => {
-      rejectReady(new GpuWorkerPoolError('the pool was stopped before every worker process was ready'));
-      for (const slot of slots) if (slot.timer) clearTimeout(slot.timer);
-      const alive = slots.flatMap((s) =>
-        s.child && s.child.exitCode === null && s.child.signalCode === null ? [s.child] : [],
-      );
-      await Promise.all(
-        alive.map(async (child) => {
-          // 'close' comes after the process's output is read to the end (its last lines, 'draining', are
-          // logged); a grandchild holding the pipe open must not hold the stop, hence the bound after 'exit'.
-          const exited = new Promise<void>((resolve) => {
-            child.once('close', () => resolve());
-            child.once('exit', () => setTimeout(resolve, OUTPUT_DRAIN_MS).unref());
-          });
-          child.kill('SIGTERM');
-          const timer = setTimeout(() => {
-            log(`pid ${child.pid} still running ${stopTimeoutMs / 1000} s after SIGTERM: killing it`);
-            child.kill('SIGKILL');
-          }, stopTimeoutMs);
-          await exited;
-          clearTimeout(timer);
-        }),
-      );
-    })();
-    return stopping;
-  };
+/** Under `auto`, the first child's backend decides how many processes the pool runs: start the rest. */
+function startAutoProcesses(pool: PoolState, backend: TfBackendName): void {
+  const target = defaultGpuWorkerProcesses(backend, machineOf(pool.settings));
+  pool.target = target;
+  pool.settings.log(
+    `tf backend ${backend}: ${target} worker process${target > 1 ? 'es' : ''} (one per ${backend === 'tfjs-node-gpu' ? 'GPU' : 'core'})`,
+  );
+  for (let i = pool.slots.length; i < target && !pool.stopping; i++) addSlot(pool);
+}
 
-  const initial = target ?? 1;
-  for (let i = 0; i < initial; i++) addSlot();
+/** A child ended while the pool runs: start it again after a back-off, or fail the pool if it crash-loops. */
+function onChildExit(pool: PoolState, slot: Slot, child: ChildProcess, how: string): void {
+  slot.child = undefined;
+  pool.readySlots.delete(slot.index);
+  if (pool.stopping) return;
+  const { stableAfterMs, maxCrashes, maxDelayMs, initialDelayMs, log } = pool.settings;
+  const ranMs = Date.now() - slot.startedAt;
+  slot.crashes = ranMs >= stableAfterMs ? 1 : slot.crashes + 1;
+  if (slot.crashes >= maxCrashes) {
+    const error = new GpuWorkerPoolError(
+      `${slotName(slot)} exited ${slot.crashes} times in a row, each within ${Math.round(stableAfterMs / 1000)} s of starting (last: ${how}); not restarting it. Its last output:\n${slot.tail.map((l) => `  ${l}`).join('\n')}`,
+    );
+    log(error.message);
+    pool.outcome.rejectReady(error);
+    pool.outcome.rejectFailed(error);
+    void stopPool(pool);
+    return;
+  }
+  const delay = Math.min(maxDelayMs, initialDelayMs * 2 ** (slot.crashes - 1));
+  const wait = delay < 1000 ? `${delay} ms` : `${(delay / 1000).toFixed(0)} s`;
+  log(`${slotName(slot)}: pid ${child.pid} ended (${how}); starting it again in ${wait}`);
+  slot.timer = setTimeout(() => {
+    slot.timer = undefined;
+    if (!pool.stopping) spawnSlot(pool, slot);
+  }, delay);
+}
+
+function addSlot(pool: PoolState): void {
+  const slot: Slot = { index: pool.slots.length, startedAt: 0, crashes: 0, tail: [] };
+  pool.slots.push(slot);
+  spawnSlot(pool, slot);
+}
+
+/** Stops every child once, however often it is called. */
+function stopPool(pool: PoolState): Promise<void> {
+  pool.stopping ??= stopChildren(pool);
+  return pool.stopping;
+}
+
+async function stopChildren(pool: PoolState): Promise<void> {
+  pool.outcome.rejectReady(
+    new GpuWorkerPoolError('the pool was stopped before every worker process was ready'),
+  );
+  for (const slot of pool.slots) if (slot.timer) clearTimeout(slot.timer);
+  const alive = pool.slots.flatMap((s) =>
+    s.child && s.child.exitCode === null && s.child.signalCode === null ? [s.child] : [],
+  );
+  await Promise.all(alive.map((child) => stopChild(child, pool.settings)));
+}
+
+/** SIGTERM, then SIGKILL after `stopTimeoutMs`; resolves once the child's output is read to the end. */
+async function stopChild(
+  child: ChildProcess,
+  { stopTimeoutMs, log }: Pick<PoolSettings, 'stopTimeoutMs' | 'log'>,
+): Promise<void> {
+  // 'close' comes after the process's output is read to the end (its last lines, 'draining', are
+  // logged); a grandchild holding the pipe open must not hold the stop, hence the bound after 'exit'.
+  const exited = new Promise<void>((resolve) => {
+    child.once('close', () => resolve());
+    child.once('exit', () => setTimeout(resolve, OUTPUT_DRAIN_MS).unref());
+  });
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => {
+    log(`pid ${child.pid} still running ${stopTimeoutMs / 1000} s after SIGTERM: killing it`);
+    child.kill('SIGKILL');
+  }, stopTimeoutMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+/**
+ * Starts the pool's first processes (all of them when their count is known up front, else one whose
+ * backend decides `auto`) and supervises them until {@link GpuWorkerPool.stop} or a crash loop.
+ * @throws GpuWorkerPoolError when `processes` is neither a positive integer nor `auto`
+ */
+export function startGpuWorkerPool(options: GpuWorkerPoolOptions = {}): GpuWorkerPool {
+  const settings = poolSettings(options);
+  const requested = options.processes ?? 'auto';
+  if (requested !== 'auto' && (!Number.isInteger(requested) || requested < 1))
+    throw new GpuWorkerPoolError(`processes must be a positive integer or 'auto', got ${String(requested)}`);
+
+  const pool: PoolState = {
+    settings,
+    outcome: poolOutcome(),
+    slots: [],
+    readySlots: new Set<number>(),
+    target: requested === 'auto' ? plannedGpuWorkerProcesses(settings.env, machineOf(settings)) : requested,
+    backend: undefined,
+    stopping: undefined,
+  };
+  const initial = pool.target ?? 1;
+  for (let i = 0; i < initial; i++) addSlot(pool);
   return {
-    ready,
-    failed,
-    pids: () => slots.flatMap((s) => (s.child?.pid !== undefined ? [s.child.pid] : [])),
-    stop,
+    ready: pool.outcome.ready,
+    failed: pool.outcome.failed,
+    pids: () => pool.slots.flatMap((s) => (s.child?.pid !== undefined ? [s.child.pid] : [])),
+    stop: () => stopPool(pool),
   };
 }

@@ -40,9 +40,8 @@ function parseDate(value: string, field: string): Date {
   return date;
 }
 
-export function registerScheduleCommands(program: Command): void {
-  const schedule = program.command('schedule').description('Scheduled sweeps (Temporal schedules)');
-
+/** `ncap schedule create`: a schedule that starts a sweep of a spec at each interval or cron time. */
+function registerCreateCommand(schedule: Command): void {
   addGlobal(schedule.command('create').argument('<scheduleId>').argument('<spec>', 'sweep spec file'))
     .description(
       'Create a schedule that starts a sweep of <spec> at each interval or cron time (each run its own sweep id)',
@@ -88,7 +87,10 @@ export function registerScheduleCommands(program: Command): void {
         });
       },
     );
+}
 
+/** `ncap schedule list`: every schedule, paused or active. */
+function registerListCommand(schedule: Command): void {
   addGlobal(schedule.command('list'))
     .description('List schedules')
     .action(async (options: GlobalOptions) => {
@@ -102,7 +104,10 @@ export function registerScheduleCommands(program: Command): void {
           );
       });
     });
+}
 
+/** `ncap schedule describe`: a schedule’s state, recent and next runs. */
+function registerDescribeCommand(schedule: Command): void {
   addGlobal(schedule.command('describe').argument('<scheduleId>'))
     .description('Show a schedule: state, recent and next runs')
     .action(async (scheduleId: string, options: GlobalOptions) => {
@@ -116,7 +121,10 @@ export function registerScheduleCommands(program: Command): void {
         for (const t of s.nextRuns.slice(0, 3)) console.log(`  next ${t}`);
       });
     });
+}
 
+/** `ncap schedule pause|unpause|trigger|delete`: one action on a schedule each. */
+function registerChangeCommands(schedule: Command): void {
   for (const [name, description] of [
     ['pause', 'Pause a schedule: no further runs until unpaused'],
     ['unpause', 'Resume a paused schedule'],
@@ -141,7 +149,10 @@ export function registerScheduleCommands(program: Command): void {
         });
       });
   }
+}
 
+/** `ncap schedule backfill`: runs for the times a schedule would have run in a past window. */
+function registerBackfillCommand(schedule: Command): void {
   addGlobal(schedule.command('backfill').argument('<scheduleId>'))
     .description('Run the schedule for the times it would have run in a past window')
     .requiredOption('--start <iso>', 'window start, e.g. 2026-11-01T00:00:00Z')
@@ -167,4 +178,14 @@ export function registerScheduleCommands(program: Command): void {
         });
       },
     );
+}
+
+/** Registers `ncap schedule` and its subcommands on `program`. */
+export function registerScheduleCommands(program: Command): void {
+  const schedule = program.command('schedule').description('Scheduled sweeps (Temporal schedules)');
+  registerCreateCommand(schedule);
+  registerListCommand(schedule);
+  registerDescribeCommand(schedule);
+  registerChangeCommands(schedule);
+  registerBackfillCommand(schedule);
 }

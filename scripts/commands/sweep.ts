@@ -207,9 +207,8 @@ async function printClosedStatus(
     console.log(`\`ncap sweep resume ${status.sweepId}\` starts it again (finished candidates are reused).`);
 }
 
-export function registerSweepCommands(program: Command): void {
-  const sweep = program.command('sweep').description('Start, watch and manage sweeps over a model zoo');
-
+/** `ncap sweep start`: starts a sweep from a spec file, optionally waiting for its result. */
+function registerStartCommand(sweep: Command): void {
   addGlobal(sweep.command('start').argument('<spec>', 'sweep spec file (YAML or JSON)'))
     .description('Start a sweep (idempotent for a given id: returns the running one)')
     .option('--id <sweepId>', 'sweep id (default: the spec’s id, else <name>-<random>)')
@@ -240,7 +239,10 @@ export function registerSweepCommands(program: Command): void {
         );
       });
     });
+}
 
+/** `ncap sweep validate`: opens every candidate without training (no Temporal needed). */
+function registerValidateCommand(sweep: Command): void {
   sweep
     .command('validate')
     .argument('<spec>', 'sweep spec file (YAML or JSON)')
@@ -259,7 +261,10 @@ export function registerSweepCommands(program: Command): void {
       else for (const line of validationLines(validation)) console.log(line);
       if (!validation.ok) throw new CliError(validationSummary(validation), EXIT_CODES.usage);
     });
+}
 
+/** `ncap sweep status`: a running sweep’s progress, or a closed one’s final state. */
+function registerStatusCommand(sweep: Command): void {
   addGlobal(sweep.command('status').argument('<sweepId>'))
     .description(
       'Show each candidate’s state, epoch, the rule’s score ± its uncertainty at its latest rung, and ETA; a closed sweep’s final state, with the same score table read from its stored report',
@@ -274,7 +279,10 @@ export function registerSweepCommands(program: Command): void {
         printProgress(progress, record);
       });
     });
+}
 
+/** `ncap sweep watch`: live progress until the sweep ends, then its ranking. */
+function registerWatchCommand(sweep: Command): void {
   addGlobal(sweep.command('watch').argument('<sweepId>'))
     .description('Live progress bars until the sweep ends, then the ranking')
     .action(async (sweepId: string, options: GlobalOptions) => {
@@ -284,7 +292,10 @@ export function registerSweepCommands(program: Command): void {
         ).catch(mapErrors),
       );
     });
+}
 
+/** `ncap sweep result`: waits for the result and prints the ranking and winner. */
+function registerResultCommand(sweep: Command): void {
   addGlobal(sweep.command('result').argument('<sweepId>'))
     .description('Wait for the sweep’s result and print the ranking and winner')
     .action(async (sweepId: string, options: GlobalOptions) => {
@@ -294,7 +305,10 @@ export function registerSweepCommands(program: Command): void {
         ),
       );
     });
+}
 
+/** `ncap sweep cancel`: cancels the whole sweep or one candidate. */
+function registerCancelCommand(sweep: Command): void {
   addGlobal(sweep.command('cancel').argument('<sweepId>'))
     .description(
       'Cancel the sweep (running trainings stop at the next batch and keep their checkpoint), or one candidate',
@@ -323,7 +337,10 @@ export function registerSweepCommands(program: Command): void {
           );
       });
     });
+}
 
+/** `ncap sweep resume`: starts a failed or terminated sweep again. */
+function registerResumeCommand(sweep: Command): void {
   addGlobal(sweep.command('resume').argument('<sweepId>'))
     .description(
       'Start a failed or terminated sweep again: finished candidates are reused, the rest resume from checkpoints',
@@ -347,7 +364,10 @@ export function registerSweepCommands(program: Command): void {
         );
       });
     });
+}
 
+/** `ncap sweep extend`: trains a near-tie’s contenders one rung further. */
+function registerExtendCommand(sweep: Command): void {
   addGlobal(sweep.command('extend').argument('<sweepId>'))
     .description(
       'Settle a near-tie: train only the contenders the stop rule could not separate one rung further (from their checkpoints) and decide again; the previous report is kept as report-run<n>.json/.html. Exits 0 when there is no tie, 2 when the tie is at the last rung',
@@ -373,7 +393,10 @@ export function registerSweepCommands(program: Command): void {
           );
       });
     });
+}
 
+/** `ncap sweep list`: recent sweeps, newest first. */
+function registerListCommand(sweep: Command): void {
   addGlobal(sweep.command('list'))
     .description('List recent sweeps, newest first: id, name, status, winner, created')
     .option('--limit <n>', 'at most this many', '20')
@@ -387,4 +410,18 @@ export function registerSweepCommands(program: Command): void {
         for (const line of sweepListLines(rows)) console.log(line);
       });
     });
+}
+
+/** Registers `ncap sweep` and its subcommands on `program`. */
+export function registerSweepCommands(program: Command): void {
+  const sweep = program.command('sweep').description('Start, watch and manage sweeps over a model zoo');
+  registerStartCommand(sweep);
+  registerValidateCommand(sweep);
+  registerStatusCommand(sweep);
+  registerWatchCommand(sweep);
+  registerResultCommand(sweep);
+  registerCancelCommand(sweep);
+  registerResumeCommand(sweep);
+  registerExtendCommand(sweep);
+  registerListCommand(sweep);
 }
