@@ -2,7 +2,10 @@
  * Runs (or completes) a zoo's early sweeps through the product, one probe setting after the other, with a
  * progress line per finished candidate. A failed candidate is reported and left out; the others count.
  */
+import type { SweepSpec } from '../../activities/spec/sweep-spec.js';
+import type { ArtifactStore } from '../../activities/store/artifact-store.js';
 import { sweepKeys } from '../../activities/store/keys.js';
+import { canonicalJson, readStoredSpec } from '../../activities/sweep/stored-spec.js';
 import { createStoreProvider } from '../../activities/sweep/store-cache.js';
 import type { CandidateResult } from '../../activities/training/types.js';
 import type { LocalSweeps } from '../../scripts/sweeps/local-sweeps.js';
@@ -44,7 +47,11 @@ export async function runEarlySweeps(
   const out: EarlySweep[] = [];
   const seed = options.seed ?? EARLY_SEED;
   for (const setting of options.settings ?? PROBE_SETTING_NAMES) {
-    const spec = earlySweepSpec(zoo.task, setting, options.maxParallel, seed);
+    const spec = await withStoredConcurrency(
+      sweeps.store,
+      earlySweepSpec(zoo.task, setting, options.maxParallel, seed),
+      options.log,
+    );
     const started = Date.now();
     const seen = new Set<string>();
     options.log(`zoo ${zoo.name}, ${setting}: sweep ${spec.id} (${spec.candidates.length} candidates)`);
@@ -77,6 +84,27 @@ export async function runEarlySweeps(
     });
   }
   return out;
+}
+
+/**
+ * `spec` with the concurrency its sweep was stored with, when that is all that differs. Early-sweep ids
+ * leave out how many candidates train at once (it changes no result), but the product refuses an id whose
+ * stored spec differs in anything, so a rerun with another `--parallel` would fail as "a different spec".
+ */
+export async function withStoredConcurrency(
+  store: ArtifactStore,
+  spec: SweepSpec,
+  log: (line: string) => void,
+): Promise<SweepSpec> {
+  const stored = (await readStoredSpec(store, spec.id!))?.spec;
+  if (!stored || canonicalJson(stored.concurrency) === canonicalJson(spec.concurrency)) return spec;
+  const aligned = { ...spec, concurrency: stored.concurrency };
+  if (canonicalJson(aligned) !== canonicalJson(stored)) return spec;
+  log(
+    `  sweep ${spec.id} is stored with concurrency.maxParallel ${stored.concurrency.maxParallel}: it runs ` +
+      `with that, not ${spec.concurrency.maxParallel} (how many train at once changes no result)`,
+  );
+  return aligned;
 }
 
 /**
