@@ -67,11 +67,12 @@ export interface RealZooManifest {
   candidates: ManifestCandidate[];
 }
 
-export interface BuildRealZooOptions {
+/** What both real-zoo builders are given. */
+export interface ZooBuildOptions {
   tf: Tf;
   /** Backend name, recorded with the timings. */
   backend: string;
-  /** Absolute cache folder (models, target data). */
+  /** Absolute cache folder (models, target data, and the second zoo's packages). */
   cacheDir: string;
   /** `cacheDir` as written into the manifest (relative to the repository root). */
   cacheDirLabel: string;
@@ -81,10 +82,14 @@ export interface BuildRealZooOptions {
   store: ArtifactStore;
   /** Manifest file (read for timings and the ground truth to carry over, then rewritten after every step). */
   manifestPath: string;
+  log: (line: string) => void;
+}
+
+export interface BuildRealZooOptions extends ZooBuildOptions {
   /** Only these candidate ids. @default all */
   only?: readonly string[];
+  /** Images per forward pass. @default 32 */
   batchSize?: number;
-  log: (line: string) => void;
 }
 
 /** Reads a manifest; `undefined` when the file does not exist. */
@@ -129,14 +134,31 @@ export function packageFolder(name: string, version: string): string {
   }
 }
 
+/** Writes (or finds) the target data in the cache folder; returns it as a manifest describes it. */
+export async function prepareTargetDataset(
+  options: Pick<ZooBuildOptions, 'cacheDir' | 'dataDir' | 'log'>,
+): Promise<RealZooManifest['dataset']> {
+  const target = await writeTargetData(options.cacheDir, options.dataDir, TARGET_PLAN);
+  options.log(
+    `target data: ${TARGET_SPLITS.map((s) => `${target.samples[s]} ${s}`).join(' / ')} (Fashion-MNIST, 10 classes)`,
+  );
+  return {
+    name: 'fashion-mnist',
+    origin: "Debian package dataset-fashion-mnist (Zalando Research's Fashion-MNIST, MIT licence)",
+    classNames: target.classNames,
+    storedShape: [28, 28, 1],
+    normalisation: '[0,1]',
+    seed: TARGET_PLAN.seed,
+    paths: target.paths,
+    samples: target.samples,
+  };
+}
+
 /** Builds (or completes) the zoo and returns its manifest. */
 export async function buildRealZoo(options: BuildRealZooOptions): Promise<RealZooManifest> {
   const { tf, cacheDir, store, log } = options;
   const previous = await readRealZooManifest(options.manifestPath);
-  const target = await writeTargetData(cacheDir, options.dataDir, TARGET_PLAN);
-  log(
-    `target data: ${TARGET_SPLITS.map((s) => `${target.samples[s]} ${s}`).join(' / ')} (Fashion-MNIST, 10 classes)`,
-  );
+  const dataset = await prepareTargetDataset(options);
   const candidates = REAL_CANDIDATES.filter((c) => !options.only || options.only.includes(c.id));
   if (options.only) {
     const unknown = options.only.filter((id) => !REAL_CANDIDATES.some((c) => c.id === id));
@@ -149,16 +171,7 @@ export async function buildRealZoo(options: BuildRealZooOptions): Promise<RealZo
     version: REAL_ZOO_MANIFEST_VERSION,
     createdBy: REAL_ZOO_BUILDER,
     cacheDir: options.cacheDirLabel,
-    dataset: {
-      name: 'fashion-mnist',
-      origin: "Debian package dataset-fashion-mnist (Zalando Research's Fashion-MNIST, MIT licence)",
-      classNames: target.classNames,
-      storedShape: [28, 28, 1],
-      normalisation: '[0,1]',
-      seed: TARGET_PLAN.seed,
-      paths: target.paths,
-      samples: target.samples,
-    },
+    dataset,
     networks: [],
     candidates: [],
   };
@@ -191,7 +204,7 @@ export async function buildRealZoo(options: BuildRealZooOptions): Promise<RealZo
         tf,
         store,
         modelUri,
-        datasetUri: pathToFileURL(join(cacheDir, target.paths[split])).href,
+        datasetUri: pathToFileURL(join(cacheDir, dataset.paths[split])).href,
         normalisation: network.normalisation,
         cuts,
         batchSize: options.batchSize ?? 32,

