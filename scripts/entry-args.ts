@@ -67,3 +67,16 @@ export function positiveInt(value: string): number {
     throw new InvalidArgumentError(`expected a positive integer, got '${value}'`);
   return n;
 }
+
+/** Runs an entry point's `main` and sets the exit code it resolves to (1 and the stack when it throws). */
+export function runEntryMain(main: () => Promise<number>): void {
+  main().then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+      process.exitCode = 1;
+    },
+  );
+}
