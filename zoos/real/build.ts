@@ -156,17 +156,9 @@ export async function prepareTargetDataset(
 
 /** Builds (or completes) the zoo and returns its manifest. */
 export async function buildRealZoo(options: BuildRealZooOptions): Promise<RealZooManifest> {
-  const { tf, cacheDir, store, log } = options;
   const previous = await readRealZooManifest(options.manifestPath);
   const dataset = await prepareTargetDataset(options);
-  const candidates = REAL_CANDIDATES.filter((c) => !options.only || options.only.includes(c.id));
-  if (options.only) {
-    const unknown = options.only.filter((id) => !REAL_CANDIDATES.some((c) => c.id === id));
-    if (unknown.length > 0)
-      throw new Error(
-        `unknown candidate ids: ${unknown.join(', ')} (known: ${REAL_CANDIDATES.map((c) => c.id).join(', ')})`,
-      );
-  }
+  const candidates = selectCandidates(options.only);
   const manifest: RealZooManifest = {
     version: REAL_ZOO_MANIFEST_VERSION,
     createdBy: REAL_ZOO_BUILDER,
@@ -175,65 +167,18 @@ export async function buildRealZoo(options: BuildRealZooOptions): Promise<RealZo
     networks: [],
     candidates: [],
   };
-
   for (const network of REAL_NETWORKS) {
     const cuts = candidates.filter((c) => c.network === network.id);
     if (cuts.length === 0) continue;
-    const modelDir = join(cacheDir, 'models', network.id);
-    const converted = await convertNsfwjsModel(
-      join(packageFolder(network.package.name, network.package.version), network.bundleFolder),
-      modelDir,
-    );
-    const modelUri = pathToFileURL(converted.modelJsonPath).href;
-    const before = previous?.networks.find((n) => n.id === network.id);
-    const entry: ManifestNetwork = {
-      ...network,
-      modelPath: `models/${network.id}/model.json`,
-      contentHash: converted.contentHash,
-      weightBytes: converted.weightBytes,
-      params: 0,
-      featureSeconds: before?.contentHash === converted.contentHash ? { ...before.featureSeconds } : {},
-      ...(before?.featureBackend ? { featureBackend: before.featureBackend } : {}),
-    };
-    log(
-      `${network.id}: ${network.architecture} → ${entry.modelPath} (${(converted.weightBytes / 1e6).toFixed(1)} MB of weights)`,
-    );
-    const perSplit = {} as Record<TargetSplit, NetworkFeatures>;
-    for (const split of TARGET_SPLITS) {
-      perSplit[split] = await extractNetworkFeatures({
-        tf,
-        store,
-        modelUri,
-        datasetUri: pathToFileURL(join(cacheDir, dataset.paths[split])).href,
-        normalisation: network.normalisation,
-        cuts,
-        batchSize: options.batchSize ?? 32,
-        log: (line) => log(`${network.id} ${split}${line}`),
-      });
-      const f = perSplit[split];
-      entry.params = f.params;
-      if (f.cuts.some((c) => c.computed)) {
-        entry.featureSeconds[split] = Number(f.seconds.toFixed(1));
-        entry.featureBackend = options.backend;
-        log(
-          `${network.id} ${split}: ${cuts.length} cuts of ${f.samples} images at ${f.inputShape.join('×')} in ${f.seconds.toFixed(0)} s (${(f.samples / f.seconds).toFixed(1)} img/s)`,
-        );
-      } else {
-        log(`${network.id} ${split}: features cached`);
-      }
-    }
+    const { entry, modelUri } = await convertNetwork({
+      network,
+      cacheDir: options.cacheDir,
+      before: previous?.networks.find((n) => n.id === network.id),
+      log: options.log,
+    });
+    const perSplit = await extractSplitFeatures({ options, network, cuts, dataset, modelUri, entry });
     manifest.networks.push(entry);
-    for (const [k, cut] of cuts.entries()) {
-      manifest.candidates.push({
-        ...cut,
-        featureDim: perSplit.train.cuts[k]!.featureDim,
-        featureKeys: {
-          train: perSplit.train.cuts[k]!.key,
-          validation: perSplit.validation.cuts[k]!.key,
-          test: perSplit.test.cuts[k]!.key,
-        },
-      });
-    }
+    manifest.candidates.push(...cutCandidates(cuts, perSplit));
     await writeRealZooManifest(options.manifestPath, manifest);
   }
   // Candidates in the plan's order.
@@ -242,14 +187,119 @@ export async function buildRealZoo(options: BuildRealZooOptions): Promise<RealZo
       REAL_CANDIDATES.findIndex((c) => c.id === a.id) - REAL_CANDIDATES.findIndex((c) => c.id === b.id),
   );
   await writeRealZooManifest(options.manifestPath, manifest);
-  // The ground truth is measured by full-training sweeps; their cache key (features + recipe) says
-  // whether it still holds, so a rebuild carries it over and `--build-truth` re-measures stale runs.
+  carryGroundTruth(manifest, previous);
+  await writeRealZooManifest(options.manifestPath, manifest);
+  return manifest;
+}
+
+/** The plan's candidates, or those of `only` (every id must be the plan's). */
+function selectCandidates(only: readonly string[] | undefined): RealCandidate[] {
+  const candidates = REAL_CANDIDATES.filter((c) => !only || only.includes(c.id));
+  if (only) {
+    const unknown = only.filter((id) => !REAL_CANDIDATES.some((c) => c.id === id));
+    if (unknown.length > 0)
+      throw new Error(
+        `unknown candidate ids: ${unknown.join(', ')} (known: ${REAL_CANDIDATES.map((c) => c.id).join(', ')})`,
+      );
+  }
+  return candidates;
+}
+
+/**
+ * Converts one network's bundle into a model folder in the cache; returns its manifest entry, whose timings
+ * carry over from the `before` entry while the converted model is the same.
+ */
+async function convertNetwork(input: {
+  network: RealNetwork;
+  cacheDir: string;
+  before: ManifestNetwork | undefined;
+  log: (line: string) => void;
+}): Promise<{ entry: ManifestNetwork; modelUri: string }> {
+  const { network, before } = input;
+  const converted = await convertNsfwjsModel(
+    join(packageFolder(network.package.name, network.package.version), network.bundleFolder),
+    join(input.cacheDir, 'models', network.id),
+  );
+  const entry: ManifestNetwork = {
+    ...network,
+    modelPath: `models/${network.id}/model.json`,
+    contentHash: converted.contentHash,
+    weightBytes: converted.weightBytes,
+    params: 0,
+    featureSeconds: before?.contentHash === converted.contentHash ? { ...before.featureSeconds } : {},
+    ...(before?.featureBackend ? { featureBackend: before.featureBackend } : {}),
+  };
+  input.log(
+    `${network.id}: ${network.architecture} → ${entry.modelPath} (${(converted.weightBytes / 1e6).toFixed(1)} MB of weights)`,
+  );
+  return { entry, modelUri: pathToFileURL(converted.modelJsonPath).href };
+}
+
+/**
+ * Every cut's features of one network over each split, from the store or computed; records the network's
+ * parameter count and the splits' timings in `entry`.
+ */
+async function extractSplitFeatures(input: {
+  options: BuildRealZooOptions;
+  network: RealNetwork;
+  cuts: readonly RealCandidate[];
+  dataset: RealZooManifest['dataset'];
+  modelUri: string;
+  entry: ManifestNetwork;
+}): Promise<Record<TargetSplit, NetworkFeatures>> {
+  const { options, network, cuts, entry } = input;
+  const perSplit = {} as Record<TargetSplit, NetworkFeatures>;
+  for (const split of TARGET_SPLITS) {
+    const f = await extractNetworkFeatures({
+      tf: options.tf,
+      store: options.store,
+      modelUri: input.modelUri,
+      datasetUri: pathToFileURL(join(options.cacheDir, input.dataset.paths[split])).href,
+      normalisation: network.normalisation,
+      cuts,
+      batchSize: options.batchSize ?? 32,
+      log: (line) => options.log(`${network.id} ${split}${line}`),
+    });
+    perSplit[split] = f;
+    entry.params = f.params;
+    if (f.cuts.some((c) => c.computed)) {
+      entry.featureSeconds[split] = Number(f.seconds.toFixed(1));
+      entry.featureBackend = options.backend;
+      options.log(
+        `${network.id} ${split}: ${cuts.length} cuts of ${f.samples} images at ${f.inputShape.join('×')} in ${f.seconds.toFixed(0)} s (${(f.samples / f.seconds).toFixed(1)} img/s)`,
+      );
+    } else {
+      options.log(`${network.id} ${split}: features cached`);
+    }
+  }
+  return perSplit;
+}
+
+/** The manifest's candidates for one network's cuts: feature width and each split's cache key. */
+function cutCandidates(
+  cuts: readonly RealCandidate[],
+  perSplit: Record<TargetSplit, NetworkFeatures>,
+): ManifestCandidate[] {
+  return cuts.map((cut, k) => ({
+    ...cut,
+    featureDim: perSplit.train.cuts[k]!.featureDim,
+    featureKeys: {
+      train: perSplit.train.cuts[k]!.key,
+      validation: perSplit.validation.cuts[k]!.key,
+      test: perSplit.test.cuts[k]!.key,
+    },
+  }));
+}
+
+/**
+ * The ground truth is measured by full-training sweeps; their cache key (features + recipe) says whether it
+ * still holds, so a rebuild carries it over and `--build-truth` re-measures stale runs.
+ */
+function carryGroundTruth(manifest: RealZooManifest, previous: RealZooManifest | undefined): void {
   for (const candidate of manifest.candidates) {
     const truth: GroundTruth | undefined = previous?.candidates.find(
       (c) => c.id === candidate.id,
     )?.groundTruth;
     if (truth) candidate.groundTruth = truth;
   }
-  await writeRealZooManifest(options.manifestPath, manifest);
-  return manifest;
 }

