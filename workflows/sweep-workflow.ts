@@ -255,89 +255,143 @@ function halvingProgress(halving: HalvingState, rule: string): SweepState['halvi
   };
 }
 
-export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepResult> {
-  const { storeUri, carried } = input;
+/** One workflow run of a sweep: its current-shape spec, and where this run stands across continue-as-new. */
+interface SweepRun {
+  /** The input with its sweep id filled in: what continue-as-new carries on. */
+  input: SweepWorkflowInput & { sweepId: string };
+  spec: SweepSpec;
+  sweepId: string;
+  workflowId: string;
+  startedAt: string;
+  /** This run's number across continue-as-new, 1 for the first. */
+  runs: number;
+  queues: SweepQueues;
+}
+
+function sweepRunOf(input: SweepWorkflowInput): SweepRun {
+  const { carried } = input;
   // Inputs read back from history may hold a spec of an older shape: from here on, only the current one.
   const spec = upgradeRecordedSpec(input.spec);
   const info = workflowInfo();
   const sweepId = input.sweepId ?? sweepIdFromWorkflowId(info.workflowId);
-  const startedAt = carried?.startedAt ?? new Date().toISOString();
-  const runs = (carried?.runs ?? 0) + 1;
-  const queues = input.taskQueues ?? DEFAULT_TASK_QUEUES;
-  const { prepareSweep } = proxyActivities<OrchestratorActivities>({
-    ...prepareProfile(spec),
-    taskQueue: queues.orchestrator,
-  });
-  const { scoreSweep } = proxyActivities<OrchestratorActivities>({
-    ...scoreProfile(spec),
-    taskQueue: queues.orchestrator,
-  });
-
-  const state = new SweepState(
+  return {
+    input: { ...input, sweepId },
+    spec,
     sweepId,
+    workflowId: info.workflowId,
+    startedAt: carried?.startedAt ?? new Date().toISOString(),
+    runs: (carried?.runs ?? 0) + 1,
+    queues: input.taskQueues ?? DEFAULT_TASK_QUEUES,
+  };
+}
+
+/** The sweep's book, with its handlers registered and shown (the dataset's search attribute on the first run only). */
+function openSweepState(run: SweepRun): SweepState {
+  const { input, spec } = run;
+  const state = new SweepState(
+    run.sweepId,
     spec.candidates.map((c) => c.id),
     // The spec schema holds a halving sweep's window to its last rung.
     spec.training.epochs,
-    carried,
+    input.carried,
   );
-  registerHandlers(state, startedAt, runs);
-  if (input.searchAttributes && runs === 1) {
+  registerHandlers(state, run.startedAt, run.runs);
+  if (input.searchAttributes && run.runs === 1) {
     upsertSearchAttributes([
       { key: SEARCH_ATTRIBUTE_KEYS.dataset, value: spec.dataset.name ?? spec.dataset.uri },
     ]);
   }
   publish(state, input.searchAttributes);
+  return state;
+}
 
-  // 1. Prepare: validate, record spec.json, and find the candidates earlier runs finished.
-  const prepared = await prepareSweep({ sweepId, storeUri, spec });
-  state.recordFinished(prepared.finished);
+/** What a fixed sweep and a halving bracket both train with. */
+interface TrainingPlan {
+  run: SweepRun;
+  state: SweepState;
+  /** The candidates prepareSweep returned, in the spec's order. */
+  candidateIds: string[];
+  useChildWorkflows: boolean;
+  activityInputOf: (candidateId: string) => TrainCandidateInput;
+}
 
-  // 2. Train the rest in the window; large zoos use child workflows and continue-as-new.
-  const useChildWorkflows = prepared.candidateIds.length > spec.concurrency.childWorkflowThreshold;
-  const activityInputOf = (candidateId: string): TrainCandidateInput => ({
-    sweepId,
-    storeUri,
-    candidateId,
-    progressWorkflowId: info.workflowId,
-  });
-  let bracket: SweepBracket | undefined;
-  const { budget } = spec;
-  if (budget.strategy === 'halving') {
-    const halving = await runBracket({
-      input: { ...input, sweepId },
-      state,
-      spec,
-      budget,
-      candidateIds: prepared.candidateIds,
-      useChildWorkflows,
-      queues,
-      activityInputOf,
-      startedAt,
-      runs,
+/** Whether this run should start no more candidates and continue as new: only child-workflow sweeps, once full. */
+function continueAsNewDue(
+  runner: CandidateRunner,
+  spec: SweepSpec,
+  useChildWorkflows: boolean,
+): () => boolean {
+  return () =>
+    useChildWorkflows &&
+    (runner.started >= spec.concurrency.candidatesPerRun || workflowInfo().continueAsNewSuggested);
+}
+
+const NOT_STARTED = 'the sweep was cancelled before it started';
+
+/** A fixed sweep: every candidate not yet settled through one window; continues as new while some are left. */
+async function trainFixedSweep(plan: TrainingPlan): Promise<void> {
+  const { run, state, useChildWorkflows } = plan;
+  const { spec } = run;
+  const runner = candidateRunner(state, spec, useChildWorkflows, run.queues, plan.activityInputOf);
+  const queue = plan.candidateIds.filter((id) => !state.isSettled(id));
+  const pause = continueAsNewDue(runner, spec, useChildWorkflows);
+  await runWindow(state, queue, spec.concurrency.maxParallel, runner, pause);
+
+  if (state.cancelled) {
+    for (const id of queue.splice(0)) state.recordCancelled(id, NOT_STARTED);
+  } else if (queue.length > 0) {
+    await continueAsNew<typeof sweepWorkflow>({
+      ...run.input,
+      carried: state.carry(run.startedAt, run.runs),
     });
-    bracket = bracketSummary(halving);
-  } else {
-    const runner = candidateRunner(state, spec, useChildWorkflows, queues, activityInputOf);
-    const queue = prepared.candidateIds.filter((id) => !state.isSettled(id));
-    const pause = (): boolean =>
-      useChildWorkflows &&
-      (runner.started >= spec.concurrency.candidatesPerRun || workflowInfo().continueAsNewSuggested);
-    await runWindow(state, queue, spec.concurrency.maxParallel, runner, pause);
-
-    if (state.cancelled) {
-      for (const id of queue.splice(0))
-        state.recordCancelled(id, 'the sweep was cancelled before it started');
-    } else if (queue.length > 0) {
-      await continueAsNew<typeof sweepWorkflow>({ ...input, sweepId, carried: state.carry(startedAt, runs) });
-    }
   }
+}
 
-  // 3. Score what finished, even after a cancellation: the report records who was cancelled and why.
+/** Trains the candidates prepareSweep left, as a fixed sweep or a halving bracket; the bracket's summary if any. */
+async function trainCandidates(
+  run: SweepRun,
+  state: SweepState,
+  candidateIds: string[],
+): Promise<SweepBracket | undefined> {
+  const { spec } = run;
+  const plan: TrainingPlan = {
+    run,
+    state,
+    candidateIds,
+    useChildWorkflows: candidateIds.length > spec.concurrency.childWorkflowThreshold,
+    activityInputOf: (candidateId) => ({
+      sweepId: run.sweepId,
+      storeUri: run.input.storeUri,
+      candidateId,
+      progressWorkflowId: run.workflowId,
+    }),
+  };
+  const { budget } = spec;
+  if (budget.strategy === 'halving') return bracketSummary(await runBracket(plan, budget));
+  await trainFixedSweep(plan);
+  return undefined;
+}
+
+/** Scores what finished and publishes the outcome: status, winner and, where the payloads allow, the memo. */
+async function scoreAndDecide(options: {
+  run: SweepRun;
+  state: SweepState;
+  scoreSweep: OrchestratorActivities['scoreSweep'];
+  candidateIds: string[];
+  bracket: SweepBracket | undefined;
+}): Promise<SweepResult> {
+  const { run, state, bracket } = options;
+  const { input } = run;
   state.status = 'scoring';
   publish(state, input.searchAttributes);
-  const ordered = state.outcomesOf(prepared.candidateIds);
+  const ordered = state.outcomesOf(options.candidateIds);
   const scored = await CancellationScope.nonCancellable(() =>
-    scoreSweep({ sweepId, storeUri, outcomes: ordered, ...(bracket ? { bracket } : {}) }),
+    options.scoreSweep({
+      sweepId: run.sweepId,
+      storeUri: input.storeUri,
+      outcomes: ordered,
+      ...(bracket ? { bracket } : {}),
+    }),
   );
   state.winner = scored.winner;
   state.status = state.cancelled ? 'cancelled' : 'completed';
@@ -349,6 +403,30 @@ export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepRes
     upsertMemo(decided);
   }
   return sweepResult(state, ordered, scored, bracket);
+}
+
+export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepResult> {
+  const run = sweepRunOf(input);
+  const { spec, queues } = run;
+  const { prepareSweep } = proxyActivities<OrchestratorActivities>({
+    ...prepareProfile(spec),
+    taskQueue: queues.orchestrator,
+  });
+  const { scoreSweep } = proxyActivities<OrchestratorActivities>({
+    ...scoreProfile(spec),
+    taskQueue: queues.orchestrator,
+  });
+  const state = openSweepState(run);
+
+  // 1. Prepare: validate, record spec.json, and find the candidates earlier runs finished.
+  const prepared = await prepareSweep({ sweepId: run.sweepId, storeUri: input.storeUri, spec });
+  state.recordFinished(prepared.finished);
+
+  // 2. Train the rest in the window; large zoos use child workflows and continue-as-new.
+  const bracket = await trainCandidates(run, state, prepared.candidateIds);
+
+  // 3. Score what finished, even after a cancellation: the report records who was cancelled and why.
+  return await scoreAndDecide({ run, state, scoreSweep, candidateIds: prepared.candidateIds, bracket });
 }
 
 /** The bracket an extension reopens; a bad extension fails the sweep (not the workflow task, which would retry). */
@@ -371,27 +449,17 @@ function extendedBracket(
  * into the next rung's contenders or the decision. Continue-as-new carries the bracket and who finished
  * the current rung. A cancelled sweep stops with the bracket undecided.
  */
-async function runBracket(options: {
-  input: SweepWorkflowInput & { sweepId: string };
-  state: SweepState;
-  spec: SweepSpec;
-  budget: HalvingBudget;
-  candidateIds: string[];
-  useChildWorkflows: boolean;
-  queues: SweepQueues;
-  activityInputOf: (candidateId: string) => TrainCandidateInput;
-  startedAt: string;
-  runs: number;
-}): Promise<HalvingState> {
-  const { input, state, spec, useChildWorkflows, queues, activityInputOf } = options;
+async function runBracket(plan: TrainingPlan, budget: HalvingBudget): Promise<HalvingState> {
+  const { run, state, useChildWorkflows, activityInputOf } = plan;
+  const { input, spec, queues } = run;
   const { scoreRung } = proxyActivities<OrchestratorActivities>({
     ...scoreProfile(spec),
     taskQueue: queues.orchestrator,
   });
-  const config = halvingConfigOf(options.budget);
+  const config = halvingConfigOf(budget);
   let halving =
     input.carried?.halving ??
-    (input.extend ? extendedBracket(config, input.extend) : startHalving(config, options.candidateIds));
+    (input.extend ? extendedBracket(config, input.extend) : startHalving(config, plan.candidateIds));
   const rungDone = new Set(input.carried?.rungDone ?? []);
   let rung = halving.rung;
   let epochs = halving.config.rungs[rung]!;
@@ -412,9 +480,7 @@ async function runBracket(options: {
     if (step.rung !== rung) rungDone.clear();
     ({ rung, epochs } = step);
     const queue = step.candidateIds.filter((id) => !rungDone.has(id));
-    const pause = (): boolean =>
-      useChildWorkflows &&
-      (runner.started >= spec.concurrency.candidatesPerRun || workflowInfo().continueAsNewSuggested);
+    const pause = continueAsNewDue(runner, spec, useChildWorkflows);
     const tracked: CandidateRunner = {
       get started() {
         return runner.started;
@@ -429,7 +495,7 @@ async function runBracket(options: {
     if (queue.length > 0)
       await continueAsNew<typeof sweepWorkflow>({
         ...input,
-        carried: { ...state.carry(options.startedAt, options.runs), halving, rungDone: [...rungDone] },
+        carried: { ...state.carry(run.startedAt, run.runs), halving, rungDone: [...rungDone] },
       });
 
     const outcomes = state.outcomesOf(step.candidateIds);
@@ -472,7 +538,6 @@ async function runBracket(options: {
     show();
   }
   if (state.cancelled)
-    for (const id of options.candidateIds)
-      if (!state.isSettled(id)) state.recordCancelled(id, 'the sweep was cancelled before it started');
+    for (const id of plan.candidateIds) if (!state.isSettled(id)) state.recordCancelled(id, NOT_STARTED);
   return halving;
 }
