@@ -28,6 +28,7 @@ import { upgradeRecordedSpec } from '../activities/spec/recorded-spec.js';
 import type { SweepSpec } from '../activities/spec/sweep-spec.js';
 import type {
   CandidateOutcome,
+  ScoreRungOutput,
   ScoreSweepOutput,
   SweepBracket,
   TrainCandidateInput,
@@ -59,8 +60,13 @@ import {
   recordScore,
   startHalving,
   type HalvingBudget,
+  type HalvingConfig,
   type HalvingState,
+  type HalvingStep,
 } from './halving.js';
+
+/** A rung to train, as the halving state machine names it. */
+type TrainStep = Extract<HalvingStep, { kind: 'train' }>;
 
 /** The innermost failure: an ApplicationFailure's type and message, or the timeout that ended it. */
 export function describeFailure(error: unknown): { type: string; message: string } {
@@ -431,7 +437,7 @@ export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepRes
 
 /** The bracket an extension reopens; a bad extension fails the sweep (not the workflow task, which would retry). */
 function extendedBracket(
-  config: ReturnType<typeof halvingConfigOf>,
+  config: HalvingConfig,
   extend: NonNullable<SweepWorkflowInput['extend']>,
 ): HalvingState {
   try {
@@ -440,6 +446,104 @@ function extendedBracket(
     if (!(error instanceof HalvingConfigError)) throw error;
     throw ApplicationFailure.nonRetryable(`extend: ${error.message}`, 'InvalidExtension');
   }
+}
+
+/** The bracket this run works on: carried from the previous run, reopened by an extension, or a new one. */
+function openingBracket(
+  input: SweepWorkflowInput,
+  config: HalvingConfig,
+  candidateIds: string[],
+): HalvingState {
+  return (
+    input.carried?.halving ??
+    (input.extend ? extendedBracket(config, input.extend) : startHalving(config, candidateIds))
+  );
+}
+
+/** The runner of one rung: notes each candidate it saw through (not cancelled) as done, for continue-as-new. */
+function rungRunner(runner: CandidateRunner, state: SweepState, rungDone: Set<string>): CandidateRunner {
+  return {
+    get started() {
+      return runner.started;
+    },
+    async run(candidateId) {
+      await runner.run(candidateId);
+      if (!state.cancelled) rungDone.add(candidateId);
+    },
+  };
+}
+
+/** The bracket after the rung's failed trainings exit it. */
+function recordTrainingFailures(
+  halving: HalvingState,
+  outcomes: readonly CandidateOutcome[],
+  succeeded: readonly CandidateOutcome[],
+  rung: number,
+): HalvingState {
+  let next = halving;
+  for (const o of outcomes)
+    if (!succeeded.includes(o))
+      next = recordFailure(next, {
+        candidateId: o.candidateId,
+        rung,
+        message: `${o.failure?.type ?? 'failed'}: ${o.failure?.message ?? ''}`,
+      });
+  return next;
+}
+
+/** The bracket after the rung's scores: a score where the rule gave one, else an exit that says why not. */
+function recordRungScores(
+  halving: HalvingState,
+  succeeded: readonly CandidateOutcome[],
+  scored: ScoreRungOutput,
+  step: TrainStep,
+): HalvingState {
+  const { rung, epochs } = step;
+  const unscorable = new Map(scored.unscorable.map((u) => [u.candidateId, u.failure]));
+  const scoreOf = new Map(scored.scores.map((x) => [x.candidateId, x]));
+  let next = halving;
+  for (const o of succeeded) {
+    const x = scoreOf.get(o.candidateId);
+    const failure = unscorable.get(o.candidateId);
+    if (x && x.score !== null) {
+      next = recordScore(next, {
+        candidateId: o.candidateId,
+        rung,
+        score: x.score,
+        uncertainty: x.uncertainty,
+      });
+    } else {
+      next = recordFailure(next, {
+        candidateId: o.candidateId,
+        rung,
+        message: failure
+          ? `${failure.type}: ${failure.message}`
+          : `rule ${scored.appliedRule} cannot score it at ${epochs} epochs`,
+      });
+    }
+  }
+  return next;
+}
+
+/** Scores a trained rung with one `scoreRung` activity over its successful trainings; the bracket after it. */
+async function scoreTrainedRung(options: {
+  halving: HalvingState;
+  state: SweepState;
+  step: TrainStep;
+  storeUri: string;
+  scoreRung: OrchestratorActivities['scoreRung'];
+}): Promise<HalvingState> {
+  const { state, step } = options;
+  const outcomes = state.outcomesOf(step.candidateIds);
+  const succeeded = outcomes.filter((o) => o.status === 'succeeded' && o.resultKey);
+  const halving = recordTrainingFailures(options.halving, outcomes, succeeded, step.rung);
+  const scored = await options.scoreRung({
+    sweepId: state.sweepId,
+    storeUri: options.storeUri,
+    epochs: step.epochs,
+    contenders: succeeded.map((o) => ({ candidateId: o.candidateId, resultKey: o.resultKey! })),
+  });
+  return recordRungScores(halving, succeeded, scored, step);
 }
 
 /**
@@ -456,10 +560,7 @@ async function runBracket(plan: TrainingPlan, budget: HalvingBudget): Promise<Ha
     ...scoreProfile(spec),
     taskQueue: queues.orchestrator,
   });
-  const config = halvingConfigOf(budget);
-  let halving =
-    input.carried?.halving ??
-    (input.extend ? extendedBracket(config, input.extend) : startHalving(config, plan.candidateIds));
+  let halving = openingBracket(input, halvingConfigOf(budget), plan.candidateIds);
   const rungDone = new Set(input.carried?.rungDone ?? []);
   let rung = halving.rung;
   let epochs = halving.config.rungs[rung]!;
@@ -481,60 +582,14 @@ async function runBracket(plan: TrainingPlan, budget: HalvingBudget): Promise<Ha
     ({ rung, epochs } = step);
     const queue = step.candidateIds.filter((id) => !rungDone.has(id));
     const pause = continueAsNewDue(runner, spec, useChildWorkflows);
-    const tracked: CandidateRunner = {
-      get started() {
-        return runner.started;
-      },
-      async run(candidateId) {
-        await runner.run(candidateId);
-        if (!state.cancelled) rungDone.add(candidateId);
-      },
-    };
-    await runWindow(state, queue, spec.concurrency.maxParallel, tracked, pause);
+    await runWindow(state, queue, spec.concurrency.maxParallel, rungRunner(runner, state, rungDone), pause);
     if (state.cancelled) break;
     if (queue.length > 0)
       await continueAsNew<typeof sweepWorkflow>({
         ...input,
         carried: { ...state.carry(run.startedAt, run.runs), halving, rungDone: [...rungDone] },
       });
-
-    const outcomes = state.outcomesOf(step.candidateIds);
-    const succeeded = outcomes.filter((o) => o.status === 'succeeded' && o.resultKey);
-    for (const o of outcomes)
-      if (!succeeded.includes(o))
-        halving = recordFailure(halving, {
-          candidateId: o.candidateId,
-          rung,
-          message: `${o.failure?.type ?? 'failed'}: ${o.failure?.message ?? ''}`,
-        });
-    const scored = await scoreRung({
-      sweepId: state.sweepId,
-      storeUri: input.storeUri,
-      epochs,
-      contenders: succeeded.map((o) => ({ candidateId: o.candidateId, resultKey: o.resultKey! })),
-    });
-    const unscorable = new Map(scored.unscorable.map((u) => [u.candidateId, u.failure]));
-    const scoreOf = new Map(scored.scores.map((x) => [x.candidateId, x]));
-    for (const o of succeeded) {
-      const x = scoreOf.get(o.candidateId);
-      const failure = unscorable.get(o.candidateId);
-      if (x && x.score !== null) {
-        halving = recordScore(halving, {
-          candidateId: o.candidateId,
-          rung,
-          score: x.score,
-          uncertainty: x.uncertainty,
-        });
-      } else {
-        halving = recordFailure(halving, {
-          candidateId: o.candidateId,
-          rung,
-          message: failure
-            ? `${failure.type}: ${failure.message}`
-            : `rule ${scored.appliedRule} cannot score it at ${epochs} epochs`,
-        });
-      }
-    }
+    halving = await scoreTrainedRung({ halving, state, step, storeUri: input.storeUri, scoreRung });
     show();
   }
   if (state.cancelled)
