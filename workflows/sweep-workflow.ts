@@ -274,6 +274,7 @@ interface SweepRun {
   queues: SweepQueues;
 }
 
+/** This run's context, from its input and the workflow's info. */
 function sweepRunOf(input: SweepWorkflowInput): SweepRun {
   const { carried } = input;
   // Inputs read back from history may hold a spec of an older shape: from here on, only the current one.
@@ -332,6 +333,7 @@ function continueAsNewDue(
     (runner.started >= spec.concurrency.candidatesPerRun || workflowInfo().continueAsNewSuggested);
 }
 
+/** Why a candidate the cancelled sweep never started is recorded as cancelled. */
 const NOT_STARTED = 'the sweep was cancelled before it started';
 
 /** A fixed sweep: every candidate not yet settled through one window; continues as new while some are left. */
