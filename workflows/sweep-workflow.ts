@@ -28,6 +28,7 @@ import { upgradeRecordedSpec } from '../activities/spec/recorded-spec.js';
 import type { SweepSpec } from '../activities/spec/sweep-spec.js';
 import type {
   CandidateOutcome,
+  ScoreRungOutput,
   ScoreSweepOutput,
   SweepBracket,
   TrainCandidateInput,
@@ -59,8 +60,13 @@ import {
   recordScore,
   startHalving,
   type HalvingBudget,
+  type HalvingConfig,
   type HalvingState,
+  type HalvingStep,
 } from './halving.js';
+
+/** A rung to train, as the halving state machine names it. */
+type TrainStep = Extract<HalvingStep, { kind: 'train' }>;
 
 /** The innermost failure: an ApplicationFailure's type and message, or the timeout that ended it. */
 export function describeFailure(error: unknown): { type: string; message: string } {
@@ -255,89 +261,145 @@ function halvingProgress(halving: HalvingState, rule: string): SweepState['halvi
   };
 }
 
-export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepResult> {
-  const { storeUri, carried } = input;
+/** One workflow run of a sweep: its current-shape spec, and where this run stands across continue-as-new. */
+interface SweepRun {
+  /** The input with its sweep id filled in: what continue-as-new carries on. */
+  input: SweepWorkflowInput & { sweepId: string };
+  spec: SweepSpec;
+  sweepId: string;
+  workflowId: string;
+  startedAt: string;
+  /** This run's number across continue-as-new, 1 for the first. */
+  runs: number;
+  queues: SweepQueues;
+}
+
+/** This run's context, from its input and the workflow's info. */
+function sweepRunOf(input: SweepWorkflowInput): SweepRun {
+  const { carried } = input;
   // Inputs read back from history may hold a spec of an older shape: from here on, only the current one.
   const spec = upgradeRecordedSpec(input.spec);
   const info = workflowInfo();
   const sweepId = input.sweepId ?? sweepIdFromWorkflowId(info.workflowId);
-  const startedAt = carried?.startedAt ?? new Date().toISOString();
-  const runs = (carried?.runs ?? 0) + 1;
-  const queues = input.taskQueues ?? DEFAULT_TASK_QUEUES;
-  const { prepareSweep } = proxyActivities<OrchestratorActivities>({
-    ...prepareProfile(spec),
-    taskQueue: queues.orchestrator,
-  });
-  const { scoreSweep } = proxyActivities<OrchestratorActivities>({
-    ...scoreProfile(spec),
-    taskQueue: queues.orchestrator,
-  });
-
-  const state = new SweepState(
+  return {
+    input: { ...input, sweepId },
+    spec,
     sweepId,
+    workflowId: info.workflowId,
+    startedAt: carried?.startedAt ?? new Date().toISOString(),
+    runs: (carried?.runs ?? 0) + 1,
+    queues: input.taskQueues ?? DEFAULT_TASK_QUEUES,
+  };
+}
+
+/** The sweep's book, with its handlers registered and shown (the dataset's search attribute on the first run only). */
+function openSweepState(run: SweepRun): SweepState {
+  const { input, spec } = run;
+  const state = new SweepState(
+    run.sweepId,
     spec.candidates.map((c) => c.id),
     // The spec schema holds a halving sweep's window to its last rung.
     spec.training.epochs,
-    carried,
+    input.carried,
   );
-  registerHandlers(state, startedAt, runs);
-  if (input.searchAttributes && runs === 1) {
+  registerHandlers(state, run.startedAt, run.runs);
+  if (input.searchAttributes && run.runs === 1) {
     upsertSearchAttributes([
       { key: SEARCH_ATTRIBUTE_KEYS.dataset, value: spec.dataset.name ?? spec.dataset.uri },
     ]);
   }
   publish(state, input.searchAttributes);
+  return state;
+}
 
-  // 1. Prepare: validate, record spec.json, and find the candidates earlier runs finished.
-  const prepared = await prepareSweep({ sweepId, storeUri, spec });
-  state.recordFinished(prepared.finished);
+/** What a fixed sweep and a halving bracket both train with. */
+interface TrainingPlan {
+  run: SweepRun;
+  state: SweepState;
+  /** The candidates prepareSweep returned, in the spec's order. */
+  candidateIds: string[];
+  useChildWorkflows: boolean;
+  activityInputOf: (candidateId: string) => TrainCandidateInput;
+}
 
-  // 2. Train the rest in the window; large zoos use child workflows and continue-as-new.
-  const useChildWorkflows = prepared.candidateIds.length > spec.concurrency.childWorkflowThreshold;
-  const activityInputOf = (candidateId: string): TrainCandidateInput => ({
-    sweepId,
-    storeUri,
-    candidateId,
-    progressWorkflowId: info.workflowId,
-  });
-  let bracket: SweepBracket | undefined;
-  const { budget } = spec;
-  if (budget.strategy === 'halving') {
-    const halving = await runBracket({
-      input: { ...input, sweepId },
-      state,
-      spec,
-      budget,
-      candidateIds: prepared.candidateIds,
-      useChildWorkflows,
-      queues,
-      activityInputOf,
-      startedAt,
-      runs,
+/** Whether this run should start no more candidates and continue as new: only child-workflow sweeps, once full. */
+function continueAsNewDue(
+  runner: CandidateRunner,
+  spec: SweepSpec,
+  useChildWorkflows: boolean,
+): () => boolean {
+  return () =>
+    useChildWorkflows &&
+    (runner.started >= spec.concurrency.candidatesPerRun || workflowInfo().continueAsNewSuggested);
+}
+
+/** Why a candidate the cancelled sweep never started is recorded as cancelled. */
+const NOT_STARTED = 'the sweep was cancelled before it started';
+
+/** A fixed sweep: every candidate not yet settled through one window; continues as new while some are left. */
+async function trainFixedSweep(plan: TrainingPlan): Promise<void> {
+  const { run, state, useChildWorkflows } = plan;
+  const { spec } = run;
+  const runner = candidateRunner(state, spec, useChildWorkflows, run.queues, plan.activityInputOf);
+  const queue = plan.candidateIds.filter((id) => !state.isSettled(id));
+  const pause = continueAsNewDue(runner, spec, useChildWorkflows);
+  await runWindow(state, queue, spec.concurrency.maxParallel, runner, pause);
+
+  if (state.cancelled) {
+    for (const id of queue.splice(0)) state.recordCancelled(id, NOT_STARTED);
+  } else if (queue.length > 0) {
+    await continueAsNew<typeof sweepWorkflow>({
+      ...run.input,
+      carried: state.carry(run.startedAt, run.runs),
     });
-    bracket = bracketSummary(halving);
-  } else {
-    const runner = candidateRunner(state, spec, useChildWorkflows, queues, activityInputOf);
-    const queue = prepared.candidateIds.filter((id) => !state.isSettled(id));
-    const pause = (): boolean =>
-      useChildWorkflows &&
-      (runner.started >= spec.concurrency.candidatesPerRun || workflowInfo().continueAsNewSuggested);
-    await runWindow(state, queue, spec.concurrency.maxParallel, runner, pause);
-
-    if (state.cancelled) {
-      for (const id of queue.splice(0))
-        state.recordCancelled(id, 'the sweep was cancelled before it started');
-    } else if (queue.length > 0) {
-      await continueAsNew<typeof sweepWorkflow>({ ...input, sweepId, carried: state.carry(startedAt, runs) });
-    }
   }
+}
 
-  // 3. Score what finished, even after a cancellation: the report records who was cancelled and why.
+/** Trains the candidates prepareSweep left, as a fixed sweep or a halving bracket; the bracket's summary if any. */
+async function trainCandidates(
+  run: SweepRun,
+  state: SweepState,
+  candidateIds: string[],
+): Promise<SweepBracket | undefined> {
+  const { spec } = run;
+  const plan: TrainingPlan = {
+    run,
+    state,
+    candidateIds,
+    useChildWorkflows: candidateIds.length > spec.concurrency.childWorkflowThreshold,
+    activityInputOf: (candidateId) => ({
+      sweepId: run.sweepId,
+      storeUri: run.input.storeUri,
+      candidateId,
+      progressWorkflowId: run.workflowId,
+    }),
+  };
+  const { budget } = spec;
+  if (budget.strategy === 'halving') return bracketSummary(await runBracket(plan, budget));
+  await trainFixedSweep(plan);
+  return undefined;
+}
+
+/** Scores what finished and publishes the outcome: status, winner and, where the payloads allow, the memo. */
+async function scoreAndDecide(options: {
+  run: SweepRun;
+  state: SweepState;
+  scoreSweep: OrchestratorActivities['scoreSweep'];
+  candidateIds: string[];
+  bracket: SweepBracket | undefined;
+}): Promise<SweepResult> {
+  const { run, state, bracket } = options;
+  const { input } = run;
   state.status = 'scoring';
   publish(state, input.searchAttributes);
-  const ordered = state.outcomesOf(prepared.candidateIds);
+  const ordered = state.outcomesOf(options.candidateIds);
   const scored = await CancellationScope.nonCancellable(() =>
-    scoreSweep({ sweepId, storeUri, outcomes: ordered, ...(bracket ? { bracket } : {}) }),
+    options.scoreSweep({
+      sweepId: run.sweepId,
+      storeUri: input.storeUri,
+      outcomes: ordered,
+      ...(bracket ? { bracket } : {}),
+    }),
   );
   state.winner = scored.winner;
   state.status = state.cancelled ? 'cancelled' : 'completed';
@@ -351,9 +413,33 @@ export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepRes
   return sweepResult(state, ordered, scored, bracket);
 }
 
+export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepResult> {
+  const run = sweepRunOf(input);
+  const { spec, queues } = run;
+  const { prepareSweep } = proxyActivities<OrchestratorActivities>({
+    ...prepareProfile(spec),
+    taskQueue: queues.orchestrator,
+  });
+  const { scoreSweep } = proxyActivities<OrchestratorActivities>({
+    ...scoreProfile(spec),
+    taskQueue: queues.orchestrator,
+  });
+  const state = openSweepState(run);
+
+  // 1. Prepare: validate, record spec.json, and find the candidates earlier runs finished.
+  const prepared = await prepareSweep({ sweepId: run.sweepId, storeUri: input.storeUri, spec });
+  state.recordFinished(prepared.finished);
+
+  // 2. Train the rest in the window; large zoos use child workflows and continue-as-new.
+  const bracket = await trainCandidates(run, state, prepared.candidateIds);
+
+  // 3. Score what finished, even after a cancellation: the report records who was cancelled and why.
+  return await scoreAndDecide({ run, state, scoreSweep, candidateIds: prepared.candidateIds, bracket });
+}
+
 /** The bracket an extension reopens; a bad extension fails the sweep (not the workflow task, which would retry). */
 function extendedBracket(
-  config: ReturnType<typeof halvingConfigOf>,
+  config: HalvingConfig,
   extend: NonNullable<SweepWorkflowInput['extend']>,
 ): HalvingState {
   try {
@@ -364,6 +450,104 @@ function extendedBracket(
   }
 }
 
+/** The bracket this run works on: carried from the previous run, reopened by an extension, or a new one. */
+function openingBracket(
+  input: SweepWorkflowInput,
+  config: HalvingConfig,
+  candidateIds: string[],
+): HalvingState {
+  return (
+    input.carried?.halving ??
+    (input.extend ? extendedBracket(config, input.extend) : startHalving(config, candidateIds))
+  );
+}
+
+/** The runner of one rung: notes each candidate it saw through (not cancelled) as done, for continue-as-new. */
+function rungRunner(runner: CandidateRunner, state: SweepState, rungDone: Set<string>): CandidateRunner {
+  return {
+    get started() {
+      return runner.started;
+    },
+    async run(candidateId) {
+      await runner.run(candidateId);
+      if (!state.cancelled) rungDone.add(candidateId);
+    },
+  };
+}
+
+/** The bracket after the rung's failed trainings exit it. */
+function recordTrainingFailures(
+  halving: HalvingState,
+  outcomes: readonly CandidateOutcome[],
+  succeeded: readonly CandidateOutcome[],
+  rung: number,
+): HalvingState {
+  let next = halving;
+  for (const o of outcomes)
+    if (!succeeded.includes(o))
+      next = recordFailure(next, {
+        candidateId: o.candidateId,
+        rung,
+        message: `${o.failure?.type ?? 'failed'}: ${o.failure?.message ?? ''}`,
+      });
+  return next;
+}
+
+/** The bracket after the rung's scores: a score where the rule gave one, else an exit that says why not. */
+function recordRungScores(
+  halving: HalvingState,
+  succeeded: readonly CandidateOutcome[],
+  scored: ScoreRungOutput,
+  step: TrainStep,
+): HalvingState {
+  const { rung, epochs } = step;
+  const unscorable = new Map(scored.unscorable.map((u) => [u.candidateId, u.failure]));
+  const scoreOf = new Map(scored.scores.map((x) => [x.candidateId, x]));
+  let next = halving;
+  for (const o of succeeded) {
+    const x = scoreOf.get(o.candidateId);
+    const failure = unscorable.get(o.candidateId);
+    if (x && x.score !== null) {
+      next = recordScore(next, {
+        candidateId: o.candidateId,
+        rung,
+        score: x.score,
+        uncertainty: x.uncertainty,
+      });
+    } else {
+      next = recordFailure(next, {
+        candidateId: o.candidateId,
+        rung,
+        message: failure
+          ? `${failure.type}: ${failure.message}`
+          : `rule ${scored.appliedRule} cannot score it at ${epochs} epochs`,
+      });
+    }
+  }
+  return next;
+}
+
+/** Scores a trained rung with one `scoreRung` activity over its successful trainings; the bracket after it. */
+async function scoreTrainedRung(options: {
+  halving: HalvingState;
+  state: SweepState;
+  step: TrainStep;
+  storeUri: string;
+  scoreRung: OrchestratorActivities['scoreRung'];
+}): Promise<HalvingState> {
+  const { state, step } = options;
+  const outcomes = state.outcomesOf(step.candidateIds);
+  const succeeded = outcomes.filter((o) => o.status === 'succeeded' && o.resultKey);
+  const halving = recordTrainingFailures(options.halving, outcomes, succeeded, step.rung);
+  const scored = await options.scoreRung({
+    sweepId: state.sweepId,
+    storeUri: options.storeUri,
+    epochs: step.epochs,
+    contenders: succeeded.map((o) => ({ candidateId: o.candidateId, resultKey: o.resultKey! })),
+  });
+  return recordRungScores(halving, succeeded, scored, step);
+}
+
 /**
  * A halving bracket: each rung is a fan-out of the contenders through the same window and runner as a
  * fixed sweep (each training continues from the candidate's last checkpoint to the rung's epochs; one that
@@ -371,27 +555,14 @@ function extendedBracket(
  * into the next rung's contenders or the decision. Continue-as-new carries the bracket and who finished
  * the current rung. A cancelled sweep stops with the bracket undecided.
  */
-async function runBracket(options: {
-  input: SweepWorkflowInput & { sweepId: string };
-  state: SweepState;
-  spec: SweepSpec;
-  budget: HalvingBudget;
-  candidateIds: string[];
-  useChildWorkflows: boolean;
-  queues: SweepQueues;
-  activityInputOf: (candidateId: string) => TrainCandidateInput;
-  startedAt: string;
-  runs: number;
-}): Promise<HalvingState> {
-  const { input, state, spec, useChildWorkflows, queues, activityInputOf } = options;
+async function runBracket(plan: TrainingPlan, budget: HalvingBudget): Promise<HalvingState> {
+  const { run, state, useChildWorkflows, activityInputOf } = plan;
+  const { input, spec, queues } = run;
   const { scoreRung } = proxyActivities<OrchestratorActivities>({
     ...scoreProfile(spec),
     taskQueue: queues.orchestrator,
   });
-  const config = halvingConfigOf(options.budget);
-  let halving =
-    input.carried?.halving ??
-    (input.extend ? extendedBracket(config, input.extend) : startHalving(config, options.candidateIds));
+  let halving = openingBracket(input, halvingConfigOf(budget), plan.candidateIds);
   const rungDone = new Set(input.carried?.rungDone ?? []);
   let rung = halving.rung;
   let epochs = halving.config.rungs[rung]!;
@@ -412,67 +583,18 @@ async function runBracket(options: {
     if (step.rung !== rung) rungDone.clear();
     ({ rung, epochs } = step);
     const queue = step.candidateIds.filter((id) => !rungDone.has(id));
-    const pause = (): boolean =>
-      useChildWorkflows &&
-      (runner.started >= spec.concurrency.candidatesPerRun || workflowInfo().continueAsNewSuggested);
-    const tracked: CandidateRunner = {
-      get started() {
-        return runner.started;
-      },
-      async run(candidateId) {
-        await runner.run(candidateId);
-        if (!state.cancelled) rungDone.add(candidateId);
-      },
-    };
-    await runWindow(state, queue, spec.concurrency.maxParallel, tracked, pause);
+    const pause = continueAsNewDue(runner, spec, useChildWorkflows);
+    await runWindow(state, queue, spec.concurrency.maxParallel, rungRunner(runner, state, rungDone), pause);
     if (state.cancelled) break;
     if (queue.length > 0)
       await continueAsNew<typeof sweepWorkflow>({
         ...input,
-        carried: { ...state.carry(options.startedAt, options.runs), halving, rungDone: [...rungDone] },
+        carried: { ...state.carry(run.startedAt, run.runs), halving, rungDone: [...rungDone] },
       });
-
-    const outcomes = state.outcomesOf(step.candidateIds);
-    const succeeded = outcomes.filter((o) => o.status === 'succeeded' && o.resultKey);
-    for (const o of outcomes)
-      if (!succeeded.includes(o))
-        halving = recordFailure(halving, {
-          candidateId: o.candidateId,
-          rung,
-          message: `${o.failure?.type ?? 'failed'}: ${o.failure?.message ?? ''}`,
-        });
-    const scored = await scoreRung({
-      sweepId: state.sweepId,
-      storeUri: input.storeUri,
-      epochs,
-      contenders: succeeded.map((o) => ({ candidateId: o.candidateId, resultKey: o.resultKey! })),
-    });
-    const unscorable = new Map(scored.unscorable.map((u) => [u.candidateId, u.failure]));
-    const scoreOf = new Map(scored.scores.map((x) => [x.candidateId, x]));
-    for (const o of succeeded) {
-      const x = scoreOf.get(o.candidateId);
-      const failure = unscorable.get(o.candidateId);
-      if (x && x.score !== null) {
-        halving = recordScore(halving, {
-          candidateId: o.candidateId,
-          rung,
-          score: x.score,
-          uncertainty: x.uncertainty,
-        });
-      } else {
-        halving = recordFailure(halving, {
-          candidateId: o.candidateId,
-          rung,
-          message: failure
-            ? `${failure.type}: ${failure.message}`
-            : `rule ${scored.appliedRule} cannot score it at ${epochs} epochs`,
-        });
-      }
-    }
+    halving = await scoreTrainedRung({ halving, state, step, storeUri: input.storeUri, scoreRung });
     show();
   }
   if (state.cancelled)
-    for (const id of options.candidateIds)
-      if (!state.isSettled(id)) state.recordCancelled(id, 'the sweep was cancelled before it started');
+    for (const id of plan.candidateIds) if (!state.isSettled(id)) state.recordCancelled(id, NOT_STARTED);
   return halving;
 }

@@ -236,21 +236,11 @@ export function plotSpec(scores: BenchmarkScores): TopLevelSpec {
   } as TopLevelSpec;
 }
 
-export async function renderResults(
-  input: ResultsInput,
-): Promise<{ markdown: string; svg: string; summary: string }> {
+/** Title, how and when it was generated, and which zoos it covers. */
+function headerSection(input: ResultsInput): string[] {
   const { scores } = input;
-  const held = scores.zoos.filter((z) => z.heldOut).map((z) => z.name);
   const missingZoos = ZOO_NAMES.filter((z) => !scores.zoos.some((s) => s.name === z));
-  const rule = scores.choice.rule;
-  const heldRule = held.flatMap((z) => {
-    const c = scores.cells.find(
-      (x) =>
-        x.zoo === z && x.protocol === 'leave-one-out' && x.column === rule.column && x.window === rule.window,
-    );
-    return c?.metrics ? [{ zoo: z, m: c.metrics }] : [];
-  });
-  const lines: string[] = [
+  return [
     '# Selection benchmark: which rule picks the candidate that fine-tunes best?',
     '',
     `Generated from scratch by \`npm run bench:selection${input.argv.length ? ` -- ${input.argv.join(' ')}` : ''}\` on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC. ` +
@@ -262,6 +252,21 @@ export async function renderResults(
         ? `; **not covered: ${missingZoos.join(', ')}** (run \`npm run bench:selection -- --zoos ${ZOO_NAMES.join(',')}\` once ${missingZoos.some((z) => z.startsWith('real')) ? 'the real zoos are built (`npm run zoo:real:build`, `npm run zoo:real2:build`) and their ground truth is in' : 'its ground truth is in'}).`
         : '.'),
     '',
+  ];
+}
+
+/** The verdict, then one line per held-out zoo: how the chosen rule did there, scored after it was fixed. */
+function verdictSection(scores: BenchmarkScores): string[] {
+  const rule = scores.choice.rule;
+  const held = scores.zoos.filter((z) => z.heldOut).map((z) => z.name);
+  const heldRule = held.flatMap((z) => {
+    const c = scores.cells.find(
+      (x) =>
+        x.zoo === z && x.protocol === 'leave-one-out' && x.column === rule.column && x.window === rule.window,
+    );
+    return c?.metrics ? [{ zoo: z, m: c.metrics }] : [];
+  });
+  return [
     '## Verdict',
     '',
     ...verdict(scores).map((l) => `- ${l}`),
@@ -272,6 +277,12 @@ export async function renderResults(
         )
       : ['- No held-out zoo was scored in this run.']),
     '',
+  ];
+}
+
+/** How the early runs, predictors, metrics and the default rule were made. */
+function protocolSection(scores: BenchmarkScores): string[] {
+  return [
     '## Protocol',
     '',
     `- **Early runs** go through the product: one real ncap sweep per zoo and probe setting on an embedded Temporal dev server with the workers in process (as \`npm run demo\` runs them), ${EARLY_EPOCHS} epochs with ${EVALUATIONS_PER_EPOCH} validation evaluations per epoch, so the windows ${scores.windows.map(windowLabel).join(', ')} epochs are read from the same run (the evaluation at step round(w · steps per epoch) and everything before it). Training seed ${EARLY_SEED}, disjoint from the ground truth's seeds; the optimiser, batch size and probe widths are the ground truth recipe's.`,
@@ -287,6 +298,12 @@ export async function renderResults(
     `- **Metrics** (selection library): Kendall τ-b, weighted τ, Spearman ρ, top-1 hit, regret = best ground truth − the pick's (points), each with a ${(100 * BOOTSTRAP.confidence).toFixed(0)}% percentile bootstrap interval over candidates (${BOOTSTRAP.resamples} resamples, seed ${BOOTSTRAP.seed}); compute fraction = Σ early training samples inside the window / Σ training samples of the candidates' full fine-tuning (the ground truth's recorded samples); noise ceiling from the ground truth's seeds.`,
     `- **Choosing the default** (\`bench/selection/default-rule.ts\`, fixed before any zoo was scored): on zoos ${SELECTION_ZOOS.join(' + ')} only, leave-one-out scores; the lowest mean regret, then the highest mean τ-b, at the smallest window that reaches that regret; \`random\` is a reference, not a rule; the fallback (when the rule cannot score, e.g. a ridge without observed runs) is chosen the same way among rules that need no labelled runs. The held-out zoo's early runs are read only after the choice is made, and its numbers are reported, not used.`,
     '',
+  ];
+}
+
+/** The zoos, the ranking the default was chosen from, and the plot. */
+function overviewSections(scores: BenchmarkScores, plotFile: string): string[] {
+  return [
     '## Zoos',
     '',
     ...zooTable(scores),
@@ -297,46 +314,72 @@ export async function renderResults(
     '',
     '## τ and regret against compute fraction',
     '',
-    `![Kendall τ-b and regret against compute fraction, per predictor and zoo (leave-one-out)](${input.plotFile})`,
+    `![Kendall τ-b and regret against compute fraction, per predictor and zoo (leave-one-out)](${plotFile})`,
     '',
   ];
-  for (const z of scores.zoos) {
-    lines.push(
-      `## Zoo ${z.name}${z.heldOut ? ' (held out)' : ''}: leave-one-out`,
-      '',
-      ...zooCells(scores, z.name, 'leave-one-out'),
-      '',
-    );
-  }
+}
+
+/** Each zoo's leave-one-out table. */
+function leaveOneOutSections(scores: BenchmarkScores): string[] {
+  return scores.zoos.flatMap((z) => [
+    `## Zoo ${z.name}${z.heldOut ? ' (held out)' : ''}: leave-one-out`,
+    '',
+    ...zooCells(scores, z.name, 'leave-one-out'),
+    '',
+  ]);
+}
+
+/** The fitted predictors' leave-one-zoo-out rows; nothing when none were scored that way. */
+function leaveOneZooOutSection(scores: BenchmarkScores): string[] {
   const lozo = scores.cells.filter((c) => c.protocol === 'leave-one-zoo-out');
-  if (lozo.length > 0) {
+  if (lozo.length === 0) return [];
+  const lines = [
+    '## Leave-one-zoo-out (fitted predictors only; fixed ones equal their leave-one-out rows)',
+    '',
+    '| zoo | predictor (probe setting) | window | Kendall τ-b [95% CI] | regret, pts [95% CI] | top-1 |',
+    '|---|---|---|---|---|---|',
+  ];
+  for (const c of lozo) {
+    const col = scores.columns.find((x) => x.id === c.column);
+    if (!col?.fitted) continue;
     lines.push(
-      '## Leave-one-zoo-out (fitted predictors only; fixed ones equal their leave-one-out rows)',
-      '',
-      '| zoo | predictor (probe setting) | window | Kendall τ-b [95% CI] | regret, pts [95% CI] | top-1 |',
-      '|---|---|---|---|---|---|',
+      `| ${c.zoo} | \`${col.predictor}\` (${col.setting}) | ${windowLabel(c.window)} | ${c.metrics ? ci(c.metrics.kendallTau) : '—'} | ${c.metrics ? ci(c.metrics.regret, pts) : '—'} | ${c.metrics ? (c.metrics.top1Hit.value ? 'hit' : 'miss') : '—'} |`,
     );
-    for (const c of lozo) {
-      const col = scores.columns.find((x) => x.id === c.column);
-      if (!col?.fitted) continue;
-      lines.push(
-        `| ${c.zoo} | \`${col.predictor}\` (${col.setting}) | ${windowLabel(c.window)} | ${c.metrics ? ci(c.metrics.kendallTau) : '—'} | ${c.metrics ? ci(c.metrics.regret, pts) : '—'} | ${c.metrics ? (c.metrics.top1Hit.value ? 'hit' : 'miss') : '—'} |`,
-      );
-    }
-    lines.push('');
   }
-  const failed = input.sweeps.flatMap((s) =>
+  lines.push('');
+  return lines;
+}
+
+/** The early runs that failed, with their reasons, and the sweeps that ran them. */
+function sweepSections(sweeps: readonly EarlySweep[]): string[] {
+  const failed = sweeps.flatMap((s) =>
     s.failed.map((f) => `${s.zoo}/${s.setting}/${f.candidateId}: ${f.reason}`),
   );
-  if (failed.length) lines.push('## Failed early runs', '', ...failed.map((f) => `- ${f}`), '');
-  lines.push(
+  return [
+    ...(failed.length ? ['## Failed early runs', '', ...failed.map((f) => `- ${f}`), ''] : []),
     '## Sweeps',
     '',
-    ...input.sweeps.map(
+    ...sweeps.map(
       (s) => `- ${s.zoo} / ${s.setting}: \`${s.sweepId}\`, ${s.reused} reused, ${s.seconds.toFixed(0)} s`,
     ),
     '',
-  );
+  ];
+}
+
+/** RESULTS.md, its plot (SVG) and the summary a run prints at its end. */
+export async function renderResults(
+  input: ResultsInput,
+): Promise<{ markdown: string; svg: string; summary: string }> {
+  const { scores } = input;
+  const lines: string[] = [
+    ...headerSection(input),
+    ...verdictSection(scores),
+    ...protocolSection(scores),
+    ...overviewSections(scores, input.plotFile),
+    ...leaveOneOutSections(scores),
+    ...leaveOneZooOutSection(scores),
+    ...sweepSections(input.sweeps),
+  ];
   const svg = await renderVegaLiteSvg(plotSpec(scores));
   const summary = [
     `selection benchmark (${scores.zoos.map((z) => z.name).join(', ')})`,
