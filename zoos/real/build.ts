@@ -156,9 +156,10 @@ export async function prepareTargetDataset(
 
 /** Builds (or completes) the zoo and returns its manifest. */
 export async function buildRealZoo(options: BuildRealZooOptions): Promise<RealZooManifest> {
+  // Unknown ids are refused before anything is written.
+  const candidates = selectCandidates(options.only);
   const previous = await readRealZooManifest(options.manifestPath);
   const dataset = await prepareTargetDataset(options);
-  const candidates = selectCandidates(options.only);
   const manifest: RealZooManifest = {
     version: REAL_ZOO_MANIFEST_VERSION,
     createdBy: REAL_ZOO_BUILDER,
