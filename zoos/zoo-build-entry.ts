@@ -108,7 +108,8 @@ export async function runZooBuild<M extends FrozenZooSummaryInput>(
     );
     return 2;
   }
-  const runtime = await initTf();
+  // The progress line below names the backend; with --json stdout holds the manifest alone.
+  const runtime = await initTf({ logger: { info: () => undefined, warn: (line) => console.error(line) } });
   const say = (line: string) =>
     (values.json ? console.error : console.log)(`${new Date().toISOString().slice(11, 19)} ${line}`);
   say(`${entry.title} → ${cacheDir}; features in ${storeUri}; TF.js backend ${runtime.backend}`);
