@@ -425,16 +425,8 @@ function decodeData(bytes: Uint8Array, start: number, entry: HeaderEntry): Float
   }
 }
 
-/**
- * Decodes a safetensors file. Tensors of dtype F32, F16, BF16 or F64 come back as Float32Array (F64
- * rounded to float32).
- * @throws SafetensorsError when the bytes are truncated, the header is too large, runs past the end, is not
- * UTF-8 JSON of the expected form, offsets overlap, leave gaps or run out of range, a dtype is unknown or
- * unsupported, a shape does not match its byte span, or metadata values are not strings.
- */
-export function decodeFloat32Safetensors(bytes: Uint8Array, options: DecodeOptions = {}): DecodedSafetensors {
-  if (!(bytes instanceof Uint8Array)) throw new SafetensorsError('input must be a Uint8Array');
-  const maxHeaderBytes = options.maxHeaderBytes ?? MAX_HEADER_BYTES;
+/** The header length from the first 8 bytes, checked against the file size and `maxHeaderBytes`. */
+function readHeaderLength(bytes: Uint8Array, maxHeaderBytes: number): number {
   if (bytes.length < 8) {
     throw new SafetensorsError(
       `truncated file: ${bytes.length} bytes; a safetensors file starts with an 8-byte header length`,
@@ -452,6 +444,11 @@ export function decodeFloat32Safetensors(bytes: Uint8Array, options: DecodeOptio
       `truncated file: header length ${headerLength} runs past the end of the file (${bytes.length} bytes)`,
     );
   }
+  return headerLength;
+}
+
+/** The header bytes after the length, parsed as a UTF-8 JSON object. */
+function parseHeaderJson(bytes: Uint8Array, headerLength: number): Record<string, unknown> {
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(
@@ -474,29 +471,42 @@ export function decodeFloat32Safetensors(bytes: Uint8Array, options: DecodeOptio
   }
   if (!isPlainObject(header))
     throw new SafetensorsError(`header must be a JSON object, got ${describe(header)}`);
+  return header;
+}
 
-  const dataStart = 8 + headerLength;
-  const dataLength = bytes.length - dataStart;
+/** The `__metadata__` entry as a fresh string-to-string map. */
+function parseMetadata(info: unknown): Record<string, string> {
+  if (!isPlainObject(info))
+    throw new SafetensorsError(`${METADATA_KEY} must be an object of strings, got ${describe(info)}`);
+  for (const [key, value] of Object.entries(info)) {
+    if (typeof value !== 'string') {
+      throw new SafetensorsError(
+        `metadata ${JSON.stringify(key.slice(0, 40))} must be a string, got ${describe(value)}`,
+      );
+    }
+  }
+  return Object.fromEntries(Object.entries(info as Record<string, string>));
+}
+
+/** The header's metadata and its tensor entries in header order, each checked against the data length. */
+function parseHeaderEntries(
+  header: Record<string, unknown>,
+  dataLength: number,
+): { metadata: Record<string, string>; entries: HeaderEntry[] } {
   let metadata: Record<string, string> = {};
   const entries: HeaderEntry[] = [];
   for (const [name, info] of Object.entries(header)) {
     if (name === METADATA_KEY) {
-      if (!isPlainObject(info))
-        throw new SafetensorsError(`${METADATA_KEY} must be an object of strings, got ${describe(info)}`);
-      for (const [key, value] of Object.entries(info)) {
-        if (typeof value !== 'string') {
-          throw new SafetensorsError(
-            `metadata ${JSON.stringify(key.slice(0, 40))} must be a string, got ${describe(value)}`,
-          );
-        }
-      }
-      metadata = Object.fromEntries(Object.entries(info as Record<string, string>));
+      metadata = parseMetadata(info);
       continue;
     }
     entries.push(parseEntry(name, info, dataLength));
   }
+  return { metadata, entries };
+}
 
-  // The data section must be tiled exactly: sorted by offset, each tensor starts where the previous ended.
+/** Checks that the entries tile the data section: sorted by offset, each starts where the last ended. */
+function checkDataTiling(entries: readonly HeaderEntry[], dataLength: number): void {
   const sorted = [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end);
   let cursor = 0;
   for (const entry of sorted) {
@@ -515,7 +525,14 @@ export function decodeFloat32Safetensors(bytes: Uint8Array, options: DecodeOptio
       `the data section has ${dataLength} bytes but the tensors cover ${cursor}; the file is truncated or has trailing bytes`,
     );
   }
+}
 
+/** Each entry's data converted to float32, keyed by name in header order. */
+function decodeTensors(
+  bytes: Uint8Array,
+  dataStart: number,
+  entries: readonly HeaderEntry[],
+): Map<string, DecodedTensor> {
   const tensors = new Map<string, DecodedTensor>();
   for (const entry of entries) {
     tensors.set(entry.name, {
@@ -524,5 +541,23 @@ export function decodeFloat32Safetensors(bytes: Uint8Array, options: DecodeOptio
       data: decodeData(bytes, dataStart, entry),
     });
   }
-  return { tensors, metadata };
+  return tensors;
+}
+
+/**
+ * Decodes a safetensors file. Tensors of dtype F32, F16, BF16 or F64 come back as Float32Array (F64
+ * rounded to float32).
+ * @throws SafetensorsError when the bytes are truncated, the header is too large, runs past the end, is not
+ * UTF-8 JSON of the expected form, offsets overlap, leave gaps or run out of range, a dtype is unknown or
+ * unsupported, a shape does not match its byte span, or metadata values are not strings.
+ */
+export function decodeFloat32Safetensors(bytes: Uint8Array, options: DecodeOptions = {}): DecodedSafetensors {
+  if (!(bytes instanceof Uint8Array)) throw new SafetensorsError('input must be a Uint8Array');
+  const headerLength = readHeaderLength(bytes, options.maxHeaderBytes ?? MAX_HEADER_BYTES);
+  const header = parseHeaderJson(bytes, headerLength);
+  const dataStart = 8 + headerLength;
+  const dataLength = bytes.length - dataStart;
+  const { metadata, entries } = parseHeaderEntries(header, dataLength);
+  checkDataTiling(entries, dataLength);
+  return { tensors: decodeTensors(bytes, dataStart, entries), metadata };
 }
