@@ -112,49 +112,50 @@ function hyperbolic(rank: number): number {
   return 1 / (rank + 1);
 }
 
+/** Weight of a candidate (an index into x and y) given its rank. */
+type Weigher = (element: number) => number;
+
 /**
- * One direction of the weighted τ: ranks by decreasing (x, y) lexicographic order, additive hyperbolic
- * weights. A port of scipy's `_weightedrankedtau` (scipy/stats/_stats.pyx) with rank=None.
+ * The candidates sorted stably by x, then y, ascending (np.lexsort((y, x))), and the hyperbolic weight of
+ * each candidate's rank in the reverse order (the largest (x, y) gets rank 0).
  */
-function weightedRankedTau(x: readonly number[], y: readonly number[]): number {
+function lexicographicOrder(x: readonly number[], y: readonly number[]): { perm: number[]; weight: Weigher } {
   const n = x.length;
-  // Stable sort by x, then y, ascending (np.lexsort((y, x))).
   const perm = x.map((_, i) => i).sort((a, b) => x[a]! - x[b]! || y[a]! - y[b]! || a - b);
   // rank[perm[n-1-i]] = i: the largest (x, y) gets rank 0.
   const rank = new Array<number>(n);
   for (let i = 0; i < n; i++) rank[perm[n - 1 - i]!] = i;
-  const weight = (element: number): number => hyperbolic(rank[element]!);
+  return { perm, weight: (element) => hyperbolic(rank[element]!) };
+}
 
-  // Joint ties.
+/**
+ * Weighted tie count over runs of consecutive `perm` entries that `differ` does not separate: each run
+ * adds its total weight times (its length − 1). `first` is where the last run starts (0: all tied).
+ */
+function tiedWeight(
+  perm: readonly number[],
+  weight: Weigher,
+  differ: (a: number, b: number) => boolean,
+): { ties: number; first: number } {
+  const n = perm.length;
   let first = 0;
-  let t = 0;
+  let ties = 0;
   let s = weight(perm[0]!);
   for (let i = 1; i < n; i++) {
-    if (x[perm[first]!] !== x[perm[i]!] || y[perm[first]!] !== y[perm[i]!]) {
-      t += s * (i - first - 1);
+    if (differ(perm[first]!, perm[i]!)) {
+      ties += s * (i - first - 1);
       first = i;
       s = 0;
     }
     s += weight(perm[i]!);
   }
-  t += s * (n - first - 1);
+  ties += s * (n - first - 1);
+  return { ties, first };
+}
 
-  // Ties in x.
-  first = 0;
-  let u = 0;
-  s = weight(perm[0]!);
-  for (let i = 1; i < n; i++) {
-    if (x[perm[first]!] !== x[perm[i]!]) {
-      u += s * (i - first - 1);
-      first = i;
-      s = 0;
-    }
-    s += weight(perm[i]!);
-  }
-  u += s * (n - first - 1);
-  if (first === 0) return NaN; // x is constant
-
-  // Weighted exchanges of a merge sort of perm by y.
+/** Sorts `perm` by y in place with a merge sort and returns the total weight of its exchanges. */
+function weightedExchanges(perm: number[], y: readonly number[], weight: Weigher): number {
+  const n = perm.length;
   let exchanges = 0;
   const temp = new Array<number>(n);
   const weigh = (offset: number, length: number): number => {
@@ -187,23 +188,25 @@ function weightedRankedTau(x: readonly number[], y: readonly number[]): number {
     return total;
   };
   weigh(0, n);
+  return exchanges;
+}
 
-  // Ties in y.
-  first = 0;
-  let v = 0;
-  s = weight(perm[0]!);
-  for (let i = 1; i < n; i++) {
-    if (y[perm[first]!] !== y[perm[i]!]) {
-      v += s * (i - first - 1);
-      first = i;
-      s = 0;
-    }
-    s += weight(perm[i]!);
-  }
-  v += s * (n - first - 1);
-  if (first === 0) return NaN; // y is constant
+/**
+ * One direction of the weighted τ: ranks by decreasing (x, y) lexicographic order, additive hyperbolic
+ * weights. A port of scipy's `_weightedrankedtau` (scipy/stats/_stats.pyx) with rank=None.
+ */
+function weightedRankedTau(x: readonly number[], y: readonly number[]): number {
+  const n = x.length;
+  const { perm, weight } = lexicographicOrder(x, y);
+  // t, u, v: weighted ties in (x, y), in x and in y (scipy's names); a last run starting at 0 means all tied.
+  const { ties: t } = tiedWeight(perm, weight, (a, b) => x[a] !== x[b] || y[a] !== y[b]);
+  const { ties: u, first: lastXRun } = tiedWeight(perm, weight, (a, b) => x[a] !== x[b]);
+  if (lastXRun === 0) return NaN; // x is constant
+  const exchanges = weightedExchanges(perm, y, weight); // perm is now sorted by y
+  const { ties: v, first: lastYRun } = tiedWeight(perm, weight, (a, b) => y[a] !== y[b]);
+  if (lastYRun === 0) return NaN; // y is constant
 
-  s = 0;
+  let s = 0;
   for (let i = 0; i < n; i++) s += weight(perm[i]!);
   const tot = s * (n - 1);
   const tau = (tot - (v + u - t) - 2 * exchanges) / Math.sqrt(tot - u) / Math.sqrt(tot - v);
