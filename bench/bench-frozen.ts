@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { DEFAULT_HALVING_RUNGS } from '../activities/spec/sweep-spec.js';
 import { initTf } from '../activities/tf/runtime.js';
 import type { Tf } from '../activities/tf/tf-namespace.js';
-import { entryOptionsOrExit, positiveInt } from '../scripts/entry-args.js';
+import { entryOptionsOrExit, positiveInt, runEntryMain } from '../scripts/entry-args.js';
 import { runCandidateSplit, type FrozenSweepSettings } from './frozen/candidate-split.js';
 import { measureExtraction } from './frozen/extraction-rounds.js';
 import { extractionFigures, summariseFormats } from './frozen/figures.js';
@@ -146,12 +146,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-    process.exitCode = 1;
-  },
-);
+runEntryMain(main);

@@ -17,7 +17,7 @@
  * Rates are steps over at least `--seconds` of wall time after warm-up; ratios come from this one run.
  */
 import { Command } from 'commander';
-import { parseEntryArgs } from '../scripts/entry-args.js';
+import { parseEntryArgs, runEntryMain } from '../scripts/entry-args.js';
 import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -519,12 +519,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-    process.exitCode = 1;
-  },
-);
+runEntryMain(main);

@@ -6,7 +6,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { GRAM_TILE } from './gram-kernel.js';
-import { workspace, type Workspace } from './wasm-kernels.js';
+import { workspace, type Kernels, type Workspace } from './wasm-kernels.js';
 
 /** Below this many multiply-adds, starting a thread (tens of milliseconds) costs more than it saves. */
 const HELPER_MIN_MULTIPLY_ADDS = 2e8;
@@ -35,15 +35,7 @@ export interface GramInput {
 
 /** The kernel's arguments for one Gram, and where its [counter, done, failed] i32 flags are. */
 export interface GramJob {
-  args: [
-    x: number,
-    stride: number,
-    g: number,
-    gStride: number,
-    strips: number,
-    counter: number,
-    done: number,
-  ];
+  args: Parameters<Kernels['gramStrip']>;
   /** Int32Array over [counter, done, failed]. */
   flags: Int32Array;
   strips: number;

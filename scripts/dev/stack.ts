@@ -11,14 +11,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../workflows/sweep-api.js';
 import { ensureDevBucket } from './dev-bucket.js';
 import { DevStackError } from './dev-stack-error.js';
-import { freePort, portFree, portOf, reclaimPort } from './ports.js';
+import { freePort, portOf, reclaimPort } from './ports.js';
 import { spawnDetached, startServer } from './server-start.js';
 import { isAlive, withLockFile, writeJsonAtomic } from './shared-files.js';
 import type { DevStackInfo } from './stack-info.js';
 import { projectRoot, toolPaths } from './tools.js';
 
 export type { DevStackInfo };
-export { DevStackError, freePort, isAlive, portFree };
+export { DevStackError, isAlive };
 
 /**
  * SQLite settings of the dev server's file. The server's default (a rollback journal synced on every
@@ -303,21 +303,16 @@ async function startTemporal(command: string, launch: Launch, pragmas: readonly 
   const { namespace } = state.info.temporal;
   const recorded = launch.recorded?.info.temporal;
   const address = (port: number) => `127.0.0.1:${port}`;
-  const fresh = async () => ({ grpc: await freePort(), ui: await freePort() });
+  const log = join(dataDir, 'temporal.log');
   await startServer({
     what: 'Temporal dev server',
-    log: join(dataDir, 'temporal.log'),
+    log,
     ports: {
       grpc: await reclaimPort(recorded?.address ? portOf(recorded.address) : undefined),
       ui: await reclaimPort(recorded?.uiUrl ? portOf(recorded.uiUrl) : undefined),
     },
-    freshPorts: fresh,
-    spawn: (ports) =>
-      spawnDetached(
-        command,
-        temporalArgs({ ...ports, dataDir, namespace, pragmas }),
-        join(dataDir, 'temporal.log'),
-      ),
+    freshPorts: async () => ({ grpc: await freePort(), ui: await freePort() }),
+    spawn: (ports) => spawnDetached(command, temporalArgs({ ...ports, dataDir, namespace, pragmas }), log),
     healthy: (ports) => temporalHealthy(address(ports.grpc), namespace),
     timeoutMs,
     onSpawn: (pid, ports) => {
@@ -362,6 +357,7 @@ async function startMinioServer(command: string, launch: Launch): Promise<void> 
   const s3 = state.info.s3;
   const recorded = launch.recorded?.info.s3.endpoint;
   const endpoint = (port: number) => `http://127.0.0.1:${port}`;
+  const log = join(dataDir, 'minio.log');
   mkdirSync(join(dataDir, 'minio'), { recursive: true });
   const env = {
     ...process.env,
@@ -372,7 +368,7 @@ async function startMinioServer(command: string, launch: Launch): Promise<void> 
   };
   await startServer({
     what: 'MinIO',
-    log: join(dataDir, 'minio.log'),
+    log,
     ports: { api: await reclaimPort(recorded ? portOf(recorded) : undefined), console: await freePort() },
     freshPorts: async () => ({ api: await freePort(), console: await freePort() }),
     spawn: (ports) =>
@@ -387,7 +383,7 @@ async function startMinioServer(command: string, launch: Launch): Promise<void> 
           `127.0.0.1:${ports.console}`,
           join(dataDir, 'minio'),
         ],
-        join(dataDir, 'minio.log'),
+        log,
         env,
       ),
     healthy: (ports) => s3Healthy(endpoint(ports.api)),

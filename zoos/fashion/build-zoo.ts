@@ -9,6 +9,7 @@
  */
 import { resolve } from 'node:path';
 import { initTf } from '../../activities/tf/runtime.js';
+import { runEntryMain } from '../../scripts/entry-args.js';
 import { BUILD_ZOO_USAGE, parseBuildZooArgs, type BuildZooArgs } from './args.js';
 import { buildZoo } from './build.js';
 import { spreadCheck, zooTable } from './summary.js';
@@ -51,12 +52,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-    process.exitCode = 1;
-  },
-);
+runEntryMain(main);

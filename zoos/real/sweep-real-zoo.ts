@@ -16,7 +16,7 @@ import { validateSweepSpec, type SweepSpec } from '../../activities/spec/sweep-s
 import { canonicalJson } from '../../activities/sweep/stored-spec.js';
 import { defaultStoreUri } from '../../workers/worker-config.js';
 import { projectRoot } from '../../scripts/dev/tools.js';
-import { entryOptionsOrExit } from '../../scripts/entry-args.js';
+import { entryOptionsOrExit, runEntryMain } from '../../scripts/entry-args.js';
 import { runLocalSweep } from '../../scripts/sweeps/run-local-sweep.js';
 import { readRealZooManifest, type RealZooManifest } from './build.js';
 import { MANIFEST_PATH } from './paths.js';
@@ -171,13 +171,5 @@ async function main(): Promise<number> {
 
 // Run only as a script (the spec builder is imported by tests).
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-      process.exitCode = 1;
-    },
-  );
+  runEntryMain(main);
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { accuracyShrinkage } from '../../../activities/selection/accuracy-shrinkage.js';
 import { rungConfidence, type ContenderOutcomes } from '../../../activities/selection/decision-confidence.js';
 import { mulberry32 } from '../../../activities/training/rng.js';
+import { normalCdf } from '../../support/normal-cdf.js';
 
 const margin = { z: 2, minGap: 0 };
 
@@ -38,15 +39,6 @@ function exactBootstrap(columns: number[][], offsets: readonly number[]): number
   }
   return wins.map((w) => w / total);
 }
-
-const normalCdf = (x: number): number => {
-  // Abramowitz–Stegun 26.2.17, |error| < 7.5e-8.
-  const t = 1 / (1 + 0.2316419 * Math.abs(x));
-  const d = Math.exp((-x * x) / 2) / Math.sqrt(2 * Math.PI);
-  const p =
-    d * t * (0.31938153 + t * (-0.356563782 + t * (1.781477937 + t * (-1.821255978 + t * 1.330274429))));
-  return x >= 0 ? 1 - p : p;
-};
 
 describe('rungConfidence', () => {
   it('states P(best on the validation population) as the exact one-level bootstrap, recentred on the shrunk accuracies, enumerated over every draw of a tiny validation set', () => {

@@ -5,6 +5,7 @@ import {
   type BootstrapCentre,
 } from '../../../activities/selection/paired-bootstrap.js';
 import { mulberry32 } from '../../../activities/training/rng.js';
+import { normalCdf } from '../../support/normal-cdf.js';
 
 /** Every one of the nⁿ ordered draws of n indices (independent of the module). */
 function* everyDraw(n: number): Generator<number[]> {
@@ -45,15 +46,6 @@ function exactTwoLevel(columns: readonly number[][], offsets = columns.map(() =>
   }
   return sum.map((s) => s / total);
 }
-
-const normalCdf = (x: number): number => {
-  // Abramowitz–Stegun 26.2.17, |error| < 7.5e-8.
-  const t = 1 / (1 + 0.2316419 * Math.abs(x));
-  const d = Math.exp((-x * x) / 2) / Math.sqrt(2 * Math.PI);
-  const p =
-    d * t * (0.31938153 + t * (-0.356563782 + t * (1.781477937 + t * (-1.821255978 + t * 1.330274429))));
-  return x >= 0 ? 1 - p : p;
-};
 
 const bootstrap = (
   columns: readonly ArrayLike<number>[],
